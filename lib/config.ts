@@ -1,0 +1,161 @@
+import { validateTopology } from './model/graph';
+import { MigrationPhase, phaseOf } from './model/phase';
+import { ServiceSpec, Topology } from './model/topology';
+import { YELB } from './model/yelb';
+import { pascalCase } from './names';
+import { Problems, oneOf } from './validation';
+
+/** Everything the CDK app needs, parsed and validated from context once, in `bin/`. */
+export interface YelbConfig {
+  /** The migration phase selected by `serviceConnect` and `retireLegacy`. */
+  readonly phase: MigrationPhase;
+  /** The topology with the context's overrides (images, desired counts, names) applied. */
+  readonly topology: Topology;
+  /** NAT gateways in the network stack (1 or 2). */
+  readonly natGateways: number;
+}
+
+/** A context key of this app: its description for the README and errors, and its parser. */
+interface ContextKey {
+  readonly allowed: string;
+  readonly parse: (raw: unknown) => unknown;
+}
+
+const MAX_AZS = 2;
+const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+const LOG_GROUP_NAME = /^[A-Za-z0-9_\-/.#]{1,512}$/;
+// A Docker image reference: [registry/]repository[:tag][@digest], no spaces.
+const IMAGE =
+  /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/** Prefix of the per-service context keys; any unknown key with it is refused. */
+export const CONTEXT_PREFIX = 'yelb';
+
+/** `yelbUiImage`, `yelbAppserverDesiredCount`: the per-service context key for `setting`. */
+export function serviceContextKey(svc: ServiceSpec, setting: 'Image' | 'DesiredCount'): string {
+  return `${CONTEXT_PREFIX}${pascalCase(svc.id)}${setting}`;
+}
+
+/**
+ * The context keys this app reads, with what each allows. Derived from the model, so a new
+ * service brings its own `yelb<Id>Image` and `yelb<Id>DesiredCount`.
+ */
+export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
+  const keys: Record<string, ContextKey> = {
+    serviceConnect: { allowed: `${oneOf(['true', 'false'])} (default false)`, parse: parseBoolean },
+    retireLegacy: { allowed: `${oneOf(['true', 'false'])} (default false)`, parse: parseBoolean },
+    natGateways: {
+      allowed: `an integer from 1 to ${MAX_AZS} (default ${MAX_AZS})`,
+      parse: (raw) => parseInteger(raw, 1, MAX_AZS),
+    },
+    clusterName: {
+      allowed: `1-255 letters, digits, hyphens or underscores (default '${base.clusterName}')`,
+      parse: (raw) => parsePattern(raw, CLUSTER_NAME),
+    },
+    logGroupName: {
+      allowed: `a CloudWatch log group name (default '${base.logGroupName}')`,
+      parse: (raw) => parsePattern(raw, LOG_GROUP_NAME),
+    },
+  };
+  for (const svc of base.services) {
+    keys[serviceContextKey(svc, 'Image')] = {
+      allowed: `a container image reference such as 'repo/name:tag' (default '${svc.image}')`,
+      parse: (raw) => parsePattern(raw, IMAGE),
+    };
+    keys[serviceContextKey(svc, 'DesiredCount')] = svc.singleton
+      ? {
+          allowed: `1 only: ${svc.name} keeps its state in its task, a second task would be a second copy of the data`,
+          parse: (raw) => parseInteger(raw, 1, 1),
+        }
+      : {
+          allowed: `a positive integer up to 100 (default ${svc.desiredCount})`,
+          parse: (raw) => parseInteger(raw, 1, 100),
+        };
+  }
+  return keys;
+}
+
+/**
+ * Parses and validates the app's context. `context` is everything the CDK passes (cdk.json,
+ * `-c` flags); keys that belong to the CDK itself are ignored. Refused, with one line per
+ * problem naming the key, the value and what is allowed: an unparsable value,
+ * `retireLegacy` without `serviceConnect`, an unknown key that looks like one of ours.
+ *
+ * @throws ValidationError
+ */
+export function parseConfig(context: Readonly<Record<string, unknown>>, base: Topology = YELB): YelbConfig {
+  const keys = contextKeys(base);
+  const problems = new Problems();
+  const values: Record<string, unknown> = {};
+
+  for (const [key, raw] of Object.entries(context)) {
+    const known = keys[key];
+    if (known) {
+      const value = known.parse(raw);
+      if (value === undefined) {
+        problems.add(`context key '${key}' has value ${show(raw)}; allowed: ${known.allowed}`);
+      } else {
+        values[key] = value;
+      }
+      continue;
+    }
+    const sameLetters = Object.keys(keys).find((k) => k.toLowerCase() === key.toLowerCase());
+    if (sameLetters) {
+      problems.add(
+        `context key '${key}' is not known; did you mean '${sameLetters}'? (keys are case-sensitive)`
+      );
+    } else if (key.toLowerCase().startsWith(CONTEXT_PREFIX)) {
+      const ours = Object.keys(keys).filter((k) => k.startsWith(CONTEXT_PREFIX));
+      problems.add(`context key '${key}' is not known; the '${CONTEXT_PREFIX}' keys are ${oneOf(ours)}`);
+    }
+  }
+
+  const serviceConnect = (values.serviceConnect as boolean | undefined) ?? false;
+  const retireLegacy = (values.retireLegacy as boolean | undefined) ?? false;
+  problems.check(
+    !retireLegacy || serviceConnect,
+    `context key 'retireLegacy' is true but 'serviceConnect' is not; allowed: retireLegacy=true only together with serviceConnect=true`
+  );
+  problems.throwIfAny();
+
+  const topology: Topology = {
+    ...base,
+    clusterName: (values.clusterName as string | undefined) ?? base.clusterName,
+    logGroupName: (values.logGroupName as string | undefined) ?? base.logGroupName,
+    services: base.services.map((svc) => ({
+      ...svc,
+      image: (values[serviceContextKey(svc, 'Image')] as string | undefined) ?? svc.image,
+      desiredCount:
+        (values[serviceContextKey(svc, 'DesiredCount')] as number | undefined) ?? svc.desiredCount,
+    })),
+  };
+  validateTopology(topology);
+
+  return {
+    phase: phaseOf({ serviceConnect, retireLegacy }),
+    topology,
+    natGateways: (values.natGateways as number | undefined) ?? MAX_AZS,
+  };
+}
+
+/** `true`/`false`, as a boolean (cdk.json) or as the string the command line passes. */
+function parseBoolean(raw: unknown): boolean | undefined {
+  if (raw === true || raw === 'true') return true;
+  if (raw === false || raw === 'false') return false;
+  return undefined;
+}
+
+function parseInteger(raw: unknown, min: number, max: number): number | undefined {
+  const text = typeof raw === 'number' ? String(raw) : raw;
+  if (typeof text !== 'string' || !/^\d+$/.test(text)) return undefined;
+  const value = Number(text);
+  return value >= min && value <= max ? value : undefined;
+}
+
+function parsePattern(raw: unknown, pattern: RegExp): string | undefined {
+  return typeof raw === 'string' && pattern.test(raw) ? raw : undefined;
+}
+
+function show(raw: unknown): string {
+  return typeof raw === 'string' ? `'${raw}'` : JSON.stringify(raw);
+}

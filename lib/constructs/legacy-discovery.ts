@@ -1,0 +1,116 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import { ServiceSpec, Topology } from '../model/topology';
+import { pascalCase } from '../names';
+import { acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
+
+/** Props of {@link LegacyDiscovery}. */
+export interface LegacyDiscoveryProps {
+  readonly vpc: ec2.IVpc;
+  readonly topology: Topology;
+  /** The Cloud Map private DNS namespace; it outlives this construct. */
+  readonly cloudMapNamespace: servicediscovery.IPrivateDnsNamespace;
+}
+
+/** The pieces through which callers reach one `internalAlb` service. */
+export interface InternalAlbRoute {
+  readonly listener: elbv2.ApplicationListener;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly record: route53.ARecord;
+}
+
+/**
+ * The pre-migration discovery path that the last phase retires: Cloud Map DNS services (A
+ * records, TTL 10 s) for `cloudMapDns` services, and for `internalAlb` services an internal
+ * Application Load Balancer with a listener per service port, fronted by an alias record in a
+ * Route 53 private hosted zone. The namespaces themselves are not part of it: they stay.
+ */
+export class LegacyDiscovery extends Construct {
+  /** The internal load balancer's security group, when any service uses one. */
+  public readonly albSecurityGroup?: ec2.SecurityGroup;
+  private readonly dnsServices = new Map<string, servicediscovery.Service>();
+  private readonly albRoutes = new Map<string, InternalAlbRoute>();
+
+  constructor(scope: Construct, id: string, props: LegacyDiscoveryProps) {
+    super(scope, id);
+    const { vpc, topology } = props;
+
+    for (const svc of topology.services.filter((s) => s.legacyDiscovery.kind === 'cloudMapDns')) {
+      this.dnsServices.set(
+        svc.name,
+        new servicediscovery.Service(this, `${pascalCase(svc.id)}DnsService`, {
+          namespace: props.cloudMapNamespace,
+          name: svc.name,
+          description: `${svc.name} tasks (pre-Service Connect discovery)`,
+          dnsRecordType: servicediscovery.DnsRecordType.A,
+          dnsTtl: Duration.seconds(10),
+          customHealthCheck: { failureThreshold: 1 },
+        })
+      );
+    }
+
+    const behindAlb = topology.services.filter((s) => s.legacyDiscovery.kind === 'internalAlb');
+    if (behindAlb.length === 0) return;
+
+    this.albSecurityGroup = new ec2.SecurityGroup(this, 'InternalAlbSecurityGroup', {
+      vpc,
+      description: 'Internal load balancer of the pre-Service Connect path',
+      allowAllOutbound: false,
+    });
+    const alb = new elbv2.ApplicationLoadBalancer(this, 'InternalAlb', {
+      vpc,
+      internetFacing: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroup: this.albSecurityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    acknowledgeNoAccessLogs(alb);
+    const zone = new route53.PrivateHostedZone(this, 'Zone', {
+      zoneName: topology.internalZoneName,
+      vpc,
+      comment: 'Pre-Service Connect names of the services behind the internal load balancer',
+    });
+    for (const svc of behindAlb) {
+      const name = pascalCase(svc.id);
+      const targetGroup = fastTargetGroup(this, `${name}TargetGroup`, {
+        vpc,
+        port: svc.port,
+        healthCheckPath: healthCheckPathOf(svc),
+      });
+      const listener = alb.addListener(`${name}Listener`, {
+        port: svc.port,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultTargetGroups: [targetGroup],
+      });
+      const record = new route53.ARecord(this, `${name}Record`, {
+        zone,
+        recordName: svc.name,
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(alb)),
+        comment: `${svc.name} through the internal load balancer`,
+      });
+      this.albRoutes.set(svc.name, { listener, targetGroup, record });
+    }
+  }
+
+  /** The Cloud Map DNS service of a `cloudMapDns` service. */
+  dnsServiceOf(svc: ServiceSpec): servicediscovery.Service | undefined {
+    return this.dnsServices.get(svc.name);
+  }
+
+  /** Listener, target group and record of an `internalAlb` service. */
+  albRouteOf(svc: ServiceSpec): InternalAlbRoute | undefined {
+    return this.albRoutes.get(svc.name);
+  }
+}
+
+function healthCheckPathOf(svc: ServiceSpec): string {
+  if (svc.legacyDiscovery.kind !== 'internalAlb')
+    throw new Error(`${svc.name} is not behind the internal ALB`);
+  return svc.legacyDiscovery.healthCheckPath;
+}

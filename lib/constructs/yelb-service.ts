@@ -1,0 +1,180 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import { containerEnvironment } from '../model/graph';
+import { ServiceSpec, Topology } from '../model/topology';
+import { serviceConnectConfiguration } from '../service-connect';
+
+/** Props of {@link YelbService}. */
+export interface YelbServiceProps {
+  /** The service to run, from the topology. */
+  readonly spec: ServiceSpec;
+  /** The whole topology: the names this service calls come from it. */
+  readonly topology: Topology;
+  /** The cluster to run in. */
+  readonly cluster: ecs.ICluster;
+  /** Log group for the application's and the Service Connect proxy's logs. */
+  readonly logGroup: logs.ILogGroup;
+  /** The task execution role shared by all services (pulls images, writes logs). */
+  readonly executionRole: iam.IRole;
+  /**
+   * The Service Connect namespace's ARN to join. Passing the ARN (a token) makes the service
+   * depend on the namespace.
+   *
+   * @default - Service Connect is off, and the template says so (`Enabled: false`)
+   */
+  readonly serviceConnectNamespaceArn?: string;
+  /**
+   * The Cloud Map DNS service to register the tasks in (the old discovery path).
+   *
+   * @default - no registry, rendered as an explicit empty list
+   */
+  readonly cloudMapService?: servicediscovery.IService;
+}
+
+/**
+ * One service of the topology on Fargate: task definition, container, security group and ECS
+ * service, in private subnets without public IPs, with the deployment circuit breaker and
+ * rollback on. Both discovery kinds are rendered explicitly in every phase, because
+ * CloudFormation leaves a live setting alone when its property is left out of the template.
+ */
+export class YelbService extends Construct {
+  /** The ECS service. */
+  public readonly service: ecs.FargateService;
+  /** The task definition. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The service's own security group; the stack opens it to the service's callers. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** The application container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The L1 service, for ordering (`DependsOn`) and template assertions. */
+  public readonly cfnService: ecs.CfnService;
+
+  constructor(scope: Construct, id: string, props: YelbServiceProps) {
+    super(scope, id);
+    const { spec, cluster } = props;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: cluster.vpc,
+      description: `${spec.name} tasks`,
+      // Egress is opened per need: HTTPS for images, logs and the Service Connect control
+      // plane here, and the ports of the services it calls in the stack.
+      allowAllOutbound: false,
+    });
+    this.securityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      'HTTPS: image pulls, CloudWatch Logs, Service Connect control plane'
+    );
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDef', {
+      family: spec.name,
+      cpu: spec.cpu,
+      memoryLimitMiB: spec.memoryMiB,
+      executionRole: props.executionRole,
+      taskRole: new iam.Role(this, 'TaskRole', {
+        assumedBy: ecsTasksPrincipal(this),
+        description: `${spec.name} task role: the application calls no AWS API`,
+      }),
+    });
+
+    this.container = this.taskDefinition.addContainer('App', {
+      containerName: spec.name,
+      image: ecs.ContainerImage.fromRegistry(spec.image),
+      essential: true,
+      portMappings: [
+        {
+          name: spec.portName,
+          containerPort: spec.port,
+          protocol: ecs.Protocol.TCP,
+          ...(spec.appProtocol && { appProtocol: APP_PROTOCOLS[spec.appProtocol] }),
+        },
+      ],
+      environment: containerEnvironment(props.topology, spec),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: spec.id }),
+    });
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The environment holds only the host names of the services this one calls, and settings such as RACK_ENV: no secrets.',
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      serviceName: spec.name,
+      taskDefinition: this.taskDefinition,
+      desiredCount: spec.desiredCount,
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      assignPublicIp: false,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [this.securityGroup],
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      enableECSManagedTags: true,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      ...(props.serviceConnectNamespaceArn && {
+        serviceConnectConfiguration: this.serviceConnectProps(props, props.serviceConnectNamespaceArn),
+      }),
+    });
+    this.cfnService = this.service.node.defaultChild as ecs.CfnService;
+
+    if (!props.serviceConnectNamespaceArn) {
+      // An absent property means "no change" to CloudFormation: only an explicit
+      // Enabled: false turns Service Connect off on a service that has it.
+      this.cfnService.addPropertyOverride('ServiceConnectConfiguration', { Enabled: false });
+    }
+    if (props.cloudMapService) {
+      this.service.associateCloudMapService({ service: props.cloudMapService });
+    } else {
+      // Likewise: only an explicit empty list detaches a registry from the live service.
+      this.cfnService.addPropertyOverride('ServiceRegistries', []);
+    }
+  }
+
+  /** The model's Service Connect configuration, in the CDK's terms. */
+  private serviceConnectProps(props: YelbServiceProps, namespaceArn: string): ecs.ServiceConnectProps {
+    const config = serviceConnectConfiguration(props.topology, props.spec, {
+      namespace: namespaceArn,
+      logGroupName: props.logGroup.logGroupName,
+    });
+    const streamPrefix = config.logConfiguration?.options?.['awslogs-stream-prefix'];
+    return {
+      namespace: namespaceArn,
+      services: (config.services ?? []).map((svc) => ({
+        portMappingName: svc.portName!,
+        dnsName: svc.clientAliases?.[0]?.dnsName,
+        port: svc.clientAliases?.[0]?.port,
+        idleTimeout: seconds(svc.timeout?.idleTimeoutSeconds),
+        perRequestTimeout: seconds(svc.timeout?.perRequestTimeoutSeconds),
+      })),
+      logDriver: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: streamPrefix! }),
+    };
+  }
+}
+
+/**
+ * `ecs-tasks.amazonaws.com`, limited to this account's ECS in this region (the confused-deputy
+ * conditions that the ECS documentation recommends for task and execution roles).
+ */
+export function ecsTasksPrincipal(scope: Construct): iam.IPrincipal {
+  const stack = Stack.of(scope);
+  return new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions({
+    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:*` },
+    StringEquals: { 'aws:SourceAccount': stack.account },
+  });
+}
+
+const APP_PROTOCOLS: Record<NonNullable<ServiceSpec['appProtocol']>, ecs.AppProtocol> = {
+  http: ecs.AppProtocol.http,
+  http2: ecs.AppProtocol.http2,
+  grpc: ecs.AppProtocol.grpc,
+};
+
+function seconds(value: number | undefined): Duration | undefined {
+  return value === undefined ? undefined : Duration.seconds(value);
+}

@@ -1,0 +1,60 @@
+import type { ServiceConnectConfiguration } from '@aws-sdk/client-ecs';
+import { legacyEndpoint } from './model/graph';
+import { ServiceSpec, Topology } from './model/topology';
+
+/** Where the configuration points: resolved by the caller (CDK tokens, or names and a region). */
+export interface ServiceConnectTarget {
+  /** The namespace: its name (`sc-update/`) or ARN (the CDK app, the ECS API's answers). */
+  readonly namespace: string;
+  /** The log group for the proxy's logs. */
+  readonly logGroupName: string;
+  /** The log group's region; left out of `sc-update/`, filled in by the migration CLI. */
+  readonly region?: string;
+}
+
+/** The proxy log stream prefix of a service, as in the walkthrough: `db-envoy`. */
+export function proxyLogStreamPrefix(svc: ServiceSpec): string {
+  return `${svc.id}-envoy`;
+}
+
+/**
+ * The Service Connect configuration of `svc`, in the ECS API's shape (`UpdateService`'s
+ * `serviceConnectConfiguration`, the walkthrough's `sc-update/*.json`). The CDK app, the
+ * `sc-update/` files and the migration CLI all derive from this one function.
+ *
+ * A service that others call is client-server: one entry in `services`, named after its port
+ * mapping, with one client alias that is its pre-migration name and port, so no caller changes
+ * its configuration. A service nobody calls is client-only: no `services`.
+ */
+export function serviceConnectConfiguration(
+  topology: Topology,
+  svc: ServiceSpec,
+  target: ServiceConnectTarget
+): ServiceConnectConfiguration {
+  const alias = legacyEndpoint(topology, svc);
+  const timeouts = svc.timeouts;
+  const options: Record<string, string> = { 'awslogs-group': target.logGroupName };
+  if (target.region !== undefined) options['awslogs-region'] = target.region;
+  options['awslogs-stream-prefix'] = proxyLogStreamPrefix(svc);
+  return {
+    enabled: true,
+    namespace: target.namespace,
+    ...(alias && {
+      services: [
+        {
+          portName: svc.portName,
+          clientAliases: [{ port: alias.port, dnsName: alias.host }],
+          ...(timeouts && {
+            timeout: {
+              ...(timeouts.idleSeconds !== undefined && { idleTimeoutSeconds: timeouts.idleSeconds }),
+              ...(timeouts.perRequestSeconds !== undefined && {
+                perRequestTimeoutSeconds: timeouts.perRequestSeconds,
+              }),
+            },
+          }),
+        },
+      ],
+    }),
+    logConfiguration: { logDriver: 'awslogs', options },
+  };
+}

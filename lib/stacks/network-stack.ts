@@ -1,0 +1,51 @@
+import { RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Props of {@link NetworkStack}. */
+export interface NetworkStackProps extends StackProps {
+  /**
+   * NAT gateways, one per AZ up to 2. Tasks pull their images through them.
+   *
+   * @default 2
+   */
+  readonly natGateways?: number;
+}
+
+/** VPC CIDR and subnet size of the walkthrough. */
+export const VPC_CIDR = '10.0.0.0/16';
+const SUBNET_CIDR_MASK = 19;
+
+/**
+ * The network, in a stack of its own because it lives longer than the application: a VPC
+ * over 2 AZs with two public and two private /19 subnets (10.0.0.0/19 and 10.0.32.0/19 public,
+ * 10.0.64.0/19 and 10.0.96.0/19 private), NAT gateways and flow logs. No lookups: it
+ * synthesizes without an AWS account.
+ */
+export class NetworkStack extends Stack {
+  public readonly vpc: ec2.IVpc;
+
+  constructor(scope: Construct, id: string, props: NetworkStackProps = {}) {
+    super(scope, id, props);
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(VPC_CIDR),
+      maxAzs: 2,
+      natGateways: props.natGateways ?? 2,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: SUBNET_CIDR_MASK },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: SUBNET_CIDR_MASK },
+      ],
+    });
+    vpc.addFlowLog('FlowLog', {
+      trafficType: ec2.FlowLogTrafficType.ALL,
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogs', {
+          retention: logs.RetentionDays.ONE_WEEK,
+          removalPolicy: RemovalPolicy.DESTROY,
+        })
+      ),
+    });
+    this.vpc = vpc;
+  }
+}

@@ -1,0 +1,233 @@
+import { CfnOutput, CfnResource, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import { LegacyDiscovery } from '../constructs/legacy-discovery';
+import { PublicEntry } from '../constructs/public-entry';
+import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
+import { calleesOf } from '../model/graph';
+import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
+import { Topology } from '../model/topology';
+import { pascalCase } from '../names';
+
+/** Props of {@link YelbStack}. */
+export interface YelbStackProps extends StackProps {
+  /** The network, from the network stack. */
+  readonly vpc: ec2.IVpc;
+  /** The services to run. */
+  readonly topology: Topology;
+  /** Which phase of the migration to deploy. */
+  readonly phase: MigrationPhase;
+}
+
+/** Names of the stack outputs that the CLIs read (`DescribeStacks`). */
+export const YELB_OUTPUTS = {
+  appUrl: 'AppUrl',
+  clusterName: 'ClusterName',
+  logGroupName: 'LogGroupName',
+  migrationPhase: 'MigrationPhase',
+  cloudMapNamespaceName: 'CloudMapNamespaceName',
+  cloudMapNamespaceId: 'CloudMapNamespaceId',
+  cloudMapNamespaceArn: 'CloudMapNamespaceArn',
+  serviceConnectNamespaceName: 'ServiceConnectNamespaceName',
+  serviceConnectNamespaceId: 'ServiceConnectNamespaceId',
+  serviceConnectNamespaceArn: 'ServiceConnectNamespaceArn',
+} as const;
+
+/** Output holding the ECS service name of the service with model id `id`: `UiServiceName`. */
+export function serviceNameOutput(id: string): string {
+  return `${pascalCase(id)}ServiceName`;
+}
+
+/**
+ * Yelb on ECS Fargate in one migration phase. Everything phase-dependent is derived from the
+ * topology and the phase; resources present in several phases keep their logical IDs, so a
+ * phase change updates them in place.
+ */
+export class YelbStack extends Stack {
+  /** The services, by model name. */
+  public readonly services = new Map<string, YelbService>();
+  public readonly cluster: ecs.Cluster;
+  public readonly logGroup: logs.LogGroup;
+  public readonly publicEntry: PublicEntry;
+  public readonly cloudMapNamespace: servicediscovery.PrivateDnsNamespace;
+  public readonly serviceConnectNamespace: servicediscovery.HttpNamespace;
+  /** The pre-migration path; absent in the `retired` phase. */
+  public readonly legacy?: LegacyDiscovery;
+
+  constructor(scope: Construct, id: string, props: YelbStackProps) {
+    super(scope, id, props);
+    const { vpc, topology, phase } = props;
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      clusterName: topology.clusterName,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: topology.logGroupName,
+      retention: logs.RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: ecsTasksPrincipal(this),
+      description: 'Task execution role of every Yelb service: writes container logs',
+    });
+
+    this.cloudMapNamespace = new servicediscovery.PrivateDnsNamespace(this, 'CloudMapNamespace', {
+      name: topology.cloudMapDnsNamespace,
+      vpc,
+      description: 'Pre-Service Connect DNS discovery',
+    });
+    this.serviceConnectNamespace = new servicediscovery.HttpNamespace(this, 'ServiceConnectNamespace', {
+      name: topology.serviceConnectNamespace,
+      description: 'Service Connect namespace; ECS fills it when services join',
+    });
+
+    const entry = topology.services.find((s) => s.publicEntry);
+    if (!entry?.publicEntry) throw new Error('the topology has no public entry service');
+    this.publicEntry = new PublicEntry(this, 'PublicAlb', { vpc, ...entry.publicEntry });
+
+    if (keepsLegacyPath(phase)) {
+      this.legacy = new LegacyDiscovery(this, 'Legacy', {
+        vpc,
+        topology,
+        cloudMapNamespace: this.cloudMapNamespace,
+      });
+    }
+
+    for (const spec of topology.services) {
+      const service = new YelbService(this, pascalCase(spec.id), {
+        spec,
+        topology,
+        cluster: this.cluster,
+        logGroup: this.logGroup,
+        executionRole,
+        serviceConnectNamespaceArn: usesServiceConnect(phase)
+          ? this.serviceConnectNamespace.namespaceArn
+          : undefined,
+        cloudMapService: this.legacy?.dnsServiceOf(spec),
+      });
+      if (spec === entry) this.publicEntry.targetGroup.addTarget(loadBalancerTarget(service));
+      this.legacy?.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));
+      this.services.set(spec.name, service);
+    }
+
+    this.openCallGraph(topology);
+    this.orderDeployments(topology, phase);
+    this.addOutputs(topology, phase);
+  }
+
+  /**
+   * Security-group rules from the call graph: each callee accepts its callers on its port
+   * (Service Connect's proxies connect task to task on it), and while the old path exists, the
+   * internal load balancer accepts the callers of the services behind it. The load balancers'
+   * own rules to their targets come from the target groups.
+   */
+  private openCallGraph(topology: Topology): void {
+    for (const callerSpec of topology.services) {
+      const caller = this.service(callerSpec.name);
+      for (const calleeSpec of calleesOf(topology, callerSpec)) {
+        const port = ec2.Port.tcp(calleeSpec.port);
+        this.service(calleeSpec.name).securityGroup.connections.allowFrom(
+          caller.securityGroup,
+          port,
+          `${callerSpec.name} calls ${calleeSpec.name}`
+        );
+        if (this.legacy?.albRouteOf(calleeSpec) && this.legacy.albSecurityGroup) {
+          this.legacy.albSecurityGroup.connections.allowFrom(
+            caller.securityGroup,
+            port,
+            `${callerSpec.name} calls ${calleeSpec.name} through the internal load balancer`
+          );
+        }
+      }
+    }
+  }
+
+  /**
+   * `DependsOn` between the services from the call graph, in the direction of the phase being
+   * deployed. With Service Connect on, each caller waits for the services it calls, so that
+   * servers join the namespace first and no client starts before their endpoints exist.
+   * Without it (the first deployment, or a rollback) each callee waits for its callers, so that
+   * clients leave Service Connect before their servers' endpoints drain. A changed DependsOn
+   * replaces nothing.
+   */
+  private orderDeployments(topology: Topology, phase: MigrationPhase): void {
+    for (const callerSpec of topology.services) {
+      const caller = this.service(callerSpec.name).cfnService;
+      for (const calleeSpec of calleesOf(topology, callerSpec)) {
+        const callee = this.service(calleeSpec.name).cfnService;
+        if (usesServiceConnect(phase)) {
+          caller.addResourceDependency(callee);
+        } else {
+          callee.addResourceDependency(caller);
+          // nginx resolves the name once, at start: the record and the listener must exist.
+          const route = this.legacy?.albRouteOf(calleeSpec);
+          if (route) {
+            caller.addResourceDependency(route.record.node.defaultChild as CfnResource);
+            caller.addResourceDependency(route.listener.node.defaultChild as CfnResource);
+          }
+        }
+      }
+    }
+  }
+
+  private addOutputs(topology: Topology, phase: MigrationPhase): void {
+    const out = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    out(YELB_OUTPUTS.appUrl, this.publicEntry.url, 'Yelb, through the public load balancer');
+    out(YELB_OUTPUTS.clusterName, this.cluster.clusterName, 'ECS cluster');
+    out(YELB_OUTPUTS.logGroupName, this.logGroup.logGroupName, 'Application and Service Connect proxy logs');
+    out(YELB_OUTPUTS.migrationPhase, phase, 'Migration phase of the last deployment');
+    out(
+      YELB_OUTPUTS.cloudMapNamespaceName,
+      topology.cloudMapDnsNamespace,
+      'Cloud Map DNS namespace (old path)'
+    );
+    out(YELB_OUTPUTS.cloudMapNamespaceId, this.cloudMapNamespace.namespaceId, 'Cloud Map DNS namespace ID');
+    out(
+      YELB_OUTPUTS.cloudMapNamespaceArn,
+      this.cloudMapNamespace.namespaceArn,
+      'Cloud Map DNS namespace ARN'
+    );
+    out(
+      YELB_OUTPUTS.serviceConnectNamespaceName,
+      topology.serviceConnectNamespace,
+      'Service Connect namespace'
+    );
+    out(
+      YELB_OUTPUTS.serviceConnectNamespaceId,
+      this.serviceConnectNamespace.namespaceId,
+      'Service Connect namespace ID'
+    );
+    out(
+      YELB_OUTPUTS.serviceConnectNamespaceArn,
+      this.serviceConnectNamespace.namespaceArn,
+      'Service Connect namespace ARN'
+    );
+    for (const spec of topology.services) {
+      out(
+        serviceNameOutput(spec.id),
+        this.service(spec.name).service.serviceName,
+        `ECS service of ${spec.name}`
+      );
+    }
+  }
+
+  private service(name: string): YelbService {
+    const service = this.services.get(name);
+    if (!service) throw new Error(`no ECS service for '${name}'`);
+    return service;
+  }
+}
+
+function loadBalancerTarget(service: YelbService): ecs.IEcsLoadBalancerTarget {
+  return service.service.loadBalancerTarget({
+    containerName: service.container.containerName,
+    containerPort: service.container.containerPort,
+  });
+}
