@@ -82,6 +82,7 @@ export class YelbService extends Construct {
       }),
     });
 
+    const environment = containerEnvironment(props.topology, spec);
     this.container = this.taskDefinition.addContainer('App', {
       containerName: spec.name,
       image: ecs.ContainerImage.fromRegistry(spec.image),
@@ -94,14 +95,16 @@ export class YelbService extends Construct {
           ...(spec.appProtocol && { appProtocol: APP_PROTOCOLS[spec.appProtocol] }),
         },
       ],
-      environment: containerEnvironment(props.topology, spec),
+      environment,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: spec.id }),
     });
-    Validations.of(this.taskDefinition).acknowledge({
-      id: 'AwsSolutions-ECS2',
-      reason:
-        'The environment holds only the host names of the services this one calls, and settings such as RACK_ENV: no secrets.',
-    });
+    if (Object.keys(environment).length > 0) {
+      Validations.of(this.taskDefinition).acknowledge({
+        id: 'AwsSolutions-ECS2',
+        reason:
+          'The environment holds only the host names of the services this one calls, and settings such as RACK_ENV: no secrets.',
+      });
+    }
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,

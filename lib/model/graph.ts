@@ -108,6 +108,12 @@ export function validateTopology(topology: Topology): void {
     }
   }
 
+  const entries = topology.services.filter((s) => s.publicEntry).map((s) => s.name);
+  problems.check(
+    entries.length === 1,
+    `exactly one service must be the public entry (behind the internet-facing load balancer); found ${entries.length === 0 ? 'none' : oneOf(entries)}`
+  );
+
   const albPorts = topology.services
     .filter((s) => s.legacyDiscovery.kind === 'internalAlb')
     .map((s) => String(s.port));

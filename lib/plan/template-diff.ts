@@ -1,0 +1,47 @@
+import { ResourceImpact, fullDiff } from '@aws-cdk/cloudformation-diff';
+
+/** What CloudFormation will do to one resource when a stack goes from one template to another. */
+export interface ResourceChange {
+  readonly logicalId: string;
+  readonly type: string;
+  readonly impact: ResourceImpact;
+  /** Names of the changed properties (for updates and replacements). */
+  readonly properties: readonly string[];
+  /** Properties whose change replaces the resource. */
+  readonly replacingProperties: readonly string[];
+}
+
+/** A CloudFormation template, as synthesized. */
+export type CfnTemplate = { readonly Resources?: Record<string, { Type: string }> } & Record<string, unknown>;
+
+/**
+ * The resource changes between two templates, computed with the CDK's own diff engine
+ * (`@aws-cdk/cloudformation-diff`, what `cdk diff` uses), including which property changes
+ * replace a resource. Unchanged resources are left out.
+ */
+export function resourceChanges(from: CfnTemplate, to: CfnTemplate): ResourceChange[] {
+  const changes: ResourceChange[] = [];
+  fullDiff(from, to).resources.forEachDifference((logicalId, change) => {
+    const updates = change.propertyUpdates;
+    changes.push({
+      logicalId,
+      type: (change.newResourceType ?? change.oldResourceType)!,
+      impact: change.changeImpact,
+      properties: Object.keys(updates).sort(),
+      replacingProperties: Object.entries(updates)
+        .filter(
+          ([, diff]) =>
+            diff.changeImpact === ResourceImpact.WILL_REPLACE ||
+            diff.changeImpact === ResourceImpact.MAY_REPLACE
+        )
+        .map(([name]) => name)
+        .sort(),
+    });
+  });
+  return changes;
+}
+
+/** Whether CloudFormation will or may replace the resource. */
+export function replaces(change: ResourceChange): boolean {
+  return change.impact === ResourceImpact.WILL_REPLACE || change.impact === ResourceImpact.MAY_REPLACE;
+}

@@ -1,0 +1,43 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { CDK_JSON_CONTEXT } from '../support/app';
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Runs bin/app.ts the way the CDK CLI does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
+function runApp(context: Record<string, unknown>) {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-app-'));
+  const result = spawnSync(process.execPath, ['-r', 'ts-node/register', 'bin/app.ts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      CDK_CONTEXT_JSON: JSON.stringify({ ...CDK_JSON_CONTEXT, ...context }),
+      CDK_OUTDIR: outdir,
+    },
+  });
+  const files = fs.readdirSync(outdir);
+  fs.rmSync(outdir, { recursive: true, force: true });
+  return { ...result, files };
+}
+
+describe('bin/app.ts', () => {
+  test('synthesizes both stacks offline, with the cdk-nag checks passing', () => {
+    const { status, files, stderr } = runApp({ serviceConnect: 'true' });
+    expect(stderr).not.toMatch(/AwsSolutions/);
+    expect(status).toBe(0);
+    expect(files).toEqual(expect.arrayContaining(['Yelb.template.json', 'YelbNetwork.template.json']));
+  }, 60_000);
+
+  test('fails on bad context with one line per problem and no stack trace', () => {
+    const { status, stderr, files } = runApp({ serviceconnect: 'true', natGateways: '5' });
+    expect(status).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      "error: context key 'serviceconnect' is not known; did you mean 'serviceConnect'? (keys are case-sensitive)",
+      "error: context key 'natGateways' has value '5'; allowed: an integer from 1 to 2 (default 2)",
+    ]);
+    expect(files).toEqual([]);
+  }, 60_000);
+});

@@ -1,0 +1,45 @@
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { MIGRATION_PHASES } from '../lib/model/phase';
+import { buildApp } from './support/app';
+
+/** Every cdk-nag acknowledgement in the construct tree, with where it was made. */
+function nagAcknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((c) =>
+    c.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((m) => Object.entries(m.data as Record<string, string>))
+      .filter(([id]) => id.includes('AwsSolutions'))
+      .map(([id, reason]) => ({ path: c.node.path, id, reason }))
+  );
+}
+
+describe.each(MIGRATION_PHASES)('cdk-nag AwsSolutions, %s phase', (phase) => {
+  const { app } = buildApp(phase);
+
+  test('finds nothing that is not acknowledged, in the whole app', () => {
+    // validateScope, not Annotations: cdk-nag 3 reports to the policy validation report.
+    const { violations } = new AwsSolutionsChecks(app).validateScope(app);
+    expect(
+      violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`)
+    ).toEqual([]);
+  });
+
+  test('acknowledges only what it must, each with a specific reason', () => {
+    const acks = nagAcknowledgements(app);
+    expect(acks.map((a) => `${a.path} ${a.id.replace('Annotation::', '')}`).sort()).toEqual(
+      [
+        'Yelb/PublicAlb/SecurityGroup AwsSolutions-EC23',
+        'Yelb/PublicAlb/LoadBalancer AwsSolutions-ELB2',
+        ...(phase === 'retired' ? [] : ['Yelb/Legacy/InternalAlb AwsSolutions-ELB2']),
+        'Yelb/Ui/TaskDef AwsSolutions-ECS2',
+        'Yelb/Appserver/TaskDef AwsSolutions-ECS2',
+      ].sort()
+    );
+    for (const ack of acks) {
+      expect(ack.id).toMatch(/^Annotation::AwsSolutions-[A-Z]+\d+(\[.+\])?$/);
+      expect(ack.reason.length).toBeGreaterThan(40);
+    }
+  });
+});

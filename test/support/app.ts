@@ -1,0 +1,54 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as fs from 'fs';
+import * as path from 'path';
+import { YelbConfig, parseConfig } from '../../lib/config';
+import { MigrationPhase, flagsOf } from '../../lib/model/phase';
+import { YelbApp, addYelbStacks } from '../../lib/yelb-app';
+
+/**
+ * The context of cdk.json (feature flags included). `new App()` does not read cdk.json, so
+ * without it the tests would check a different template than `cdk synth` produces.
+ */
+export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
+  fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')
+).context;
+
+/** The `-c` flags that select `phase`, as the command line passes them: strings. */
+export function phaseContext(phase: MigrationPhase): Record<string, string> {
+  const flags = flagsOf(phase);
+  return { serviceConnect: String(flags.serviceConnect), retireLegacy: String(flags.retireLegacy) };
+}
+
+/** The app as `cdk synth -c …` builds it, without synthesizing it yet. */
+export interface BuiltApp extends YelbApp {
+  readonly app: App;
+  readonly config: YelbConfig;
+}
+
+/** Builds the app as `bin/app.ts` does, for `phase` plus `context` (strings, like `-c`). */
+export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): BuiltApp {
+  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...phaseContext(phase), ...context } });
+  const config = parseConfig(app.node.getAllContext() as Record<string, unknown>);
+  return { app, config, ...addYelbStacks(app, config) };
+}
+
+/** Templates of both stacks for one phase. */
+export interface PhaseTemplates {
+  readonly network: Template;
+  readonly yelb: Template;
+}
+
+const cache = new Map<string, PhaseTemplates>();
+
+/** The templates of `phase` (default context), synthesized once per test file. */
+export function templatesOf(phase: MigrationPhase, context: Record<string, string> = {}): PhaseTemplates {
+  const key = JSON.stringify([phase, context]);
+  let templates = cache.get(key);
+  if (!templates) {
+    const built = buildApp(phase, context);
+    templates = { network: Template.fromStack(built.network), yelb: Template.fromStack(built.yelb) };
+    cache.set(key, templates);
+  }
+  return templates;
+}
