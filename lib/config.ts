@@ -13,6 +13,11 @@ export interface YelbConfig {
   readonly topology: Topology;
   /** NAT gateways in the network stack (1 or 2). */
   readonly natGateways: number;
+  /**
+   * Run the CDK's CloudFormation template validation at synth. Off by default: it triples the
+   * synth time, and the test suite runs it over every phase.
+   */
+  readonly validateTemplates: boolean;
 }
 
 /** A context key of this app: its description for the README and errors, and its parser. */
@@ -44,6 +49,10 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
   const keys: Record<string, ContextKey> = {
     serviceConnect: { allowed: `${oneOf(['true', 'false'])} (default false)`, parse: parseBoolean },
     retireLegacy: { allowed: `${oneOf(['true', 'false'])} (default false)`, parse: parseBoolean },
+    validateTemplates: {
+      allowed: `${oneOf(['true', 'false'])} (default false)`,
+      parse: parseBoolean,
+    },
     natGateways: {
       allowed: `an integer from 1 to ${MAX_AZS} (default ${MAX_AZS})`,
       parse: (raw) => parseInteger(raw, 1, MAX_AZS),
@@ -135,6 +144,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     phase: phaseOf({ serviceConnect, retireLegacy }),
     topology,
     natGateways: (values.natGateways as number | undefined) ?? MAX_AZS,
+    validateTemplates: (values.validateTemplates as boolean | undefined) ?? false,
   };
 }
 

@@ -1,22 +1,34 @@
-import { App, Stack } from 'aws-cdk-lib';
-import { YelbConfig } from './config';
+import { App, AppProps, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { YelbConfig, parseConfig } from './config';
 import { NetworkStack } from './stacks/network-stack';
 import { YelbStack } from './stacks/yelb-stack';
 
 /** Stack names; the CLIs default to {@link STACK_NAMES}.yelb when reading outputs. */
 export const STACK_NAMES = { network: 'YelbNetwork', yelb: 'Yelb' } as const;
 
-/** The stacks of the app. */
+/** The app, its validated config and its stacks. */
 export interface YelbApp {
+  readonly app: App;
+  readonly config: YelbConfig;
   readonly network: NetworkStack;
   readonly yelb: YelbStack;
 }
 
 /**
- * Adds the app's stacks to `app` for a validated config. Environment-agnostic on purpose:
- * synthesizing needs no AWS account, and the same template deploys to any account and region.
+ * The whole CDK app as `cdk synth` builds it: context (from `props.context`, or from the CDK
+ * CLI) parsed into a validated config, both stacks, and the checks that run at synth:
+ * cdk-nag's AwsSolutions pack always, the CDK's CloudFormation template validation when
+ * `validateTemplates` is set (it triples the synth time; the test suite always runs it).
+ *
+ * Environment-agnostic on purpose: synthesizing needs no AWS account, and the same template
+ * deploys to any account and region.
+ *
+ * @throws ValidationError for bad context, before any construct is created.
  */
-export function addYelbStacks(app: App, config: YelbConfig): YelbApp {
+export function createYelbApp(props: AppProps = {}): YelbApp {
+  const app = new App({ builtinCloudFormationValidation: false, ...props });
+  const config = parseConfig(app.node.getAllContext() as Record<string, unknown>);
   const network = new NetworkStack(app, STACK_NAMES.network, {
     natGateways: config.natGateways,
     description: 'Yelb sample: VPC, subnets, NAT gateways, flow logs',
@@ -27,7 +39,9 @@ export function addYelbStacks(app: App, config: YelbConfig): YelbApp {
     phase: config.phase,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
   });
-  return { network, yelb };
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  if (config.validateTemplates) Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
+  return { app, config, network, yelb };
 }
 
 /** Every stack of `app`, for checks that run over the whole app. */

@@ -43,3 +43,13 @@ describe.each(MIGRATION_PHASES)('cdk-nag AwsSolutions, %s phase', (phase) => {
     }
   });
 });
+
+test('cdk-nag passes with images mirrored to private ECR, acknowledging only the token wildcard', () => {
+  const { app } = buildApp('serviceConnect', {
+    yelbUiImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/yelb-ui:0.10',
+  });
+  expect(new AwsSolutionsChecks(app).validateScope(app).violations).toEqual([]);
+  expect(nagAcknowledgements(app).filter((a) => a.id.includes('IAM5'))).toEqual([
+    expect.objectContaining({ path: 'Yelb/ExecutionRole', id: 'Annotation::AwsSolutions-IAM5[Resource::*]' }),
+  ]);
+});

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { containerEnvironment } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
+import { containerImage } from './container-image';
 
 /** Props of {@link YelbService}. */
 export interface YelbServiceProps {
@@ -83,9 +84,17 @@ export class YelbService extends Construct {
     });
 
     const environment = containerEnvironment(props.topology, spec);
+    const image = containerImage(this, 'Image', spec.image);
+    if (image instanceof ecs.EcrImage) {
+      Validations.of(props.executionRole).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls themselves are limited to the named repositories.',
+      });
+    }
     this.container = this.taskDefinition.addContainer('App', {
       containerName: spec.name,
-      image: ecs.ContainerImage.fromRegistry(spec.image),
+      image,
       essential: true,
       portMappings: [
         {

@@ -486,3 +486,55 @@ describe('retired phase', () => {
     expect(services['yelb-ui'].Properties.LoadBalancers).toHaveLength(1);
   });
 });
+
+describe('images from context', () => {
+  test('pulls a private ECR mirror with the execution role, granted on that repository only', () => {
+    const { yelb: template } = templatesOf('discovery', {
+      yelbDbImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/yelb-db:0.6',
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'yelb-db',
+      ContainerDefinitions: [
+        Match.objectLike({
+          Image: {
+            'Fn::Join': [
+              '',
+              ['123456789012.dkr.ecr.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/mirror/yelb-db:0.6'],
+            ],
+          },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/mirror/yelb-db'],
+              ],
+            },
+          },
+        ]),
+      },
+    });
+  });
+
+  test('pulls any other registry anonymously, with the image as given', () => {
+    const { yelb: template } = templatesOf('discovery', {
+      yelbRedisImage: 'public.ecr.aws/docker/library/redis:7.2',
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Family: 'yelb-redis',
+      ContainerDefinitions: [Match.objectLike({ Image: 'public.ecr.aws/docker/library/redis:7.2' })],
+    });
+  });
+
+  test('sets desired counts from context', () => {
+    const { yelb: template } = templatesOf('discovery', { yelbUiDesiredCount: '5' });
+    expect(ecsServices(template)['yelb-ui'].Properties.DesiredCount).toBe(5);
+  });
+});

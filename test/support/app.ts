@@ -1,10 +1,8 @@
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
-import { YelbConfig, parseConfig } from '../../lib/config';
 import { MigrationPhase, flagsOf } from '../../lib/model/phase';
-import { YelbApp, addYelbStacks } from '../../lib/yelb-app';
+import { YelbApp, createYelbApp } from '../../lib/yelb-app';
 
 /**
  * The context of cdk.json (feature flags included). `new App()` does not read cdk.json, so
@@ -20,17 +18,9 @@ export function phaseContext(phase: MigrationPhase): Record<string, string> {
   return { serviceConnect: String(flags.serviceConnect), retireLegacy: String(flags.retireLegacy) };
 }
 
-/** The app as `cdk synth -c …` builds it, without synthesizing it yet. */
-export interface BuiltApp extends YelbApp {
-  readonly app: App;
-  readonly config: YelbConfig;
-}
-
-/** Builds the app as `bin/app.ts` does, for `phase` plus `context` (strings, like `-c`). */
-export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): BuiltApp {
-  const app = new App({ context: { ...CDK_JSON_CONTEXT, ...phaseContext(phase), ...context } });
-  const config = parseConfig(app.node.getAllContext() as Record<string, unknown>);
-  return { app, config, ...addYelbStacks(app, config) };
+/** Builds the app as `cdk synth -c …` does, for `phase` plus `context` (strings, like `-c`). */
+export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): YelbApp {
+  return createYelbApp({ context: { ...CDK_JSON_CONTEXT, ...phaseContext(phase), ...context } });
 }
 
 /** Templates of both stacks for one phase. */

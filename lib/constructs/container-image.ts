@@ -1,0 +1,25 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Construct } from 'constructs';
+
+// 123456789012.dkr.ecr.eu-west-1.amazonaws.com[.cn]/repo/name[:tag][@sha256:digest]
+const PRIVATE_ECR =
+  /^(?<account>\d{12})\.dkr\.ecr\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(?<repository>[^:@]+)(?::(?<tag>[^@]+))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+
+/**
+ * The container image for an image reference. A private ECR image (for example a mirror of
+ * the Docker Hub images, to avoid anonymous pull limits) becomes an ECR image, so that the
+ * task execution role is granted pull access to exactly that repository; anything else
+ * (Docker Hub, ECR Public) is pulled anonymously.
+ */
+export function containerImage(scope: Construct, id: string, reference: string): ecs.ContainerImage {
+  const ecrParts = PRIVATE_ECR.exec(reference)?.groups;
+  if (!ecrParts) return ecs.ContainerImage.fromRegistry(reference);
+  const { account, region, repository, tag, digest } = ecrParts;
+  const repo = ecr.Repository.fromRepositoryAttributes(scope, id, {
+    repositoryName: repository,
+    repositoryArn: `arn:${Stack.of(scope).partition}:ecr:${region}:${account}:repository/${repository}`,
+  });
+  return ecs.ContainerImage.fromEcrRepository(repo, digest ?? tag ?? 'latest');
+}
