@@ -7,7 +7,7 @@ const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 describe('README', () => {
   test('documents every context key the app reads, and no other', () => {
     const section = README.split('## Context')[1].split('\n## ')[0];
-    const documented = [...section.matchAll(/^\| `(\w+)` \|/gm)].map((m) => m[1]);
+    const documented = [...section.matchAll(/^\| `(\w+)`\s*\|/gm)].map((m) => m[1]);
     expect(documented.sort()).toEqual(Object.keys(contextKeys()).sort());
   });
 
