@@ -7,7 +7,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { median, table, wallSeconds } from '../lib/bench/measure';
+import { median, wallSeconds } from '../lib/bench/measure';
+import { formatTable } from '../lib/table';
 import { MIGRATION_PHASES, flagsOf } from '../lib/model/phase';
 
 const TARGET_RATIO = 0.4;
@@ -84,7 +85,7 @@ function main(): void {
   fs.rmSync(scratch, { recursive: true, force: true });
 
   console.log(`median of ${runs} runs, ${os.cpus().length} CPUs, node ${process.version}`);
-  console.log(table(['phase', variants[0].name, variants[1].name, 'ratio', variants[2].name], rows));
+  console.log(formatTable(['phase', variants[0].name, variants[1].name, 'ratio', variants[2].name], rows));
   const met = worst <= TARGET_RATIO;
   console.log(`target: ratio <= ${TARGET_RATIO}: ${met ? 'met' : 'NOT met'} (worst ${worst.toFixed(2)})`);
   process.exitCode = met ? 0 : 1;

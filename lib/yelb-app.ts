@@ -1,11 +1,9 @@
 import { App, AppProps, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { YelbConfig, parseConfig } from './config';
+import { STACK_NAMES } from './outputs';
 import { NetworkStack } from './stacks/network-stack';
 import { YelbStack } from './stacks/yelb-stack';
-
-/** Stack names; the CLIs default to {@link STACK_NAMES}.yelb when reading outputs. */
-export const STACK_NAMES = { network: 'YelbNetwork', yelb: 'Yelb' } as const;
 
 /** The app, its validated config and its stacks. */
 export interface YelbApp {

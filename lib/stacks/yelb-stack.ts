@@ -12,6 +12,7 @@ import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { Topology } from '../model/topology';
 import { pascalCase } from '../names';
+import { YELB_OUTPUTS, serviceNameOutput } from '../outputs';
 
 /** Props of {@link YelbStack}. */
 export interface YelbStackProps extends StackProps {
@@ -21,25 +22,6 @@ export interface YelbStackProps extends StackProps {
   readonly topology: Topology;
   /** Which phase of the migration to deploy. */
   readonly phase: MigrationPhase;
-}
-
-/** Names of the stack outputs that the CLIs read (`DescribeStacks`). */
-export const YELB_OUTPUTS = {
-  appUrl: 'AppUrl',
-  clusterName: 'ClusterName',
-  logGroupName: 'LogGroupName',
-  migrationPhase: 'MigrationPhase',
-  cloudMapNamespaceName: 'CloudMapNamespaceName',
-  cloudMapNamespaceId: 'CloudMapNamespaceId',
-  cloudMapNamespaceArn: 'CloudMapNamespaceArn',
-  serviceConnectNamespaceName: 'ServiceConnectNamespaceName',
-  serviceConnectNamespaceId: 'ServiceConnectNamespaceId',
-  serviceConnectNamespaceArn: 'ServiceConnectNamespaceArn',
-} as const;
-
-/** Output holding the ECS service name of the service with model id `id`: `UiServiceName`. */
-export function serviceNameOutput(id: string): string {
-  return `${pascalCase(id)}ServiceName`;
 }
 
 /**

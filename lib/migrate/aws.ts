@@ -1,0 +1,61 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+
+/**
+ * The SDK clients the CLIs use. Configuration is the SDK's own: region from the option or
+ * the usual resolution (`AWS_REGION`, the profile), credentials from the default chain
+ * (`AWS_PROFILE`, …), endpoints from `AWS_ENDPOINT_URL_<SERVICE>`, retries from the standard
+ * retry strategy (throttling and transient errors, `AWS_MAX_ATTEMPTS`). Nothing is hard-coded.
+ */
+export interface AwsClients {
+  readonly ecs: ECSClient;
+  readonly cloudMap: ServiceDiscoveryClient;
+  readonly cloudFormation: CloudFormationClient;
+}
+
+/** Creates the clients; `region` overrides the SDK's region resolution. */
+export function createClients(region?: string): AwsClients {
+  const config = region ? { region } : {};
+  return {
+    ecs: new ECSClient(config),
+    cloudMap: new ServiceDiscoveryClient(config),
+    cloudFormation: new CloudFormationClient(config),
+  };
+}
+
+/** The region the clients use, resolved without any network call (option, env, profile). */
+export async function resolvedRegion(clients: AwsClients): Promise<string | undefined> {
+  try {
+    return await clients.ecs.config.region();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A stack's outputs by key, or `undefined` (with the reason) when the stack cannot be read. */
+export async function stackOutputs(
+  clients: AwsClients,
+  stackName: string
+): Promise<{ outputs?: Record<string, string>; reason?: string }> {
+  try {
+    const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const outputs = Object.fromEntries(
+      (Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey!, o.OutputValue!])
+    );
+    return { outputs };
+  } catch (err) {
+    return { reason: describeAwsError(err) };
+  }
+}
+
+/**
+ * One line for an SDK error: its name, message and how many attempts the retry strategy
+ * made, e.g. `ThrottlingException: Rate exceeded (after 3 attempts)`.
+ */
+export function describeAwsError(err: unknown): string {
+  const e = err as { name?: string; message?: string; $metadata?: { attempts?: number } };
+  const attempts = e.$metadata?.attempts;
+  const name = e.name && e.name !== 'Error' ? `${e.name}: ` : '';
+  return `${name}${e.message ?? String(err)}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ''}`;
+}

@@ -1,0 +1,165 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeClustersCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  Service,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import {
+  GetNamespaceCommand,
+  ListNamespacesCommand,
+  ListServicesCommand,
+  ServiceDiscoveryClient,
+} from '@aws-sdk/client-servicediscovery';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createClients } from '../../lib/migrate/aws';
+import { planWaves } from '../../lib/migrate/plan';
+import { runWaves } from '../../lib/migrate/run';
+import { SC_UPDATE_DIR, loadScUpdates } from '../../lib/migrate/sc-files';
+import { resolveTarget } from '../../lib/migrate/target';
+import { YELB } from '../../lib/model/yelb';
+import { ValidationError } from '../../lib/validation';
+
+const ecs = mockClient(ECSClient);
+const cloudMap = mockClient(ServiceDiscoveryClient);
+const cfn = mockClient(CloudFormationClient);
+const NS = {
+  name: 'yelb.sc.internal',
+  arn: 'arn:aws:servicediscovery:eu-west-1:1:namespace/ns-1',
+  id: 'ns-1',
+};
+const wait = { timeoutSeconds: 5, pollSeconds: 0.01 };
+
+beforeEach(() => {
+  ecs.reset();
+  cloudMap.reset();
+  cfn.reset();
+});
+
+/** A service whose PRIMARY deployment runs `config`, as ECS reports it. */
+function service(name: string, config?: object): Service {
+  return {
+    serviceName: name,
+    status: 'ACTIVE',
+    desiredCount: 1,
+    runningCount: 1,
+    deployments: [
+      {
+        id: `d-${name}`,
+        status: 'PRIMARY',
+        rolloutState: 'COMPLETED',
+        serviceConnectConfiguration: config as any,
+      },
+    ],
+  };
+}
+
+describe('runWaves with mocked clients', () => {
+  const waves = planWaves('apply', YELB, loadScUpdates(SC_UPDATE_DIR, YELB), {
+    cluster: 'yelb-cluster',
+    region: 'eu-west-1',
+    namespace: NS.arn,
+  });
+  /** What ECS would report for a service after this plan was applied. */
+  const applied = (name: string) => {
+    const input = waves.flat().find((u) => u.service.name === name)!.input.serviceConnectConfiguration;
+    return {
+      ...input,
+      services: input.services?.map((s) => ({ ...s, discoveryName: s.portName })),
+    };
+  };
+
+  test('sends nothing for services already in the target state (live configuration compared)', async () => {
+    ecs
+      .on(DescribeServicesCommand)
+      .callsFake((input) => ({ services: input.services.map((n: string) => service(n, applied(n))) }));
+    cloudMap
+      .on(ListServicesCommand)
+      .resolves({ Services: ['yelb-db', 'yelb-redis', 'yelb-appserver'].map((Name) => ({ Name })) });
+    const outcomes = await runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+    expect(outcomes.map((o) => o.result)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+  });
+
+  test('updates only the service whose live configuration differs', async () => {
+    let updated = false;
+    ecs.on(DescribeServicesCommand).callsFake((input) => ({
+      services: input.services.map((n: string) =>
+        n === 'yelb-redis' && !updated
+          ? service(n, {
+              ...applied(n),
+              services: [{ portName: 'yelb-redis', clientAliases: [{ port: 1 }] }],
+            })
+          : service(n, applied(n))
+      ),
+    }));
+    ecs.on(UpdateServiceCommand).callsFake(() => {
+      updated = true;
+      return { service: service('yelb-redis', applied('yelb-redis')) };
+    });
+    cloudMap
+      .on(ListServicesCommand)
+      .resolves({ Services: ['yelb-db', 'yelb-redis', 'yelb-appserver'].map((Name) => ({ Name })) });
+    const outcomes = await runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
+      'yelb-redis',
+    ]);
+    expect(outcomes.find((o) => o.service === 'yelb-redis')).toMatchObject({
+      before: 'on (other configuration)',
+      after: 'on',
+      result: 'changed',
+    });
+  });
+});
+
+describe('resolveTarget with mocked clients', () => {
+  test('takes the cluster, namespace and log group from the stack outputs', async () => {
+    cfn.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        {
+          StackName: 'Yelb',
+          CreationTime: new Date(),
+          StackStatus: 'UPDATE_COMPLETE',
+          Outputs: [
+            { OutputKey: 'ClusterName', OutputValue: 'from-stack' },
+            { OutputKey: 'LogGroupName', OutputValue: '/logs' },
+            { OutputKey: 'MigrationPhase', OutputValue: 'serviceConnect' },
+            { OutputKey: 'ServiceConnectNamespaceId', OutputValue: 'ns-1' },
+          ],
+        },
+      ],
+    });
+    ecs.on(DescribeClustersCommand).resolves({ clusters: [{ clusterName: 'from-stack', status: 'ACTIVE' }] });
+    ecs
+      .on(DescribeServicesCommand)
+      .callsFake((input) => ({ services: input.services.map((n: string) => service(n)) }));
+    cloudMap
+      .on(GetNamespaceCommand)
+      .resolves({ Namespace: { Id: 'ns-1', Arn: NS.arn, Name: NS.name, Type: 'HTTP' } });
+    const target = await resolveTarget(createClients('eu-west-1'), 'eu-west-1', YELB, { stack: 'Yelb' });
+    expect(target).toMatchObject({
+      cluster: 'from-stack',
+      logGroupName: '/logs',
+      deployedPhase: 'serviceConnect',
+      namespace: NS,
+    });
+    expect(ecs.commandCalls(DescribeClustersCommand)[0].args[0].input).toEqual({ clusters: ['from-stack'] });
+  });
+
+  test('collects every missing resource into one validation error', async () => {
+    cfn
+      .on(DescribeStacksCommand)
+      .rejects(Object.assign(new Error('Stack with id Yelb does not exist'), { name: 'ValidationError' }));
+    ecs.on(DescribeClustersCommand).resolves({ clusters: [], failures: [{ reason: 'MISSING' }] });
+    cloudMap.on(ListNamespacesCommand).resolves({ Namespaces: [] });
+    const attempt = resolveTarget(createClients('eu-west-1'), 'eu-west-1', YELB, { stack: 'Yelb' });
+    await expect(attempt).rejects.toThrow(ValidationError);
+    await expect(
+      resolveTarget(createClients('eu-west-1'), 'eu-west-1', YELB, { stack: 'Yelb' })
+    ).rejects.toThrow(
+      /cluster 'yelb-cluster' does not exist in eu-west-1.*\n.*namespace 'yelb.sc.internal' does not exist/
+    );
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,130 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { SC_UPDATE_DIR, expectedScFiles, loadScUpdates, renderScFile } from '../../lib/migrate/sc-files';
+import { YELB } from '../../lib/model/yelb';
+import { ValidationError } from '../../lib/validation';
+import { templatesOf } from '../support/app';
+import { ecsServices, resourcesOf } from '../support/template';
+
+describe('sc-update/', () => {
+  test('holds exactly the files the model generates (run `npm run sc-update` after changing the model)', () => {
+    const committed = fs
+      .readdirSync(SC_UPDATE_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    const expected = expectedScFiles(YELB);
+    expect(committed).toEqual([...expected.keys()].sort());
+    for (const [file, config] of expected) {
+      expect(`${file}:\n${fs.readFileSync(path.join(SC_UPDATE_DIR, file), 'utf8')}`).toBe(
+        `${file}:\n${renderScFile(config)}`
+      );
+    }
+  });
+
+  test('keeps the walkthrough shape and leaves the region out', () => {
+    const db = JSON.parse(fs.readFileSync(path.join(SC_UPDATE_DIR, 'svc-db.json'), 'utf8'));
+    expect(Object.keys(db)).toEqual(['enabled', 'namespace', 'services', 'logConfiguration']);
+    expect(db.logConfiguration.options['awslogs-region']).toBeUndefined();
+  });
+
+  test.each(['serviceConnect', 'retired'] as const)(
+    'says what the CDK app renders in the %s phase',
+    (phase) => {
+      const { yelb: template } = templatesOf(phase);
+      const resources = template.toJSON().Resources;
+      const namespaceName = (ref: any) => resources[ref['Fn::GetAtt'][0]].Properties.Name;
+      const logGroupName = (ref: any) => resources[ref.Ref].Properties.LogGroupName;
+      for (const [name, svc] of Object.entries(ecsServices(template))) {
+        const cfn = svc.Properties.ServiceConnectConfiguration;
+        // The template's CloudFormation shape, in the API's terms: camelCase, names not refs,
+        // no region (the CLI fills it in), no empty services list (client-only).
+        const rendered = {
+          enabled: cfn.Enabled,
+          namespace: namespaceName(cfn.Namespace),
+          ...(cfn.Services?.length && {
+            services: cfn.Services.map((s: any) => ({
+              portName: s.PortName,
+              clientAliases: s.ClientAliases.map((a: any) => ({ port: a.Port, dnsName: a.DnsName })),
+              timeout: Object.fromEntries(
+                Object.entries(s.Timeout).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v])
+              ),
+            })),
+          }),
+          logConfiguration: {
+            logDriver: cfn.LogConfiguration.LogDriver,
+            options: {
+              'awslogs-group': logGroupName(cfn.LogConfiguration.Options['awslogs-group']),
+              'awslogs-stream-prefix': cfn.LogConfiguration.Options['awslogs-stream-prefix'],
+            },
+          },
+        };
+        const id = YELB.services.find((s) => s.name === name)!.id;
+        const file = JSON.parse(fs.readFileSync(path.join(SC_UPDATE_DIR, `svc-${id}.json`), 'utf8'));
+        expect(rendered).toEqual(file);
+      }
+      expect(resourcesOf(template, 'AWS::ECS::Service')).toHaveLength(YELB.services.length);
+    }
+  );
+});
+
+describe('loadScUpdates', () => {
+  const copy = () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-'));
+    for (const f of fs.readdirSync(SC_UPDATE_DIR))
+      fs.copyFileSync(path.join(SC_UPDATE_DIR, f), path.join(dir, f));
+    return dir;
+  };
+  const edit = (dir: string, file: string, change: (c: any) => void) => {
+    const config = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    change(config);
+    fs.writeFileSync(path.join(dir, file), JSON.stringify(config));
+  };
+
+  test('loads one configuration per model service, in model order', () => {
+    expect(loadScUpdates(SC_UPDATE_DIR, YELB).map((u) => u.service.name)).toEqual(
+      YELB.services.map((s) => s.name)
+    );
+  });
+
+  test.each([
+    ['a missing file', (dir: string) => fs.rmSync(path.join(dir, 'svc-ui.json')), /svc-ui.json is missing/],
+    [
+      'enabled false',
+      (dir: string) => edit(dir, 'svc-db.json', (c) => (c.enabled = false)),
+      /svc-db.json: 'enabled' is false; allowed: true/,
+    ],
+    [
+      'services on a client-only service',
+      (dir: string) => edit(dir, 'svc-ui.json', (c) => (c.services = [{ portName: 'yelb-ui' }])),
+      /yelb-ui is client-only in the model/,
+    ],
+    [
+      'no services on a client-server one',
+      (dir: string) => edit(dir, 'svc-appserver.json', (c) => delete c.services),
+      /yelb-appserver needs exactly one entry in 'services', found 0/,
+    ],
+    [
+      'two client aliases',
+      (dir: string) =>
+        edit(dir, 'svc-db.json', (c) => c.services[0].clientAliases.push({ port: 1, dnsName: 'x' })),
+      /svc-db.json: needs exactly one client alias/,
+    ],
+    [
+      'another log driver',
+      (dir: string) => edit(dir, 'svc-db.json', (c) => (c.logConfiguration.logDriver = 'splunk')),
+      /logConfiguration must use the awslogs driver/,
+    ],
+    [
+      'an array',
+      (dir: string) => fs.writeFileSync(path.join(dir, 'svc-db.json'), '[]'),
+      /svc-db.json: must be a JSON object/,
+    ],
+  ])('fails on %s', (_what, breakIt, message) => {
+    const dir = copy();
+    breakIt(dir);
+    expect(() => loadScUpdates(dir, YELB)).toThrow(ValidationError);
+    expect(() => loadScUpdates(dir, YELB)).toThrow(message);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
