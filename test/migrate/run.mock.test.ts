@@ -111,6 +111,28 @@ describe('runWaves with mocked clients', () => {
       result: 'changed',
     });
   });
+
+  test('fails when the waiter succeeds but the PRIMARY is not the deployment it started (a rollback)', async () => {
+    // The waiter's polls go through the mock, not the progress observer: only the check after
+    // the wait can notice that the service is stable on another deployment.
+    ecs
+      .on(DescribeServicesCommand)
+      .callsFake((input) => ({ services: input.services.map((n: string) => service(n)) }));
+    ecs.on(UpdateServiceCommand).callsFake((input) => ({
+      service: {
+        ...service(input.service),
+        deployments: [{ id: 'd-started', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }],
+      },
+    }));
+    const attempt = runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    await expect(attempt).rejects.toThrow(
+      /yelb-db: the PRIMARY deployment is d-yelb-db, not d-started that this run started/
+    );
+    expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
+      'yelb-db',
+      'yelb-redis',
+    ]);
+  });
 });
 
 describe('resolveTarget with mocked clients', () => {
