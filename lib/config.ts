@@ -18,6 +18,8 @@ export interface YelbConfig {
    * synth time, and the test suite runs it over every phase.
    */
   readonly validateTemplates: boolean;
+  /** E-mail address that receives the alarms, if any. */
+  readonly alarmEmail?: string;
 }
 
 /** A context key of this app: its description for the README and errors, and its parser. */
@@ -27,6 +29,7 @@ interface ContextKey {
 }
 
 const MAX_AZS = 2;
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const LOG_GROUP_NAME = /^[A-Za-z0-9_\-/.#]{1,512}$/;
 // A Docker image reference: [registry/]repository[:tag][@digest], no spaces.
@@ -52,6 +55,10 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
     validateTemplates: {
       allowed: `${oneOf(['true', 'false'])} (default false)`,
       parse: parseBoolean,
+    },
+    alarmEmail: {
+      allowed: 'an e-mail address for the alarm notifications (default: none)',
+      parse: (raw) => parsePattern(raw, EMAIL),
     },
     natGateways: {
       allowed: `an integer from 1 to ${MAX_AZS} (default ${MAX_AZS})`,
@@ -145,6 +152,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     topology,
     natGateways: (values.natGateways as number | undefined) ?? MAX_AZS,
     validateTemplates: (values.validateTemplates as boolean | undefined) ?? false,
+    alarmEmail: values.alarmEmail as string | undefined,
   };
 }
 

@@ -6,3 +6,11 @@ export function pascalCase(id: string): string {
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
 }
+
+/**
+ * Name of the old path's internal load balancer, `legacy-<cluster>` within the 32 characters an
+ * ALB name may have. Fixed, so that the dashboard finds its metrics by name in every phase.
+ */
+export function internalAlbName(clusterName: string): string {
+  return `legacy-${clusterName.replace(/[^A-Za-z0-9-]/g, '-')}`.slice(0, 32).replace(/-+$/, '');
+}

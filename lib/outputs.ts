@@ -14,6 +14,7 @@ export const YELB_OUTPUTS = {
   clusterName: 'ClusterName',
   logGroupName: 'LogGroupName',
   migrationPhase: 'MigrationPhase',
+  dashboardUrl: 'DashboardUrl',
   cloudMapNamespaceName: 'CloudMapNamespaceName',
   cloudMapNamespaceId: 'CloudMapNamespaceId',
   cloudMapNamespaceArn: 'CloudMapNamespaceArn',

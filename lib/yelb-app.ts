@@ -35,6 +35,7 @@ export function createYelbApp(props: AppProps = {}): YelbApp {
     vpc: network.vpc,
     topology: config.topology,
     phase: config.phase,
+    alarmEmail: config.alarmEmail,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -15,6 +15,8 @@ export interface LegacyDiscoveryProps {
   readonly topology: Topology;
   /** The Cloud Map private DNS namespace; it outlives this construct. */
   readonly cloudMapNamespace: servicediscovery.IPrivateDnsNamespace;
+  /** Name of the internal load balancer (fixed, so that its metrics can be found by name). */
+  readonly internalAlbName: string;
 }
 
 /** The pieces through which callers reach one `internalAlb` service. */
@@ -64,6 +66,7 @@ export class LegacyDiscovery extends Construct {
     });
     const alb = new elbv2.ApplicationLoadBalancer(this, 'InternalAlb', {
       vpc,
+      loadBalancerName: props.internalAlbName,
       internetFacing: false,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroup: this.albSecurityGroup,

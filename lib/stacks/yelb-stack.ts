@@ -6,12 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { LegacyDiscovery } from '../constructs/legacy-discovery';
+import { MigrationDashboard } from '../constructs/migration-dashboard';
 import { PublicEntry } from '../constructs/public-entry';
 import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
 import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { Topology } from '../model/topology';
-import { pascalCase } from '../names';
+import { internalAlbName, pascalCase } from '../names';
 import { YELB_OUTPUTS, serviceNameOutput } from '../outputs';
 
 /** Props of {@link YelbStack}. */
@@ -22,6 +23,12 @@ export interface YelbStackProps extends StackProps {
   readonly topology: Topology;
   /** Which phase of the migration to deploy. */
   readonly phase: MigrationPhase;
+  /**
+   * E-mail address for the alarms.
+   *
+   * @default - alarms without notifications
+   */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -39,6 +46,7 @@ export class YelbStack extends Stack {
   public readonly serviceConnectNamespace: servicediscovery.HttpNamespace;
   /** The pre-migration path; absent in the `retired` phase. */
   public readonly legacy?: LegacyDiscovery;
+  public readonly dashboard: MigrationDashboard;
 
   constructor(scope: Construct, id: string, props: YelbStackProps) {
     super(scope, id, props);
@@ -73,11 +81,13 @@ export class YelbStack extends Stack {
     if (!entry?.publicEntry) throw new Error('the topology has no public entry service');
     this.publicEntry = new PublicEntry(this, 'PublicAlb', { vpc, ...entry.publicEntry });
 
+    const albName = internalAlbName(topology.clusterName);
     if (keepsLegacyPath(phase)) {
       this.legacy = new LegacyDiscovery(this, 'Legacy', {
         vpc,
         topology,
         cloudMapNamespace: this.cloudMapNamespace,
+        internalAlbName: albName,
       });
     }
 
@@ -97,6 +107,13 @@ export class YelbStack extends Stack {
       this.legacy?.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));
       this.services.set(spec.name, service);
     }
+
+    this.dashboard = new MigrationDashboard(this, 'Monitoring', {
+      topology,
+      publicEntry: this.publicEntry,
+      internalAlbName: albName,
+      alarmEmail: props.alarmEmail,
+    });
 
     this.openCallGraph(topology);
     this.orderDeployments(topology, phase);
@@ -165,6 +182,7 @@ export class YelbStack extends Stack {
     out(YELB_OUTPUTS.clusterName, this.cluster.clusterName, 'ECS cluster');
     out(YELB_OUTPUTS.logGroupName, this.logGroup.logGroupName, 'Application and Service Connect proxy logs');
     out(YELB_OUTPUTS.migrationPhase, phase, 'Migration phase of the last deployment');
+    out(YELB_OUTPUTS.dashboardUrl, this.dashboard.url, 'CloudWatch dashboard of the migration');
     out(
       YELB_OUTPUTS.cloudMapNamespaceName,
       topology.cloudMapDnsNamespace,

@@ -244,6 +244,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
         'ClusterName',
         'LogGroupName',
         'MigrationPhase',
+        'DashboardUrl',
         'CloudMapNamespaceName',
         'CloudMapNamespaceId',
         'CloudMapNamespaceArn',

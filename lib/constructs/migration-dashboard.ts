@@ -1,0 +1,251 @@
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { callersOf } from '../model/graph';
+import { Topology } from '../model/topology';
+import { pascalCase } from '../names';
+import { PublicEntry } from './public-entry';
+
+/** Props of {@link MigrationDashboard}. */
+export interface MigrationDashboardProps {
+  readonly topology: Topology;
+  /** The public entry: its load balancer and target group are in every phase. */
+  readonly publicEntry: PublicEntry;
+  /**
+   * Name of the internal load balancer of the old path. Its metrics are found by name, with a
+   * search expression, so the widget stays the same in the phase where the load balancer is gone.
+   */
+  readonly internalAlbName: string;
+  /**
+   * E-mail address that receives the alarms (an SNS subscription to confirm).
+   *
+   * @default - alarms without notifications
+   */
+  readonly alarmEmail?: string;
+}
+
+/** The alarms' thresholds: what the README documents and the tests assert. */
+export const ALARM_THRESHOLDS = {
+  /** Public 5xx (load balancer and targets) as a percentage of requests, per minute. */
+  publicErrorRatePercent: 1,
+  publicErrorRateMinutes: 3,
+  /** Desired minus running tasks of a service. */
+  missingTasks: 1,
+  missingTasksMinutes: 5,
+  /** Unhealthy targets behind the public load balancer. */
+  unhealthyHosts: 1,
+  unhealthyHostsMinutes: 3,
+} as const;
+
+const PERIOD = Duration.minutes(1);
+
+/**
+ * One CloudWatch dashboard that shows a migration side by side: what users get (public load
+ * balancer requests, 5xx, latency), the old path (internal load balancer requests, which fall to
+ * zero once clients use Service Connect), the new path (Service Connect metrics of each HTTP
+ * server as its callers see it), and running tasks, CPU and memory per service. Every widget
+ * exists in every phase: metrics of a path that a phase does not have simply show no data, so a
+ * phase change does not rebuild the dashboard. Plus alarms on the public 5xx rate, tasks below
+ * desired per service and unhealthy UI targets.
+ */
+export class MigrationDashboard extends Construct {
+  public readonly dashboard: cloudwatch.Dashboard;
+  public readonly alarms: cloudwatch.Alarm[] = [];
+  public readonly topic?: sns.Topic;
+
+  constructor(scope: Construct, id: string, props: MigrationDashboardProps) {
+    super(scope, id);
+    const { topology, publicEntry } = props;
+    const alb = publicEntry.loadBalancer.metrics;
+    const cluster = topology.clusterName;
+
+    const requests = alb.requestCount({ period: PERIOD, statistic: 'Sum', label: 'requests' });
+    const elb5xx = alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+      period: PERIOD,
+      statistic: 'Sum',
+      label: 'load balancer 5xx',
+    });
+    const target5xx = alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+      period: PERIOD,
+      statistic: 'Sum',
+      label: 'target 5xx',
+    });
+    const errorRate = new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)',
+      usingMetrics: { requests, elb5xx, target5xx },
+      period: PERIOD,
+      label: '5xx rate (%)',
+    });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `${cluster}-migration`,
+      defaultInterval: Duration.hours(3),
+    });
+
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown: `## What users get: the public load balancer\nRequests, errors and latency at the entry point, in every phase.`,
+        width: 24,
+        height: 2,
+      })
+    );
+    this.dashboard.addWidgets(
+      graph('Public requests per minute', [requests]),
+      graph('Public 5xx per minute', [elb5xx, target5xx], [errorRate]),
+      graph('Public target response time', [
+        alb.targetResponseTime({ period: PERIOD, statistic: 'p50', label: 'p50' }),
+        alb.targetResponseTime({ period: PERIOD, statistic: 'p99', label: 'p99' }),
+      ])
+    );
+
+    const httpServers = topology.services.filter((s) => s.appProtocol && callersOf(topology, s).length > 0);
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({
+        markdown:
+          '## Old path and new path\nThe internal load balancer carries the calls until the clients use Service Connect, ' +
+          'then its requests fall to zero; the Service Connect metrics show the same calls on the new path.',
+        width: 24,
+        height: 2,
+      })
+    );
+    this.dashboard.addWidgets(
+      graph('Old path: internal load balancer requests', [
+        new cloudwatch.SearchExpression({
+          expression: `SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="RequestCount" LoadBalancer=${props.internalAlbName}', 'Sum', 60)`,
+          label: 'internal ALB requests',
+          period: PERIOD,
+        }),
+      ]),
+      ...httpServers.map((server) =>
+        graph(
+          `New path: ${server.name} as its callers see it (Service Connect)`,
+          [serviceConnectSearch(cluster, server.name, 'RequestCount', 'Sum', 'requests')],
+          [
+            serviceConnectSearch(cluster, server.name, 'HTTPCode_Target_5XX_Count', 'Sum', '5xx'),
+            serviceConnectSearch(cluster, server.name, 'TargetResponseTime', 'p99', 'p99 response time (ms)'),
+          ]
+        )
+      )
+    );
+
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: '## Tasks, CPU and memory per service', width: 24, height: 1 })
+    );
+    const perService = (namespace: string, metricName: string, statistic: string) =>
+      topology.services.map(
+        (svc) =>
+          new cloudwatch.Metric({
+            namespace,
+            metricName,
+            dimensionsMap: { ClusterName: cluster, ServiceName: svc.name },
+            statistic,
+            period: PERIOD,
+            label: svc.name,
+          })
+      );
+    this.dashboard.addWidgets(
+      graph('Running tasks', perService('ECS/ContainerInsights', 'RunningTaskCount', 'Average')),
+      graph('CPU utilization (%)', perService('AWS/ECS', 'CPUUtilization', 'Average')),
+      graph('Memory utilization (%)', perService('AWS/ECS', 'MemoryUtilization', 'Average'))
+    );
+
+    this.alarms.push(
+      new cloudwatch.Alarm(this, 'PublicErrorRateAlarm', {
+        alarmDescription: `More than ${ALARM_THRESHOLDS.publicErrorRatePercent}% of public requests failed with a 5xx for ${ALARM_THRESHOLDS.publicErrorRateMinutes} minutes`,
+        metric: errorRate,
+        threshold: ALARM_THRESHOLDS.publicErrorRatePercent,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: ALARM_THRESHOLDS.publicErrorRateMinutes,
+        datapointsToAlarm: ALARM_THRESHOLDS.publicErrorRateMinutes,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'UnhealthyHostsAlarm', {
+        alarmDescription: `Unhealthy targets behind the public load balancer for ${ALARM_THRESHOLDS.unhealthyHostsMinutes} minutes`,
+        metric: publicEntry.targetGroup.metrics.unhealthyHostCount({ period: PERIOD, statistic: 'Maximum' }),
+        threshold: ALARM_THRESHOLDS.unhealthyHosts,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: ALARM_THRESHOLDS.unhealthyHostsMinutes,
+        datapointsToAlarm: ALARM_THRESHOLDS.unhealthyHostsMinutes,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      ...topology.services.map((svc) => {
+        const dims = { ClusterName: cluster, ServiceName: svc.name };
+        const metric = (metricName: string) =>
+          new cloudwatch.Metric({
+            namespace: 'ECS/ContainerInsights',
+            metricName,
+            dimensionsMap: dims,
+            statistic: 'Average',
+            period: PERIOD,
+          });
+        return new cloudwatch.Alarm(this, `${pascalCase(svc.id)}TasksAlarm`, {
+          alarmDescription: `${svc.name} runs fewer tasks than desired for ${ALARM_THRESHOLDS.missingTasksMinutes} minutes`,
+          metric: new cloudwatch.MathExpression({
+            expression: 'desired - running',
+            usingMetrics: { desired: metric('DesiredTaskCount'), running: metric('RunningTaskCount') },
+            period: PERIOD,
+            label: `${svc.name} missing tasks`,
+          }),
+          threshold: ALARM_THRESHOLDS.missingTasks,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: ALARM_THRESHOLDS.missingTasksMinutes,
+          datapointsToAlarm: ALARM_THRESHOLDS.missingTasksMinutes,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        });
+      })
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })
+    );
+
+    if (props.alarmEmail) {
+      this.topic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: `${cluster} migration alarms`,
+        enforceSSL: true,
+      });
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      Validations.of(this.topic).acknowledge({
+        id: 'AwsSolutions-SNS2',
+        reason:
+          'Alarm notifications carry no secrets, and CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key.',
+      });
+      for (const alarm of this.alarms) alarm.addAlarmAction(new actions.SnsAction(this.topic));
+    }
+  }
+
+  /** The console URL of the dashboard. */
+  get url(): string {
+    return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`;
+  }
+}
+
+/**
+ * Service Connect's client-side metric of a server, across its callers: a search in `AWS/ECS`
+ * for the cluster and the server's discovery name as the callers' TargetDiscoveryName. A search
+ * rather than fixed dimensions, because the metric exists only once clients use Service Connect.
+ */
+function serviceConnectSearch(
+  cluster: string,
+  discoveryName: string,
+  metricName: string,
+  statistic: string,
+  label: string
+) {
+  return new cloudwatch.SearchExpression({
+    expression: `SEARCH('{AWS/ECS} MetricName="${metricName}" ClusterName="${cluster}" TargetDiscoveryName="${discoveryName}"', '${statistic}', 60)`,
+    label,
+    period: PERIOD,
+  });
+}
+
+function graph(
+  title: string,
+  left: cloudwatch.IMetric[],
+  right: cloudwatch.IMetric[] = []
+): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, left, right, width: 8, height: 6 });
+}
