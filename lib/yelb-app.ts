@@ -1,6 +1,9 @@
 import { App, AppProps, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { CloudFormationLimits } from './cfn-limits';
 import { YelbConfig, parseConfig } from './config';
+import { Topology } from './model/topology';
+import { YELB } from './model/yelb';
 import { STACK_NAMES } from './outputs';
 import { NetworkStack } from './stacks/network-stack';
 import { YelbStack } from './stacks/yelb-stack';
@@ -14,9 +17,10 @@ export interface YelbApp {
 }
 
 /**
- * The whole CDK app as `cdk synth` builds it: context (from `props.context`, or from the CDK
+ * The whole CDK app as `cdk synth` builds it, for the Yelb topology unless another is given
+ * (the scale benchmark's generated ones): context (from `props.context`, or from the CDK
  * CLI) parsed into a validated config, both stacks, and the checks that run at synth:
- * cdk-nag's AwsSolutions pack always, the CDK's CloudFormation template validation when
+ * cdk-nag's AwsSolutions pack and the CloudFormation quotas per stack always, the CDK's CloudFormation template validation when
  * `validateTemplates` is set (it triples the synth time; the test suite always runs it).
  *
  * Environment-agnostic on purpose: synthesizing needs no AWS account, and the same template
@@ -24,9 +28,9 @@ export interface YelbApp {
  *
  * @throws ValidationError for bad context, before any construct is created.
  */
-export function createYelbApp(props: AppProps = {}): YelbApp {
+export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): YelbApp {
   const app = new App({ builtinCloudFormationValidation: false, ...props });
-  const config = parseConfig(app.node.getAllContext() as Record<string, unknown>);
+  const config = parseConfig(app.node.getAllContext() as Record<string, unknown>, topology);
   const network = new NetworkStack(app, STACK_NAMES.network, {
     natGateways: config.natGateways,
     description: 'Yelb sample: VPC, subnets, NAT gateways, flow logs',
@@ -38,7 +42,7 @@ export function createYelbApp(props: AppProps = {}): YelbApp {
     alarmEmail: config.alarmEmail,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());
   if (config.validateTemplates) Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
   return { app, config, network, yelb };
 }

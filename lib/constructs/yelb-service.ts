@@ -127,6 +127,9 @@ export class YelbService extends Construct {
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
+      // Explicit and the same in every phase (the default depends on whether a load balancer
+      // is attached): it also covers container health checks.
+      healthCheckGracePeriod: HEALTH_CHECK_GRACE_PERIOD,
       enableECSManagedTags: true,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       ...(props.serviceConnectNamespaceArn && {
@@ -180,6 +183,9 @@ export function ecsTasksPrincipal(scope: Construct): iam.IPrincipal {
     StringEquals: { 'aws:SourceAccount': stack.account },
   });
 }
+
+/** How long ECS ignores failing health checks of a new task (load balancer and container). */
+export const HEALTH_CHECK_GRACE_PERIOD = Duration.seconds(60);
 
 const APP_PROTOCOLS: Record<NonNullable<ServiceSpec['appProtocol']>, ecs.AppProtocol> = {
   http: ecs.AppProtocol.http,

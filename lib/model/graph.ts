@@ -3,6 +3,8 @@ import { ServiceSpec, Topology } from './topology';
 
 /** Service Connect limit on a client alias's DNS name. */
 export const MAX_DNS_NAME_LENGTH = 127;
+/** Listeners per Application Load Balancer. */
+export const MAX_ALB_LISTENERS = 50;
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const SERVICE_ID = /^[a-z][a-z0-9]{0,31}$/;

@@ -31,6 +31,24 @@ export function flagsOf(phase: MigrationPhase): PhaseFlags {
   return { serviceConnect: phase !== 'discovery', retireLegacy: phase === 'retired' };
 }
 
+/** The context that selects `phase`, as `-c` passes it on the command line: strings. */
+export function phaseContext(phase: MigrationPhase): Record<string, string> {
+  const flags = flagsOf(phase);
+  return { serviceConnect: String(flags.serviceConnect), retireLegacy: String(flags.retireLegacy) };
+}
+
+/** `npx cdk deploy --all -c serviceConnect=true`: the command that deploys `phase`. */
+export function deployCommand(phase: MigrationPhase): string {
+  const flags = flagsOf(phase);
+  return [
+    'npx cdk deploy --all',
+    flags.serviceConnect && '-c serviceConnect=true',
+    flags.retireLegacy && '-c retireLegacy=true',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 /** Whether the services are in the Service Connect namespace in `phase`. */
 export function usesServiceConnect(phase: MigrationPhase): boolean {
   return phase !== 'discovery';

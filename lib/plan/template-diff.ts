@@ -9,10 +9,19 @@ export interface ResourceChange {
   readonly properties: readonly string[];
   /** Properties whose change replaces the resource. */
   readonly replacingProperties: readonly string[];
+  /** Changed resource attributes other than properties, such as `DependsOn`. */
+  readonly otherChanges: readonly string[];
+}
+
+/** A resource of a synthesized template. */
+export interface CfnResourceJson {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  readonly DependsOn?: string | string[];
 }
 
 /** A CloudFormation template, as synthesized. */
-export type CfnTemplate = { readonly Resources?: Record<string, { Type: string }> } & Record<string, unknown>;
+export type CfnTemplate = { readonly Resources?: Record<string, CfnResourceJson> } & Record<string, unknown>;
 
 /**
  * The resource changes between two templates, computed with the CDK's own diff engine
@@ -35,6 +44,11 @@ export function resourceChanges(from: CfnTemplate, to: CfnTemplate): ResourceCha
             diff.changeImpact === ResourceImpact.MAY_REPLACE
         )
         .map(([name]) => name)
+        .sort(),
+      otherChanges: Object.entries(change.otherChanges)
+        .filter(([, diff]) => diff.isDifferent)
+        .map(([name]) => name)
+        .filter((name) => name !== 'Metadata')
         .sort(),
     });
   });

@@ -115,32 +115,37 @@ export class YelbStack extends Stack {
       alarmEmail: props.alarmEmail,
     });
 
-    this.openCallGraph(topology);
+    this.openCallGraph(topology, vpc);
     this.orderDeployments(topology, phase);
     this.addOutputs(topology, phase);
   }
 
   /**
-   * Security-group rules from the call graph: each callee accepts its callers on its port
-   * (Service Connect's proxies connect task to task on it), and while the old path exists, the
-   * internal load balancer accepts the callers of the services behind it. The load balancers'
-   * own rules to their targets come from the target groups.
+   * Security-group rules from the call graph. Ingress, the direction that matters: each callee
+   * accepts its callers' security groups on its port (Service Connect's proxies connect task to
+   * task on it) and, while the old path exists, the internal load balancer accepts the callers of
+   * the services behind it. Egress: each caller may reach the ports it calls inside the VPC. A
+   * CIDR rule is written inline in the security group, where a rule per call to each callee's
+   * group would be two resources per call and bring a bigger topology to the 500-resource limit.
+   * The load balancers' own rules to their targets come from the target groups.
    */
-  private openCallGraph(topology: Topology): void {
+  private openCallGraph(topology: Topology, vpc: ec2.IVpc): void {
     for (const callerSpec of topology.services) {
       const caller = this.service(callerSpec.name);
       for (const calleeSpec of calleesOf(topology, callerSpec)) {
         const port = ec2.Port.tcp(calleeSpec.port);
-        this.service(calleeSpec.name).securityGroup.connections.allowFrom(
-          caller.securityGroup,
+        const description = `${callerSpec.name} calls ${calleeSpec.name}`;
+        caller.securityGroup.addEgressRule(
+          ec2.Peer.ipv4(vpc.vpcCidrBlock),
           port,
-          `${callerSpec.name} calls ${calleeSpec.name}`
+          `${description} (in the VPC)`
         );
+        this.service(calleeSpec.name).securityGroup.addIngressRule(caller.securityGroup, port, description);
         if (this.legacy?.albRouteOf(calleeSpec) && this.legacy.albSecurityGroup) {
-          this.legacy.albSecurityGroup.connections.allowFrom(
+          this.legacy.albSecurityGroup.addIngressRule(
             caller.securityGroup,
             port,
-            `${callerSpec.name} calls ${calleeSpec.name} through the internal load balancer`
+            `${description} through the internal load balancer`
           );
         }
       }

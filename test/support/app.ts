@@ -1,22 +1,15 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import * as fs from 'fs';
-import * as path from 'path';
-import { MigrationPhase, flagsOf } from '../../lib/model/phase';
+import { cdkJsonContext } from '../../lib/cdk-json';
+import { MigrationPhase, phaseContext } from '../../lib/model/phase';
 import { YelbApp, createYelbApp } from '../../lib/yelb-app';
 
 /**
  * The context of cdk.json (feature flags included). `new App()` does not read cdk.json, so
  * without it the tests would check a different template than `cdk synth` produces.
  */
-export const CDK_JSON_CONTEXT: Record<string, unknown> = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.json'), 'utf8')
-).context;
+export const CDK_JSON_CONTEXT: Record<string, unknown> = cdkJsonContext();
 
-/** The `-c` flags that select `phase`, as the command line passes them: strings. */
-export function phaseContext(phase: MigrationPhase): Record<string, string> {
-  const flags = flagsOf(phase);
-  return { serviceConnect: String(flags.serviceConnect), retireLegacy: String(flags.retireLegacy) };
-}
+export { phaseContext };
 
 /** Builds the app as `cdk synth -c …` does, for `phase` plus `context` (strings, like `-c`). */
 export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): YelbApp {

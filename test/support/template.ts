@@ -32,8 +32,8 @@ export function logicalIdOf(template: Template, type: string, prefix: string): s
 
 /**
  * Every security-group rule of a template, inline or standalone, as
- * `direction group ← peer port` strings with logical-ID prefixes, e.g.
- * `in DbSecurityGroup ← AppserverSecurityGroup 5432`.
+ * `direction group ← peer port` strings with logical-ID prefixes (`vpc` for the VPC's CIDR),
+ * e.g. `in DbSecurityGroup ← AppserverSecurityGroup 5432`.
  */
 export function securityGroupRules(template: Template): string[] {
   const groupName = (ref: unknown): string => {
@@ -41,6 +41,14 @@ export function securityGroupRules(template: Template): string[] {
     if (typeof id !== 'string') throw new Error(`unexpected security group reference ${JSON.stringify(ref)}`);
     return id.replace(/[0-9A-F]{8}$/, '');
   };
+  const cidr = (value: any): string | undefined =>
+    value === undefined
+      ? undefined
+      : typeof value === 'string'
+        ? value
+        : /CidrBlock/.test(JSON.stringify(value))
+          ? 'vpc'
+          : JSON.stringify(value);
   const port = (rule: any) =>
     rule.FromPort === rule.ToPort ? `${rule.FromPort}` : `${rule.FromPort}-${rule.ToPort}`;
   const rules: string[] = [];
@@ -48,12 +56,12 @@ export function securityGroupRules(template: Template): string[] {
     const group = sg.logicalId.replace(/[0-9A-F]{8}$/, '');
     for (const rule of sg.Properties.SecurityGroupIngress ?? []) {
       rules.push(
-        `in ${group} ← ${rule.CidrIp ?? rule.CidrIpv6 ?? groupName(rule.SourceSecurityGroupId)} ${port(rule)}`
+        `in ${group} ← ${cidr(rule.CidrIp) ?? cidr(rule.CidrIpv6) ?? groupName(rule.SourceSecurityGroupId)} ${port(rule)}`
       );
     }
     for (const rule of sg.Properties.SecurityGroupEgress ?? []) {
       rules.push(
-        `out ${group} → ${rule.CidrIp ?? rule.CidrIpv6 ?? groupName(rule.DestinationSecurityGroupId)} ${port(rule)}`
+        `out ${group} → ${cidr(rule.CidrIp) ?? cidr(rule.CidrIpv6) ?? groupName(rule.DestinationSecurityGroupId)} ${port(rule)}`
       );
     }
   }

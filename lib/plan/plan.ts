@@ -1,0 +1,194 @@
+import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
+import { MIGRATION_PHASES, MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
+import { PhaseTemplates } from './synth-phases';
+import { CfnResourceJson, CfnTemplate, ResourceChange, replaces, resourceChanges } from './template-diff';
+
+/** The steps a migration and its rollback take, one deployment each. */
+export const MIGRATION_STEPS: readonly [MigrationPhase, MigrationPhase][] = [
+  ['discovery', 'serviceConnect'],
+  ['serviceConnect', 'retired'],
+  ['retired', 'serviceConnect'],
+  ['serviceConnect', 'discovery'],
+];
+
+/**
+ * Resource types whose replacement breaks the system or loses data: the services (a fixed
+ * name makes the replacement fail half-way), the namespaces, the load balancers and their
+ * target groups (users' traffic), and the database's storage.
+ */
+export const MUST_NOT_REPLACE: readonly string[] = [
+  'AWS::ECS::Service',
+  'AWS::ServiceDiscovery::HttpNamespace',
+  'AWS::ServiceDiscovery::PrivateDnsNamespace',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer',
+  'AWS::ElasticLoadBalancingV2::TargetGroup',
+  'AWS::EFS::FileSystem',
+  'AWS::EFS::AccessPoint',
+];
+
+/** What one stack goes through in a step. */
+export interface StackPlan {
+  readonly stack: string;
+  readonly added: readonly ResourceChange[];
+  readonly removed: readonly ResourceChange[];
+  readonly updated: readonly ResourceChange[];
+  /** Changed properties per ECS service, by service name. */
+  readonly services: readonly { readonly service: string; readonly properties: readonly string[] }[];
+  /** The order CloudFormation updates the ECS services in (DependsOn waves, by service name). */
+  readonly serviceOrder: readonly (readonly string[])[];
+}
+
+/** One deployment from a phase to another. */
+export interface StepPlan {
+  readonly from: MigrationPhase;
+  readonly to: MigrationPhase;
+  readonly stacks: readonly StackPlan[];
+  /** Every resource the step replaces. */
+  readonly replacements: readonly (ResourceChange & { readonly stack: string })[];
+  /** Replacements of {@link MUST_NOT_REPLACE} types: the step must not be deployed. */
+  readonly blockers: readonly (ResourceChange & { readonly stack: string })[];
+  /** Why the step is not safe as one deployment, and the steps to take instead. */
+  readonly unsafe?: {
+    readonly reason: string;
+    readonly instead: readonly [MigrationPhase, MigrationPhase][];
+  };
+}
+
+/** Plans a step from the two phases' templates, with the CDK's diff engine. */
+export function planStep(
+  from: MigrationPhase,
+  to: MigrationPhase,
+  fromTemplates: PhaseTemplates,
+  toTemplates: PhaseTemplates
+): StepPlan {
+  const stacks = Object.keys(toTemplates).map((stack) => {
+    const changes = resourceChanges(fromTemplates[stack] ?? {}, toTemplates[stack]);
+    const names = serviceNames({ ...fromTemplates[stack]?.Resources, ...toTemplates[stack].Resources });
+    return {
+      stack,
+      added: changes.filter((c) => c.impact === ResourceImpact.WILL_CREATE),
+      removed: changes.filter(
+        (c) => c.impact === ResourceImpact.WILL_DESTROY || c.impact === ResourceImpact.WILL_ORPHAN
+      ),
+      updated: changes.filter((c) => c.impact === ResourceImpact.WILL_UPDATE || replaces(c)),
+      services: changes
+        .filter((c) => c.type === 'AWS::ECS::Service' && c.properties.length + c.otherChanges.length > 0)
+        .map((c) => ({
+          service: names.get(c.logicalId) ?? c.logicalId,
+          properties: [...c.properties, ...c.otherChanges],
+        })),
+      serviceOrder: serviceWaves(toTemplates[stack]),
+    };
+  });
+  const replacements = stacks.flatMap((s) =>
+    s.updated.filter(replaces).map((c) => ({ ...c, stack: s.stack }))
+  );
+  return {
+    from,
+    to,
+    stacks,
+    replacements,
+    blockers: replacements.filter((c) => MUST_NOT_REPLACE.includes(c.type)),
+    unsafe: unsafety(from, to, fromTemplates, toTemplates, stacks),
+  };
+}
+
+/** Plans every step, from templates synthesized once per phase. */
+export function planSteps(
+  steps: readonly [MigrationPhase, MigrationPhase][],
+  templates: ReadonlyMap<MigrationPhase, PhaseTemplates>
+): StepPlan[] {
+  return steps.map(([from, to]) => planStep(from, to, templates.get(from)!, templates.get(to)!));
+}
+
+/** Whether a plan may be deployed: nothing that must not be replaced is, and each step is safe. */
+export function planIsSafe(plans: readonly StepPlan[]): boolean {
+  return plans.every((p) => p.blockers.length === 0 && !p.unsafe);
+}
+
+/**
+ * A step that recreates the old path and turns Service Connect off in one deployment is not
+ * safe: clients leave Service Connect for an internal load balancer whose targets are not
+ * registered yet (the servers are updated after their clients in that order). The way round is
+ * the phase that has both paths.
+ */
+function unsafety(
+  from: MigrationPhase,
+  to: MigrationPhase,
+  fromTemplates: PhaseTemplates,
+  toTemplates: PhaseTemplates,
+  stacks: readonly StackPlan[]
+): StepPlan['unsafe'] {
+  const recreatesOldPath = stacks.some((s) =>
+    s.added.some((c) =>
+      [
+        'AWS::ElasticLoadBalancingV2::Listener',
+        'AWS::Route53::RecordSet',
+        'AWS::ServiceDiscovery::Service',
+      ].includes(c.type)
+    )
+  );
+  const turnedOff = Object.keys(toTemplates).flatMap((stack) =>
+    Object.entries(toTemplates[stack].Resources ?? {})
+      .filter(
+        ([id, r]) =>
+          r.Type === 'AWS::ECS::Service' &&
+          serviceConnectOn(fromTemplates[stack]?.Resources?.[id]) &&
+          !serviceConnectOn(r)
+      )
+      .map(([id]) => id)
+  );
+  if (!recreatesOldPath || turnedOff.length === 0) return undefined;
+  const via = MIGRATION_PHASES.find(
+    (p) => keepsLegacyPath(p) && usesServiceConnect(p) && p !== from && p !== to
+  );
+  return {
+    reason:
+      'recreates the old path (internal load balancer, hosted zone, Cloud Map DNS) and turns Service Connect off in one deployment: ' +
+      'clients would switch to load balancer targets that are not registered yet',
+    instead: via
+      ? [
+          [from, via],
+          [via, to],
+        ]
+      : [],
+  };
+}
+
+function serviceConnectOn(resource: CfnResourceJson | undefined): boolean {
+  return (
+    (resource?.Properties?.ServiceConnectConfiguration as { Enabled?: boolean } | undefined)?.Enabled === true
+  );
+}
+
+/** ECS service names (the ServiceName property) by logical ID. */
+function serviceNames(resources: CfnTemplate['Resources']): Map<string, string> {
+  return new Map(
+    Object.entries(resources ?? {})
+      .filter(([, r]) => r.Type === 'AWS::ECS::Service')
+      .map(([id, r]) => [id, typeof r.Properties?.ServiceName === 'string' ? r.Properties.ServiceName : id])
+  );
+}
+
+/**
+ * The waves in which CloudFormation updates a template's ECS services: each wave's services
+ * depend (DependsOn, transitively through other services) only on earlier waves.
+ */
+export function serviceWaves(template: CfnTemplate): string[][] {
+  const resources = template.Resources ?? {};
+  const names = serviceNames(resources);
+  const deps = new Map(
+    [...names.keys()].map((id) => [id, [resources[id].DependsOn ?? []].flat().filter((d) => names.has(d))])
+  );
+  const waves: string[][] = [];
+  const placed = new Set<string>();
+  while (placed.size < names.size) {
+    const wave = [...names.keys()].filter(
+      (id) => !placed.has(id) && deps.get(id)!.every((d) => placed.has(d))
+    );
+    if (wave.length === 0) throw new Error('the ECS services depend on each other in a cycle');
+    wave.forEach((id) => placed.add(id));
+    waves.push(wave.map((id) => names.get(id)!).sort());
+  }
+  return waves;
+}

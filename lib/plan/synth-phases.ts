@@ -1,0 +1,39 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
+import { Topology } from '../model/topology';
+import { YELB } from '../model/yelb';
+import { createYelbApp } from '../yelb-app';
+import { CfnTemplate } from './template-diff';
+
+/** The templates of one phase, by stack name. */
+export type PhaseTemplates = Record<string, CfnTemplate>;
+
+/**
+ * Synthesizes the app in each phase, in-process and offline, with `context` (cdk.json's plus
+ * the user's `-c` values, as `cdk synth` would see them) and the phase's flags.
+ *
+ * @throws ValidationError for bad context.
+ */
+export function synthesizePhases(
+  context: Readonly<Record<string, unknown>>,
+  phases: readonly MigrationPhase[] = MIGRATION_PHASES,
+  topology: Topology = YELB
+): Map<MigrationPhase, PhaseTemplates> {
+  const result = new Map<MigrationPhase, PhaseTemplates>();
+  for (const phase of phases) {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `yelb-${phase}-`));
+    try {
+      const { app } = createYelbApp({ context: { ...context, ...phaseContext(phase) }, outdir }, topology);
+      const assembly = app.synth();
+      result.set(
+        phase,
+        Object.fromEntries(assembly.stacks.map((s) => [s.stackName, s.template as CfnTemplate]))
+      );
+    } finally {
+      fs.rmSync(outdir, { recursive: true, force: true });
+    }
+  }
+  return result;
+}
