@@ -20,6 +20,11 @@ export interface YelbConfig {
   readonly validateTemplates: boolean;
   /** E-mail address that receives the alarms, if any. */
   readonly alarmEmail?: string;
+  /**
+   * What happens to the database's file system when the stack is deleted (`dbStorageRemoval`).
+   * Only meaningful with `dbStorage=efs`; the topology has no data volumes with `ephemeral`.
+   */
+  readonly dataRemoval: 'destroy' | 'retain';
 }
 
 /** A context key of this app: its description for the README and errors, and its parser. */
@@ -59,6 +64,14 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
     alarmEmail: {
       allowed: 'an e-mail address for the alarm notifications (default: none)',
       parse: (raw) => parsePattern(raw, EMAIL),
+    },
+    dbStorage: {
+      allowed: `${oneOf(['efs', 'ephemeral'])}: the database's data on Amazon EFS, or in the task as in the walkthrough (default 'efs')`,
+      parse: (raw) => parseChoice(raw, ['efs', 'ephemeral']),
+    },
+    dbStorageRemoval: {
+      allowed: `${oneOf(['destroy', 'retain'])}: delete the database's file system with the stack, or keep it (default 'destroy')`,
+      parse: (raw) => parseChoice(raw, ['destroy', 'retain']),
     },
     natGateways: {
       allowed: `an integer from 1 to ${MAX_AZS} (default ${MAX_AZS})`,
@@ -132,6 +145,10 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     !retireLegacy || serviceConnect,
     `context key 'retireLegacy' is true but 'serviceConnect' is not; allowed: retireLegacy=true only together with serviceConnect=true`
   );
+  problems.check(
+    !(values.dbStorage === 'ephemeral' && values.dbStorageRemoval !== undefined),
+    `context key 'dbStorageRemoval' is set but dbStorage is 'ephemeral'; allowed: dbStorageRemoval only with dbStorage=efs (the default)`
+  );
   problems.throwIfAny();
 
   const topology: Topology = {
@@ -143,6 +160,8 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
       image: (values[serviceContextKey(svc, 'Image')] as string | undefined) ?? svc.image,
       desiredCount:
         (values[serviceContextKey(svc, 'DesiredCount')] as number | undefined) ?? svc.desiredCount,
+      // dbStorage=ephemeral: the walkthrough's behaviour, data inside the task.
+      dataVolume: values.dbStorage === 'ephemeral' ? undefined : svc.dataVolume,
     })),
   };
   validateTopology(topology);
@@ -153,6 +172,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     natGateways: (values.natGateways as number | undefined) ?? MAX_AZS,
     validateTemplates: (values.validateTemplates as boolean | undefined) ?? false,
     alarmEmail: values.alarmEmail as string | undefined,
+    dataRemoval: (values.dbStorageRemoval as 'destroy' | 'retain' | undefined) ?? 'destroy',
   };
 }
 
@@ -168,6 +188,10 @@ function parseInteger(raw: unknown, min: number, max: number): number | undefine
   if (typeof text !== 'string' || !/^\d+$/.test(text)) return undefined;
   const value = Number(text);
   return value >= min && value <= max ? value : undefined;
+}
+
+function parseChoice<T extends string>(raw: unknown, choices: readonly T[]): T | undefined {
+  return choices.find((c) => c === raw);
 }
 
 function parsePattern(raw: unknown, pattern: RegExp): string | undefined {

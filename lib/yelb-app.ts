@@ -1,4 +1,4 @@
-import { App, AppProps, CloudFormationValidatePlugin, Stack, Validations } from 'aws-cdk-lib';
+import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
 import { YelbConfig, parseConfig } from './config';
@@ -40,6 +40,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     topology: config.topology,
     phase: config.phase,
     alarmEmail: config.alarmEmail,
+    dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());

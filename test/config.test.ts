@@ -100,6 +100,16 @@ describe('parseConfig', () => {
       /^context key 'yelbUiImg' is not known; the 'yelb' keys are 'yelbUiImage', 'yelbUiDesiredCount', .*'yelbRedisDesiredCount'$/,
     ],
     [{ YelbFoo: 'x' }, /^context key 'YelbFoo' is not known; the 'yelb' keys are/],
+    [{ dbStorage: 's3' }, /^context key 'dbStorage' has value 's3'; allowed: 'efs' or 'ephemeral'/],
+    [
+      { dbStorageRemoval: 'snapshot' },
+      /^context key 'dbStorageRemoval' has value 'snapshot'; allowed: 'destroy' or 'retain'/,
+    ],
+    [{ dbStorage: 'ephemeral', dbStorageRemoval: 'retain' }, /dbStorageRemoval only with dbStorage=efs/],
+    [
+      { alarmEmail: 'not-an-address' },
+      /^context key 'alarmEmail' has value 'not-an-address'; allowed: an e-mail address/,
+    ],
   ])('fails when the context is %j', (context, message) => {
     expect(() => parseConfig(context)).toThrow(ValidationError);
     expect(() => parseConfig(context)).toThrow(message);

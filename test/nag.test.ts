@@ -35,6 +35,7 @@ describe.each(MIGRATION_PHASES)('cdk-nag AwsSolutions, %s phase', (phase) => {
         ...(phase === 'retired' ? [] : ['Yelb/Legacy/InternalAlb AwsSolutions-ELB2']),
         'Yelb/Ui/TaskDef AwsSolutions-ECS2',
         'Yelb/Appserver/TaskDef AwsSolutions-ECS2',
+        'Yelb/Db/TaskDef AwsSolutions-ECS2',
       ].sort()
     );
     for (const ack of acks) {

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import { containerEnvironment } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
 import { containerImage } from './container-image';
+import { EfsDataVolume } from './data-volume';
 
 /** Props of {@link YelbService}. */
 export interface YelbServiceProps {
@@ -29,6 +30,13 @@ export interface YelbServiceProps {
    * @default - Service Connect is off, and the template says so (`Enabled: false`)
    */
   readonly serviceConnectNamespaceArn?: string;
+  /**
+   * What happens to the service's data volume (EFS) when the stack is deleted. Only used when
+   * the model gives the service a data volume.
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
   /**
    * The Cloud Map DNS service to register the tasks in (the old discovery path).
    *
@@ -54,6 +62,8 @@ export class YelbService extends Construct {
   public readonly container: ecs.ContainerDefinition;
   /** The L1 service, for ordering (`DependsOn`) and template assertions. */
   public readonly cfnService: ecs.CfnService;
+  /** The service's data on EFS, when the model gives it a data volume. */
+  public readonly data?: EfsDataVolume;
 
   constructor(scope: Construct, id: string, props: YelbServiceProps) {
     super(scope, id);
@@ -83,7 +93,7 @@ export class YelbService extends Construct {
       }),
     });
 
-    const environment = containerEnvironment(props.topology, spec);
+    const environment = { ...containerEnvironment(props.topology, spec), ...spec.dataVolume?.environment };
     const image = containerImage(this, 'Image', spec.image);
     if (image instanceof ecs.EcrImage) {
       Validations.of(props.executionRole).acknowledge({
@@ -106,13 +116,33 @@ export class YelbService extends Construct {
       ],
       environment,
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: spec.id }),
+      ...(spec.healthCheck && {
+        healthCheck: {
+          command: ['CMD-SHELL', spec.healthCheck.command],
+          interval: Duration.seconds(10),
+          timeout: Duration.seconds(5),
+          retries: 3,
+          startPeriod: Duration.seconds(spec.healthCheck.startPeriodSeconds),
+        },
+      }),
     });
     if (Object.keys(environment).length > 0) {
       Validations.of(this.taskDefinition).acknowledge({
         id: 'AwsSolutions-ECS2',
         reason:
-          'The environment holds only the host names of the services this one calls, and settings such as RACK_ENV: no secrets.',
+          'The environment holds only the host names of the services this one calls and settings such as RACK_ENV or PGDATA: no secrets.',
       });
+    }
+
+    if (spec.dataVolume) {
+      this.data = new EfsDataVolume(this, 'Data', {
+        vpc: cluster.vpc,
+        volume: spec.dataVolume,
+        serviceName: spec.name,
+        removalPolicy: props.dataRemovalPolicy,
+      });
+      this.data.mountInto(this.taskDefinition, this.container, spec.dataVolume.path);
+      this.data.allowFrom(this.securityGroup);
     }
 
     this.service = new ecs.FargateService(this, 'Service', {
@@ -124,8 +154,10 @@ export class YelbService extends Construct {
       assignPublicIp: false,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [this.securityGroup],
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
+      // Data on a shared volume: never two database processes on the same files, so the old
+      // task stops before the new one starts (a short outage). Otherwise: new tasks first.
+      minHealthyPercent: spec.dataVolume ? 0 : 100,
+      maxHealthyPercent: spec.dataVolume ? 100 : 200,
       circuitBreaker: { enable: true, rollback: true },
       // Explicit and the same in every phase (the default depends on whether a load balancer
       // is attached): it also covers container health checks.

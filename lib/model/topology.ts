@@ -70,10 +70,38 @@ export interface ServiceSpec {
   /** The service is the public entry point behind the internet-facing load balancer. */
   readonly publicEntry?: { readonly port: number; readonly healthCheckPath: string };
   /**
+   * The directory where the service keeps data that must outlive its task (a database). The
+   * app puts it on Amazon EFS unless told to keep the walkthrough's ephemeral storage.
+   */
+  readonly dataVolume?: DataVolume;
+  /**
+   * A container health check, for images that ship a tool to run one: a task that fails it is
+   * replaced instead of being sent traffic.
+   */
+  readonly healthCheck?: HealthCheck;
+  /**
    * Service Connect timeouts for this service's endpoint (seconds). Only meaningful for a
    * service that others call; `perRequestSeconds` only for HTTP-family protocols.
    */
   readonly timeouts?: { readonly idleSeconds?: number; readonly perRequestSeconds?: number };
+}
+
+/** Where a service keeps data that must survive its task, and as whom it writes it. */
+export interface DataVolume {
+  /** Mount path in the container. */
+  readonly path: string;
+  /** POSIX user and group that own the files (the image's database user). */
+  readonly uid: number;
+  readonly gid: number;
+  /** Environment that points the service at the volume (e.g. a data subdirectory). */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** A container health check: a shell command that exits 0 when the service can serve. */
+export interface HealthCheck {
+  readonly command: string;
+  /** Seconds after start during which failures do not count (first start, migrations). */
+  readonly startPeriodSeconds: number;
 }
 
 /** The whole system: names of the shared pieces and the services. */

@@ -45,6 +45,12 @@ export const YELB: Topology = {
       ],
       // /api/hostname is the only endpoint that does not touch Postgres or Redis.
       legacyDiscovery: { kind: 'internalAlb', healthCheckPath: '/api/hostname' },
+      // Ruby is what the image certainly has: no curl needed. /api/hostname needs no database.
+      healthCheck: {
+        command:
+          'ruby -rnet/http -e \'exit Net::HTTP.get_response(URI("http://127.0.0.1:4567/api/hostname")).is_a?(Net::HTTPSuccess)\'',
+        startPeriodSeconds: 30,
+      },
       // Per request: 15 s, well under nginx's 60 s proxy_read_timeout, so a stuck request
       // fails in the proxy with a 504 that the dashboard counts. Idle: 60 s, the idle timeout
       // of the internal ALB it replaces, instead of the proxy's 5 min default.
@@ -62,6 +68,16 @@ export const YELB: Topology = {
       memoryMiB: 512,
       calls: [],
       legacyDiscovery: { kind: 'cloudMapDns' },
+      // The official postgres image: user postgres is 999:999. A subdirectory of the mount as
+      // PGDATA, as the image's documentation recommends for mounted volumes.
+      dataVolume: {
+        path: '/var/lib/postgresql/data',
+        uid: 999,
+        gid: 999,
+        environment: { PGDATA: '/var/lib/postgresql/data/pgdata' },
+      },
+      // Over TCP, as clients connect; the first start runs initdb and the init script first.
+      healthCheck: { command: 'pg_isready -h 127.0.0.1 -p 5432 -U postgres', startPeriodSeconds: 120 },
       // TCP: one hour, the documented default, stated so that it is a decision.
       timeouts: { idleSeconds: 3600 },
     },
@@ -77,6 +93,9 @@ export const YELB: Topology = {
       memoryMiB: 512,
       calls: [],
       legacyDiscovery: { kind: 'cloudMapDns' },
+      // A cache of page views: losing it on a task replacement costs a counter, so it stays
+      // on the task's own storage.
+      healthCheck: { command: 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG', startPeriodSeconds: 10 },
       timeouts: { idleSeconds: 3600 },
     },
   ],

@@ -24,6 +24,12 @@ export interface YelbStackProps extends StackProps {
   /** Which phase of the migration to deploy. */
   readonly phase: MigrationPhase;
   /**
+   * What happens to the services' data volumes (EFS) when the stack is deleted.
+   *
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly dataRemovalPolicy?: RemovalPolicy;
+  /**
    * E-mail address for the alarms.
    *
    * @default - alarms without notifications
@@ -102,6 +108,7 @@ export class YelbStack extends Stack {
           ? this.serviceConnectNamespace.namespaceArn
           : undefined,
         cloudMapService: this.legacy?.dnsServiceOf(spec),
+        dataRemovalPolicy: props.dataRemovalPolicy,
       });
       if (spec === entry) this.publicEntry.targetGroup.addTarget(loadBalancerTarget(service));
       this.legacy?.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));

@@ -62,7 +62,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
         REDIS_SERVER_ENDPOINT: 'yelb-redis.yelb.cloudmap.internal',
       },
     ],
-    ['yelb-db', 'mreferre/yelb-db:0.6', 1, {}],
+    ['yelb-db', 'mreferre/yelb-db:0.6', 1, { PGDATA: '/var/lib/postgresql/data/pgdata' }],
     ['yelb-redis', 'public.ecr.aws/docker/library/redis:5.0.14', 1, {}],
   ])(
     'runs %s from %s, %d tasks, with the same environment as before the migration',
@@ -99,11 +99,13 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
   });
 
   test('deploys every service with circuit breaker and rollback, without a deployment controller', () => {
-    for (const svc of Object.values(services)) {
+    for (const [name, svc] of Object.entries(services)) {
+      // The database never runs two tasks on the same files: the old one stops first.
+      const [min, max] = name === 'yelb-db' ? [0, 100] : [100, 200];
       expect(svc.Properties.DeploymentConfiguration).toEqual({
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
-        MaximumPercent: 200,
-        MinimumHealthyPercent: 100,
+        MaximumPercent: max,
+        MinimumHealthyPercent: min,
       });
       // A DeploymentController would replace the service (REFERENCE §4).
       expect(svc.Properties.DeploymentController).toBeUndefined();
@@ -173,6 +175,9 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
       'out RedisSecurityGroup → 0.0.0.0/0 443',
       'out UiSecurityGroup → 0.0.0.0/0 443',
       'out UiSecurityGroup → vpc 4567',
+      'in DbDataSecurityGroup ← DbSecurityGroup 2049',
+      'out DbSecurityGroup → DbDataSecurityGroup 2049',
+      'out DbDataSecurityGroup → none',
     ];
     const legacy = [
       'in AppserverSecurityGroup ← LegacyInternalAlbSecurityGroup 4567',
@@ -220,11 +225,13 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
         },
       ]);
     }
-    // Task roles carry no policy at all: the applications call no AWS API.
+    // The applications call no AWS API: only the database's task role may mount its file system.
     const executionRoleId = logicalIdOf(template, 'AWS::IAM::Role', 'ExecutionRole');
-    for (const policy of resourcesOf(template, 'AWS::IAM::Policy')) {
-      expect(policy.Properties.Roles).toEqual([{ Ref: executionRoleId }]);
-    }
+    const dbTaskRoleId = logicalIdOf(template, 'AWS::IAM::Role', 'DbTaskRole');
+    expect(resourcesOf(template, 'AWS::IAM::Policy').map((p) => p.Properties.Roles)).toEqual([
+      [{ Ref: executionRoleId }],
+      [{ Ref: dbTaskRoleId }],
+    ]);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
         Statement: [

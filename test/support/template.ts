@@ -60,6 +60,11 @@ export function securityGroupRules(template: Template): string[] {
       );
     }
     for (const rule of sg.Properties.SecurityGroupEgress ?? []) {
+      // The CDK's marker for a group that may send nothing (allowAllOutbound: false, no rule).
+      if (rule.CidrIp === '255.255.255.255/32' && rule.FromPort === 252 && rule.ToPort === 86) {
+        rules.push(`out ${group} → none`);
+        continue;
+      }
       rules.push(
         `out ${group} → ${cidr(rule.CidrIp) ?? cidr(rule.CidrIpv6) ?? groupName(rule.DestinationSecurityGroupId)} ${port(rule)}`
       );
