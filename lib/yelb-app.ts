@@ -44,8 +44,19 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());
-  if (config.validateTemplates) Validations.of(app).addPlugins(new CloudFormationValidatePlugin());
+  if (config.validateTemplates) Validations.of(app).addPlugins(cloudFormationValidation());
   return { app, config, network, yelb };
+}
+
+let validationPlugin: CloudFormationValidatePlugin | undefined;
+
+/**
+ * One CloudFormation validation plugin per process: its engine (WebAssembly) takes about two
+ * seconds to start, once per instance.
+ */
+function cloudFormationValidation(): CloudFormationValidatePlugin {
+  validationPlugin ??= new CloudFormationValidatePlugin();
+  return validationPlugin;
 }
 
 /** Every stack of `app`, for checks that run over the whole app. */

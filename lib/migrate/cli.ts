@@ -7,10 +7,18 @@ import { formatTable } from '../table';
 import { ValidationError } from '../validation';
 import { AwsClients, createClients, describeAwsError, resolvedRegion } from './aws';
 import { Direction, planWaves } from './plan';
-import { MigrationFailure, ServiceOutcome, runWaves, waitForEmptyNamespace } from './run';
+import {
+  MigrationFailure,
+  Progress,
+  ServiceOutcome,
+  WaitOptions,
+  runWaves,
+  waitForEmptyNamespace,
+} from './run';
 import { SC_UPDATE_DIR, ScUpdate, loadScUpdates } from './sc-files';
 import { gatherStatus, renderStatus } from './status';
-import { resolveTarget } from './target';
+import { MigrationTarget, resolveTarget } from './target';
+import { turnServiceConnectOff } from '../teardown/drain';
 
 /** Where the CLI writes, and the environment it reads. */
 export interface CliIo {
@@ -37,6 +45,8 @@ commands:
   apply      turn Service Connect on with sc-update/*.json, servers first, wave by wave
   rollback   turn Service Connect off, clients first, then wait until the namespace is empty
   status     per service: Service Connect, aliases, old path, tasks, deployments; drift
+  cleanup    before deleting the stacks by other means: Service Connect off everywhere at once,
+             then wait until ECS has emptied the namespace (cdk destroy does this itself)
 
 options:
   --region REGION        AWS region (default: the SDK's resolution, AWS_REGION, the profile)
@@ -52,7 +62,7 @@ options:
 
 exit codes: 0 done, 1 a wave failed or AWS failed, 2 bad input or missing resources (nothing sent)`;
 
-const COMMANDS = ['apply', 'rollback', 'status'] as const;
+const COMMANDS = ['apply', 'rollback', 'status', 'cleanup'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Thrown for bad command-line input: one line, exit 2. */
@@ -93,6 +103,12 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
       return 0;
     }
 
+    const wait = { timeoutSeconds: options.timeoutSeconds, pollSeconds: options.pollSeconds };
+    const progress = (line: string) => io.stderr(`${line}\n`);
+    if (options.command === 'cleanup') {
+      return await cleanup(clients, target, topology, wait, progress, io);
+    }
+
     const direction = options.command;
     const waves = planWaves(direction, topology, updates, {
       cluster: target.cluster,
@@ -100,8 +116,6 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
       namespace: target.namespace.arn,
       logGroupName: target.logGroupName,
     });
-    const wait = { timeoutSeconds: options.timeoutSeconds, pollSeconds: options.pollSeconds };
-    const progress = (line: string) => io.stderr(`${line}\n`);
     const start = Date.now();
     try {
       const outcomes = await runWaves(clients, target.namespace, direction, waves, wait, progress);
@@ -184,8 +198,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
       throw new UsageError(`unknown command '${command}'; allowed: ${COMMANDS.join(', ')}`);
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    if (values['dry-run'] && command === 'status')
-      throw new UsageError('--dry-run is for apply and rollback; status only reads');
+    if (values['dry-run'] && (command === 'status' || command === 'cleanup'))
+      throw new UsageError(`--dry-run is for apply and rollback, not ${command}`);
     if (values.json && command !== 'status') throw new UsageError('--json is for status');
   }
   const timeoutSeconds = parseDuration(values.timeout);
@@ -247,6 +261,43 @@ function dryRun(
   );
   for (const update of waves.flat())
     io.stdout(`${JSON.stringify({ command: 'UpdateService', input: update.input })}\n`);
+  return 0;
+}
+
+/**
+ * `cleanup`: what the stack's teardown custom resource does, for people who delete the stacks
+ * (or the services) by other means. Every service with Service Connect on gets `enabled: false`
+ * at once (the system is going away, so no order is needed), then the namespace must empty.
+ */
+async function cleanup(
+  clients: AwsClients,
+  target: MigrationTarget,
+  topology: Topology,
+  wait: WaitOptions,
+  progress: Progress,
+  io: CliIo
+): Promise<number> {
+  const start = Date.now();
+  const changed = await turnServiceConnectOff(clients.ecs, {
+    cluster: target.cluster,
+    services: topology.services.map((s) => s.name),
+    namespaceId: target.namespace.id,
+  });
+  progress(
+    changed.length > 0
+      ? `Service Connect turned off: ${changed.join(', ')}`
+      : 'Service Connect was already off everywhere'
+  );
+  try {
+    await waitForEmptyNamespace(clients, target.namespace, wait, progress);
+  } catch (err) {
+    if (!(err instanceof MigrationFailure)) throw err;
+    io.stderr(`error: ${err.message}\n`);
+    return 1;
+  }
+  io.stdout(
+    `namespace ${target.namespace.name} is empty: the stacks can be deleted (${formatDuration((Date.now() - start) / 1000)})\n`
+  );
   return 0;
 }
 

@@ -7,6 +7,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { LegacyDiscovery } from '../constructs/legacy-discovery';
 import { MigrationDashboard } from '../constructs/migration-dashboard';
+import { ServiceConnectDrain } from '../constructs/service-connect-drain';
 import { PublicEntry } from '../constructs/public-entry';
 import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
 import { calleesOf } from '../model/graph';
@@ -53,6 +54,8 @@ export class YelbStack extends Stack {
   /** The pre-migration path; absent in the `retired` phase. */
   public readonly legacy?: LegacyDiscovery;
   public readonly dashboard: MigrationDashboard;
+  /** Drains the Service Connect namespace before `cdk destroy` deletes it. */
+  public readonly teardown: ServiceConnectDrain;
 
   constructor(scope: Construct, id: string, props: YelbStackProps) {
     super(scope, id, props);
@@ -114,6 +117,12 @@ export class YelbStack extends Stack {
       this.legacy?.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));
       this.services.set(spec.name, service);
     }
+
+    this.teardown = new ServiceConnectDrain(this, 'Teardown', {
+      clusterName: topology.clusterName,
+      services: [...this.services.values()].map((s) => s.service),
+      namespace: this.serviceConnectNamespace,
+    });
 
     this.dashboard = new MigrationDashboard(this, 'Monitoring', {
       topology,

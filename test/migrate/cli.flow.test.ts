@@ -177,6 +177,34 @@ describe('rollback', () => {
   });
 });
 
+describe('cleanup', () => {
+  test('turns Service Connect off everywhere at once and waits until the namespace is empty', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    const run = await migrate('cleanup');
+    expect(run.code).toBe(0);
+    expect(fake.updates().map((u) => u.enabled)).toEqual([false, false, false, false]);
+    expect(fake.namespaceServiceNames()).toEqual([]);
+    expect(run.stderr).toMatch(/Service Connect turned off: yelb-ui, yelb-appserver, yelb-db, yelb-redis/);
+    expect(run.stdout).toMatch(/namespace yelb.sc.internal is empty: the stacks can be deleted/);
+  });
+
+  test('has nothing to do when Service Connect is off', async () => {
+    fake.seedYelb();
+    const run = await migrate('cleanup');
+    expect(run.code).toBe(0);
+    expect(fake.updates()).toEqual([]);
+    expect(run.stderr).toMatch(/Service Connect was already off everywhere/);
+  });
+
+  test('fails, bounded, when the namespace never drains', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    fake.stopDraining();
+    const run = await migrate('cleanup', '--timeout', '1s', '--poll-interval', '0.05');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: namespace yelb.sc.internal: still holds/);
+  });
+});
+
 describe('transient errors', () => {
   test('retries throttling with the SDK retry strategy', async () => {
     fake.seedYelb();

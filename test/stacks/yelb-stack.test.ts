@@ -22,11 +22,20 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
       ClusterName: 'yelb-cluster',
       ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
     });
-    template.resourceCountIs('AWS::Logs::LogGroup', 1);
+    // One log group for the application and proxy logs; every log group has a retention.
+    expect(
+      Object.keys(
+        template.findResources('AWS::Logs::LogGroup', {
+          Properties: { LogGroupName: 'ecs/serviceconnectdemo' },
+        })
+      )
+    ).toHaveLength(1);
     template.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: 'ecs/serviceconnectdemo',
       RetentionInDays: 7,
     });
+    for (const group of resourcesOf(template, 'AWS::Logs::LogGroup'))
+      expect(group.Properties.RetentionInDays).toBe(7);
   });
 
   test('runs the four services on Fargate LATEST in private subnets without public IPs', () => {
@@ -188,15 +197,25 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
     expect(securityGroupRules(template)).toEqual(expected.sort());
   });
 
-  test('gives no IAM policy a wildcard action and trusts only ECS tasks of this account', () => {
+  test('gives no IAM policy a wildcard action, and no role trusts an account', () => {
     for (const policy of resourcesOf(template, 'AWS::IAM::Policy')) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
       }
     }
-    const roles = resourcesOf(template, 'AWS::IAM::Role');
-    expect(roles).toHaveLength(5); // one execution role, one task role per service
-    for (const role of roles) {
+    for (const role of resourcesOf(template, 'AWS::IAM::Role')) {
+      for (const statement of role.Properties.AssumeRolePolicyDocument.Statement) {
+        expect(Object.keys(statement.Principal)).toEqual(['Service']);
+      }
+    }
+  });
+
+  test('gives the tasks one execution role and a role each, trusted only by ECS tasks of this account', () => {
+    const ecsRoles = resourcesOf(template, 'AWS::IAM::Role').filter((r) =>
+      JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks.amazonaws.com')
+    );
+    expect(ecsRoles).toHaveLength(5); // one execution role, one task role per service
+    for (const role of ecsRoles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         {
@@ -226,13 +245,16 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
       ]);
     }
     // The applications call no AWS API: only the database's task role may mount its file system.
+    const ecsRoleIds = ecsRoles.map((r) => r.logicalId);
     const executionRoleId = logicalIdOf(template, 'AWS::IAM::Role', 'ExecutionRole');
     const dbTaskRoleId = logicalIdOf(template, 'AWS::IAM::Role', 'DbTaskRole');
-    expect(resourcesOf(template, 'AWS::IAM::Policy').map((p) => p.Properties.Roles)).toEqual([
-      [{ Ref: executionRoleId }],
-      [{ Ref: dbTaskRoleId }],
-    ]);
+    expect(
+      resourcesOf(template, 'AWS::IAM::Policy')
+        .map((p) => p.Properties.Roles)
+        .filter((roles) => ecsRoleIds.includes(roles[0].Ref))
+    ).toEqual([[{ Ref: executionRoleId }], [{ Ref: dbTaskRoleId }]]);
     template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: executionRoleId }],
       PolicyDocument: {
         Statement: [
           {
@@ -370,16 +392,16 @@ describe('discovery phase', () => {
     }
   });
 
-  test('creates the Service Connect namespace empty: nothing refers to it yet', () => {
+  test('creates the Service Connect namespace empty: only the teardown resource refers to it', () => {
     const namespaceId = logicalIdOf(
       template,
       'AWS::ServiceDiscovery::HttpNamespace',
       'ServiceConnectNamespace'
     );
-    const referrers = Object.entries(template.toJSON().Resources).filter(([, r]) =>
-      JSON.stringify(r).includes(namespaceId)
-    );
-    expect(referrers).toEqual([]);
+    const referrers = Object.entries(template.toJSON().Resources)
+      .filter(([, r]) => JSON.stringify(r).includes(namespaceId))
+      .map(([, r]: [string, any]) => r.Type);
+    expect(referrers).toEqual(['Custom::ServiceConnectDrain']);
   });
 
   test('orders updates clients first: ui, then appserver, then db and redis', () => {

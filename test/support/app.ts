@@ -1,4 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
+import * as fs from 'fs';
+import * as path from 'path';
+import { TEMPLATES_ENV } from './global-setup';
 import { cdkJsonContext } from '../../lib/cdk-json';
 import { MigrationPhase, phaseContext } from '../../lib/model/phase';
 import { YelbApp, createYelbApp } from '../../lib/yelb-app';
@@ -24,10 +27,20 @@ export interface PhaseTemplates {
 
 const cache = new Map<string, PhaseTemplates>();
 
-/** The templates of `phase` (default context), synthesized once per test file. */
+/**
+ * The templates of `phase` with `context`: for the default context, those the global setup
+ * synthesized once for the whole run; otherwise synthesized here, once per test file.
+ */
 export function templatesOf(phase: MigrationPhase, context: Record<string, string> = {}): PhaseTemplates {
   const key = JSON.stringify([phase, context]);
   let templates = cache.get(key);
+  const shared = process.env[TEMPLATES_ENV];
+  if (!templates && shared && Object.keys(context).length === 0) {
+    const read = (stack: string) =>
+      Template.fromJSON(JSON.parse(fs.readFileSync(path.join(shared, `${phase}.${stack}.json`), 'utf8')));
+    templates = { network: read('YelbNetwork'), yelb: read('Yelb') };
+    cache.set(key, templates);
+  }
   if (!templates) {
     const built = buildApp(phase, context);
     templates = { network: Template.fromStack(built.network), yelb: Template.fromStack(built.yelb) };

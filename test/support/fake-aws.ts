@@ -36,7 +36,7 @@ interface FakeService {
   serviceRegistries: { registryArn: string }[];
   loadBalancers: { targetGroupArn: string; containerName: string; containerPort: number }[];
   events: { id: string; createdAt: number; message: string }[];
-  /** DescribeServices answers until the PRIMARY deployment settles. */
+  /** Requests until the PRIMARY deployment settles. */
   pollsLeft: number;
   /** Fail the next deployment (circuit breaker): how. */
   failNext?: 'visible' | 'instant';
@@ -64,8 +64,8 @@ export interface SeedOptions {
 
 export class FakeAws {
   readonly requests: RecordedRequest[] = [];
-  /** DescribeServices answers before a deployment settles. */
-  pollsToStable = 2;
+  /** Requests (of any kind: time passing) before a deployment settles. */
+  pollsToStable = 3;
   /** ListServices answers before a deregistered Cloud Map service disappears. */
   pollsToDrain = 2;
   private readonly clusters = new Map<string, string>();
@@ -258,6 +258,8 @@ export class FakeAws {
         return;
       }
       this.requests.push({ api, operation, input });
+      // Time passes with every request: deployments move on, as real ones do between polls.
+      for (const svc of this.services.values()) this.advance(svc);
       if (this.throttles.count > 0 && (!this.throttles.operation || this.throttles.operation === operation)) {
         this.throttles.count -= 1;
         return api === 'cloudformation'
@@ -295,7 +297,6 @@ export class FakeAws {
         if (!this.clusters.has(input.cluster))
           throw Object.assign(new Error('Cluster not found.'), { code: 'ClusterNotFoundException' });
         const found = input.services.filter((s: string) => this.services.has(s));
-        for (const name of found) this.advance(this.services.get(name)!);
         return {
           services: found.map((s: string) => this.render(this.services.get(s)!, input.cluster)),
           failures: input.services

@@ -1,0 +1,24 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { cdkJsonContext } from '../../lib/cdk-json';
+import { MIGRATION_PHASES } from '../../lib/model/phase';
+import { synthesizePhases } from '../../lib/plan/synth-phases';
+
+/** Where the templates of every phase, default context, are written for the test files. */
+export const TEMPLATES_ENV = 'YELB_TEST_TEMPLATES';
+
+/**
+ * Synthesizes every phase once, before the test files run, and writes the templates to a
+ * directory the workers read: most test files check these same templates, and synthesizing them
+ * again in each file was a third of the suite's time.
+ */
+export default function globalSetup(): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-templates-'));
+  for (const [phase, templates] of synthesizePhases(cdkJsonContext(), MIGRATION_PHASES)) {
+    for (const [stack, template] of Object.entries(templates)) {
+      fs.writeFileSync(path.join(dir, `${phase}.${stack}.json`), JSON.stringify(template));
+    }
+  }
+  process.env[TEMPLATES_ENV] = dir;
+}

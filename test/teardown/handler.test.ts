@@ -1,0 +1,119 @@
+import { DrainEvent, isComplete, onEvent } from '../../lib/teardown/handler';
+import { FakeAws } from '../support/fake-aws';
+
+// The custom resource's delete path against the local fake of ECS and Cloud Map, through the
+// real SDK clients the Lambda builds (endpoints from AWS_ENDPOINT_URL_<SERVICE>).
+let fake: FakeAws;
+let saved: NodeJS.ProcessEnv;
+
+beforeEach(async () => {
+  fake = new FakeAws();
+  saved = { ...process.env };
+  Object.assign(process.env, fake.env(await fake.start()));
+});
+afterEach(async () => {
+  process.env = saved;
+  await fake.stop();
+});
+
+const ALL = ['yelb-ui', 'yelb-appserver', 'yelb-db', 'yelb-redis'];
+const event = (requestType: DrainEvent['RequestType'], timeoutSeconds = 60): DrainEvent => ({
+  RequestType: requestType,
+  PhysicalResourceId: requestType === 'Create' ? undefined : 'service-connect-drain-yelb-cluster',
+  ResourceProperties: {
+    ClusterName: 'yelb-cluster',
+    ServiceNames: ALL,
+    NamespaceId: 'ns-yelbscinternal',
+    NamespaceName: 'yelb.sc.internal',
+    DrainTimeoutSeconds: String(timeoutSeconds),
+  },
+});
+
+/** Polls isComplete as the provider framework does, without its 15 s interval. */
+async function pollUntilComplete(deleteEvent: DrainEvent, data: { Deadline?: string }, polls = 50) {
+  for (let i = 0; i < polls; i++) {
+    const result = await isComplete({ ...deleteEvent, Data: data });
+    if (result.IsComplete) return i + 1;
+  }
+  throw new Error(`not complete after ${polls} polls`);
+}
+
+describe('the teardown custom resource', () => {
+  test('on delete, turns Service Connect off and completes once the namespace has drained', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    expect(fake.namespaceServiceNames()).toEqual(['yelb-appserver', 'yelb-db', 'yelb-redis']);
+    const deleteEvent = event('Delete');
+    const started = await onEvent(deleteEvent);
+    expect(started.PhysicalResourceId).toBe('service-connect-drain-yelb-cluster');
+    expect(fake.updates()).toEqual(ALL.map((service) => ({ service, enabled: false })));
+    expect(await isComplete({ ...deleteEvent, Data: started.Data })).toEqual({ IsComplete: false });
+    await pollUntilComplete(deleteEvent, started.Data!);
+    expect(fake.namespaceServiceNames()).toEqual([]);
+  });
+
+  test('is done at once when the namespace is already empty, and sends no update', async () => {
+    fake.seedYelb();
+    const deleteEvent = event('Delete');
+    const started = await onEvent(deleteEvent);
+    expect(fake.updates()).toEqual([]);
+    expect(await isComplete({ ...deleteEvent, Data: started.Data })).toEqual({ IsComplete: true });
+  });
+
+  test('is idempotent: a retried delete skips what is already off', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    const deleteEvent = event('Delete');
+    await onEvent(deleteEvent);
+    const second = await onEvent(deleteEvent);
+    expect(fake.updates()).toHaveLength(ALL.length);
+    await pollUntilComplete(deleteEvent, second.Data!);
+  });
+
+  test('rides out throttling with the SDK retries', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    fake.throttle(2);
+    const deleteEvent = event('Delete');
+    const started = await onEvent(deleteEvent);
+    await pollUntilComplete(deleteEvent, started.Data!);
+    expect(fake.serviceConnectOf('yelb-db')).toBe('off');
+  }, 30_000);
+
+  test('fails, bounded, with a clear message when the namespace never drains', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    fake.stopDraining();
+    const deleteEvent = event('Delete', 1);
+    const started = await onEvent(deleteEvent);
+    expect(await isComplete({ ...deleteEvent, Data: started.Data })).toEqual({ IsComplete: false });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(isComplete({ ...deleteEvent, Data: started.Data })).rejects.toThrow(
+      /^Service Connect namespace yelb.sc.internal still holds yelb-appserver, yelb-db, yelb-redis after 1 s with Service Connect off: ECS has not removed its Cloud Map services\. Check the services' deployments \(npm run migrate -- status\), then delete the stack again\.$/
+    );
+  });
+
+  test('skips a cluster that is already gone', async () => {
+    const deleteEvent = event('Delete');
+    const started = await onEvent(deleteEvent);
+    expect(fake.updates()).toEqual([]);
+    expect(await isComplete({ ...deleteEvent, Data: started.Data })).toEqual({ IsComplete: true });
+  });
+
+  test('does nothing on create and update', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    expect(await onEvent(event('Create'))).toEqual({
+      PhysicalResourceId: 'service-connect-drain-yelb-cluster',
+    });
+    expect(await onEvent(event('Update'))).toEqual({
+      PhysicalResourceId: 'service-connect-drain-yelb-cluster',
+    });
+    expect(await isComplete(event('Update'))).toEqual({ IsComplete: true });
+    expect(fake.requests).toEqual([]);
+  });
+
+  test('refuses a timeout that is not a positive number', async () => {
+    await expect(
+      onEvent({
+        ...event('Delete'),
+        ResourceProperties: { ...event('Delete').ResourceProperties, DrainTimeoutSeconds: 'soon' },
+      })
+    ).rejects.toThrow(/DrainTimeoutSeconds 'soon' is not a positive number of seconds/);
+  });
+});
