@@ -6,7 +6,7 @@ import { pascalCase } from './names';
  */
 
 /** Stack names of the app. */
-export const STACK_NAMES = { network: 'YelbNetwork', yelb: 'Yelb' } as const;
+export const STACK_NAMES = { network: 'YelbNetwork', yelb: 'Yelb', loadTest: 'YelbLoadTest' } as const;
 
 /** Output keys of the Yelb stack. */
 export const YELB_OUTPUTS = {
@@ -27,3 +27,14 @@ export const YELB_OUTPUTS = {
 export function serviceNameOutput(id: string): string {
   return `${pascalCase(id)}ServiceName`;
 }
+
+/** Output keys of the optional load-test stack, which `traffic --in-vpc` reads. */
+export const LOAD_TEST_OUTPUTS = {
+  clusterName: 'ClusterName',
+  taskDefinitionArn: 'TaskDefinitionArn',
+  subnets: 'Subnets',
+  securityGroupId: 'SecurityGroupId',
+  logGroupName: 'LogGroupName',
+  logStreamPrefix: 'LogStreamPrefix',
+  containerName: 'ContainerName',
+} as const;

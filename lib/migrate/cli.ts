@@ -1,4 +1,5 @@
 import { parseArgs } from 'util';
+import { CliIo } from '../cli-io';
 import { formatDuration, parseDuration } from '../duration';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
@@ -19,13 +20,6 @@ import { SC_UPDATE_DIR, ScUpdate, loadScUpdates } from './sc-files';
 import { gatherStatus, renderStatus } from './status';
 import { MigrationTarget, resolveTarget } from './target';
 import { turnServiceConnectOff } from '../teardown/drain';
-
-/** Where the CLI writes, and the environment it reads. */
-export interface CliIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: NodeJS.ProcessEnv;
-}
 
 /** Things a test may replace. */
 export interface CliDeps {

@@ -2,7 +2,7 @@ import { parseArgs } from 'util';
 import { cdkJsonContext } from '../cdk-json';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { oneOf, ValidationError } from '../validation';
-import { CliIo } from '../migrate/cli';
+import { CliIo } from '../cli-io';
 import { MIGRATION_STEPS, planIsSafe, planSteps } from './plan';
 import { renderPlan } from './render';
 import { PhaseTemplates, synthesizePhases } from './synth-phases';

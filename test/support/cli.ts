@@ -1,4 +1,4 @@
-import { CliIo } from '../../lib/migrate/cli';
+import { CliIo } from '../../lib/cli-io';
 
 /** What a CLI run printed and returned. */
 export interface CliRun {

@@ -166,6 +166,11 @@ export class FakeAws {
     }
   }
 
+  /** Sets (or replaces) a stack's outputs. */
+  setStackOutputs(stack: string, outputs: Record<string, string>): void {
+    this.stacks.set(stack, outputs);
+  }
+
   addNamespace(name: string): FakeNamespace {
     const id = `ns-${name.replace(/\W/g, '')}`;
     const ns: FakeNamespace = {

@@ -1,0 +1,266 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { parseArgs } from 'util';
+import { CliIo } from '../cli-io';
+import { parseDuration } from '../duration';
+import { AwsClients, createClients, stackOutputs } from '../migrate/aws';
+import { STACK_NAMES, YELB_OUTPUTS } from '../outputs';
+import { ValidationError } from '../validation';
+import { heyArgs, loadTestTarget, runInVpc } from './in-vpc';
+import { runLoad } from './load';
+import { errorRate, progressLine, renderReport } from './report';
+
+export const TRAFFIC_USAGE = `usage: npm run traffic -- [options]
+
+Sends HTTP GET requests to Yelb and reports, exactly, what happened to each: status codes,
+errors by kind, latency, and a timeline with one row per second.
+
+target:
+  --url URL                 default: the AppUrl output of the ${STACK_NAMES.yelb} stack
+  --path PATH               default: /api/getvotes (unless --url has a path)
+load (hey's flags):
+  -c, --connections N       concurrent connections (default 100)
+  -n, --requests N          total requests (default 10000); ignored with -z
+  -z, --duration D          send for this long, e.g. 2m, 30s; requests in flight then count as aborted
+  --rate R                  at most R requests per second in total
+  --timeout D               per request (default 10s)
+output:
+  --json                    one JSON object on stdout (progress stays on stderr)
+  --max-error-rate R        exit 1 when (non-2xx + errors) / requests > R, e.g. 0.01
+in the VPC (the walkthrough's Fargate hey task; deploy it with -c loadTest=true):
+  --in-vpc                  run hey with these flags in the ${STACK_NAMES.loadTest} stack's task and print its summary
+aws:
+  --stack NAME              stack to read AppUrl from (default ${STACK_NAMES.yelb})
+  --region REGION
+  -h, --help
+
+exit codes: 0 done, 1 error rate above --max-error-rate or the in-VPC task failed, 2 bad input`;
+
+/** Things a test may replace. */
+export interface TrafficDeps {
+  readonly aws?: (region?: string) => AwsClients & { readonly logs: CloudWatchLogsClient };
+}
+
+class UsageError extends Error {}
+
+interface TrafficOptions {
+  readonly url?: string;
+  readonly path?: string;
+  readonly connections: number;
+  readonly requests: number;
+  readonly durationSeconds?: number;
+  readonly rate?: number;
+  readonly timeoutMs: number;
+  readonly json: boolean;
+  readonly maxErrorRate?: number;
+  readonly inVpc: boolean;
+  readonly stack: string;
+  readonly region?: string;
+  readonly help: boolean;
+}
+
+/** `npm run traffic`: returns the exit code. */
+export async function runTrafficCli(
+  argv: readonly string[],
+  io: CliIo,
+  deps: TrafficDeps = {}
+): Promise<number> {
+  let options: TrafficOptions;
+  try {
+    options = parseTrafficOptions(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    io.stderr(`error: ${err.message}\n`);
+    return 2;
+  }
+  if (options.help) {
+    io.stdout(`${TRAFFIC_USAGE}\n`);
+    return 0;
+  }
+  const aws = () =>
+    deps.aws?.(options.region) ?? {
+      ...createClients(options.region),
+      logs: new CloudWatchLogsClient(options.region ? { region: options.region } : {}),
+    };
+
+  try {
+    const url = await targetUrl(options, aws);
+    if (options.inVpc) return await inVpc(options, url, aws(), io);
+
+    let lastLength = 0;
+    const report = await runLoad({
+      url,
+      connections: options.connections,
+      requests: options.requests,
+      durationSeconds: options.durationSeconds,
+      rate: options.rate,
+      timeoutMs: options.timeoutMs,
+      onProgress: (p) => {
+        const line = progressLine(p);
+        if (io.stderrIsTTY) {
+          io.stderr(`\r${line.padEnd(lastLength)}`);
+          lastLength = line.length;
+        } else {
+          io.stderr(`${line}\n`);
+        }
+      },
+    });
+    if (io.stderrIsTTY && lastLength > 0) io.stderr('\n');
+    io.stdout(options.json ? `${JSON.stringify(report)}\n` : `${renderReport(report)}\n`);
+
+    if (options.maxErrorRate === undefined) return 0;
+    if (report.requests === 0) {
+      io.stderr('error: no request completed, so the error rate is unknown\n');
+      return 1;
+    }
+    const rate = errorRate(report);
+    if (rate > options.maxErrorRate) {
+      io.stderr(`error: error rate ${rate.toFixed(4)} is above --max-error-rate ${options.maxErrorRate}\n`);
+      return 1;
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`error: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof ValidationError) {
+      for (const p of err.problems) io.stderr(`error: ${p}\n`);
+      return 2;
+    }
+    io.stderr(`error: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: {
+        url: { type: 'string' },
+        path: { type: 'string' },
+        connections: { type: 'string', short: 'c', default: '100' },
+        requests: { type: 'string', short: 'n', default: '10000' },
+        duration: { type: 'string', short: 'z' },
+        rate: { type: 'string' },
+        timeout: { type: 'string', default: '10s' },
+        json: { type: 'boolean', default: false },
+        'max-error-rate': { type: 'string' },
+        'in-vpc': { type: 'boolean', default: false },
+        stack: { type: 'string', default: STACK_NAMES.yelb },
+        region: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`);
+  }
+  const v = parsed.values;
+  const integer = (name: string, text: string, max: number) => {
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+      throw new UsageError(`${name} '${text}' is not a whole number from 1 to ${max}`);
+    }
+    return Number(text);
+  };
+  const positive = (name: string, text: string) => {
+    const value = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0))
+      throw new UsageError(`${name} '${text}' is not a positive number`);
+    return value;
+  };
+  const duration = (name: string, text: string) => {
+    const seconds = parseDuration(text);
+    if (seconds === undefined || seconds <= 0) {
+      throw new UsageError(
+        `${name} '${text}' is not a positive duration; allowed: seconds (30) or with a unit (250ms, 30s, 2m, 1h)`
+      );
+    }
+    return seconds;
+  };
+  if (v.url !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(v.url);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol)) {
+      throw new UsageError(`--url '${v.url}' is not an http:// or https:// URL`);
+    }
+  }
+  if (v.path !== undefined && !v.path.startsWith('/'))
+    throw new UsageError(`--path '${v.path}' must start with /`);
+  const maxErrorRate = v['max-error-rate'];
+  if (maxErrorRate !== undefined && (!/^\d+(\.\d+)?$/.test(maxErrorRate) || Number(maxErrorRate) > 1)) {
+    throw new UsageError(`--max-error-rate '${maxErrorRate}' is not a fraction from 0 to 1, e.g. 0.01`);
+  }
+  if (v['in-vpc'] && (v.json || maxErrorRate !== undefined)) {
+    throw new UsageError(
+      '--json and --max-error-rate need a local run: with --in-vpc, hey counts and prints its own summary'
+    );
+  }
+  return {
+    url: v.url,
+    path: v.path,
+    connections: integer('-c/--connections', v.connections, 10_000),
+    requests: integer('-n/--requests', v.requests, 100_000_000),
+    durationSeconds: v.duration !== undefined ? duration('-z/--duration', v.duration) : undefined,
+    rate: v.rate !== undefined ? positive('--rate', v.rate) : undefined,
+    timeoutMs: duration('--timeout', v.timeout) * 1000,
+    json: v.json,
+    maxErrorRate: maxErrorRate !== undefined ? Number(maxErrorRate) : undefined,
+    inVpc: v['in-vpc'],
+    stack: v.stack,
+    region: v.region,
+    help: v.help,
+  };
+}
+
+/** `--url` (with `--path`), else the stack's AppUrl output; the path defaults to /api/getvotes. */
+async function targetUrl(options: TrafficOptions, aws: () => AwsClients): Promise<string> {
+  let base = options.url;
+  if (base === undefined) {
+    const { outputs, reason } = await stackOutputs(aws(), options.stack);
+    base = outputs?.[YELB_OUTPUTS.appUrl];
+    if (!base) {
+      throw new UsageError(
+        `no --url, and the ${options.stack} stack's ${YELB_OUTPUTS.appUrl} output could not be read (${reason ?? 'no such output'}): pass --url`
+      );
+    }
+  }
+  const url = new URL(base);
+  const path = options.path ?? (url.pathname === '/' ? '/api/getvotes' : undefined);
+  return path ? new URL(path, url).toString() : url.toString();
+}
+
+async function inVpc(
+  options: TrafficOptions,
+  url: string,
+  clients: AwsClients & { readonly logs: CloudWatchLogsClient; readonly ecs: ECSClient },
+  io: CliIo
+): Promise<number> {
+  const { outputs, reason } = await stackOutputs(clients, STACK_NAMES.loadTest);
+  if (!outputs) {
+    throw new UsageError(
+      `the ${STACK_NAMES.loadTest} stack could not be read (${reason}): deploy it with npx cdk deploy ${STACK_NAMES.loadTest} -c loadTest=true`
+    );
+  }
+  const target = loadTestTarget(STACK_NAMES.loadTest, outputs);
+  const args = heyArgs({ ...options, url });
+  // hey runs for -z, or until -n requests are done; then the task stops. Bound the wait well above.
+  const maxWaitSeconds = (options.durationSeconds ?? 600) + 600;
+  const result = await runInVpc(clients, target, args, { maxWaitSeconds, pollSeconds: 10 }, (line) =>
+    io.stderr(`${line}\n`)
+  );
+  io.stdout(`${result.output}\n`);
+  if (result.exitCode !== 0) {
+    io.stderr(
+      `error: the load-test task ended with exit code ${result.exitCode ?? 'unknown'} (${result.stoppedReason ?? 'no reason given'})\n`
+    );
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,118 @@
+import { LoadReport, runLoad } from '../../lib/traffic/load';
+import { TestServer, closedPortUrl, ok, startServer } from '../support/http-server';
+
+// Against real HTTP servers on 127.0.0.1, no mocks of HTTP.
+let server: TestServer | undefined;
+afterEach(() => server?.close());
+
+const sum = (record: Record<string, number>) => Object.values(record).reduce((a, b) => a + b, 0);
+
+/** Every request is in exactly one bucket, and the timeline adds up to the totals. */
+function expectExact(report: LoadReport) {
+  expect(sum(report.statusCodes) + sum(report.errors)).toBe(report.requests);
+  expect(report.timeline.reduce((n, s) => n + s.requests, 0)).toBe(report.requests);
+  const non2xx = Object.entries(report.statusCodes)
+    .filter(([code]) => !code.startsWith('2'))
+    .reduce((n, [, c]) => n + c, 0);
+  expect(report.timeline.reduce((n, s) => n + s.non2xx, 0)).toBe(non2xx);
+  expect(report.timeline.reduce((n, s) => n + s.errors, 0)).toBe(sum(report.errors));
+}
+
+const base = { connections: 10, requests: 500, timeoutMs: 2000 };
+
+describe('runLoad', () => {
+  test('-n sends exactly n requests, and counts each one', async () => {
+    server = await startServer(ok);
+    const report = await runLoad({ ...base, url: `${server.url}/api/getvotes` });
+    expect(server.received()).toBe(500);
+    expect(report.requests).toBe(500);
+    expect(report.statusCodes).toEqual({ 200: 500 });
+    expect(sum(report.errors)).toBe(0);
+    expect(report.latencyMs.p50).toBeGreaterThan(0);
+    expect(report.latencyMs.max).toBeGreaterThanOrEqual(report.latencyMs.p99);
+    expectExact(report);
+  });
+
+  test('counts the 500s of a server that fails a known fraction of requests', async () => {
+    server = await startServer((_req, res, n) => {
+      res.writeHead(n % 4 === 0 ? 500 : 200);
+      res.end();
+    });
+    const report = await runLoad({ ...base, url: server.url, requests: 400 });
+    expect(report.statusCodes).toEqual({ 200: 300, 500: 100 });
+    expectExact(report);
+  });
+
+  test('counts connections closed without a response as resets', async () => {
+    server = await startServer((req, res, n) => {
+      if (n % 5 === 0) req.socket.destroy();
+      else ok(req, res);
+    });
+    const report = await runLoad({ ...base, url: server.url, requests: 500 });
+    expect(report.errors.reset).toBe(server.received() / 5);
+    expect(report.statusCodes['200']).toBe(server.received() - report.errors.reset);
+    expect(report.requests).toBe(500);
+    expectExact(report);
+  });
+
+  test('counts a server that answers too slowly as timeouts, and measures a slow one', async () => {
+    server = await startServer((req, res) => setTimeout(() => ok(req, res), 300));
+    const slow = await runLoad({ ...base, url: server.url, requests: 20, connections: 5, timeoutMs: 100 });
+    expect(slow.errors.timeout).toBe(20);
+    expectExact(slow);
+    const measured = await runLoad({
+      ...base,
+      url: server.url,
+      requests: 10,
+      connections: 5,
+      timeoutMs: 2000,
+    });
+    expect(measured.statusCodes).toEqual({ 200: 10 });
+    expect(measured.latencyMs.p50).toBeGreaterThanOrEqual(299);
+  });
+
+  test('counts refused connections', async () => {
+    const report = await runLoad({ ...base, url: await closedPortUrl(), requests: 50 });
+    expect(report.errors.refused).toBe(50);
+    expectExact(report);
+  });
+
+  test('-z stops on time and counts the requests still in flight as aborted', async () => {
+    server = await startServer((req, res) => setTimeout(() => ok(req, res), 50));
+    const started = Date.now();
+    const report = await runLoad({ ...base, url: server.url, durationSeconds: 1, requests: 5 });
+    const elapsed = (Date.now() - started) / 1000;
+    expect(elapsed).toBeGreaterThanOrEqual(1);
+    expect(elapsed).toBeLessThan(1.5);
+    // -n is ignored with -z: far more than 5 requests.
+    expect(report.requests).toBeGreaterThan(100);
+    expect(report.errors.aborted).toBeGreaterThan(0);
+    expect(report.errors.aborted).toBeLessThanOrEqual(base.connections);
+    expectExact(report);
+    // Every request counted was sent: the server saw them (a few aborted ones may not have arrived).
+    expect(server.received()).toBeLessThanOrEqual(report.requests);
+    expect(server.received()).toBeGreaterThanOrEqual(report.requests - base.connections);
+  });
+
+  test('--rate caps the requests per second across all connections', async () => {
+    server = await startServer(ok);
+    const started = Date.now();
+    const report = await runLoad({ ...base, url: server.url, requests: 50, rate: 100 });
+    expect(report.requests).toBe(50);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(480);
+    expectExact(report);
+  });
+
+  test('reports progress about once a second', async () => {
+    server = await startServer((req, res) => setTimeout(() => ok(req, res), 20));
+    const progress: number[] = [];
+    await runLoad({
+      ...base,
+      url: server.url,
+      durationSeconds: 2.2,
+      onProgress: (p) => progress.push(p.requests),
+    });
+    expect(progress.length).toBe(2);
+    expect(progress[1]).toBeGreaterThan(progress[0]);
+  });
+});
