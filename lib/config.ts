@@ -25,7 +25,12 @@ export interface YelbConfig {
    * Only meaningful with `dbStorage=efs`; the topology has no data volumes with `ephemeral`.
    */
   readonly dataRemoval: 'destroy' | 'retain';
+  /** The optional in-VPC load test (`loadTest=true`): the hey image to run, or undefined. */
+  readonly loadTest?: { readonly image: string };
 }
+
+/** The default image of the in-VPC load test: hey, with hey as its entrypoint. */
+export const DEFAULT_LOAD_TEST_IMAGE = 'williamyeh/hey:latest';
 
 /** A context key of this app: its description for the README and errors, and its parser. */
 interface ContextKey {
@@ -64,6 +69,14 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
     alarmEmail: {
       allowed: 'an e-mail address for the alarm notifications (default: none)',
       parse: (raw) => parsePattern(raw, EMAIL),
+    },
+    loadTest: {
+      allowed: `${oneOf(['true', 'false'])}: add the ${'YelbLoadTest'} stack, hey as a Fargate task (default false)`,
+      parse: parseBoolean,
+    },
+    loadTestImage: {
+      allowed: `a container image whose entrypoint is hey (default '${DEFAULT_LOAD_TEST_IMAGE}')`,
+      parse: (raw) => parsePattern(raw, IMAGE),
     },
     dbStorage: {
       allowed: `${oneOf(['efs', 'ephemeral'])}: the database's data on Amazon EFS, or in the task as in the walkthrough (default 'efs')`,
@@ -149,6 +162,10 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     !(values.dbStorage === 'ephemeral' && values.dbStorageRemoval !== undefined),
     `context key 'dbStorageRemoval' is set but dbStorage is 'ephemeral'; allowed: dbStorageRemoval only with dbStorage=efs (the default)`
   );
+  problems.check(
+    !(values.loadTestImage !== undefined && values.loadTest !== true),
+    `context key 'loadTestImage' is set but loadTest is not true; allowed: loadTestImage only with loadTest=true`
+  );
   problems.throwIfAny();
 
   const topology: Topology = {
@@ -173,6 +190,9 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     validateTemplates: (values.validateTemplates as boolean | undefined) ?? false,
     alarmEmail: values.alarmEmail as string | undefined,
     dataRemoval: (values.dbStorageRemoval as 'destroy' | 'retain' | undefined) ?? 'destroy',
+    ...(values.loadTest === true && {
+      loadTest: { image: (values.loadTestImage as string | undefined) ?? DEFAULT_LOAD_TEST_IMAGE },
+    }),
   };
 }
 

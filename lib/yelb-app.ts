@@ -5,6 +5,7 @@ import { YelbConfig, parseConfig } from './config';
 import { Topology } from './model/topology';
 import { YELB } from './model/yelb';
 import { STACK_NAMES } from './outputs';
+import { LoadTestStack } from './stacks/load-test-stack';
 import { NetworkStack } from './stacks/network-stack';
 import { YelbStack } from './stacks/yelb-stack';
 
@@ -14,6 +15,8 @@ export interface YelbApp {
   readonly config: YelbConfig;
   readonly network: NetworkStack;
   readonly yelb: YelbStack;
+  /** The optional in-VPC load test (`-c loadTest=true`). */
+  readonly loadTest?: LoadTestStack;
 }
 
 /**
@@ -43,9 +46,19 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
   });
+  const loadTest =
+    config.loadTest &&
+    new LoadTestStack(app, STACK_NAMES.loadTest, {
+      vpc: network.vpc,
+      cluster: yelb.cluster,
+      logGroup: yelb.logGroup,
+      appUrl: yelb.publicEntry.url,
+      image: config.loadTest.image,
+      description: 'Yelb sample: hey as a Fargate task, the walkthrough load test',
+    });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());
   if (config.validateTemplates) Validations.of(app).addPlugins(cloudFormationValidation());
-  return { app, config, network, yelb };
+  return { app, config, network, yelb, ...(loadTest && { loadTest }) };
 }
 
 let validationPlugin: CloudFormationValidatePlugin | undefined;

@@ -106,6 +106,8 @@ describe('parseConfig', () => {
       /^context key 'dbStorageRemoval' has value 'snapshot'; allowed: 'destroy' or 'retain'/,
     ],
     [{ dbStorage: 'ephemeral', dbStorageRemoval: 'retain' }, /dbStorageRemoval only with dbStorage=efs/],
+    [{ loadTestImage: 'williamyeh/hey:latest' }, /loadTestImage only with loadTest=true/],
+    [{ loadTest: 'yes' }, /^context key 'loadTest' has value 'yes'; allowed: 'true' or 'false'/],
     [
       { alarmEmail: 'not-an-address' },
       /^context key 'alarmEmail' has value 'not-an-address'; allowed: an e-mail address/,

@@ -6,7 +6,8 @@ import { parseDuration } from '../duration';
 import { AwsClients, createClients, stackOutputs } from '../migrate/aws';
 import { STACK_NAMES, YELB_OUTPUTS } from '../outputs';
 import { ValidationError } from '../validation';
-import { heyArgs, loadTestTarget, runInVpc } from './in-vpc';
+import { heyArgs } from './hey';
+import { loadTestTarget, runInVpc } from './in-vpc';
 import { runLoad } from './load';
 import { errorRate, progressLine, renderReport } from './report';
 

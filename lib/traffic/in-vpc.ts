@@ -118,20 +118,3 @@ export async function runInVpc(
     output: lines.join('\n'),
   };
 }
-
-/** hey's arguments for a run like the local one: `-c`, `-n` or `-z`, `-q`, `-t`, the URL. */
-export function heyArgs(options: {
-  readonly url: string;
-  readonly connections: number;
-  readonly requests: number;
-  readonly durationSeconds?: number;
-  readonly rate?: number;
-  readonly timeoutMs: number;
-}): string[] {
-  const args = ['-c', String(options.connections), '-n', String(options.requests)];
-  if (options.durationSeconds !== undefined) args.push('-z', `${options.durationSeconds}s`);
-  // hey's -q is per worker; ours is the total.
-  if (options.rate !== undefined) args.push('-q', String(options.rate / options.connections));
-  args.push('-t', String(Math.max(1, Math.round(options.timeoutMs / 1000))), options.url);
-  return args;
-}

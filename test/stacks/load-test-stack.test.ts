@@ -1,0 +1,88 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp, templatesOf } from '../support/app';
+import { logicalIdOf, resourcesOf, securityGroupRules } from '../support/template';
+
+describe('the in-VPC load test stack', () => {
+  test('is only there with -c loadTest=true', () => {
+    expect(buildApp('discovery').loadTest).toBeUndefined();
+    expect(buildApp('discovery', { loadTest: 'true' }).loadTest).toBeDefined();
+  });
+
+  const built = buildApp('serviceConnect', { loadTest: 'true' });
+  const template = Template.fromStack(built.loadTest!);
+
+  test("runs hey with the walkthrough's parameters against the public load balancer's /api/getvotes", () => {
+    const [taskDef] = resourcesOf(template, 'AWS::ECS::TaskDefinition');
+    expect(taskDef.Properties).toMatchObject({
+      Family: 'yelb-loadtest',
+      Cpu: '256',
+      Memory: '512',
+      RequiresCompatibilities: ['FARGATE'],
+    });
+    const [container] = taskDef.Properties.ContainerDefinitions;
+    expect(container.Name).toBe('hey');
+    expect(container.Image).toBe('williamyeh/hey:latest');
+    expect(container.Command.slice(0, -1)).toEqual(['-c', '100', '-n', '10000', '-z', '120s', '-t', '10']);
+    const url = container.Command[container.Command.length - 1]['Fn::Join'][1];
+    expect(url[0]).toBe('http://');
+    expect(url[1]['Fn::GetStackOutput']).toMatchObject({
+      StackName: 'Yelb',
+      OutputName: expect.stringMatching(/PublicAlbLoadBalancer.*DNSName/),
+    });
+    expect(url[2]).toBe('/api/getvotes');
+  });
+
+  test("logs to the project's log group under the loadtest prefix", () => {
+    const [taskDef] = resourcesOf(template, 'AWS::ECS::TaskDefinition');
+    expect(taskDef.Properties.ContainerDefinitions[0].LogConfiguration).toMatchObject({
+      LogDriver: 'awslogs',
+      Options: {
+        'awslogs-stream-prefix': 'loadtest',
+        'awslogs-group': { 'Fn::GetStackOutput': expect.objectContaining({ StackName: 'Yelb' }) },
+      },
+    });
+  });
+
+  test('may only send HTTP and HTTPS out, and accepts nothing', () => {
+    expect(securityGroupRules(template)).toEqual([
+      'out SecurityGroup → 0.0.0.0/0 443',
+      'out SecurityGroup → 0.0.0.0/0 80',
+    ]);
+  });
+
+  test('gives traffic --in-vpc what it needs to run the task', () => {
+    const outputs = template.toJSON().Outputs;
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        'ClusterName',
+        'ContainerName',
+        'LogGroupName',
+        'LogStreamPrefix',
+        'SecurityGroupId',
+        'Subnets',
+        'TaskDefinitionArn',
+      ].sort()
+    );
+    expect(outputs.TaskDefinitionArn.Value).toEqual({
+      Ref: logicalIdOf(template, 'AWS::ECS::TaskDefinition', 'TaskDef'),
+    });
+    expect(JSON.stringify(outputs.Subnets.Value)).toMatch(/PrivateSubnet1.*PrivateSubnet2/);
+    expect(outputs.ContainerName.Value).toBe('hey');
+  });
+
+  test("leaves the Yelb stack's resources as they are (it only adds outputs for the references)", () => {
+    const without = templatesOf('serviceConnect').yelb.toJSON().Resources;
+    expect(Template.fromStack(built.yelb).toJSON().Resources).toEqual(without);
+  });
+
+  test('passes cdk-nag with the rest of the app', () => {
+    expect(new AwsSolutionsChecks(built.app).validateScope(built.app).violations).toEqual([]);
+  });
+
+  test('takes another hey image from context', () => {
+    const other = buildApp('discovery', { loadTest: 'true', loadTestImage: 'example.com/tools/hey:0.1.4' });
+    const [taskDef] = resourcesOf(Template.fromStack(other.loadTest!), 'AWS::ECS::TaskDefinition');
+    expect(taskDef.Properties.ContainerDefinitions[0].Image).toBe('example.com/tools/hey:0.1.4');
+  });
+});
