@@ -14,6 +14,10 @@ function phaseTemplates(phase: MigrationPhase): PhaseTemplates {
   return { YelbNetwork: network.toJSON(), Yelb: yelb.toJSON() };
 }
 
+/** The plan's synthesizer, answered from the templates already synthesized for the run. */
+const fromSharedTemplates = (_context: Record<string, unknown>, phases: readonly MigrationPhase[]) =>
+  new Map(phases.map((p) => [p, structuredClone(phaseTemplates(p))]));
+
 describe('planStep', () => {
   test('orders the services servers first when Service Connect comes on, clients first when it goes', () => {
     expect(
@@ -80,7 +84,7 @@ describe('npm run plan', () => {
   }, 60_000);
 
   test('flags retired → discovery as unsafe and names the two steps to take instead, exit 1', async () => {
-    const run = await plan(['--from', 'retired', '--to', 'discovery']);
+    const run = await plan(['--from', 'retired', '--to', 'discovery'], fromSharedTemplates);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/NOT SAFE as one deployment: recreates the old path/);
     expect(run.stdout).toMatch(
@@ -90,7 +94,7 @@ describe('npm run plan', () => {
 
   test('exits 1 when a step would replace a service, and says which', async () => {
     const synthesize = (context: Record<string, unknown>, phases: readonly MigrationPhase[]) => {
-      const templates = synthesizePhases(context, phases);
+      const templates = fromSharedTemplates(context, phases);
       const resources = templates.get('serviceConnect')!.Yelb.Resources as any;
       const [id] = Object.entries<any>(resources).find(([, r]) => r.Properties?.ServiceName === 'yelb-ui')!;
       resources[id].Properties.ServiceName = 'yelb-ui-v2';
