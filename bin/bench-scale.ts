@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { median } from '../lib/bench/measure';
+import { median, runsOption } from '../lib/bench/measure';
 import { layeredTopology } from '../lib/bench/scale-topology';
 import { cdkJsonContext } from '../lib/cdk-json';
 import { CFN_LIMITS, templateUsage } from '../lib/cfn-limits';
@@ -24,17 +24,6 @@ const SIZES = [4, 16, 48];
 const OVER_THE_LIMIT = 56;
 /** Tolerance over a straight line through the two smaller sizes. */
 const LINEAR_TOLERANCE = 1.25;
-
-function parseRuns(argv: readonly string[]): number {
-  const i = argv.indexOf('--runs');
-  if (i < 0) return 5;
-  const runs = Number(argv[i + 1]);
-  if (!Number.isInteger(runs) || runs < 1) {
-    console.error(`error: --runs '${argv[i + 1]}' is not a positive integer`);
-    process.exit(2);
-  }
-  return runs;
-}
 
 /** Synthesizes one phase of a topology; returns the seconds taken and the Yelb template's text. */
 function synth(
@@ -57,7 +46,7 @@ function synth(
 }
 
 function main(): void {
-  const runs = parseRuns(process.argv.slice(2));
+  const runs = runsOption(process.argv.slice(2), 5);
   synth(layeredTopology(4), 'discovery'); // warm-up: module loading and JIT, not synth work
   const rows: string[][] = [];
   const totals = new Map<number, number>();

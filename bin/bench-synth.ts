@@ -7,7 +7,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { median, wallSeconds } from '../lib/bench/measure';
+import { median, runsOption, wallSeconds } from '../lib/bench/measure';
 import { formatTable } from '../lib/table';
 import { MIGRATION_PHASES, flagsOf } from '../lib/model/phase';
 
@@ -15,19 +15,8 @@ const TARGET_RATIO = 0.4;
 const ROOT = path.join(__dirname, '..');
 const CDK = require.resolve('aws-cdk/bin/cdk');
 
-function parseRuns(argv: readonly string[]): number {
-  const i = argv.indexOf('--runs');
-  if (i < 0) return 3;
-  const runs = Number(argv[i + 1]);
-  if (!Number.isInteger(runs) || runs < 1) {
-    console.error(`error: --runs '${argv[i + 1]}' is not a positive integer`);
-    process.exit(2);
-  }
-  return runs;
-}
-
 function main(): void {
-  const runs = parseRuns(process.argv.slice(2));
+  const runs = runsOption(process.argv.slice(2), 3);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
   // The baseline: the same tsconfig, with ts-node type checking instead of swc.
   const baselineProject = path.join(scratch, 'tsconfig.json');

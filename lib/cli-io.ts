@@ -1,3 +1,5 @@
+import { ValidationError } from './validation';
+
 /** Where a CLI writes, and the environment it reads: the process's, or a test's. */
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -28,4 +30,24 @@ export function runAsProcess(main: (argv: string[], io: CliIo) => Promise<number
       process.exitCode = 1;
     }
   );
+}
+
+/** Bad command-line input: one line, exit code 2. */
+export class UsageError extends Error {}
+
+/**
+ * Prints bad input (a {@link UsageError}, or a {@link ValidationError} with one line per
+ * problem, then `epilogue` if given) and returns exit code 2; other errors are not handled here.
+ */
+export function reportBadInput(err: unknown, io: CliIo, epilogue?: string): 2 | undefined {
+  if (err instanceof UsageError) {
+    io.stderr(`error: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof ValidationError) {
+    for (const problem of err.problems) io.stderr(`error: ${problem}\n`);
+    if (epilogue) io.stderr(`${epilogue}\n`);
+    return 2;
+  }
+  return undefined;
 }

@@ -39,3 +39,18 @@ export function childrenCpuSeconds(): number {
   const ticksPerSecond = 100;
   return (Number(fields[13]) + Number(fields[14])) / ticksPerSecond;
 }
+
+/**
+ * The `--runs N` option of a benchmark: `fallback` when absent. Bad input ends the process
+ * with one line and exit code 2.
+ */
+export function runsOption(argv: readonly string[], fallback: number): number {
+  const i = argv.indexOf('--runs');
+  if (i < 0) return fallback;
+  const runs = Number(argv[i + 1]);
+  if (!Number.isInteger(runs) || runs < 1) {
+    console.error(`error: --runs '${argv[i + 1]}' is not a positive integer`);
+    process.exit(2);
+  }
+  return runs;
+}

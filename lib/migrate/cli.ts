@@ -1,11 +1,10 @@
 import { parseArgs } from 'util';
-import { CliIo } from '../cli-io';
+import { CliIo, UsageError, reportBadInput } from '../cli-io';
 import { formatDuration, parseDuration } from '../duration';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
 import { STACK_NAMES } from '../outputs';
 import { formatTable } from '../table';
-import { ValidationError } from '../validation';
 import { AwsClients, createClients, describeAwsError, resolvedRegion } from './aws';
 import { Direction, planWaves } from './plan';
 import {
@@ -58,9 +57,6 @@ exit codes: 0 done, 1 a wave failed or AWS failed, 2 bad input or missing resour
 
 const COMMANDS = ['apply', 'rollback', 'status', 'cleanup'] as const;
 type Command = (typeof COMMANDS)[number];
-
-/** Thrown for bad command-line input: one line, exit 2. */
-class UsageError extends Error {}
 
 /**
  * The migration CLI: `apply`, `rollback`, `status`. Returns the exit code. Everything is
@@ -131,15 +127,8 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
       return 1;
     }
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`error: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof ValidationError) {
-      for (const problem of err.problems) io.stderr(`error: ${problem}\n`);
-      io.stderr('nothing was changed\n');
-      return 2;
-    }
+    const badInput = reportBadInput(err, io, 'nothing was changed');
+    if (badInput) return badInput;
     io.stderr(`error: ${describeAwsError(err)}\n`);
     if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return 1;

@@ -1,8 +1,8 @@
 import { parseArgs } from 'util';
 import { cdkJsonContext } from '../cdk-json';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { oneOf, ValidationError } from '../validation';
-import { CliIo } from '../cli-io';
+import { oneOf } from '../validation';
+import { CliIo, reportBadInput } from '../cli-io';
 import { MIGRATION_STEPS, planIsSafe, planSteps } from './plan';
 import { renderPlan } from './render';
 import { PhaseTemplates, synthesizePhases } from './synth-phases';
@@ -92,9 +92,9 @@ function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): number {
     io.stderr(`synthesizing ${phases.join(', ')} offline…\n`);
     templates = (deps.synthesize ?? synthesizePhases)({ ...cdkJsonContext(), ...userContext }, phases);
   } catch (err) {
-    if (!(err instanceof ValidationError)) throw err;
-    for (const p of err.problems) io.stderr(`error: ${p}\n`);
-    return 2;
+    const badInput = reportBadInput(err, io);
+    if (badInput) return badInput;
+    throw err;
   }
   const plans = planSteps(steps, templates);
   io.stdout(

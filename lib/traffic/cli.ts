@@ -1,11 +1,10 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { parseArgs } from 'util';
-import { CliIo } from '../cli-io';
+import { CliIo, UsageError, reportBadInput } from '../cli-io';
 import { parseDuration } from '../duration';
 import { AwsClients, createClients, stackOutputs } from '../migrate/aws';
 import { STACK_NAMES, YELB_OUTPUTS } from '../outputs';
-import { ValidationError } from '../validation';
 import { heyArgs } from './hey';
 import { loadTestTarget, runInVpc } from './in-vpc';
 import { runLoad } from './load';
@@ -42,8 +41,6 @@ export interface TrafficDeps {
   readonly aws?: (region?: string) => AwsClients & { readonly logs: CloudWatchLogsClient };
 }
 
-class UsageError extends Error {}
-
 interface TrafficOptions {
   readonly url?: string;
   readonly path?: string;
@@ -70,9 +67,9 @@ export async function runTrafficCli(
   try {
     options = parseTrafficOptions(argv);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    io.stderr(`error: ${err.message}\n`);
-    return 2;
+    const badInput = reportBadInput(err, io);
+    if (badInput) return badInput;
+    throw err;
   }
   if (options.help) {
     io.stdout(`${TRAFFIC_USAGE}\n`);
@@ -121,14 +118,8 @@ export async function runTrafficCli(
     }
     return 0;
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr(`error: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof ValidationError) {
-      for (const p of err.problems) io.stderr(`error: ${p}\n`);
-      return 2;
-    }
+    const badInput = reportBadInput(err, io);
+    if (badInput) return badInput;
     io.stderr(`error: ${(err as Error).message}\n`);
     return 1;
   }

@@ -1,11 +1,16 @@
-/** The load parameters shared by the local generator and hey. */
+/** The load parameters shared by the local generator and hey (hey's flag in brackets). */
 export interface HeyLoad {
+  /** Origin and path, e.g. `http://alb.example.com/api/getvotes`. */
   readonly url: string;
+  /** Concurrent connections, each with one request at a time (`-c`). */
   readonly connections: number;
+  /** Total requests (`-n`); ignored when {@link durationSeconds} is set. */
   readonly requests: number;
+  /** Send for this long (`-z`); requests still in flight then count as `aborted`. */
   readonly durationSeconds?: number;
-  /** Requests per second in total. */
+  /** Cap on requests per second across all connections (hey's `-q` is per worker). */
   readonly rate?: number;
+  /** Per request: the longest wait for the whole response (`-t`). */
   readonly timeoutMs: number;
 }
 

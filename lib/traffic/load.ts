@@ -1,24 +1,13 @@
 import { Client } from 'undici';
+import { HeyLoad } from './hey';
 
 /** Kinds of failed requests, each its own bucket. */
 export const ERROR_KINDS = ['timeout', 'refused', 'reset', 'aborted', 'dns', 'other'] as const;
 /** One of {@link ERROR_KINDS}. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
-/** What to send. */
-export interface LoadOptions {
-  /** Origin and path, e.g. `http://alb.example.com/api/getvotes`. */
-  readonly url: string;
-  /** Concurrent connections, each with one request at a time (hey's `-c`). */
-  readonly connections: number;
-  /** Total requests (hey's `-n`); ignored when {@link durationSeconds} is set. */
-  readonly requests: number;
-  /** Send for this long (hey's `-z`); requests still in flight then count as `aborted`. */
-  readonly durationSeconds?: number;
-  /** Cap on requests per second across all connections. */
-  readonly rate?: number;
-  /** Per request: the longest wait for the response headers, and between body chunks. */
-  readonly timeoutMs: number;
+/** What to send: hey's parameters, plus a progress callback. */
+export interface LoadOptions extends HeyLoad {
   /** Called about once a second with the counts so far. */
   readonly onProgress?: (progress: LoadProgress) => void;
 }
