@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { layeredTopology } from '../lib/bench/scale-topology';
 import { createYelbApp } from '../lib/yelb-app';
-import { CDK_JSON_CONTEXT } from './support/app';
+import { TEST_CONTEXT } from './support/app';
 
 describe('CloudFormation quotas', () => {
   test('measures a template', () => {
@@ -46,13 +46,13 @@ describe('CloudFormation quotas', () => {
   });
 
   test('the app runs the check at every synth', () => {
-    const { app, yelb } = createYelbApp({ context: CDK_JSON_CONTEXT });
+    const { app, yelb } = createYelbApp({ context: TEST_CONTEXT });
     for (let i = 0; i < 200; i++) new CfnOutput(yelb, `Extra${i}`, { value: 'x' });
     expect(() => app.synth()).toThrow(/stack Yelb has 215 outputs; CloudFormation allows 200 per stack/);
   });
 
   test('a topology too big for one stack fails at synth with a clear message', () => {
-    const { app } = createYelbApp({ context: CDK_JSON_CONTEXT }, layeredTopology(56));
+    const { app } = createYelbApp({ context: TEST_CONTEXT }, layeredTopology(56));
     expect(() => app.synth()).toThrow(
       /Number of resources in stack 'Yelb': \d+ is greater than allowed maximum of 500/
     );

@@ -24,6 +24,11 @@ export interface YelbServiceProps {
   /** The task execution role shared by all services (pulls images, writes logs). */
   readonly executionRole: iam.IRole;
   /**
+   * The task role of the services that call no AWS API: a role without permissions, shared.
+   * A service that needs permissions (its data volume) gets a role of its own instead.
+   */
+  readonly noPermissionsTaskRole: iam.IRole;
+  /**
    * The Service Connect namespace's ARN to join. Passing the ARN (a token) makes the service
    * depend on the namespace.
    *
@@ -87,10 +92,12 @@ export class YelbService extends Construct {
       cpu: spec.cpu,
       memoryLimitMiB: spec.memoryMiB,
       executionRole: props.executionRole,
-      taskRole: new iam.Role(this, 'TaskRole', {
-        assumedBy: ecsTasksPrincipal(this),
-        description: `${spec.name} task role: the application calls no AWS API`,
-      }),
+      taskRole: spec.dataVolume
+        ? new iam.Role(this, 'TaskRole', {
+            assumedBy: ecsTasksPrincipal(this),
+            description: `${spec.name} task role: mounts its data volume`,
+          })
+        : props.noPermissionsTaskRole,
     });
 
     const environment = { ...containerEnvironment(props.topology, spec), ...spec.dataVolume?.environment };

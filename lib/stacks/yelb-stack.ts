@@ -71,6 +71,12 @@ export class YelbStack extends Stack {
       retention: logs.RetentionDays.ONE_WEEK,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // One role without permissions for the services that call no AWS API: a role per service
+    // would add nothing but resources (a topology of 48 services meets the 500 limit first).
+    const noPermissionsTaskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: ecsTasksPrincipal(this),
+      description: 'Task role of the Yelb services that call no AWS API: no permissions',
+    });
     const executionRole = new iam.Role(this, 'ExecutionRole', {
       assumedBy: ecsTasksPrincipal(this),
       description: 'Task execution role of every Yelb service: writes container logs',
@@ -107,6 +113,7 @@ export class YelbStack extends Stack {
         cluster: this.cluster,
         logGroup: this.logGroup,
         executionRole,
+        noPermissionsTaskRole,
         serviceConnectNamespaceArn: usesServiceConnect(phase)
           ? this.serviceConnectNamespace.namespaceArn
           : undefined,

@@ -19,16 +19,21 @@ function runApp(context: Record<string, unknown>) {
     },
   });
   const files = fs.readdirSync(outdir);
+  // The teardown handler, bundled by esbuild at synth: the asset directories with an index.js.
+  const bundles = files.filter(
+    (f) => f.startsWith('asset.') && fs.existsSync(path.join(outdir, f, 'index.js'))
+  );
   fs.rmSync(outdir, { recursive: true, force: true });
-  return { ...result, files };
+  return { ...result, files, bundles };
 }
 
 describe('bin/app.ts', () => {
-  test('synthesizes both stacks offline, with the cdk-nag checks passing', () => {
-    const { status, files, stderr } = runApp({ serviceConnect: 'true' });
+  test('synthesizes both stacks offline, bundling the teardown handler without Docker, with the cdk-nag checks passing', () => {
+    const { status, files, bundles, stderr } = runApp({ serviceConnect: 'true' });
     expect(stderr).not.toMatch(/AwsSolutions/);
     expect(status).toBe(0);
     expect(files).toEqual(expect.arrayContaining(['Yelb.template.json', 'YelbNetwork.template.json']));
+    expect(bundles.length).toBeGreaterThanOrEqual(1);
   }, 60_000);
 
   test('fails on bad context with one line per problem and no stack trace', () => {

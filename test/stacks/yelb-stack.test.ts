@@ -210,11 +210,21 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
     }
   });
 
-  test('gives the tasks one execution role and a role each, trusted only by ECS tasks of this account', () => {
+  test('gives the tasks an execution role, a role without permissions and one for the database, trusted only by ECS tasks of this account', () => {
     const ecsRoles = resourcesOf(template, 'AWS::IAM::Role').filter((r) =>
       JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('ecs-tasks.amazonaws.com')
     );
-    expect(ecsRoles).toHaveLength(5); // one execution role, one task role per service
+    expect(ecsRoles.map((r) => r.logicalId.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+      'DbTaskRole',
+      'ExecutionRole',
+      'TaskRole',
+    ]);
+    const taskRoleOf = (family: string) =>
+      resourcesOf(template, 'AWS::ECS::TaskDefinition').find((td) => td.Properties.Family === family)!
+        .Properties.TaskRoleArn['Fn::GetAtt'][0];
+    const shared = logicalIdOf(template, 'AWS::IAM::Role', 'TaskRole');
+    expect(['yelb-ui', 'yelb-appserver', 'yelb-redis'].map(taskRoleOf)).toEqual([shared, shared, shared]);
+    expect(taskRoleOf('yelb-db')).toBe(logicalIdOf(template, 'AWS::IAM::Role', 'DbTaskRole'));
     for (const role of ecsRoles) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
       expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([

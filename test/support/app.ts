@@ -12,11 +12,17 @@ import { YelbApp, createYelbApp } from '../../lib/yelb-app';
  */
 export const CDK_JSON_CONTEXT: Record<string, unknown> = cdkJsonContext();
 
+/**
+ * The context the tests synthesize with: cdk.json's, and no asset bundling (esbuild would
+ * bundle the teardown handler at every synth). test/bin/app.test.ts synthesizes with bundling.
+ */
+export const TEST_CONTEXT: Record<string, unknown> = { ...CDK_JSON_CONTEXT, 'aws:cdk:bundling-stacks': [] };
+
 export { phaseContext };
 
 /** Builds the app as `cdk synth -c …` does, for `phase` plus `context` (strings, like `-c`). */
 export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): YelbApp {
-  return createYelbApp({ context: { ...CDK_JSON_CONTEXT, ...phaseContext(phase), ...context } });
+  return createYelbApp({ context: { ...TEST_CONTEXT, ...phaseContext(phase), ...context } });
 }
 
 /** Templates of both stacks for one phase. */

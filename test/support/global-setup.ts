@@ -15,7 +15,8 @@ export const TEMPLATES_ENV = 'YELB_TEST_TEMPLATES';
  */
 export default function globalSetup(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-templates-'));
-  for (const [phase, templates] of synthesizePhases(cdkJsonContext(), MIGRATION_PHASES)) {
+  const context = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
+  for (const [phase, templates] of synthesizePhases(context, MIGRATION_PHASES)) {
     for (const [stack, template] of Object.entries(templates)) {
       fs.writeFileSync(path.join(dir, `${phase}.${stack}.json`), JSON.stringify(template));
     }

@@ -7,11 +7,13 @@ let fake: FakeAws;
 let saved: NodeJS.ProcessEnv;
 
 beforeEach(async () => {
+  jest.spyOn(console, 'log').mockImplementation(() => undefined); // the handler's CloudWatch log lines
   fake = new FakeAws();
   saved = { ...process.env };
   Object.assign(process.env, fake.env(await fake.start()));
 });
 afterEach(async () => {
+  jest.restoreAllMocks();
   process.env = saved;
   await fake.stop();
 });
