@@ -97,6 +97,12 @@ describe.each(MIGRATION_PHASES)('the database on EFS, %s phase', (phase) => {
     });
   });
 
+  test('starts the database service only once the mount targets exist', () => {
+    const db = ecsServices(template)['yelb-db'];
+    const targets = resourcesOf(template, 'AWS::EFS::MountTarget').map((t) => t.logicalId);
+    expect(db.DependsOn).toEqual(expect.arrayContaining(targets));
+  });
+
   test('never runs two database tasks: the old one stops before the new one starts', () => {
     expect(ecsServices(template)['yelb-db'].Properties).toMatchObject({
       DesiredCount: 1,
