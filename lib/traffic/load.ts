@@ -140,8 +140,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         const wait = slot - performance.now();
         if (wait > 0) await sleep(wait);
         if (stopping || (deadline !== undefined && performance.now() >= deadline)) {
-          started -= 1; // claimed but never sent: not a request
-          return;
+          return; // claimed, but the run ended before it was sent: not a request
         }
       }
       const sentAt = performance.now();
@@ -159,7 +158,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         }
       } catch (err) {
         inFlight.delete(client);
-        const kind = stopping ? 'aborted' : errorKind(err);
+        // At the end of a timed run, destroyed clients fail their requests as aborted.
+        const kind = errorKind(err);
         errorCounts[kind] += 1;
         failed += 1;
         const bucket = second(performance.now());
