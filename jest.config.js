@@ -3,6 +3,8 @@ module.exports = {
   testEnvironment: 'node',
   // Many suites wait on local servers and child processes: use every core (Jest's default leaves one idle).
   maxWorkers: '100%',
+  // Type check and lint run beside Jest (npm test): leave room for a busy machine.
+  testTimeout: 20_000,
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
