@@ -149,6 +149,12 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     } else if (key.toLowerCase().startsWith(CONTEXT_PREFIX)) {
       const ours = Object.keys(keys).filter((k) => k.startsWith(CONTEXT_PREFIX));
       problems.add(`context key '${key}' is not known; the '${CONTEXT_PREFIX}' keys are ${oneOf(ours)}`);
+    } else {
+      // A near miss of one of ours (a typo such as dbStorag) rather than a key of the CDK's.
+      const nearest = Object.keys(keys).find(
+        (k) => key.length >= 5 && editDistance(k.toLowerCase(), key.toLowerCase()) <= 2
+      );
+      if (nearest) problems.add(`context key '${key}' is not known; did you mean '${nearest}'?`);
     }
   }
 
@@ -208,6 +214,23 @@ function parseInteger(raw: unknown, min: number, max: number): number | undefine
   if (typeof text !== 'string' || !/^\d+$/.test(text)) return undefined;
   const value = Number(text);
   return value >= min && value <= max ? value : undefined;
+}
+
+/** Levenshtein distance: the edits that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1)
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 function parseChoice<T extends string>(raw: unknown, choices: readonly T[]): T | undefined {

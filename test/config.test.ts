@@ -107,6 +107,11 @@ describe('parseConfig', () => {
     ],
     [{ dbStorage: 'ephemeral', dbStorageRemoval: 'retain' }, /dbStorageRemoval only with dbStorage=efs/],
     [{ loadTestImage: 'williamyeh/hey:latest' }, /loadTestImage only with loadTest=true/],
+    [{ dbStorag: 'efs' }, /^context key 'dbStorag' is not known; did you mean 'dbStorage'\?$/],
+    [
+      { serviceConect: 'true' },
+      /^context key 'serviceConect' is not known; did you mean 'serviceConnect'\?$/,
+    ],
     [{ loadTest: 'yes' }, /^context key 'loadTest' has value 'yes'; allowed: 'true' or 'false'/],
     [
       { alarmEmail: 'not-an-address' },
