@@ -176,6 +176,8 @@ export class YelbService extends Construct {
       }),
     });
     this.cfnService = this.service.node.defaultChild as ecs.CfnService;
+    // The first task mounts the file system: its mount targets must exist by then.
+    if (this.data) this.service.node.addDependency(this.data.fileSystem.mountTargetsAvailable);
 
     if (!props.serviceConnectNamespaceArn) {
       // An absent property means "no change" to CloudFormation: only an explicit
