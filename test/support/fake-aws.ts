@@ -1,5 +1,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { legacyEndpoint } from '../../lib/model/graph';
+import { YELB } from '../../lib/model/yelb';
 
 /**
  * A small stateful stand-in for ECS, Cloud Map and CloudFormation on 127.0.0.1, speaking
@@ -104,28 +106,25 @@ export class FakeAws {
 
   /** The Yelb system as the CDK app deploys it, in the discovery phase unless told otherwise. */
   seedYelb(options: SeedOptions = {}): void {
-    const cluster = options.clusterName ?? 'yelb-cluster';
+    const cluster = options.clusterName ?? YELB.clusterName;
     this.clusters.set(cluster, `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${cluster}`);
-    const ns = this.addNamespace('yelb.sc.internal');
-    const counts: Record<string, number> = {
-      'yelb-ui': 3,
-      'yelb-appserver': 3,
-      'yelb-db': 1,
-      'yelb-redis': 1,
-    };
-    const ports: Record<string, number> = { 'yelb-appserver': 4567, 'yelb-db': 5432, 'yelb-redis': 6379 };
-    for (const [name, count] of Object.entries(counts)) {
+    const ns = this.addNamespace(YELB.serviceConnectNamespace);
+    // The services as the CDK app deploys them, from the same model.
+    for (const spec of YELB.services) {
+      const name = spec.name;
+      const count = spec.desiredCount;
+      const clientServer = legacyEndpoint(YELB, spec) !== undefined;
       const on = options.serviceConnectOn?.includes(name);
       const config = on
         ? {
             enabled: true,
             namespace: ns.Arn,
-            services: ports[name]
+            services: clientServer
               ? [
                   {
-                    portName: name,
-                    discoveryName: name,
-                    clientAliases: [{ port: ports[name], dnsName: `${name}.x` }],
+                    portName: spec.portName,
+                    discoveryName: spec.portName,
+                    clientAliases: [{ port: spec.port, dnsName: `${name}.x` }],
                   },
                 ]
               : undefined,
@@ -135,24 +134,26 @@ export class FakeAws {
         name,
         desiredCount: count,
         deployments: [this.deployment('PRIMARY', 'COMPLETED', count, config)],
-        serviceRegistries: ['yelb-db', 'yelb-redis'].includes(name)
-          ? [{ registryArn: `arn:aws:servicediscovery:${REGION}:${ACCOUNT}:service/srv-${name}` }]
-          : [],
-        loadBalancers: ['yelb-ui', 'yelb-appserver'].includes(name)
-          ? [
-              {
-                targetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${name}/1`,
-                containerName: name,
-                containerPort: ports[name] ?? 80,
-              },
-            ]
-          : [],
+        serviceRegistries:
+          spec.legacyDiscovery.kind === 'cloudMapDns'
+            ? [{ registryArn: `arn:aws:servicediscovery:${REGION}:${ACCOUNT}:service/srv-${name}` }]
+            : [],
+        loadBalancers:
+          spec.legacyDiscovery.kind === 'internalAlb' || spec.publicEntry
+            ? [
+                {
+                  targetGroupArn: `arn:aws:elasticloadbalancing:${REGION}:${ACCOUNT}:targetgroup/${name}/1`,
+                  containerName: name,
+                  containerPort: spec.port,
+                },
+              ]
+            : [],
         events: [
           { id: 'e0', createdAt: 1_700_000_000, message: `(service ${name}) has reached a steady state.` },
         ],
         pollsLeft: 0,
       });
-      if (on && ports[name]) ns.services.set(name, { id: `srv-sc-${name}` });
+      if (on && clientServer) ns.services.set(spec.portName, { id: `srv-sc-${spec.portName}` });
     }
     if (options.phase !== null) {
       this.stacks.set('Yelb', {
