@@ -158,7 +158,7 @@ export class FakeAws {
     if (options.phase !== null) {
       this.stacks.set('Yelb', {
         ClusterName: cluster,
-        LogGroupName: 'ecs/serviceconnectdemo',
+        LogGroupName: YELB.logGroupName,
         MigrationPhase: options.phase ?? 'discovery',
         ServiceConnectNamespaceName: ns.Name,
         ServiceConnectNamespaceId: ns.Id,
