@@ -1,4 +1,4 @@
-import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
 import { YelbConfig, parseConfig } from './config';
@@ -70,9 +70,4 @@ let validationPlugin: CloudFormationValidatePlugin | undefined;
 function cloudFormationValidation(): CloudFormationValidatePlugin {
   validationPlugin ??= new CloudFormationValidatePlugin();
   return validationPlugin;
-}
-
-/** Every stack of `app`, for checks that run over the whole app. */
-export function stacksOf(app: App): Stack[] {
-  return app.node.children.filter((c): c is Stack => Stack.isStack(c));
 }

@@ -6,7 +6,8 @@ import {
   UpdateServiceCommand,
   waitUntilServicesStable,
 } from '@aws-sdk/client-ecs';
-import { ServiceSummary, paginateListServices } from '@aws-sdk/client-servicediscovery';
+import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
+import { namespaceServices } from '../teardown/drain';
 import { formatDuration } from '../duration';
 import { AwsClients, describeAwsError } from './aws';
 import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
@@ -206,7 +207,7 @@ export async function waitForEmptyNamespace(
   try {
     await pollUntil(
       async () => {
-        remaining = await namespaceServices(clients, namespace.id);
+        remaining = await namespaceServices(clients.cloudMap, namespace.id);
         const now = remaining.map((s) => s.Name).join(', ');
         if (now !== last) {
           progress(
@@ -233,17 +234,6 @@ export async function waitForEmptyNamespace(
       []
     );
   }
-}
-
-/** Every Cloud Map service in a namespace. */
-export async function namespaceServices(clients: AwsClients, namespaceId: string): Promise<ServiceSummary[]> {
-  const services: ServiceSummary[] = [];
-  const pages = paginateListServices(
-    { client: clients.cloudMap },
-    { Filters: [{ Name: 'NAMESPACE_ID', Values: [namespaceId], Condition: 'EQ' }] }
-  );
-  for await (const page of pages) services.push(...(page.Services ?? []));
-  return services;
 }
 
 /** The ECS services by name. */
@@ -383,7 +373,7 @@ async function waitForRegistrations(
   const reported = new Set<string>();
   await pollUntil(
     async () => {
-      const present = new Set((await namespaceServices(clients, namespace.id)).map((s) => s.Name));
+      const present = new Set((await namespaceServices(clients.cloudMap, namespace.id)).map((s) => s.Name));
       for (const e of expected) {
         if (present.has(e.discoveryName) && !reported.has(e.service)) {
           progress(`  ${e.service}: registered in ${namespace.name} as ${e.discoveryName}`);

@@ -4,7 +4,8 @@ import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/ph
 import { Topology } from '../model/topology';
 import { AwsClients } from './aws';
 import { aliasesOf, isOn, liveServiceConnect, primaryDeployment } from './compare';
-import { describe, namespaceServices } from './run';
+import { namespaceServices } from '../teardown/drain';
+import { describe } from './run';
 import { MigrationTarget } from './target';
 
 /** One service as ECS reports it. */
@@ -50,7 +51,7 @@ export async function gatherStatus(
     topology.services.map((s) => s.name)
   );
   const services = topology.services.map((spec) => serviceStatus(live.get(spec.name)!));
-  const registered = await namespaceServices(clients, target.namespace.id);
+  const registered = await namespaceServices(clients.cloudMap, target.namespace.id);
   return {
     region: target.region,
     cluster: target.cluster,

@@ -1,5 +1,9 @@
 import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { ServiceDiscoveryClient, paginateListServices } from '@aws-sdk/client-servicediscovery';
+import {
+  ServiceDiscoveryClient,
+  ServiceSummary,
+  paginateListServices,
+} from '@aws-sdk/client-servicediscovery';
 
 /**
  * Draining a Service Connect namespace before it is deleted: the Cloud Map services that ECS
@@ -47,21 +51,21 @@ export async function turnServiceConnectOff(ecs: ECSClient, target: DrainTarget)
   return changed;
 }
 
-/** Names of the Cloud Map services left in the namespace; none when the namespace is gone. */
-export async function remainingServices(
+/** The Cloud Map services in a namespace; none when the namespace is gone. */
+export async function namespaceServices(
   cloudMap: ServiceDiscoveryClient,
   namespaceId: string
-): Promise<string[]> {
-  const names: string[] = [];
+): Promise<ServiceSummary[]> {
+  const services: ServiceSummary[] = [];
   const pages = paginateListServices(
     { client: cloudMap },
     { Filters: [{ Name: 'NAMESPACE_ID', Values: [namespaceId], Condition: 'EQ' }] }
   );
   try {
-    for await (const page of pages) names.push(...(page.Services ?? []).map((s) => s.Name ?? s.Id ?? '?'));
+    for await (const page of pages) services.push(...(page.Services ?? []));
   } catch (err) {
     if ((err as Error).name === 'NamespaceNotFound') return [];
     throw err;
   }
-  return names;
+  return services;
 }

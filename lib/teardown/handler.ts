@@ -7,7 +7,7 @@
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { DrainTarget, remainingServices, turnServiceConnectOff } from './drain';
+import { DrainTarget, namespaceServices, turnServiceConnectOff } from './drain';
 
 /** The custom resource's properties, as CloudFormation passes them (every value a string). */
 export interface DrainProperties {
@@ -72,7 +72,9 @@ export async function isComplete(event: DrainEvent, clients: Clients = defaultCl
   let remaining: string[] | undefined;
   let lastError: string | undefined;
   try {
-    remaining = await remainingServices(clients.cloudMap, props.NamespaceId);
+    remaining = (await namespaceServices(clients.cloudMap, props.NamespaceId)).map(
+      (svc) => svc.Name ?? svc.Id ?? '?'
+    );
   } catch (err) {
     lastError = `${(err as Error).name}: ${(err as Error).message}`;
     console.log(JSON.stringify({ transientError: lastError }));
