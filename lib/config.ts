@@ -25,6 +25,8 @@ export interface YelbConfig {
    * Only meaningful with `dbStorage=efs`; the topology has no data volumes with `ephemeral`.
    */
   readonly dataRemoval: 'destroy' | 'retain';
+  /** EFS automatic backups of the database's file system (`dbBackups`). */
+  readonly dataBackups: boolean;
   /** The optional in-VPC load test (`loadTest=true`): the hey image to run, or undefined. */
   readonly loadTest?: { readonly image: string };
 }
@@ -85,6 +87,10 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
     dbStorageRemoval: {
       allowed: `${oneOf(['destroy', 'retain'])}: delete the database's file system with the stack, or keep it (default 'destroy')`,
       parse: (raw) => parseChoice(raw, ['destroy', 'retain']),
+    },
+    dbBackups: {
+      allowed: `${oneOf(['true', 'false'])}: EFS automatic backups of the database's file system; their recovery points outlive the stack for 35 days (default true)`,
+      parse: parseBoolean,
     },
     natGateways: {
       allowed: `an integer from 1 to ${MAX_AZS} (default ${MAX_AZS})`,
@@ -169,6 +175,10 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     `context key 'dbStorageRemoval' is set but dbStorage is 'ephemeral'; allowed: dbStorageRemoval only with dbStorage=efs (the default)`
   );
   problems.check(
+    !(values.dbStorage === 'ephemeral' && values.dbBackups !== undefined),
+    `context key 'dbBackups' is set but dbStorage is 'ephemeral'; allowed: dbBackups only with dbStorage=efs (the default)`
+  );
+  problems.check(
     !(values.loadTestImage !== undefined && values.loadTest !== true),
     `context key 'loadTestImage' is set but loadTest is not true; allowed: loadTestImage only with loadTest=true`
   );
@@ -196,6 +206,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     validateTemplates: (values.validateTemplates as boolean | undefined) ?? false,
     alarmEmail: values.alarmEmail as string | undefined,
     dataRemoval: (values.dbStorageRemoval as 'destroy' | 'retain' | undefined) ?? 'destroy',
+    dataBackups: (values.dbBackups as boolean | undefined) ?? true,
     ...(values.loadTest === true && {
       loadTest: { image: (values.loadTestImage as string | undefined) ?? DEFAULT_LOAD_TEST_IMAGE },
     }),

@@ -28,6 +28,14 @@ export function serviceNameOutput(id: string): string {
   return `${pascalCase(id)}ServiceName`;
 }
 
+/**
+ * Output holding the EFS file system ID of the data volume of the service with model id `id`:
+ * `DbDataFileSystemId` (its backups outlive the stack, see the README's cleanup).
+ */
+export function dataFileSystemOutput(id: string): string {
+  return `${pascalCase(id)}DataFileSystemId`;
+}
+
 /** Output keys of the optional load-test stack, which `traffic --in-vpc` reads. */
 export const LOAD_TEST_OUTPUTS = {
   clusterName: 'ClusterName',

@@ -1,4 +1,4 @@
-import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
 import { YelbConfig, parseConfig } from './config';
@@ -15,7 +15,12 @@ export interface YelbApp {
   readonly config: YelbConfig;
   readonly network: NetworkStack;
   readonly yelb: YelbStack;
-  /** The optional in-VPC load test (`-c loadTest=true`). */
+  /**
+   * The in-VPC load test stack, in the app with every context: with `-c loadTest=true` it holds
+   * the hey task ({@link loadTest}), otherwise it is empty.
+   */
+  readonly loadTestStack: Stack;
+  /** The in-VPC load test (`-c loadTest=true`). */
   readonly loadTest?: LoadTestStack;
 }
 
@@ -44,6 +49,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     phase: config.phase,
     alarmEmail: config.alarmEmail,
     dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    dataBackups: config.dataBackups,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
   });
   const loadTest =
@@ -56,9 +62,28 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
       image: config.loadTest.image,
       description: 'Yelb sample: hey as a Fargate task, the walkthrough load test',
     });
+  // Every stack that some context can create is in the app with every context, so that
+  // `cdk list` names it and `cdk destroy --all` (no flags) deletes it. Without loadTest=true the
+  // stack has no resources: `cdk deploy` skips it, or deletes it if it was deployed before. It is
+  // ordered after the other two, so that a destroy deletes it first (its security group lives in
+  // the network stack's VPC).
+  const loadTestStack =
+    loadTest ||
+    new Stack(app, STACK_NAMES.loadTest, {
+      description: 'Yelb sample: the in-VPC load test, empty (deploy with -c loadTest=true to add it)',
+    });
+  if (!loadTest) {
+    Validations.of(loadTestStack).acknowledge({
+      id: 'CloudFormation-Validate::F0001',
+      reason:
+        'Empty on purpose without loadTest=true: the CDK CLI does not deploy a stack without resources (it deletes a deployed one), and lists and destroys it.',
+    });
+  }
+  loadTestStack.addStackDependency(network, 'deleted before the VPC it runs in');
+  loadTestStack.addStackDependency(yelb, 'deleted before the cluster and log group it uses');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());
   if (config.validateTemplates) Validations.of(app).addPlugins(cloudFormationValidation());
-  return { app, config, network, yelb, ...(loadTest && { loadTest }) };
+  return { app, config, network, yelb, loadTestStack, ...(loadTest && { loadTest }) };
 }
 
 let validationPlugin: CloudFormationValidatePlugin | undefined;

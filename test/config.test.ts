@@ -106,6 +106,8 @@ describe('parseConfig', () => {
       /^context key 'dbStorageRemoval' has value 'snapshot'; allowed: 'destroy' or 'retain'/,
     ],
     [{ dbStorage: 'ephemeral', dbStorageRemoval: 'retain' }, /dbStorageRemoval only with dbStorage=efs/],
+    [{ dbBackups: 'off' }, /^context key 'dbBackups' has value 'off'; allowed: 'true' or 'false'/],
+    [{ dbStorage: 'ephemeral', dbBackups: 'false' }, /dbBackups only with dbStorage=efs/],
     [{ loadTestImage: 'williamyeh/hey:latest' }, /loadTestImage only with loadTest=true/],
     [{ dbStorag: 'efs' }, /^context key 'dbStorag' is not known; did you mean 'dbStorage'\?$/],
     [

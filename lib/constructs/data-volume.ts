@@ -19,6 +19,13 @@ export interface EfsDataVolumeProps {
    * @default RemovalPolicy.DESTROY (a sample)
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * EFS automatic backups (AWS Backup, daily, kept 35 days in `aws/efs/automatic-backup-vault`,
+   * also after the file system is deleted).
+   *
+   * @default true
+   */
+  readonly automaticBackups?: boolean;
 }
 
 /**
@@ -47,12 +54,17 @@ export class EfsDataVolume extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroup: this.securityGroup,
       encrypted: true,
-      enableAutomaticBackups: true,
+      enableAutomaticBackups: props.automaticBackups ?? true,
       allowAnonymousAccess: false,
       performanceMode: efs.PerformanceMode.GENERAL_PURPOSE,
       throughputMode: efs.ThroughputMode.ELASTIC,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
     });
+    if (props.automaticBackups === false) {
+      // Left out, the property would leave backups on for a file system that has them: only an
+      // explicit DISABLED turns them off.
+      (this.fileSystem.node.defaultChild as efs.CfnFileSystem).backupPolicy = { status: 'DISABLED' };
+    }
     this.fileSystem.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyWithoutTls',

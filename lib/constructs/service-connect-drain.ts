@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import * as path from 'path';
-import type { DrainProperties } from '../teardown/handler';
+import type { DrainProperties, InstanceDrainProperties } from '../teardown/handler';
 
 /** Props of {@link ServiceConnectDrain}. */
 export interface ServiceConnectDrainProps {
@@ -28,6 +28,20 @@ export interface ServiceConnectDrainProps {
 
 const HANDLER_ENTRY = path.join(__dirname, '..', 'teardown', 'handler.ts');
 
+/** How long a deletion waits for ECS to empty the namespace before it fails, by default. */
+export const DEFAULT_DRAIN_TIMEOUT = Duration.minutes(25);
+/** How long a deletion waits for a Cloud Map DNS service's instances to go before it fails. */
+export const INSTANCE_DRAIN_TIMEOUT = Duration.minutes(5);
+/** How often the provider framework's waiter calls isComplete. */
+export const QUERY_INTERVAL = Duration.seconds(15);
+/**
+ * The framework's own backstop after the handlers' deadline (it then answers "Operation timed
+ * out"), and CloudFormation's after that (the custom resource's ServiceTimeout, which otherwise
+ * defaults to an hour): each fires only if the one before it could not answer.
+ */
+export const FRAMEWORK_MARGIN = Duration.minutes(5);
+export const SERVICE_TIMEOUT_MARGIN = Duration.minutes(5);
+
 /**
  * Lets `cdk destroy` succeed from every phase. The Cloud Map services that ECS creates when
  * services join Service Connect are not CloudFormation resources, and they block deleting the
@@ -39,10 +53,13 @@ const HANDLER_ENTRY = path.join(__dirname, '..', 'teardown', 'handler.ts');
  */
 export class ServiceConnectDrain extends Construct {
   public readonly resource: CustomResource;
+  private readonly provider: cr.Provider;
+  private readonly frameworkTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: ServiceConnectDrainProps) {
     super(scope, id);
-    const drainTimeout = props.drainTimeout ?? Duration.minutes(25);
+    const drainTimeout = props.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
+    this.frameworkTimeout = drainTimeout.plus(FRAMEWORK_MARGIN);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_WEEK,
@@ -61,7 +78,14 @@ export class ServiceConnectDrain extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-        resources: props.services.map((s) => s.serviceArn),
+        // By name, not by reference: the services depend on the DNS guards that use this role.
+        resources: props.services.map((s) =>
+          Stack.of(this).formatArn({
+            service: 'ecs',
+            resource: 'service',
+            resourceName: `${props.clusterName}/${literalServiceName(s)}`,
+          })
+        ),
       })
     );
     role.addToPolicy(
@@ -71,11 +95,31 @@ export class ServiceConnectDrain extends Construct {
         resources: ['*'],
       })
     );
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'servicediscovery:ListServices supports no resource-level permissions; the handler filters by the namespace ID.',
+    // The old path's DNS services are deleted and recreated across phases, and the policy is
+    // updated before CloudFormation deletes a removed service: name no service ID here.
+    const cloudMapServices = Stack.of(this).formatArn({
+      service: 'servicediscovery',
+      resource: 'service',
+      resourceName: '*',
     });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['servicediscovery:ListInstances', 'servicediscovery:DeregisterInstance'],
+        resources: [cloudMapServices],
+      })
+    );
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'servicediscovery:ListServices supports no resource-level permissions; the handler filters by the namespace ID.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:servicediscovery:<AWS::Region>:<AWS::AccountId>:service/*]`,
+        reason:
+          "The old path's Cloud Map DNS services get new IDs when a rollback recreates them, and must stay drainable after the template stops naming them; the handler deregisters only the service its event names.",
+      }
+    );
 
     const handler = (name: 'onEvent' | 'isComplete') =>
       new nodejs.NodejsFunction(this, name === 'onEvent' ? 'OnEvent' : 'IsComplete', {
@@ -99,9 +143,9 @@ export class ServiceConnectDrain extends Construct {
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: handler('onEvent'),
       isCompleteHandler: handler('isComplete'),
-      queryInterval: Duration.seconds(15),
+      queryInterval: QUERY_INTERVAL,
       // The handler's own deadline fails first, with a message; this is the framework's backstop.
-      totalTimeout: drainTimeout.plus(Duration.minutes(5)),
+      totalTimeout: this.frameworkTimeout,
       logGroup: providerLogs,
       disableWaiterStateMachineLogging: false,
       waiterStateMachineLogOptions: {
@@ -111,10 +155,11 @@ export class ServiceConnectDrain extends Construct {
       },
     });
     acknowledgeProviderFramework(this, provider);
+    this.provider = provider;
 
     const properties: DrainProperties = {
       ClusterName: props.clusterName,
-      ServiceNames: props.services.map((s) => s.serviceName),
+      ServiceNames: props.services.map(literalServiceName),
       NamespaceId: props.namespace.namespaceId,
       NamespaceName: props.namespace.namespaceName,
       DrainTimeoutSeconds: String(drainTimeout.toSeconds()),
@@ -123,10 +168,47 @@ export class ServiceConnectDrain extends Construct {
       serviceToken: provider.serviceToken,
       resourceType: 'Custom::ServiceConnectDrain',
       properties,
+      serviceTimeout: this.frameworkTimeout.plus(SERVICE_TIMEOUT_MARGIN),
     });
     // Deleted before the services and the namespace: it needs the first and empties the second.
     for (const service of props.services) this.resource.node.addDependency(service);
   }
+
+  /**
+   * Guards a Cloud Map DNS service of the old path: a custom resource that CloudFormation deletes
+   * after `registrant` (the ECS service that registers its tasks there) has been updated without
+   * the registry or deleted, and before the DNS service itself. Its handler deregisters the
+   * instances left, so that deleting the DNS service cannot fail on them
+   * (containers-roadmap#1746) and a rollback can create it again under the same name.
+   */
+  guardCloudMapService(
+    id: string,
+    dnsService: servicediscovery.IService,
+    registrant: Construct
+  ): CustomResource {
+    const properties: InstanceDrainProperties = {
+      ServiceId: dnsService.serviceId,
+      ServiceName: dnsService.serviceName,
+      DrainTimeoutSeconds: String(INSTANCE_DRAIN_TIMEOUT.toSeconds()),
+    };
+    const guard = new CustomResource(this, id, {
+      serviceToken: this.provider.serviceToken,
+      resourceType: 'Custom::CloudMapServiceDrain',
+      properties,
+      serviceTimeout: INSTANCE_DRAIN_TIMEOUT.plus(FRAMEWORK_MARGIN),
+    });
+    // Deleted after the ECS service (which depends on it) and before the DNS service (which it
+    // refers to).
+    registrant.node.addDependency(guard);
+    return guard;
+  }
+}
+
+/** The ECS service name as the template states it (a plain string, no reference). */
+function literalServiceName(service: ecs.FargateService): string {
+  const name = (service.node.defaultChild as ecs.CfnService).serviceName;
+  if (!name || Token.isUnresolved(name)) throw new Error(`${service.node.path} needs a fixed service name`);
+  return name;
 }
 
 /**

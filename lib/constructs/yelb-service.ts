@@ -5,11 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { containerEnvironment } from '../model/graph';
+import { callersOf, containerEnvironment } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
 import { containerImage } from './container-image';
 import { EfsDataVolume } from './data-volume';
+import { singleWriterEntryPoint } from './single-writer';
 
 /** Props of {@link YelbService}. */
 export interface YelbServiceProps {
@@ -42,6 +43,12 @@ export interface YelbServiceProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
+  /**
+   * Automatic backups of the service's data volume (EFS).
+   *
+   * @default true
+   */
+  readonly dataBackups?: boolean;
   /**
    * The Cloud Map DNS service to register the tasks in (the old discovery path).
    *
@@ -122,6 +129,11 @@ export class YelbService extends Construct {
         },
       ],
       environment,
+      // Data on shared storage: the image's entrypoint runs under the volume's lock (one writer).
+      ...(spec.dataVolume && {
+        entryPoint: singleWriterEntryPoint(spec.dataVolume.path),
+        command: [...spec.dataVolume.command],
+      }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: spec.id }),
       ...(spec.healthCheck && {
         healthCheck: {
@@ -133,6 +145,7 @@ export class YelbService extends Construct {
         },
       }),
     });
+    if (spec.healthCheck && callersOf(props.topology, spec).length > 0) this.addReadinessGate(props);
     if (Object.keys(environment).length > 0) {
       Validations.of(this.taskDefinition).acknowledge({
         id: 'AwsSolutions-ECS2',
@@ -147,6 +160,7 @@ export class YelbService extends Construct {
         volume: spec.dataVolume,
         serviceName: spec.name,
         removalPolicy: props.dataRemovalPolicy,
+        automaticBackups: props.dataBackups,
       });
       this.data.mountInto(this.taskDefinition, this.container, spec.dataVolume.path);
       this.data.allowFrom(this.securityGroup);
@@ -190,6 +204,26 @@ export class YelbService extends Construct {
       // Likewise: only an explicit empty list detaches a registry from the live service.
       this.cfnService.addPropertyOverride('ServiceRegistries', []);
     }
+  }
+
+  /**
+   * ECS registers a task's Service Connect endpoint when the task is RUNNING, not when its
+   * container health check passes (containers-roadmap#2334). The workaround AWS validated there:
+   * a small non-essential container that starts only once the app container is HEALTHY, so the
+   * task reaches RUNNING, and receives Service Connect traffic, only then. It exits at once.
+   */
+  private addReadinessGate(props: YelbServiceProps): void {
+    const gate = this.taskDefinition.addContainer('Ready', {
+      containerName: `${props.spec.name}-ready`,
+      image: containerImage(this, 'ReadyImage', props.topology.readinessGateImage),
+      essential: false,
+      command: ['true'],
+      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: `${props.spec.id}-ready` }),
+    });
+    gate.addContainerDependencies({
+      container: this.container,
+      condition: ecs.ContainerDependencyCondition.HEALTHY,
+    });
   }
 
   /** The model's Service Connect configuration, in the CDK's terms. */

@@ -95,6 +95,12 @@ export interface DataVolume {
   readonly gid: number;
   /** Environment that points the service at the volume (e.g. a data subdirectory). */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The image's own entrypoint and command (its `ENTRYPOINT` and `CMD`). With the volume on
+   * shared storage the container runs them under an exclusive lock on a file in the volume,
+   * so that a second task waits until the first has exited: never two writers on one directory.
+   */
+  readonly command: readonly string[];
 }
 
 /** A container health check: a shell command that exits 0 when the service can serve. */
@@ -116,5 +122,10 @@ export interface Topology {
   readonly internalZoneName: string;
   /** Cloud Map HTTP namespace that Service Connect uses. */
   readonly serviceConnectNamespace: string;
+  /**
+   * A small image with `true` on its path, for the container that holds a task back from
+   * RUNNING until its app container is healthy (so Service Connect routes to it only then).
+   */
+  readonly readinessGateImage: string;
   readonly services: readonly ServiceSpec[];
 }

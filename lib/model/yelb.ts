@@ -11,6 +11,8 @@ export const YELB: Topology = {
   cloudMapDnsNamespace: 'yelb.cloudmap.internal',
   internalZoneName: 'yelb.lb.internal',
   serviceConnectNamespace: 'yelb.sc.internal',
+  // ECR Public: no Docker Hub pull limits; busybox is about 2 MB.
+  readinessGateImage: 'public.ecr.aws/docker/library/busybox:1.37',
   services: [
     {
       name: 'yelb-ui',
@@ -75,6 +77,8 @@ export const YELB: Topology = {
         uid: 999,
         gid: 999,
         environment: { PGDATA: '/var/lib/postgresql/data/pgdata' },
+        // The postgres image's ENTRYPOINT and CMD: initdb and /docker-entrypoint-initdb.d run as before.
+        command: ['docker-entrypoint.sh', 'postgres'],
       },
       // Over TCP, as clients connect; the first start runs initdb and the init script first.
       healthCheck: { command: 'pg_isready -h 127.0.0.1 -p 5432 -U postgres', startPeriodSeconds: 120 },

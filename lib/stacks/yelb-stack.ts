@@ -14,7 +14,7 @@ import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { Topology } from '../model/topology';
 import { internalAlbName, pascalCase } from '../names';
-import { YELB_OUTPUTS, serviceNameOutput } from '../outputs';
+import { YELB_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../outputs';
 
 /** Props of {@link YelbStack}. */
 export interface YelbStackProps extends StackProps {
@@ -30,6 +30,12 @@ export interface YelbStackProps extends StackProps {
    * @default RemovalPolicy.DESTROY
    */
   readonly dataRemovalPolicy?: RemovalPolicy;
+  /**
+   * Automatic backups of the services' data volumes (EFS).
+   *
+   * @default true
+   */
+  readonly dataBackups?: boolean;
   /**
    * E-mail address for the alarms.
    *
@@ -119,6 +125,7 @@ export class YelbStack extends Stack {
           : undefined,
         cloudMapService: this.legacy?.dnsServiceOf(spec),
         dataRemovalPolicy: props.dataRemovalPolicy,
+        dataBackups: props.dataBackups,
       });
       if (spec === entry) this.publicEntry.targetGroup.addTarget(loadBalancerTarget(service));
       this.legacy?.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));
@@ -130,6 +137,16 @@ export class YelbStack extends Stack {
       services: [...this.services.values()].map((s) => s.service),
       namespace: this.serviceConnectNamespace,
     });
+    for (const spec of topology.services) {
+      const dnsService = this.legacy?.dnsServiceOf(spec);
+      if (dnsService) {
+        this.teardown.guardCloudMapService(
+          `${pascalCase(spec.id)}DnsService`,
+          dnsService,
+          this.service(spec.name).service
+        );
+      }
+    }
 
     this.dashboard = new MigrationDashboard(this, 'Monitoring', {
       topology,
@@ -243,6 +260,14 @@ export class YelbStack extends Stack {
         this.service(spec.name).service.serviceName,
         `ECS service of ${spec.name}`
       );
+      const data = this.service(spec.name).data;
+      if (data) {
+        out(
+          dataFileSystemOutput(spec.id),
+          data.fileSystem.fileSystemId,
+          `EFS file system of ${spec.name}'s data (its backups outlive the stack)`
+        );
+      }
     }
   }
 

@@ -1,15 +1,24 @@
 /**
- * The teardown custom resource's Lambda handlers (CDK provider framework). On delete, before
- * CloudFormation deletes the services and the Service Connect namespace, `onEvent` turns
- * Service Connect off on the cluster's services and `isComplete` waits, bounded, until ECS has
- * removed its Cloud Map services from the namespace. Create and update do nothing. Idempotent:
- * a retried delete skips what is already off, and an empty or missing namespace is done.
+ * The teardown custom resources' Lambda handlers (CDK provider framework). Create and update do
+ * nothing. On delete, before CloudFormation deletes what they guard:
+ *
+ * - `Custom::ServiceConnectDrain` (before the services and the Service Connect namespace): turns
+ *   Service Connect off on the cluster's services and waits until ECS has removed its Cloud Map
+ *   services from the namespace.
+ * - `Custom::CloudMapServiceDrain` (before a Cloud Map DNS service of the old path, after the ECS
+ *   service that registered in it has dropped the registry or been deleted): deregisters the
+ *   instances left and waits until the service is empty, so that its deletion cannot fail.
+ *
+ * Each `isComplete` poll repeats the (idempotent) action and reads the state again; any error
+ * counts as "not yet" until the deadline. Past it, `isComplete` throws a message that names what
+ * is left and what to do; the provider framework answers CloudFormation FAILED with it at once
+ * (its isComplete handler reports every error that is not its own retry signal).
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { DrainTarget, namespaceServices, turnServiceConnectOff } from './drain';
+import { deregisterInstances, namespaceServices, serviceInstances, turnServiceConnectOff } from './drain';
 
-/** The custom resource's properties, as CloudFormation passes them (every value a string). */
+/** `Custom::ServiceConnectDrain`'s properties, as CloudFormation passes them (strings). */
 export interface DrainProperties {
   readonly ClusterName: string;
   readonly ServiceNames: string[];
@@ -19,14 +28,30 @@ export interface DrainProperties {
   readonly DrainTimeoutSeconds: string;
 }
 
+/** `Custom::CloudMapServiceDrain`'s properties. */
+export interface InstanceDrainProperties {
+  /** The Cloud Map DNS service (`srv-…`) and its name, for messages. */
+  readonly ServiceId: string;
+  readonly ServiceName: string;
+  readonly DrainTimeoutSeconds: string;
+}
+
+export const SERVICE_CONNECT_DRAIN = 'Custom::ServiceConnectDrain';
+export const CLOUD_MAP_SERVICE_DRAIN = 'Custom::CloudMapServiceDrain';
+
 /** The part of the provider framework's events these handlers read. */
-export interface DrainEvent {
+export type DrainEvent = {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
-  readonly ResourceProperties: DrainProperties;
   /** What `onEvent` returned, passed on to `isComplete` by the framework. */
   readonly Data?: { readonly Deadline?: string };
-}
+} & (
+  | { readonly ResourceType: typeof SERVICE_CONNECT_DRAIN; readonly ResourceProperties: DrainProperties }
+  | {
+      readonly ResourceType: typeof CLOUD_MAP_SERVICE_DRAIN;
+      readonly ResourceProperties: InstanceDrainProperties;
+    }
+);
 
 /** The AWS clients; a test may pass its own. */
 export interface Clients {
@@ -34,27 +59,67 @@ export interface Clients {
   readonly cloudMap: ServiceDiscoveryClient;
 }
 
-// A teardown should outlast a burst of throttling: more attempts than the SDK's default 3.
+// A teardown should outlast a burst of throttling: more attempts than the SDK's default 3, and no
+// call may hang a poll (a connection that never answers counts as "not yet", like any error).
+const requestHandler = { connectionTimeout: 5_000, requestTimeout: 20_000 };
 const defaultClients = (): Clients => ({
-  ecs: new ECSClient({ maxAttempts: 8 }),
-  cloudMap: new ServiceDiscoveryClient({ maxAttempts: 8 }),
+  ecs: new ECSClient({ maxAttempts: 8, requestHandler }),
+  cloudMap: new ServiceDiscoveryClient({ maxAttempts: 8, requestHandler }),
 });
 
-function targetOf(props: DrainProperties): DrainTarget {
-  return { cluster: props.ClusterName, services: props.ServiceNames, namespaceId: props.NamespaceId };
+/** One kind of drain: the action a poll repeats, what is left, and the message past the deadline. */
+interface Drain {
+  readonly physicalResourceId: string;
+  act(clients: Clients): Promise<unknown>;
+  left(clients: Clients): Promise<string[]>;
+  failure(left: string[] | undefined, lastError: string | undefined, seconds: string): string;
 }
 
-/** Create/update: nothing. Delete: Service Connect off, and a deadline for `isComplete`. */
-export async function onEvent(event: DrainEvent, clients: Clients = defaultClients()) {
-  const props = event.ResourceProperties;
-  const physicalResourceId = event.PhysicalResourceId ?? `service-connect-drain-${props.ClusterName}`;
-  if (event.RequestType !== 'Delete') return { PhysicalResourceId: physicalResourceId };
-  const timeoutSeconds = Number(props.DrainTimeoutSeconds);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-    throw new Error(`DrainTimeoutSeconds '${props.DrainTimeoutSeconds}' is not a positive number of seconds`);
+function drainOf(event: DrainEvent): Drain {
+  if (event.ResourceType === CLOUD_MAP_SERVICE_DRAIN) {
+    const p = event.ResourceProperties;
+    return {
+      physicalResourceId: `cloud-map-service-drain-${p.ServiceId}`,
+      act: (c) => deregisterInstances(c.cloudMap, p.ServiceId),
+      left: (c) => serviceInstances(c.cloudMap, p.ServiceId),
+      failure: (left, lastError, seconds) =>
+        `Cloud Map service ${p.ServiceName} (${p.ServiceId}) ${left ? `still has instances ${left.join(', ')}` : `cannot be read (${lastError})`} ` +
+        `after ${seconds} s of deregistering them, so it cannot be deleted. Deregister them (aws servicediscovery list-instances --service-id ${p.ServiceId}; ` +
+        `aws servicediscovery deregister-instance), then run the deployment again.`,
+    };
   }
-  const changed = await turnServiceConnectOff(clients.ecs, targetOf(props));
-  console.log(JSON.stringify({ turnedOff: changed, namespace: props.NamespaceName }));
+  const p = event.ResourceProperties;
+  const target = { cluster: p.ClusterName, services: p.ServiceNames, namespaceId: p.NamespaceId };
+  return {
+    physicalResourceId: `service-connect-drain-${p.ClusterName}`,
+    act: (c) => turnServiceConnectOff(c.ecs, target),
+    left: async (c) => (await namespaceServices(c.cloudMap, p.NamespaceId)).map((s) => s.Name ?? s.Id ?? '?'),
+    failure: (left, lastError, seconds) =>
+      `Service Connect namespace ${p.NamespaceName} still ${left ? `holds ${left.join(', ')}` : `cannot be read (${lastError})`} ` +
+      `after ${seconds} s with Service Connect off: ECS has not removed its Cloud Map services. ` +
+      `Check the services' deployments (npm run migrate -- status), then delete the stack again.`,
+  };
+}
+
+const describe = (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`;
+
+/** Create/update: nothing. Delete: the first drain action, and a deadline for `isComplete`. */
+export async function onEvent(event: DrainEvent, clients: Clients = defaultClients()) {
+  const drain = drainOf(event);
+  const physicalResourceId = event.PhysicalResourceId ?? drain.physicalResourceId;
+  if (event.RequestType !== 'Delete') return { PhysicalResourceId: physicalResourceId };
+  const timeoutSeconds = Number(event.ResourceProperties.DrainTimeoutSeconds);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
+    throw new Error(
+      `DrainTimeoutSeconds '${event.ResourceProperties.DrainTimeoutSeconds}' is not a positive number of seconds`
+    );
+  }
+  try {
+    console.log(JSON.stringify({ [event.ResourceType]: await drain.act(clients) }));
+  } catch (err) {
+    // isComplete repeats the action: a transient error here must not fail the deletion.
+    console.log(JSON.stringify({ transientError: describe(err) }));
+  }
   return {
     PhysicalResourceId: physicalResourceId,
     Data: { Deadline: String(Date.now() + timeoutSeconds * 1000) },
@@ -62,31 +127,26 @@ export async function onEvent(event: DrainEvent, clients: Clients = defaultClien
 }
 
 /**
- * Delete: done once the namespace holds no services. Transient errors count as "not yet";
- * past the deadline the deletion fails with a message that says what is left and what to do.
+ * Delete: repeats the action, done once nothing is left. Errors count as "not yet"; past the
+ * deadline the deletion fails with a message that says what is left and what to do.
  */
 export async function isComplete(event: DrainEvent, clients: Clients = defaultClients()) {
   if (event.RequestType !== 'Delete') return { IsComplete: true };
-  const props = event.ResourceProperties;
+  const drain = drainOf(event);
   const deadline = Number(event.Data?.Deadline ?? Date.now());
-  let remaining: string[] | undefined;
+  let left: string[] | undefined;
   let lastError: string | undefined;
   try {
-    remaining = (await namespaceServices(clients.cloudMap, props.NamespaceId)).map(
-      (svc) => svc.Name ?? svc.Id ?? '?'
-    );
+    await drain.act(clients);
+    left = await drain.left(clients);
   } catch (err) {
-    lastError = `${(err as Error).name}: ${(err as Error).message}`;
+    lastError = describe(err);
     console.log(JSON.stringify({ transientError: lastError }));
   }
-  if (remaining?.length === 0) return { IsComplete: true };
+  if (left?.length === 0) return { IsComplete: true };
   if (Date.now() >= deadline) {
-    throw new Error(
-      `Service Connect namespace ${props.NamespaceName} still ${remaining ? `holds ${remaining.join(', ')}` : `cannot be read (${lastError})`} ` +
-        `after ${props.DrainTimeoutSeconds} s with Service Connect off: ECS has not removed its Cloud Map services. ` +
-        `Check the services' deployments (npm run migrate -- status), then delete the stack again.`
-    );
+    throw new Error(drain.failure(left, lastError, event.ResourceProperties.DrainTimeoutSeconds));
   }
-  console.log(JSON.stringify({ waitingFor: remaining, namespace: props.NamespaceName }));
+  console.log(JSON.stringify({ waitingFor: left ?? lastError }));
   return { IsComplete: false };
 }

@@ -40,8 +40,8 @@ describe('planStep', () => {
     );
     expect(step.stacks[1].services).toEqual([
       { service: 'yelb-appserver', properties: ['LoadBalancers', 'DependsOn'] },
-      { service: 'yelb-db', properties: ['ServiceRegistries'] },
-      { service: 'yelb-redis', properties: ['ServiceRegistries'] },
+      { service: 'yelb-db', properties: ['ServiceRegistries', 'DependsOn'] },
+      { service: 'yelb-redis', properties: ['ServiceRegistries', 'DependsOn'] },
     ]);
     expect(step.stacks[1].removed.map((c) => c.type)).toEqual(
       expect.arrayContaining(['AWS::ElasticLoadBalancingV2::LoadBalancer', 'AWS::Route53::HostedZone'])

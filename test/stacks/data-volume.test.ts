@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
+import { singleWriterEntryPoint } from '../../lib/constructs/single-writer';
 import { MIGRATION_STEPS, planSteps } from '../../lib/plan/plan';
 import { templatesOf } from '../support/app';
 import { ecsServices, logicalIdOf, resourcesOf } from '../support/template';
@@ -68,12 +69,12 @@ describe.each(MIGRATION_PHASES)('the database on EFS, %s phase', (phase) => {
           },
         },
       ],
-      ContainerDefinitions: [
+      ContainerDefinitions: Match.arrayWith([
         Match.objectLike({
           MountPoints: [{ ContainerPath: '/var/lib/postgresql/data', SourceVolume: 'data', ReadOnly: false }],
           Environment: [{ Name: 'PGDATA', Value: '/var/lib/postgresql/data/pgdata' }],
         }),
-      ],
+      ]),
     });
   });
 
@@ -101,6 +102,20 @@ describe.each(MIGRATION_PHASES)('the database on EFS, %s phase', (phase) => {
     const db = ecsServices(template)['yelb-db'];
     const targets = resourcesOf(template, 'AWS::EFS::MountTarget').map((t) => t.logicalId);
     expect(db.DependsOn).toEqual(expect.arrayContaining(targets));
+  });
+
+  test('names the file system in an output, for the cleanup of its backups', () => {
+    expect(template.toJSON().Outputs.DbDataFileSystemId.Value).toEqual({ Ref: fileSystem });
+  });
+
+  test("runs the image's own entrypoint and command under the data volume's lock (one writer)", () => {
+    const db = resourcesOf(template, 'AWS::ECS::TaskDefinition').find(
+      (td) => td.Properties.Family === 'yelb-db'
+    )!;
+    const [container] = db.Properties.ContainerDefinitions;
+    expect(container.EntryPoint).toEqual(singleWriterEntryPoint('/var/lib/postgresql/data'));
+    expect(container.EntryPoint[2]).toMatch(/flock --exclusive 9/);
+    expect(container.Command).toEqual(['docker-entrypoint.sh', 'postgres']);
   });
 
   test('never runs two database tasks: the old one stops before the new one starts', () => {
@@ -143,10 +158,45 @@ describe('health checks', () => {
   });
 });
 
+describe('Service Connect routes to a task only once its app is healthy (containers-roadmap#2334)', () => {
+  const { yelb: template } = templatesOf('serviceConnect');
+  const containers = (family: string) =>
+    resourcesOf(template, 'AWS::ECS::TaskDefinition').find((td) => td.Properties.Family === family)!
+      .Properties.ContainerDefinitions;
+
+  test.each(['yelb-appserver', 'yelb-db', 'yelb-redis'])(
+    '%s: a non-essential container starts only once the app is HEALTHY, and exits',
+    (family) => {
+      const [app, gate] = containers(family);
+      expect(app.HealthCheck).toBeDefined();
+      expect(gate).toMatchObject({
+        Name: `${family}-ready`,
+        Image: 'public.ecr.aws/docker/library/busybox:1.37',
+        Essential: false,
+        Command: ['true'],
+        DependsOn: [{ ContainerName: family, Condition: 'HEALTHY' }],
+      });
+      expect(gate.PortMappings).toBeUndefined();
+    }
+  );
+
+  test('yelb-ui, which no service calls and which has no container health check, has no gate', () => {
+    expect(containers('yelb-ui')).toHaveLength(1);
+  });
+});
+
 describe('storage context', () => {
   test('dbStorageRemoval=retain keeps the file system when the stack goes', () => {
     const { yelb } = templatesOf('discovery', { dbStorageRemoval: 'retain' });
     yelb.hasResource('AWS::EFS::FileSystem', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('dbBackups=false turns automatic backups off explicitly (left out, CloudFormation would leave them on)', () => {
+    const { yelb } = templatesOf('discovery', { dbBackups: 'false' });
+    yelb.hasResourceProperties('AWS::EFS::FileSystem', { BackupPolicy: { Status: 'DISABLED' } });
+    templatesOf('discovery').yelb.hasResourceProperties('AWS::EFS::FileSystem', {
+      BackupPolicy: { Status: 'ENABLED' },
+    });
   });
 
   test('dbStorage=ephemeral keeps the walkthrough: data in the task, new tasks first', () => {
@@ -158,6 +208,9 @@ describe('storage context', () => {
     )!;
     expect(db.Properties.Volumes).toBeUndefined();
     expect(db.Properties.ContainerDefinitions[0].Environment).toBeUndefined();
+    // Nothing shared, nothing to lock: the image starts as it always did.
+    expect(db.Properties.ContainerDefinitions[0].EntryPoint).toBeUndefined();
+    expect(db.Properties.ContainerDefinitions[0].Command).toBeUndefined();
     expect(ecsServices(yelb)['yelb-db'].Properties.DeploymentConfiguration).toMatchObject({
       MinimumHealthyPercent: 100,
       MaximumPercent: 200,

@@ -1,4 +1,4 @@
-import { MIGRATION_PHASES } from '../../lib/model/phase';
+import { MIGRATION_PHASES, keepsLegacyPath } from '../../lib/model/phase';
 import { templatesOf } from '../support/app';
 import { ecsServices, logicalIdOf, resourcesOf } from '../support/template';
 
@@ -24,12 +24,42 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
       NamespaceName: 'yelb.sc.internal',
       DrainTimeoutSeconds: '1500',
     });
-    expect(drain.Properties.ServiceNames).toEqual(
-      ['yelb-ui', 'yelb-appserver', 'yelb-db', 'yelb-redis'].map((name) => ({
-        'Fn::GetAtt': [services[name].logicalId, 'Name'],
-      }))
-    );
+    expect(drain.Properties.ServiceNames).toEqual(['yelb-ui', 'yelb-appserver', 'yelb-db', 'yelb-redis']);
   });
+
+  test("fails within CloudFormation's own bound too: ServiceTimeout after the framework's backstop", () => {
+    // 25 min of the handler's deadline + 5 of the framework's backstop + 5: 35 min, not the default hour.
+    expect(drain.Properties.ServiceTimeout).toBe('2100');
+  });
+
+  const ecsArn = (name: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':ecs:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:service/yelb-cluster/${name}`,
+      ],
+    ],
+  });
+  const cloudMapServices = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':servicediscovery:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':service/*',
+      ],
+    ],
+  };
 
   test('runs TypeScript handlers from this repository, bundled at synth', () => {
     const handlers = resourcesOf(template, 'AWS::Lambda::Function').filter((f) =>
@@ -44,11 +74,10 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
     }
   });
 
-  test('may only describe and update these services, list Cloud Map services and write its logs', () => {
+  test('may only describe and update these services, list and deregister Cloud Map entries and write its logs', () => {
     const [policy] = resourcesOf(template, 'AWS::IAM::Policy').filter((p) =>
       p.logicalId.startsWith('TeardownHandlerRoleDefaultPolicy')
     );
-    const services = Object.values(ecsServices(template)).map((s) => ({ Ref: s.logicalId }));
     expect(policy.Properties.PolicyDocument.Statement).toEqual([
       {
         Effect: 'Allow',
@@ -58,9 +87,14 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
       {
         Effect: 'Allow',
         Action: ['ecs:DescribeServices', 'ecs:UpdateService'],
-        Resource: expect.arrayContaining(services),
+        Resource: ['yelb-appserver', 'yelb-db', 'yelb-redis', 'yelb-ui'].map(ecsArn),
       },
       { Effect: 'Allow', Action: 'servicediscovery:ListServices', Resource: '*' },
+      {
+        Effect: 'Allow',
+        Action: ['servicediscovery:DeregisterInstance', 'servicediscovery:ListInstances'],
+        Resource: cloudMapServices,
+      },
     ]);
   });
 
@@ -73,3 +107,40 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
     expect(machine.Properties.LoggingConfiguration.Level).toBe('ALL');
   });
 });
+
+describe.each(MIGRATION_PHASES)("the old path's Cloud Map DNS services, %s phase", (phase) => {
+  const { yelb: template } = templatesOf(phase);
+  test(keepsLegacyPath(phase) ? 'each has a guard' : 'are gone with their guards', () => {
+    const guards = resourcesOf(template, 'Custom::CloudMapServiceDrain');
+    expect(guards).toHaveLength(keepsLegacyPath(phase) ? 2 : 0);
+    expect(resourcesOf(template, 'AWS::ServiceDiscovery::Service')).toHaveLength(guards.length);
+  });
+});
+
+describe.each(MIGRATION_PHASES.filter(keepsLegacyPath))(
+  "a Cloud Map DNS service's guard, %s phase",
+  (phase) => {
+    const { yelb: template } = templatesOf(phase);
+    const guards = resourcesOf(template, 'Custom::CloudMapServiceDrain');
+    const dnsServices = resourcesOf(template, 'AWS::ServiceDiscovery::Service');
+
+    test.each(['db', 'redis'])(
+      'the %s guard is deleted after the ECS service that registers there and before the DNS service',
+      (id) => {
+        const guard = guards.find((g) =>
+          g.logicalId.startsWith(`Teardown${id[0].toUpperCase()}${id.slice(1)}DnsService`)
+        )!;
+        const dnsService = dnsServices.find((s) => s.Properties.Name === `yelb-${id}`)!;
+        // It refers to the DNS service: CloudFormation deletes the guard first.
+        expect(guard.Properties).toMatchObject({
+          ServiceId: { 'Fn::GetAtt': [dnsService.logicalId, 'Id'] },
+          ServiceName: { 'Fn::GetAtt': [dnsService.logicalId, 'Name'] },
+          DrainTimeoutSeconds: '300',
+          ServiceTimeout: '600',
+        });
+        // The ECS service depends on it: CloudFormation deletes the ECS service first.
+        expect(ecsServices(template)[`yelb-${id}`].DependsOn).toContain(guard.logicalId);
+      }
+    );
+  }
+);

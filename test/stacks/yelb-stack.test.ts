@@ -286,6 +286,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
         'LogGroupName',
         'MigrationPhase',
         'DashboardUrl',
+        'DbDataFileSystemId',
         'CloudMapNamespaceName',
         'CloudMapNamespaceId',
         'CloudMapNamespaceArn',
@@ -536,7 +537,7 @@ describe('images from context', () => {
     });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'yelb-db',
-      ContainerDefinitions: [
+      ContainerDefinitions: Match.arrayWith([
         Match.objectLike({
           Image: {
             'Fn::Join': [
@@ -545,7 +546,7 @@ describe('images from context', () => {
             ],
           },
         }),
-      ],
+      ]),
     });
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -571,7 +572,9 @@ describe('images from context', () => {
     });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'yelb-redis',
-      ContainerDefinitions: [Match.objectLike({ Image: 'public.ecr.aws/docker/library/redis:7.2' })],
+      ContainerDefinitions: Match.arrayWith([
+        Match.objectLike({ Image: 'public.ecr.aws/docker/library/redis:7.2' }),
+      ]),
     });
   });
 

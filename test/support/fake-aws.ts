@@ -77,6 +77,8 @@ export class FakeAws {
   private throttles: { count: number; operation?: string } = { count: 0 };
   private drops: { count: number; operation?: string } = { count: 0 };
   private neverDrain = false;
+  /** Instances of Cloud Map DNS services by service ID; deregistered ones by polls left. */
+  private readonly instances = new Map<string, Map<string, { deregisterPolls?: number }>>();
   private counter = 0;
   private server?: http.Server;
 
@@ -165,6 +167,18 @@ export class FakeAws {
         ServiceConnectNamespaceArn: ns.Arn,
       });
     }
+  }
+
+  /** Registers instances in a Cloud Map DNS service (`srv-…`), as ECS does for its tasks. */
+  registerInstances(serviceId: string, instanceIds: readonly string[]): void {
+    const registered = this.instances.get(serviceId) ?? new Map();
+    for (const id of instanceIds) registered.set(id, {});
+    this.instances.set(serviceId, registered);
+  }
+
+  /** IDs of the instances registered in a Cloud Map service. */
+  instanceIds(serviceId: string): string[] {
+    return [...(this.instances.get(serviceId)?.keys() ?? [])].sort();
   }
 
   /** Sets (or replaces) a stack's outputs. */
@@ -469,6 +483,27 @@ export class FakeAws {
             InstanceCount: 1,
           })),
         };
+      }
+      case 'ListInstances': {
+        const registered = this.instances.get(input.ServiceId);
+        if (!registered)
+          throw Object.assign(new Error(`Service ${input.ServiceId} not found`), { code: 'ServiceNotFound' });
+        for (const [id, instance] of registered) {
+          if (instance.deregisterPolls === undefined || this.neverDrain) continue;
+          instance.deregisterPolls -= 1;
+          if (instance.deregisterPolls < 0) registered.delete(id);
+        }
+        return { Instances: [...registered.keys()].map((Id) => ({ Id, Attributes: {} })) };
+      }
+      case 'DeregisterInstance': {
+        const instance = this.instances.get(input.ServiceId)?.get(input.InstanceId);
+        if (!instance)
+          throw Object.assign(new Error(`Instance ${input.InstanceId} not found`), {
+            code: 'InstanceNotFound',
+          });
+        // Asynchronous in Cloud Map: gone after a few reads.
+        instance.deregisterPolls ??= this.pollsToDrain;
+        return { OperationId: `op-${input.InstanceId}` };
       }
       default:
         throw new Error(`fake Cloud Map does not implement ${operation}`);

@@ -1,4 +1,13 @@
 import { DrainEvent, isComplete, onEvent } from '../../lib/teardown/handler';
+import { namespaceServices } from '../../lib/teardown/drain';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { ECSClient } from '@aws-sdk/client-ecs';
+
+/** Clients without the SDK's retries: an error reaches the handler on the first attempt. */
+const noRetries = () => ({
+  ecs: new ECSClient({ maxAttempts: 1 }),
+  cloudMap: new ServiceDiscoveryClient({ maxAttempts: 1 }),
+});
 import { FakeAws } from '../support/fake-aws';
 
 // The custom resource's delete path against the local fake of ECS and Cloud Map, through the
@@ -19,8 +28,12 @@ afterEach(async () => {
 });
 
 const ALL = ['yelb-ui', 'yelb-appserver', 'yelb-db', 'yelb-redis'];
-const event = (requestType: DrainEvent['RequestType'], timeoutSeconds = 60): DrainEvent => ({
+const event = (
+  requestType: DrainEvent['RequestType'],
+  timeoutSeconds = 60
+): Extract<DrainEvent, { ResourceType: 'Custom::ServiceConnectDrain' }> => ({
   RequestType: requestType,
+  ResourceType: 'Custom::ServiceConnectDrain',
   PhysicalResourceId: requestType === 'Create' ? undefined : 'service-connect-drain-yelb-cluster',
   ResourceProperties: {
     ClusterName: 'yelb-cluster',
@@ -117,5 +130,101 @@ describe('the teardown custom resource', () => {
         ResourceProperties: { ...event('Delete').ResourceProperties, DrainTimeoutSeconds: 'soon' },
       })
     ).rejects.toThrow(/DrainTimeoutSeconds 'soon' is not a positive number of seconds/);
+  });
+});
+
+describe('what counts as drained', () => {
+  test('only a namespace that does not exist is empty; any other error is thrown', async () => {
+    const cloudMap = new ServiceDiscoveryClient({ maxAttempts: 1 });
+    fake.seedYelb({ serviceConnectOn: ALL });
+    fake.throttle(1, 'ListServices');
+    await expect(namespaceServices(cloudMap, 'ns-yelbscinternal')).rejects.toThrow(/Rate exceeded/);
+    expect((await namespaceServices(cloudMap, 'ns-yelbscinternal')).map((s) => s.Name)).toHaveLength(3);
+  });
+
+  test('an error that lasts counts as "not yet", then fails the deletion naming it', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    const deleteEvent = event('Delete', 1);
+    const started = await onEvent(deleteEvent, noRetries());
+    fake.throttle(1_000, 'ListServices');
+    expect(await isComplete({ ...deleteEvent, Data: started.Data }, noRetries())).toEqual({
+      IsComplete: false,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(isComplete({ ...deleteEvent, Data: started.Data }, noRetries())).rejects.toThrow(
+      /^Service Connect namespace yelb.sc.internal still cannot be read \(ThrottlingException: Rate exceeded\) after 1 s/
+    );
+  }, 30_000);
+
+  test('a transient error while turning Service Connect off does not fail the deletion: the next poll retries', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    fake.throttle(1_000, 'DescribeServices');
+    const deleteEvent = event('Delete');
+    const started = await onEvent(deleteEvent, noRetries());
+    expect(fake.updates()).toEqual([]);
+    fake.throttle(0);
+    await pollUntilComplete(deleteEvent, started.Data!);
+    expect(fake.updates()).toEqual(ALL.map((service) => ({ service, enabled: false })));
+  }, 30_000);
+});
+
+describe("the guard of an old path's Cloud Map DNS service", () => {
+  const dnsEvent = (
+    requestType: DrainEvent['RequestType'],
+    timeoutSeconds = 60
+  ): Extract<DrainEvent, { ResourceType: 'Custom::CloudMapServiceDrain' }> => ({
+    RequestType: requestType,
+    ResourceType: 'Custom::CloudMapServiceDrain',
+    PhysicalResourceId: requestType === 'Create' ? undefined : 'cloud-map-service-drain-srv-yelb-db',
+    ResourceProperties: {
+      ServiceId: 'srv-yelb-db',
+      ServiceName: 'yelb-db',
+      DrainTimeoutSeconds: String(timeoutSeconds),
+    },
+  });
+
+  test('on delete, deregisters the instances ECS left behind and completes once the service is empty', async () => {
+    fake.registerInstances('srv-yelb-db', ['task-1', 'task-2']);
+    const deleteEvent = dnsEvent('Delete');
+    const started = await onEvent(deleteEvent);
+    expect(started.PhysicalResourceId).toBe('cloud-map-service-drain-srv-yelb-db');
+    expect(
+      fake.requests.filter((r) => r.operation === 'DeregisterInstance').map((r) => r.input.InstanceId)
+    ).toEqual(['task-1', 'task-2']);
+    expect(await pollUntilComplete(deleteEvent, started.Data!)).toBeGreaterThan(1);
+    expect(fake.instanceIds('srv-yelb-db')).toEqual([]);
+  });
+
+  test('is done at once when the service is empty or already gone', async () => {
+    fake.registerInstances('srv-yelb-db', []);
+    const deleteEvent = dnsEvent('Delete');
+    expect(await isComplete({ ...deleteEvent, Data: (await onEvent(deleteEvent)).Data })).toEqual({
+      IsComplete: true,
+    });
+    const gone = {
+      ...deleteEvent,
+      ResourceProperties: { ...deleteEvent.ResourceProperties, ServiceId: 'srv-gone' },
+    };
+    expect(await isComplete({ ...gone, Data: (await onEvent(gone)).Data })).toEqual({ IsComplete: true });
+  });
+
+  test('fails, bounded, naming the instances left and what to do', async () => {
+    fake.registerInstances('srv-yelb-db', ['task-1']);
+    fake.stopDraining();
+    const deleteEvent = dnsEvent('Delete', 1);
+    const started = await onEvent(deleteEvent);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(isComplete({ ...deleteEvent, Data: started.Data })).rejects.toThrow(
+      /^Cloud Map service yelb-db \(srv-yelb-db\) still has instances task-1 after 1 s of deregistering them, so it cannot be deleted\. Deregister them \(aws servicediscovery list-instances --service-id srv-yelb-db;/
+    );
+  });
+
+  test('does nothing on create and update', async () => {
+    fake.registerInstances('srv-yelb-db', ['task-1']);
+    expect(await onEvent(dnsEvent('Create'))).toEqual({
+      PhysicalResourceId: 'cloud-map-service-drain-srv-yelb-db',
+    });
+    expect(await isComplete(dnsEvent('Update'))).toEqual({ IsComplete: true });
+    expect(fake.requests).toEqual([]);
   });
 });
