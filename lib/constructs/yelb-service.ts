@@ -101,7 +101,7 @@ export class YelbService extends Construct {
       executionRole: props.executionRole,
       taskRole: spec.dataVolume
         ? new iam.Role(this, 'TaskRole', {
-            assumedBy: ecsTasksPrincipal(this),
+            assumedBy: ecsTasksPrincipal(this, 'task'),
             description: `${spec.name} task role: mounts its data volume`,
           })
         : props.noPermissionsTaskRole,
@@ -248,13 +248,19 @@ export class YelbService extends Construct {
 }
 
 /**
- * `ecs-tasks.amazonaws.com`, limited to this account's ECS in this region (the confused-deputy
- * conditions that the ECS documentation recommends for task and execution roles).
+ * `ecs-tasks.amazonaws.com`, limited to this account (confused-deputy protection).
+ *
+ * - A task role (`'task'`) also carries `aws:SourceArn` (this account's ECS in this region), the
+ *   form the ECS documentation shows for task roles.
+ * - A task execution role (`'execution'`) carries `aws:SourceAccount` only: whether the Fargate
+ *   agent's assumption of the execution role carries `aws:SourceArn` is not documented, and if
+ *   it did not, no task could start ("ECS was unable to assume the role"). The form that cannot
+ *   lock tasks out.
  */
-export function ecsTasksPrincipal(scope: Construct): iam.IPrincipal {
+export function ecsTasksPrincipal(scope: Construct, role: 'task' | 'execution'): iam.IPrincipal {
   const stack = Stack.of(scope);
   return new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions({
-    ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:*` },
+    ...(role === 'task' && { ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:*` } }),
     StringEquals: { 'aws:SourceAccount': stack.account },
   });
 }

@@ -60,11 +60,11 @@ export class LoadTestStack extends Stack {
       cpu: 256,
       memoryLimitMiB: 512,
       executionRole: new iam.Role(this, 'ExecutionRole', {
-        assumedBy: ecsTasksPrincipal(this),
+        assumedBy: ecsTasksPrincipal(this, 'execution'),
         description: 'Load test task execution role: pulls the image, writes logs',
       }),
       taskRole: new iam.Role(this, 'TaskRole', {
-        assumedBy: ecsTasksPrincipal(this),
+        assumedBy: ecsTasksPrincipal(this, 'task'),
         description: 'Load test task role: hey calls no AWS API',
       }),
     });

@@ -80,11 +80,11 @@ export class YelbStack extends Stack {
     // One role without permissions for the services that call no AWS API: a role per service
     // would add nothing but resources (a topology of 48 services meets the 500 limit first).
     const noPermissionsTaskRole = new iam.Role(this, 'TaskRole', {
-      assumedBy: ecsTasksPrincipal(this),
+      assumedBy: ecsTasksPrincipal(this, 'task'),
       description: 'Task role of the Yelb services that call no AWS API: no permissions',
     });
     const executionRole = new iam.Role(this, 'ExecutionRole', {
-      assumedBy: ecsTasksPrincipal(this),
+      assumedBy: ecsTasksPrincipal(this, 'execution'),
       description: 'Task execution role of every Yelb service: writes container logs',
     });
 
