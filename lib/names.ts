@@ -14,3 +14,9 @@ export function pascalCase(id: string): string {
 export function internalAlbName(clusterName: string): string {
   return `legacy-${clusterName.replace(/[^A-Za-z0-9-]/g, '-')}`.slice(0, 32).replace(/-+$/, '');
 }
+
+/**
+ * Construct ID of the old discovery path in the Yelb stack: the logical IDs of its resources
+ * start with it, which is how the plan tells the removals that retiring it means.
+ */
+export const LEGACY_CONSTRUCT_ID = 'Legacy';

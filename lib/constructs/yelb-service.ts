@@ -260,7 +260,9 @@ export class YelbService extends Construct {
 export function ecsTasksPrincipal(scope: Construct, role: 'task' | 'execution'): iam.IPrincipal {
   const stack = Stack.of(scope);
   return new iam.ServicePrincipal('ecs-tasks.amazonaws.com').withConditions({
-    ...(role === 'task' && { ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:*` } }),
+    ...(role === 'task' && {
+      ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:ecs:${stack.region}:${stack.account}:*` },
+    }),
     StringEquals: { 'aws:SourceAccount': stack.account },
   });
 }

@@ -1,5 +1,6 @@
 import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { MIGRATION_PHASES, MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
+import { LEGACY_CONSTRUCT_ID } from '../names';
 import { PhaseTemplates } from './synth-phases';
 import { CfnResourceJson, CfnTemplate, ResourceChange, replaces, resourceChanges } from './template-diff';
 
@@ -12,11 +13,12 @@ export const MIGRATION_STEPS: readonly [MigrationPhase, MigrationPhase][] = [
 ];
 
 /**
- * Resource types whose replacement breaks the system or loses data: the services (a fixed
- * name makes the replacement fail half-way), the namespaces, the load balancers and their
- * target groups (users' traffic), and the database's storage.
+ * Resource types whose replacement or removal breaks the system or loses data: the services (a
+ * fixed name makes a replacement fail half-way), the namespaces, the load balancers and their
+ * target groups (users' traffic), and the database's storage. A changed logical ID (a construct
+ * renamed or moved) is a removal plus an addition, and CloudFormation deletes the old resource.
  */
-export const MUST_NOT_REPLACE: readonly string[] = [
+export const PROTECTED_TYPES: readonly string[] = [
   'AWS::ECS::Service',
   'AWS::ServiceDiscovery::HttpNamespace',
   'AWS::ServiceDiscovery::PrivateDnsNamespace',
@@ -43,9 +45,13 @@ export interface StepPlan {
   readonly from: MigrationPhase;
   readonly to: MigrationPhase;
   readonly stacks: readonly StackPlan[];
-  /** Every resource the step replaces. */
+  /** Every resource the step replaces or may replace. */
   readonly replacements: readonly (ResourceChange & { readonly stack: string })[];
-  /** Replacements of {@link MUST_NOT_REPLACE} types: the step must not be deployed. */
+  /**
+   * Resources of {@link PROTECTED_TYPES} that the step deletes, replaces or may replace, other
+   * than what the step is meant to remove (the old path when it is retired): the step must not
+   * be deployed.
+   */
   readonly blockers: readonly (ResourceChange & { readonly stack: string })[];
   /** Why the step is not safe as one deployment, and the steps to take instead. */
   readonly unsafe?: {
@@ -80,17 +86,43 @@ export function planStep(
       serviceOrder: serviceWaves(toTemplates[stack]),
     };
   });
-  const replacements = stacks.flatMap((s) =>
-    s.updated.filter(replaces).map((c) => ({ ...c, stack: s.stack }))
-  );
   return {
     from,
     to,
     stacks,
-    replacements,
-    blockers: replacements.filter((c) => MUST_NOT_REPLACE.includes(c.type)),
+    replacements: replacementsOf(stacks),
+    blockers: blockersOf(from, to, stacks),
     unsafe: unsafety(from, to, fromTemplates, toTemplates, stacks),
   };
+}
+
+function replacementsOf(stacks: readonly StackPlan[]): StepPlan['replacements'] {
+  return stacks.flatMap((s) => s.updated.filter(replaces).map((c) => ({ ...c, stack: s.stack })));
+}
+
+/**
+ * The changes that block a step: a resource of {@link PROTECTED_TYPES} that CloudFormation will
+ * or may replace, or will delete, unless deleting it is what the step is for.
+ */
+export function blockersOf(
+  from: MigrationPhase,
+  to: MigrationPhase,
+  stacks: readonly StackPlan[]
+): StepPlan['blockers'] {
+  const deletions = stacks.flatMap((s) =>
+    s.removed
+      .filter((c) => c.impact === ResourceImpact.WILL_DESTROY && !retiresOldPath(from, to, c))
+      .map((c) => ({ ...c, stack: s.stack }))
+  );
+  return [...replacementsOf(stacks), ...deletions].filter((c) => PROTECTED_TYPES.includes(c.type));
+}
+
+/**
+ * Whether removing `change` is what the step is for: the old path's resources (under the
+ * {@link LEGACY_CONSTRUCT_ID} construct) when the step goes to a phase without it.
+ */
+function retiresOldPath(from: MigrationPhase, to: MigrationPhase, change: ResourceChange): boolean {
+  return keepsLegacyPath(from) && !keepsLegacyPath(to) && change.logicalId.startsWith(LEGACY_CONSTRUCT_ID);
 }
 
 /** Plans every step, from templates synthesized once per phase. */

@@ -1,3 +1,4 @@
+import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { deployCommand } from '../model/phase';
 import { StepPlan } from './plan';
 import { ResourceChange, replaces } from './template-diff';
@@ -36,11 +37,7 @@ function renderStep(plan: StepPlan): string {
       );
     }
   }
-  for (const b of plan.blockers) {
-    lines.push(
-      `  BLOCKED: ${b.stack} ${describe(b)} would be replaced (${b.replacingProperties.join(', ')})`
-    );
-  }
+  for (const b of plan.blockers) lines.push(`  BLOCKED: ${b.stack} ${describe(b)} ${blockedBecause(b)}`);
   if (plan.unsafe) {
     lines.push(`  NOT SAFE as one deployment: ${plan.unsafe.reason}.`);
     if (plan.unsafe.instead.length > 0) {
@@ -49,8 +46,18 @@ function renderStep(plan: StepPlan): string {
     }
   }
   if (plan.blockers.length === 0 && !plan.unsafe)
-    lines.push('  safe: no service, namespace, load balancer, target group or storage is replaced');
+    lines.push(
+      '  safe: no service, namespace, load balancer, target group or storage is replaced or deleted'
+    );
   return lines.join('\n');
+}
+
+/** What CloudFormation would do to a blocked resource, and why. */
+function blockedBecause(c: ResourceChange): string {
+  if (c.impact === ResourceImpact.WILL_DESTROY)
+    return 'would be deleted (removed from the template, or its logical ID changed)';
+  const how = c.impact === ResourceImpact.MAY_REPLACE ? 'may be replaced' : 'would be replaced';
+  return `${how} (${c.replacingProperties.join(', ')})`;
 }
 
 function describe(c: ResourceChange): string {

@@ -13,7 +13,7 @@ import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
 import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { Topology } from '../model/topology';
-import { internalAlbName, pascalCase } from '../names';
+import { LEGACY_CONSTRUCT_ID, internalAlbName, pascalCase } from '../names';
 import { YELB_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../outputs';
 
 /** Props of {@link YelbStack}. */
@@ -104,7 +104,7 @@ export class YelbStack extends Stack {
 
     const albName = internalAlbName(topology.clusterName);
     if (keepsLegacyPath(phase)) {
-      this.legacy = new LegacyDiscovery(this, 'Legacy', {
+      this.legacy = new LegacyDiscovery(this, LEGACY_CONSTRUCT_ID, {
         vpc,
         topology,
         cloudMapNamespace: this.cloudMapNamespace,
