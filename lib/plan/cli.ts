@@ -1,27 +1,40 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { parseArgs } from 'util';
+import { parseConfig } from '../config';
 import { cdkJsonContext } from '../cdk-json';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { oneOf } from '../validation';
 import { CliIo, reportBadInput } from '../cli-io';
-import { MIGRATION_STEPS, planIsSafe, planSteps } from './plan';
+import { MIGRATION_STEPS, planIsSafe, planStep, planSteps } from './plan';
+import { assemblyBaseline, deployedBaseline } from './sources';
 import { renderPlan } from './render';
 import { PhaseTemplates, synthesizePhases } from './synth-phases';
 
 export const PLAN_USAGE = `usage: npm run plan -- [--from PHASE --to PHASE] [-c key=value ...] [--json]
+       npm run plan -- --deployed [--region R] [-c key=value ...] [--json]
+       npm run plan -- --baseline DIR [-c key=value ...] [--json]
 
-Synthesizes every phase offline and shows, for each step of the migration and its rollback
-(${MIGRATION_STEPS.map(([f, t]) => `${f} → ${t}`).join(', ')}),
+Without --deployed or --baseline: synthesizes every phase offline and shows, for each step of
+the migration and its rollback (${MIGRATION_STEPS.map(([f, t]) => `${f} → ${t}`).join(', ')}),
 what CloudFormation will do: resources added, removed, updated or replaced, the properties that
 change per ECS service, and the order in which the services are updated.
 
+With --deployed: the same for the one deployment that \`cdk deploy\` with these -c flags would
+make now, against the templates CloudFormation holds (GetTemplate for each stack of the app; a
+stack that does not exist counts as new). With --baseline DIR: against a cloud assembly kept
+from an earlier synth (a cdk.out folder). Run it before every deploy.
+
 options:
   --from PHASE, --to PHASE   one step only (phases: ${MIGRATION_PHASES.join(', ')})
+  --deployed                 compare the synth with what is deployed (reads CloudFormation)
+  --region R                 with --deployed: the region (else the SDK's: AWS_REGION, the profile)
+  --baseline DIR             compare the synth with the cloud assembly in DIR
   -c, --context key=value    context, as for cdk deploy (cdk.json's is always read)
   --json                     one JSON object on stdout
   -h, --help                 this text
 
-exit codes: 0 every step is safe, 1 a step replaces a service, namespace, load balancer,
-target group or storage, or is not safe as one deployment, 2 bad input`;
+exit codes: 0 every step is safe, 1 a step deletes or replaces a service, namespace, load
+balancer, target group or storage, or is not safe as one deployment, 2 bad input`;
 
 /** Things a test may replace. */
 export interface PlanDeps {
@@ -29,14 +42,22 @@ export interface PlanDeps {
     context: Record<string, unknown>,
     phases: readonly MigrationPhase[]
   ) => Map<MigrationPhase, PhaseTemplates>;
+  /** The CloudFormation client for --deployed. */
+  readonly cloudFormation?: (region?: string) => CloudFormationClient;
 }
 
-/** `npm run plan`: returns the exit code. Synchronous work, behind the same signature as the other CLIs. */
-export function runPlanCli(argv: readonly string[], io: CliIo, deps: PlanDeps = {}): Promise<number> {
-  return Promise.resolve(planCli(argv, io, deps));
+/** `npm run plan`: returns the exit code. */
+export async function runPlanCli(argv: readonly string[], io: CliIo, deps: PlanDeps = {}): Promise<number> {
+  try {
+    return await planCli(argv, io, deps);
+  } catch (err) {
+    const badInput = reportBadInput(err, io);
+    if (badInput) return badInput;
+    throw err;
+  }
 }
 
-function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): number {
+async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -45,6 +66,9 @@ function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): number {
       options: {
         from: { type: 'string' },
         to: { type: 'string' },
+        deployed: { type: 'boolean', default: false },
+        baseline: { type: 'string' },
+        region: { type: 'string' },
         context: { type: 'string', short: 'c', multiple: true, default: [] },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -77,25 +101,51 @@ function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): number {
     if (eq <= 0) problems.push(`-c '${pair}' is not key=value`);
     else userContext[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  for (const key of ['serviceConnect', 'retireLegacy']) {
-    if (key in userContext) problems.push(`-c ${key} is set by the plan for each phase; use --from and --to`);
+  const againstBaseline = values.deployed || values.baseline !== undefined;
+  if (values.deployed && values.baseline !== undefined)
+    problems.push('--deployed and --baseline: choose one');
+  if (againstBaseline && from !== undefined)
+    problems.push(
+      '--from/--to plan the steps between phases; with --deployed or --baseline the phase comes from -c'
+    );
+  if (values.region !== undefined && !values.deployed) problems.push('--region goes with --deployed');
+  if (!againstBaseline) {
+    for (const key of ['serviceConnect', 'retireLegacy']) {
+      if (key in userContext)
+        problems.push(`-c ${key} is set by the plan for each phase; use --from and --to`);
+    }
   }
   if (problems.length > 0) {
     for (const p of problems) io.stderr(`error: ${p}\n`);
     return 2;
   }
+  const context = { ...cdkJsonContext(), ...userContext };
+  const synthesize = deps.synthesize ?? synthesizePhases;
+  if (againstBaseline) {
+    // The phase that `cdk deploy` with these flags deploys; bad context is refused here.
+    const phase = parseConfig(context).phase;
+    io.stderr(`synthesizing ${phase} offline…\n`);
+    const current = synthesize(context, [phase]).get(phase)!;
+    const baseline = values.deployed
+      ? await deployedBaseline(
+          (deps.cloudFormation ?? defaultCloudFormation)(values.region),
+          Object.keys(current)
+        )
+      : assemblyBaseline(values.baseline!);
+    const step = planStep(baseline.phase ?? phase, phase, baseline.templates, current);
+    const summary = `${baseline.source}: ${baseline.phase ? `phase ${baseline.phase}` : 'no Yelb stack (a first deployment)'}; this synth: phase ${phase}`;
+    io.stdout(
+      values.json
+        ? `${JSON.stringify({ safe: planIsSafe([step]), deployedPhase: baseline.phase ?? null, synthPhase: phase, source: baseline.source, steps: [step] }, null, 2)}\n`
+        : `${summary}\n${renderPlan([step])}\n`
+    );
+    return planIsSafe([step]) ? 0 : 1;
+  }
 
   const steps = from && to ? [[from, to] as [MigrationPhase, MigrationPhase]] : MIGRATION_STEPS;
   const phases = MIGRATION_PHASES.filter((p) => steps.some((s) => s.includes(p)));
-  let templates: Map<MigrationPhase, PhaseTemplates>;
-  try {
-    io.stderr(`synthesizing ${phases.join(', ')} offline…\n`);
-    templates = (deps.synthesize ?? synthesizePhases)({ ...cdkJsonContext(), ...userContext }, phases);
-  } catch (err) {
-    const badInput = reportBadInput(err, io);
-    if (badInput) return badInput;
-    throw err;
-  }
+  io.stderr(`synthesizing ${phases.join(', ')} offline…\n`);
+  const templates = synthesize(context, phases);
   const plans = planSteps(steps, templates);
   io.stdout(
     values.json
@@ -103,4 +153,8 @@ function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): number {
       : `${renderPlan(plans)}\n`
   );
   return planIsSafe(plans) ? 0 : 1;
+}
+
+function defaultCloudFormation(region?: string): CloudFormationClient {
+  return new CloudFormationClient(region ? { region } : {});
 }

@@ -74,6 +74,7 @@ export class FakeAws {
   private readonly services = new Map<string, FakeService>();
   private readonly namespaces: FakeNamespace[] = [];
   private readonly stacks = new Map<string, Record<string, string>>();
+  private readonly templates = new Map<string, unknown>();
   private throttles: { count: number; operation?: string } = { count: 0 };
   private drops: { count: number; operation?: string } = { count: 0 };
   private neverDrain = false;
@@ -179,6 +180,11 @@ export class FakeAws {
   /** IDs of the instances registered in a Cloud Map service. */
   instanceIds(serviceId: string): string[] {
     return [...(this.instances.get(serviceId)?.keys() ?? [])].sort();
+  }
+
+  /** Deploys `template` as stack `name`: GetTemplate returns it. */
+  setStackTemplate(name: string, template: unknown): void {
+    this.templates.set(name, template);
   }
 
   /** Sets (or replaces) a stack's outputs. */
@@ -511,6 +517,24 @@ export class FakeAws {
   }
 
   private cloudFormation(res: http.ServerResponse, operation: string, input: any): void {
+    if (operation === 'GetTemplate') {
+      const template = this.templates.get(input.StackName);
+      if (template === undefined)
+        throw Object.assign(new Error(`Stack with id ${input.StackName} does not exist`), {
+          code: 'ValidationError',
+        });
+      const body = JSON.stringify(template)
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;');
+      res.setHeader('content-type', 'text/xml');
+      res.end(
+        `<GetTemplateResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><GetTemplateResult>` +
+          `<TemplateBody>${body}</TemplateBody><StagesAvailable><member>Original</member><member>Processed</member></StagesAvailable>` +
+          `</GetTemplateResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetTemplateResponse>`
+      );
+      return;
+    }
     if (operation !== 'DescribeStacks')
       throw new Error(`fake CloudFormation does not implement ${operation}`);
     const outputs = this.stacks.get(input.StackName);
