@@ -1,5 +1,4 @@
 import {
-  DescribeServicesCommand,
   DescribeServicesCommandOutput,
   ECSClient,
   Service,
@@ -7,7 +6,7 @@ import {
   waitUntilServicesStable,
 } from '@aws-sdk/client-ecs';
 import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
-import { namespaceServices } from '../teardown/drain';
+import { DESCRIBE_SERVICES_LIMIT, chunks, describeServices, namespaceServices } from '../teardown/drain';
 import { formatDuration } from '../duration';
 import { AwsClients, describeAwsError } from './aws';
 import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
@@ -236,26 +235,18 @@ export async function waitForEmptyNamespace(
   }
 }
 
-/** The ECS services by name. */
+/** The ECS services by name, 10 per DescribeServices call (the API's limit). */
 export async function describe(
   ecs: ECSClient,
   cluster: string,
   names: readonly string[]
 ): Promise<Map<string, Service>> {
-  const { services, failures } = await send(names.join(', '), 'DescribeServices', () =>
-    ecs.send(new DescribeServicesCommand({ cluster, services: [...names] }))
+  const services = await send(names.join(', '), 'DescribeServices', () =>
+    describeServices(ecs, cluster, names)
   );
   const byName = new Map((services ?? []).map((s) => [s.serviceName!, s]));
   for (const name of names) {
-    if (!byName.has(name)) {
-      const failure = failures?.find((f) => f.arn?.endsWith(`/${name}`));
-      throw new MigrationFailure(
-        name,
-        `not found in cluster ${cluster} (${failure?.reason ?? 'MISSING'})`,
-        [],
-        []
-      );
-    }
+    if (!byName.has(name)) throw new MigrationFailure(name, `not found in cluster ${cluster}`, [], []);
   }
   return byName;
 }
@@ -328,17 +319,23 @@ async function waitForDeployments(
     { step: 'initialize', name: OBSERVER }
   );
   try {
-    await waitUntilServicesStable(
-      {
-        client: ecs,
-        maxWaitTime: wait.timeoutSeconds,
-        minDelay: wait.pollSeconds,
-        maxDelay: wait.pollSeconds * 4,
-        abortSignal: abort.signal,
-      },
-      { cluster, services: [...deployments.keys()] }
+    // The waiter sends its input as one DescribeServices: at most 10 services per waiter.
+    await Promise.all(
+      chunks([...deployments.keys()], DESCRIBE_SERVICES_LIMIT).map((batch) =>
+        waitUntilServicesStable(
+          {
+            client: ecs,
+            maxWaitTime: wait.timeoutSeconds,
+            minDelay: wait.pollSeconds,
+            maxDelay: wait.pollSeconds * 4,
+            abortSignal: abort.signal,
+          },
+          { cluster, services: batch }
+        )
+      )
     );
   } catch (err) {
+    abort.abort();
     if (failure) return failure;
     const unstable =
       [...deployments.keys()].find((name) => !states.get(name)?.startsWith('COMPLETED')) ??

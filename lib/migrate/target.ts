@@ -1,4 +1,4 @@
-import { DescribeClustersCommand, DescribeServicesCommand, Service } from '@aws-sdk/client-ecs';
+import { DescribeClustersCommand, Service } from '@aws-sdk/client-ecs';
 import { GetNamespaceCommand, paginateListNamespaces } from '@aws-sdk/client-servicediscovery';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { Topology } from '../model/topology';
@@ -6,6 +6,7 @@ import { YELB_OUTPUTS } from '../outputs';
 import { Problems } from '../validation';
 import { AwsClients, stackOutputs } from './aws';
 import { NamespaceRef } from './compare';
+import { describeServices } from '../teardown/drain';
 
 /** The live system a command works on. */
 export interface MigrationTarget {
@@ -60,8 +61,8 @@ export async function resolveTarget(
   const services = new Map<string, Service>();
   if (found) {
     const names = topology.services.map((s) => s.name);
-    const described = await clients.ecs.send(new DescribeServicesCommand({ cluster, services: names }));
-    for (const svc of described.services ?? []) services.set(svc.serviceName!, svc);
+    for (const svc of (await describeServices(clients.ecs, cluster, names)) ?? [])
+      services.set(svc.serviceName!, svc);
     for (const name of names) {
       const svc = services.get(name);
       problems.check(

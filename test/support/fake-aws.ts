@@ -1,6 +1,7 @@
 import * as http from 'http';
 import { AddressInfo } from 'net';
 import { legacyEndpoint } from '../../lib/model/graph';
+import { Topology } from '../../lib/model/topology';
 import { YELB } from '../../lib/model/yelb';
 
 /**
@@ -62,6 +63,8 @@ export interface SeedOptions {
   /** The MigrationPhase output of the stack; no stack at all when `null`. */
   readonly phase?: string | null;
   readonly clusterName?: string;
+  /** The system to seed; Yelb unless given (e.g. a generated topology of 24 services). */
+  readonly topology?: Topology;
 }
 
 export class FakeAws {
@@ -109,14 +112,15 @@ export class FakeAws {
 
   /** The Yelb system as the CDK app deploys it, in the discovery phase unless told otherwise. */
   seedYelb(options: SeedOptions = {}): void {
-    const cluster = options.clusterName ?? YELB.clusterName;
+    const topology = options.topology ?? YELB;
+    const cluster = options.clusterName ?? topology.clusterName;
     this.clusters.set(cluster, `arn:aws:ecs:${REGION}:${ACCOUNT}:cluster/${cluster}`);
-    const ns = this.addNamespace(YELB.serviceConnectNamespace);
+    const ns = this.addNamespace(topology.serviceConnectNamespace);
     // The services as the CDK app deploys them, from the same model.
-    for (const spec of YELB.services) {
+    for (const spec of topology.services) {
       const name = spec.name;
       const count = spec.desiredCount;
-      const clientServer = legacyEndpoint(YELB, spec) !== undefined;
+      const clientServer = legacyEndpoint(topology, spec) !== undefined;
       const on = options.serviceConnectOn?.includes(name);
       const config = on
         ? {
@@ -161,7 +165,7 @@ export class FakeAws {
     if (options.phase !== null) {
       this.stacks.set('Yelb', {
         ClusterName: cluster,
-        LogGroupName: YELB.logGroupName,
+        LogGroupName: topology.logGroupName,
         MigrationPhase: options.phase ?? 'discovery',
         ServiceConnectNamespaceName: ns.Name,
         ServiceConnectNamespaceId: ns.Id,
@@ -320,6 +324,9 @@ export class FakeAws {
             })),
         };
       case 'DescribeServices': {
+        // As ECS: at most 10 services per call.
+        if (input.services.length > 10)
+          throw Object.assign(new Error('services can have at most 10 items.'), { code: 'InvalidParameterException' });
         if (!this.clusters.has(input.cluster))
           throw Object.assign(new Error('Cluster not found.'), { code: 'ClusterNotFoundException' });
         const found = input.services.filter((s: string) => this.services.has(s));
