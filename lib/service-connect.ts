@@ -1,4 +1,4 @@
-import type { ServiceConnectConfiguration } from '@aws-sdk/client-ecs';
+import type { ServiceConnectConfiguration, ServiceConnectService } from '@aws-sdk/client-ecs';
 import { legacyEndpoint } from './model/graph';
 import { ServiceSpec, Topology } from './model/topology';
 
@@ -57,4 +57,23 @@ export function serviceConnectConfiguration(
     }),
     logConfiguration: { logDriver: 'awslogs', options },
   };
+}
+
+/**
+ * The discovery name of a Service Connect service entry: its `discoveryName`, or, as ECS fills
+ * it in when the configuration sets none, its port name. ECS names the entry's Cloud Map service
+ * with it, and labels the Service Connect metrics with it (`DiscoveryName` on the server's side,
+ * `TargetDiscoveryName` on its callers').
+ */
+export function discoveryName(entry: Pick<ServiceConnectService, 'discoveryName' | 'portName'>): string {
+  return entry.discoveryName ?? entry.portName!;
+}
+
+/** The discovery names of `svc`'s Service Connect endpoints, from its configuration (none if nobody calls it). */
+export function discoveryNamesOf(topology: Topology, svc: ServiceSpec): string[] {
+  const config = serviceConnectConfiguration(topology, svc, {
+    namespace: topology.serviceConnectNamespace,
+    logGroupName: topology.logGroupName,
+  });
+  return (config.services ?? []).map(discoveryName);
 }

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { callersOf } from '../model/graph';
 import { Topology } from '../model/topology';
 import { pascalCase } from '../names';
+import { discoveryNamesOf } from '../service-connect';
 import { PublicEntry } from './public-entry';
 
 /** Props of {@link MigrationDashboard}. */
@@ -120,14 +121,16 @@ export class MigrationDashboard extends Construct {
           period: PERIOD,
         }),
       ]),
-      ...httpServers.map((server) =>
-        graph(
-          `New path: ${server.name} as its callers see it (Service Connect)`,
-          [serviceConnectSearch(cluster, server.name, 'RequestCount', 'Sum', 'requests')],
-          [
-            serviceConnectSearch(cluster, server.name, 'HTTPCode_Target_5XX_Count', 'Sum', '5xx'),
-            serviceConnectSearch(cluster, server.name, 'TargetResponseTime', 'p99', 'p99 response time (ms)'),
-          ]
+      ...httpServers.flatMap((server) =>
+        discoveryNamesOf(topology, server).map((name) =>
+          graph(
+            `New path: ${server.name} as its callers see it (Service Connect)`,
+            [serviceConnectSearch(cluster, name, 'RequestCount', 'Sum', 'requests')],
+            [
+              serviceConnectSearch(cluster, name, 'HTTPCode_Target_5XX_Count', 'Sum', '5xx'),
+              serviceConnectSearch(cluster, name, 'TargetResponseTime', 'p99', 'p99 response time (ms)'),
+            ]
+          )
         )
       )
     );
@@ -225,7 +228,8 @@ export class MigrationDashboard extends Construct {
 
 /**
  * Service Connect's client-side metric of a server, across its callers: a search in `AWS/ECS`
- * for the cluster and the server's discovery name as the callers' TargetDiscoveryName. A search
+ * for the cluster and the server's discovery name (by default its port name, not its service
+ * name) as the callers' TargetDiscoveryName. A search
  * rather than fixed dimensions, because the metric exists only once clients use Service Connect.
  */
 function serviceConnectSearch(

@@ -1,4 +1,5 @@
 import type { Deployment, Service, ServiceConnectConfiguration } from '@aws-sdk/client-ecs';
+import { discoveryName } from '../service-connect';
 
 /** The Service Connect namespace, by both of the names ECS accepts for it. */
 export interface NamespaceRef {
@@ -42,7 +43,7 @@ export function canonicalServiceConnect(
     services: (c.services ?? [])
       .map((s) => ({
         portName: s.portName,
-        discoveryName: s.discoveryName ?? s.portName,
+        discoveryName: discoveryName(s),
         clientAliases: (s.clientAliases ?? [])
           .map((a) => ({ port: a.port, dnsName: a.dnsName ?? null }))
           .sort((a, b) => `${a.dnsName}:${a.port}`.localeCompare(`${b.dnsName}:${b.port}`)),

@@ -8,6 +8,7 @@ import {
 import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import { DESCRIBE_SERVICES_LIMIT, chunks, describeServices, namespaceServices } from '../teardown/drain';
 import { formatDuration } from '../duration';
+import { discoveryName } from '../service-connect';
 import { AwsClients, describeAwsError } from './aws';
 import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
 import { Direction, PlannedUpdate } from './plan';
@@ -363,7 +364,7 @@ async function waitForRegistrations(
   const expected = wave.flatMap((u) =>
     (u.input.serviceConnectConfiguration.services ?? []).map((s) => ({
       service: u.service.name,
-      discoveryName: s.discoveryName ?? s.portName!,
+      discoveryName: discoveryName(s),
     }))
   );
   if (expected.length === 0) return;

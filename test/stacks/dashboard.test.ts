@@ -1,8 +1,10 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ALARM_THRESHOLDS } from '../../lib/constructs/migration-dashboard';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
-import { templatesOf } from '../support/app';
-import { logicalIdOf, resourcesOf } from '../support/template';
+import { YELB } from '../../lib/model/yelb';
+import { createYelbApp } from '../../lib/yelb-app';
+import { TEST_CONTEXT, templatesOf } from '../support/app';
+import { ecsServices, logicalIdOf, resourcesOf } from '../support/template';
 
 /** A CloudFormation string value with its intrinsics written as `${Ref:X}` / `${X.Attr}`. */
 function flatten(value: any): string {
@@ -188,5 +190,28 @@ describe('alarms', () => {
         ],
       },
     });
+  });
+});
+
+describe('Service Connect metrics when port names differ from service names', () => {
+  // ECS labels the metrics with the discovery name, which defaults to the port name.
+  const topology = {
+    ...YELB,
+    services: YELB.services.map((s) => (s.name === 'yelb-appserver' ? { ...s, portName: 'api-http' } : s)),
+  };
+  const built = createYelbApp({ context: { ...TEST_CONTEXT, serviceConnect: 'true' } }, topology);
+  const template = Template.fromStack(built.yelb);
+
+  test('the template leaves DiscoveryName to ECS, so the endpoint is named after the port', () => {
+    const appserver = ecsServices(template)['yelb-appserver'];
+    const [entry] = appserver.Properties.ServiceConnectConfiguration.Services;
+    expect(entry.PortName).toBe('api-http');
+    expect(entry.DiscoveryName).toBeUndefined();
+  });
+
+  test('the dashboard searches by that discovery name, not by the service name', () => {
+    const body = JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(body).toContain('TargetDiscoveryName=\\\\\\"api-http\\\\\\"');
+    expect(body).not.toContain('TargetDiscoveryName=\\\\\\"yelb-appserver\\\\\\"');
   });
 });

@@ -326,7 +326,9 @@ export class FakeAws {
       case 'DescribeServices': {
         // As ECS: at most 10 services per call.
         if (input.services.length > 10)
-          throw Object.assign(new Error('services can have at most 10 items.'), { code: 'InvalidParameterException' });
+          throw Object.assign(new Error('services can have at most 10 items.'), {
+            code: 'InvalidParameterException',
+          });
         if (!this.clusters.has(input.cluster))
           throw Object.assign(new Error('Cluster not found.'), { code: 'ClusterNotFoundException' });
         const found = input.services.filter((s: string) => this.services.has(s));
