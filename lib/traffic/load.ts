@@ -284,7 +284,7 @@ export function errorKind(err: unknown): ErrorKind {
 }
 
 /** Latencies in milliseconds, kept exactly (8 bytes each) for exact percentiles. */
-class LatencyLog {
+export class LatencyLog {
   private chunks: Float64Array[] = [new Float64Array(65536)];
   private used = 0;
 

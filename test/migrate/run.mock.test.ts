@@ -135,6 +135,111 @@ describe('runWaves with mocked clients', () => {
   });
 });
 
+describe('runWaves: the checks that decide, and their near misses', () => {
+  const waves = planWaves('apply', YELB, loadScUpdates(SC_UPDATE_DIR, YELB), {
+    cluster: 'yelb-cluster',
+    region: 'eu-west-1',
+    namespace: NS.arn,
+  });
+  const sent = (name: string) => {
+    const input = waves.flat().find((u) => u.service.name === name)!.input.serviceConnectConfiguration;
+    return { ...input, services: input.services?.map((s) => ({ ...s, discoveryName: s.portName })) };
+  };
+  /** UpdateService starts `d-started`; DescribeServices then reports `after` for the started service. */
+  function deployAndReport(
+    after: (name: string) => Service,
+    answer: (name: string) => object[] = () => [
+      { id: 'd-started', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' },
+    ]
+  ) {
+    const started = new Set<string>();
+    ecs.on(DescribeServicesCommand).callsFake((input) => ({
+      services: input.services.map((n: string) => (started.has(n) ? after(n) : service(n))),
+    }));
+    ecs.on(UpdateServiceCommand).callsFake((input) => {
+      started.add(input.service);
+      return { service: { ...service(input.service), deployments: answer(input.service) } };
+    });
+    cloudMap
+      .on(ListServicesCommand)
+      .resolves({ Services: ['yelb-db', 'yelb-redis', 'yelb-appserver'].map((Name) => ({ Name })) });
+  }
+  const stable = (name: string, deployments: object[]): Service => ({
+    ...service(name),
+    deployments: deployments as any,
+  });
+
+  test('fails when the PRIMARY deployment is the one started but does not carry the configuration sent', async () => {
+    deployAndReport((n) =>
+      stable(n, [
+        {
+          id: 'd-started',
+          status: 'PRIMARY',
+          rolloutState: 'COMPLETED',
+          serviceConnectConfiguration: {
+            ...sent(n),
+            services: [{ portName: 'yelb-db', clientAliases: [{ port: 1 }] }],
+          },
+        },
+      ])
+    );
+    await expect(
+      runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined)
+    ).rejects.toThrow(/yelb-db: the PRIMARY deployment does not carry the configuration that was sent/);
+  });
+
+  test('passes when the PRIMARY deployment is the one started and carries what was sent', async () => {
+    deployAndReport((n) =>
+      stable(n, [
+        {
+          id: 'd-started',
+          status: 'PRIMARY',
+          rolloutState: 'COMPLETED',
+          serviceConnectConfiguration: sent(n),
+        },
+      ])
+    );
+    const outcomes = await runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    expect(outcomes.map((o) => o.result)).toEqual(['changed', 'changed', 'changed', 'changed']);
+  });
+
+  test("the deployment started is the PRIMARY one of UpdateService's answer, wherever it is listed", async () => {
+    // ECS lists the old deployment first here: taking deployments[0] would be a near miss.
+    deployAndReport(
+      (n) =>
+        stable(n, [
+          {
+            id: 'd-started',
+            status: 'PRIMARY',
+            rolloutState: 'COMPLETED',
+            serviceConnectConfiguration: sent(n),
+          },
+        ]),
+      (n) => [
+        { id: `d-${n}`, status: 'ACTIVE', rolloutState: 'COMPLETED' },
+        { id: 'd-started', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' },
+      ]
+    );
+    const outcomes = await runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    expect(outcomes.map((o) => o.result)).toEqual(['changed', 'changed', 'changed', 'changed']);
+  });
+
+  test('a service that is on in another namespace is not "already migrated"', async () => {
+    const otherNamespace = (n: string) => ({
+      ...sent(n),
+      namespace: 'arn:aws:servicediscovery:eu-west-1:1:namespace/ns-other',
+    });
+    ecs
+      .on(DescribeServicesCommand)
+      .callsFake((input) => ({ services: input.services.map((n: string) => service(n, otherNamespace(n))) }));
+    ecs.on(UpdateServiceCommand).rejects(new Error('stop after the first update'));
+    await expect(
+      runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined)
+    ).rejects.toThrow(/UpdateService failed/);
+    expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
+  });
+});
+
 describe('resolveTarget with mocked clients', () => {
   test('takes the cluster, namespace and log group from the stack outputs', async () => {
     cfn.on(DescribeStacksCommand).resolves({

@@ -134,6 +134,17 @@ describe('the teardown custom resource', () => {
 });
 
 describe('what counts as drained', () => {
+  test('one service left is not drained', async () => {
+    fake.seedYelb({ serviceConnectOn: ['yelb-db'] });
+    fake.stopDraining();
+    const deleteEvent = event('Delete');
+    const started = await onEvent(deleteEvent);
+    expect(fake.namespaceServiceNames()).toEqual(['yelb-db']);
+    for (let i = 0; i < 3; i++) {
+      expect(await isComplete({ ...deleteEvent, Data: started.Data })).toEqual({ IsComplete: false });
+    }
+  });
+
   test('only a namespace that does not exist is empty; any other error is thrown', async () => {
     const cloudMap = new ServiceDiscoveryClient({ maxAttempts: 1 });
     fake.seedYelb({ serviceConnectOn: ALL });
