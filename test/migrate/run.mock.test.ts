@@ -166,7 +166,7 @@ describe('runWaves: the checks that decide, and their near misses', () => {
   }
   const stable = (name: string, deployments: object[]): Service => ({
     ...service(name),
-    deployments: deployments as any,
+    deployments: deployments,
   });
 
   test('fails when the PRIMARY deployment is the one started but does not carry the configuration sent', async () => {
