@@ -13,7 +13,7 @@ import * as path from 'path';
 import { median, runsOption } from '../lib/bench/measure';
 import { layeredTopology } from '../lib/bench/scale-topology';
 import { cdkJsonContext } from '../lib/cdk-json';
-import { CFN_LIMITS, templateUsage } from '../lib/cfn-limits';
+import { CFN_LIMITS, CFN_RESOURCE_LIMIT, templateUsage } from '../lib/cfn-limits';
 import { serverFirstWaves } from '../lib/model/graph';
 import { MIGRATION_PHASES, phaseContext } from '../lib/model/phase';
 import { Topology } from '../lib/model/topology';
@@ -70,7 +70,7 @@ function main(): void {
         phase,
         `${(seconds * 1000).toFixed(0)} ms`,
         `${(usage.templateBytes / 1024).toFixed(0)} KiB (${percent(usage.templateBytes, CFN_LIMITS.templateBytes)})`,
-        `${usage.resources} (${percent(usage.resources, CFN_LIMITS.resources)})`,
+        `${usage.resources} (${percent(usage.resources, CFN_RESOURCE_LIMIT)})`,
         `${usage.outputs} (${percent(usage.outputs, CFN_LIMITS.outputs)})`,
         String(serverFirstWaves(topology).length),
       ]);
@@ -88,7 +88,7 @@ function main(): void {
         'phase',
         'synth',
         `template (of ${CFN_LIMITS.templateBytes / 1024} KiB)`,
-        `resources (of ${CFN_LIMITS.resources})`,
+        `resources (of ${CFN_RESOURCE_LIMIT})`,
         `outputs (of ${CFN_LIMITS.outputs})`,
         'waves',
       ],

@@ -7,14 +7,19 @@ import type {
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** CloudFormation quotas per stack that a bigger topology runs into first. */
+/**
+ * CloudFormation quotas per stack that a bigger topology runs into, and that the CDK does not
+ * check itself. (It refuses more than {@link CFN_RESOURCE_LIMIT} resources at synth already.)
+ */
 export const CFN_LIMITS = {
-  resources: 500,
   outputs: 200,
   parameters: 200,
   /** A template uploaded to S3 (the CDK uploads every template larger than 50 KB). */
   templateBytes: 1024 * 1024,
 } as const;
+
+/** Resources per stack: the quota that a bigger topology meets first; the CDK checks it at synth. */
+export const CFN_RESOURCE_LIMIT = 500;
 
 /** How much of each quota a template uses. */
 export interface TemplateUsage {
@@ -37,13 +42,12 @@ export function templateUsage(text: string): TemplateUsage {
 
 /** One line per quota that `usage` exceeds. */
 export function limitProblems(stack: string, usage: TemplateUsage): string[] {
-  const units: Record<keyof TemplateUsage, string> = {
-    resources: 'resources',
+  const units: Record<keyof typeof CFN_LIMITS, string> = {
     outputs: 'outputs',
     parameters: 'parameters',
     templateBytes: 'bytes of template',
   };
-  return (Object.keys(CFN_LIMITS) as (keyof TemplateUsage)[])
+  return (Object.keys(CFN_LIMITS) as (keyof typeof CFN_LIMITS)[])
     .filter((key) => usage[key] > CFN_LIMITS[key])
     .map(
       (key) =>
@@ -52,8 +56,8 @@ export function limitProblems(stack: string, usage: TemplateUsage): string[] {
 }
 
 /**
- * A synth-time check of the CloudFormation quotas per stack (resources, outputs, parameters,
- * template size), so that a topology too big for one stack fails at `cdk synth` with a clear
+ * A synth-time check of the CloudFormation quotas per stack that the CDK does not check (outputs,
+ * parameters, template size), so that a topology too big for one stack fails at `cdk synth` with a clear
  * message instead of at deploy time.
  */
 export class CloudFormationLimits implements IPolicyValidationPlugin {

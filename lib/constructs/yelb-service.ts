@@ -196,13 +196,13 @@ export class YelbService extends Construct {
     if (!props.serviceConnectNamespaceArn) {
       // An absent property means "no change" to CloudFormation: only an explicit
       // Enabled: false turns Service Connect off on a service that has it.
-      this.cfnService.addPropertyOverride('ServiceConnectConfiguration', { Enabled: false });
+      this.cfnService.serviceConnectConfiguration = { enabled: false };
     }
     if (props.cloudMapService) {
       this.service.associateCloudMapService({ service: props.cloudMapService });
     } else {
       // Likewise: only an explicit empty list detaches a registry from the live service.
-      this.cfnService.addPropertyOverride('ServiceRegistries', []);
+      this.cfnService.serviceRegistries = [];
     }
   }
 

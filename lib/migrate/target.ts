@@ -16,8 +16,6 @@ export interface MigrationTarget {
   readonly logGroupName: string;
   /** The phase of the last deployed template, when the stack could be read. */
   readonly deployedPhase?: MigrationPhase;
-  /** The services as DescribeServices reported them during the checks, by name. */
-  readonly services: ReadonlyMap<string, Service>;
   /** Where the values came from, for the user. */
   readonly notes: readonly string[];
 }
@@ -82,7 +80,7 @@ export async function resolveTarget(
     `Service Connect namespace '${topology.serviceConnectNamespace}' does not exist in ${region} (an HTTP namespace)`
   );
   problems.throwIfAny();
-  return { region, cluster, namespace: namespace!, logGroupName, deployedPhase, services, notes };
+  return { region, cluster, namespace: namespace!, logGroupName, deployedPhase, notes };
 }
 
 /** The HTTP namespace called `name` (by the stack's namespace ID when known). */

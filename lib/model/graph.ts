@@ -1,10 +1,9 @@
 import { Problems, oneOf } from '../validation';
+import { layers } from './layers';
 import { ServiceSpec, Topology } from './topology';
 
 /** Service Connect limit on a client alias's DNS name. */
 export const MAX_DNS_NAME_LENGTH = 127;
-/** Listeners per Application Load Balancer. */
-export const MAX_ALB_LISTENERS = 50;
 
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const SERVICE_ID = /^[a-z][a-z0-9]{0,31}$/;
@@ -138,19 +137,11 @@ export function validateTopology(topology: Topology): void {
  * Turning Service Connect on goes through the waves in this order; turning it off, in reverse.
  */
 export function serverFirstWaves(topology: Topology): ServiceSpec[][] {
-  const placed = new Set<string>();
-  const waves: ServiceSpec[][] = [];
-  let remaining = [...topology.services];
-  while (remaining.length > 0) {
-    const wave = remaining.filter((s) => s.calls.every((c) => placed.has(c.service)));
-    if (wave.length === 0) {
-      throw new Error(`the call graph has a cycle among ${oneOf(remaining.map((s) => s.name))}`);
-    }
-    wave.forEach((s) => placed.add(s.name));
-    remaining = remaining.filter((s) => !placed.has(s.name));
-    waves.push(wave);
-  }
-  return waves;
+  return layers(
+    topology.services,
+    (s) => s.name,
+    (s) => s.calls.map((c) => c.service)
+  );
 }
 
 /** The service called `name`. @throws Error naming the known services when there is none. */

@@ -1,5 +1,6 @@
 import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { MIGRATION_PHASES, MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
+import { layers } from '../model/layers';
 import { LEGACY_CONSTRUCT_ID } from '../names';
 import { PhaseTemplates } from './synth-phases';
 import { CfnResourceJson, CfnTemplate, ResourceChange, replaces, resourceChanges } from './template-diff';
@@ -209,18 +210,10 @@ function serviceNames(resources: CfnTemplate['Resources']): Map<string, string> 
 export function serviceWaves(template: CfnTemplate): string[][] {
   const resources = template.Resources ?? {};
   const names = serviceNames(resources);
-  const deps = new Map(
-    [...names.keys()].map((id) => [id, [resources[id].DependsOn ?? []].flat().filter((d) => names.has(d))])
+  const waves = layers(
+    [...names.keys()],
+    (id) => id,
+    (id) => [resources[id].DependsOn ?? []].flat()
   );
-  const waves: string[][] = [];
-  const placed = new Set<string>();
-  while (placed.size < names.size) {
-    const wave = [...names.keys()].filter(
-      (id) => !placed.has(id) && deps.get(id)!.every((d) => placed.has(d))
-    );
-    if (wave.length === 0) throw new Error('the ECS services depend on each other in a cycle');
-    wave.forEach((id) => placed.add(id));
-    waves.push(wave.map((id) => names.get(id)!).sort());
-  }
-  return waves;
+  return waves.map((wave) => wave.map((id) => names.get(id)!).sort());
 }
