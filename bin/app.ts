@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-import { ValidationError } from '../lib/validation';
-import { createYelbApp } from '../lib/yelb-app';
+import { ValidationError } from '../lib/cli/validation';
+import { createYelbApp } from '../lib/app/yelb-app';
 
 try {
   createYelbApp().app.synth();

@@ -12,13 +12,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { median, runsOption } from '../lib/bench/measure';
 import { layeredTopology } from '../lib/bench/scale-topology';
-import { cdkJsonContext } from '../lib/cdk-json';
-import { CFN_LIMITS, CFN_RESOURCE_LIMIT, templateUsage } from '../lib/cfn-limits';
+import { cdkJsonContext } from '../lib/app/cdk-json';
+import { CFN_LIMITS, CFN_RESOURCE_LIMIT, templateUsage } from '../lib/app/cfn-limits';
 import { serverFirstWaves } from '../lib/model/graph';
 import { MIGRATION_PHASES, phaseContext } from '../lib/model/phase';
 import { Topology } from '../lib/model/topology';
-import { formatTable } from '../lib/table';
-import { createYelbApp } from '../lib/yelb-app';
+import { formatTable } from '../lib/cli/table';
+import { createYelbApp } from '../lib/app/yelb-app';
 
 const SIZES = [4, 16, 48];
 const OVER_THE_LIMIT = 56;

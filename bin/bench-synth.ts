@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { median, runsOption, wallSeconds } from '../lib/bench/measure';
-import { formatTable } from '../lib/table';
+import { formatTable } from '../lib/cli/table';
 import { MIGRATION_PHASES, flagsOf } from '../lib/model/phase';
 
 const TARGET_RATIO = 0.4;

@@ -11,8 +11,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { parseArgs } from 'util';
 import { childrenCpuSeconds, median } from '../lib/bench/measure';
-import { parseDuration } from '../lib/duration';
-import { formatTable } from '../lib/table';
+import { parseDuration } from '../lib/cli/duration';
+import { formatTable } from '../lib/cli/table';
 
 const ROOT = path.join(__dirname, '..');
 const SERVER = `require('http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'application/json' }); s.end('{"votes":[]}'); })

@@ -1,5 +1,5 @@
 /** `npm run migrate -- <command> [options]`: see lib/migrate/cli.ts, or `--help`. */
-import { runAsProcess } from '../lib/cli-io';
+import { runAsProcess } from '../lib/cli/cli-io';
 import { runMigrateCli } from '../lib/migrate/cli';
 
 runAsProcess(runMigrateCli);

@@ -1,5 +1,5 @@
 /** `npm run plan -- [--from PHASE --to PHASE] [-c key=value] [--json]`: see lib/plan/cli.ts. */
-import { runAsProcess } from '../lib/cli-io';
+import { runAsProcess } from '../lib/cli/cli-io';
 import { runPlanCli } from '../lib/plan/cli';
 
 runAsProcess(runPlanCli);

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { contextKeys } from '../lib/config';
+import { contextKeys } from '../lib/app/config';
 
 const README = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
 

@@ -7,7 +7,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { callersOf } from '../model/graph';
 import { Topology } from '../model/topology';
-import { pascalCase } from '../names';
+import { pascalCase } from '../app/names';
 import { discoveryNamesOf } from '../service-connect';
 import { PublicEntry } from './public-entry';
 

@@ -1,11 +1,11 @@
 import { parseArgs } from 'util';
-import { CliIo, UsageError, reportBadInput } from '../cli-io';
-import { formatDuration, parseDuration } from '../duration';
+import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
+import { formatDuration, parseDuration } from '../cli/duration';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
-import { STACK_NAMES } from '../outputs';
-import { formatTable } from '../table';
-import { AwsClients, createClients, describeAwsError, resolvedRegion } from './aws';
+import { STACK_NAMES } from '../app/outputs';
+import { formatTable } from '../cli/table';
+import { AwsClients, createClients, describeAwsError, resolvedRegion } from '../cli/aws';
 import { Direction, planWaves } from './plan';
 import {
   MigrationFailure,

@@ -7,9 +7,9 @@ import {
 } from '@aws-sdk/client-ecs';
 import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import { DESCRIBE_SERVICES_LIMIT, chunks, describeServices, namespaceServices } from '../teardown/drain';
-import { formatDuration } from '../duration';
+import { formatDuration } from '../cli/duration';
 import { discoveryName } from '../service-connect';
-import { AwsClients, describeAwsError } from './aws';
+import { AwsClients, describeAwsError } from '../cli/aws';
 import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
 import { Direction, PlannedUpdate } from './plan';
 import { PollTimeout, pollUntil } from './poll';

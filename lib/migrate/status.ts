@@ -1,8 +1,8 @@
 import { Service } from '@aws-sdk/client-ecs';
-import { formatTable } from '../table';
+import { formatTable } from '../cli/table';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { Topology } from '../model/topology';
-import { AwsClients } from './aws';
+import { AwsClients } from '../cli/aws';
 import { aliasesOf, isOn, liveServiceConnect, primaryDeployment } from './compare';
 import { namespaceServices } from '../teardown/drain';
 import { describe } from './run';

@@ -2,9 +2,9 @@ import { DescribeClustersCommand, Service } from '@aws-sdk/client-ecs';
 import { GetNamespaceCommand, paginateListNamespaces } from '@aws-sdk/client-servicediscovery';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { Topology } from '../model/topology';
-import { YELB_OUTPUTS } from '../outputs';
-import { Problems } from '../validation';
-import { AwsClients, stackOutputs } from './aws';
+import { YELB_OUTPUTS } from '../app/outputs';
+import { Problems } from '../cli/validation';
+import { AwsClients, stackOutputs } from '../cli/aws';
 import { NamespaceRef } from './compare';
 import { describeServices } from '../teardown/drain';
 

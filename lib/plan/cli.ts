@@ -1,10 +1,10 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { parseArgs } from 'util';
-import { parseConfig } from '../config';
-import { cdkJsonContext } from '../cdk-json';
+import { parseConfig } from '../app/config';
+import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { oneOf } from '../validation';
-import { CliIo, reportBadInput } from '../cli-io';
+import { oneOf } from '../cli/validation';
+import { CliIo, reportBadInput } from '../cli/cli-io';
 import { MIGRATION_STEPS, planIsSafe, planStep, planSteps } from './plan';
 import { assemblyBaseline, deployedBaseline } from './sources';
 import { renderPlan } from './render';

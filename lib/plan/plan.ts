@@ -1,7 +1,7 @@
 import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { MIGRATION_PHASES, MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { layers } from '../model/layers';
-import { LEGACY_CONSTRUCT_ID } from '../names';
+import { LEGACY_CONSTRUCT_ID } from '../app/names';
 import { PhaseTemplates } from './synth-phases';
 import { CfnResourceJson, CfnTemplate, ResourceChange, replaces, resourceChanges } from './template-diff';
 

@@ -2,8 +2,8 @@ import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudf
 import * as fs from 'fs';
 import * as path from 'path';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { STACK_NAMES, YELB_OUTPUTS } from '../outputs';
-import { UsageError } from '../cli-io';
+import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
+import { UsageError } from '../cli/cli-io';
 import { PhaseTemplates } from './synth-phases';
 import { CfnTemplate } from './template-diff';
 

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
-import { createYelbApp } from '../yelb-app';
+import { createYelbApp } from '../app/yelb-app';
 import { CfnTemplate } from './template-diff';
 
 /** The templates of one phase, by stack name. */

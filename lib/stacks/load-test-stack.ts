@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { containerImage } from '../constructs/container-image';
 import { ecsTasksPrincipal } from '../constructs/yelb-service';
-import { LOAD_TEST_OUTPUTS } from '../outputs';
+import { LOAD_TEST_OUTPUTS } from '../app/outputs';
 import { WALKTHROUGH_LOAD, heyArgs } from '../traffic/hey';
 
 /** Props of {@link LoadTestStack}. */

@@ -13,8 +13,8 @@ import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
 import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { Topology } from '../model/topology';
-import { LEGACY_CONSTRUCT_ID, internalAlbName, pascalCase } from '../names';
-import { YELB_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../outputs';
+import { LEGACY_CONSTRUCT_ID, internalAlbName, pascalCase } from '../app/names';
+import { YELB_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../app/outputs';
 
 /** Props of {@link YelbStack}. */
 export interface YelbStackProps extends StackProps {

@@ -1,10 +1,10 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { parseArgs } from 'util';
-import { CliIo, UsageError, reportBadInput } from '../cli-io';
-import { parseDuration } from '../duration';
-import { AwsClients, createClients, stackOutputs } from '../migrate/aws';
-import { STACK_NAMES, YELB_OUTPUTS } from '../outputs';
+import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
+import { parseDuration } from '../cli/duration';
+import { AwsClients, createClients, stackOutputs } from '../cli/aws';
+import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
 import { heyArgs } from './hey';
 import { loadTestTarget, runInVpc } from './in-vpc';
 import { runLoad } from './load';

@@ -1,4 +1,4 @@
-import { formatTable } from '../table';
+import { formatTable } from '../cli/table';
 import { ERROR_KINDS, LoadProgress, LoadReport } from './load';
 
 /** Share of requests that did not get a 2xx: non-2xx responses plus errors. */

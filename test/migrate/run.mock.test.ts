@@ -13,13 +13,13 @@ import {
   ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
 import { mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../lib/migrate/aws';
+import { createClients } from '../../lib/cli/aws';
 import { planWaves } from '../../lib/migrate/plan';
 import { runWaves } from '../../lib/migrate/run';
 import { SC_UPDATE_DIR, loadScUpdates } from '../../lib/migrate/sc-files';
 import { resolveTarget } from '../../lib/migrate/target';
 import { YELB } from '../../lib/model/yelb';
-import { ValidationError } from '../../lib/validation';
+import { ValidationError } from '../../lib/cli/validation';
 
 const ecs = mockClient(ECSClient);
 const cloudMap = mockClient(ServiceDiscoveryClient);

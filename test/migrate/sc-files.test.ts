@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { SC_UPDATE_DIR, expectedScFiles, loadScUpdates, renderScFile } from '../../lib/migrate/sc-files';
 import { YELB } from '../../lib/model/yelb';
-import { ValidationError } from '../../lib/validation';
+import { ValidationError } from '../../lib/cli/validation';
 import { templatesOf } from '../support/app';
 import { ecsServices, resourcesOf } from '../support/template';
 

@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
-import { STACK_NAMES } from '../../lib/outputs';
+import { STACK_NAMES } from '../../lib/app/outputs';
 import { MIGRATION_PHASES, phaseContext } from '../../lib/model/phase';
-import { YelbApp } from '../../lib/yelb-app';
+import { YelbApp } from '../../lib/app/yelb-app';
 import { buildApp } from '../support/app';
 
 /**

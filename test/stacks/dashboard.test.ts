@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ALARM_THRESHOLDS } from '../../lib/constructs/migration-dashboard';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { YELB } from '../../lib/model/yelb';
-import { createYelbApp } from '../../lib/yelb-app';
+import { createYelbApp } from '../../lib/app/yelb-app';
 import { TEST_CONTEXT, templatesOf } from '../support/app';
 import { ecsServices, logicalIdOf, resourcesOf } from '../support/template';
 

@@ -2,9 +2,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TEMPLATES_ENV } from './global-setup';
-import { cdkJsonContext } from '../../lib/cdk-json';
+import { cdkJsonContext } from '../../lib/app/cdk-json';
 import { MigrationPhase, phaseContext } from '../../lib/model/phase';
-import { YelbApp, createYelbApp } from '../../lib/yelb-app';
+import { YelbApp, createYelbApp } from '../../lib/app/yelb-app';
 
 /**
  * The context of cdk.json (feature flags included). `new App()` does not read cdk.json, so

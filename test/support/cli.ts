@@ -1,4 +1,4 @@
-import { CliIo } from '../../lib/cli-io';
+import { CliIo } from '../../lib/cli/cli-io';
 
 /** What a CLI run printed and returned. */
 export interface CliRun {

@@ -1,11 +1,11 @@
 import { CfnOutput } from 'aws-cdk-lib';
-import { CloudFormationLimits, limitProblems, templateUsage } from '../lib/cfn-limits';
+import { CloudFormationLimits, limitProblems, templateUsage } from '../../lib/app/cfn-limits';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { layeredTopology } from '../lib/bench/scale-topology';
-import { createYelbApp } from '../lib/yelb-app';
-import { TEST_CONTEXT } from './support/app';
+import { layeredTopology } from '../../lib/bench/scale-topology';
+import { createYelbApp } from '../../lib/app/yelb-app';
+import { TEST_CONTEXT } from '../support/app';
 
 describe('CloudFormation quotas', () => {
   test('measures a template', () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** The project's cdk.json. */
-export const CDK_JSON = path.join(__dirname, '..', 'cdk.json');
+export const CDK_JSON = path.join(__dirname, '..', '..', 'cdk.json');
 
 /**
  * The context of cdk.json (the feature flags), as the CDK CLI passes it to the app. Tools that

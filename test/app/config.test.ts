@@ -1,8 +1,8 @@
-import { contextKeys, parseConfig, serviceContextKey } from '../lib/config';
-import { serviceNamed } from '../lib/model/graph';
-import { YELB } from '../lib/model/yelb';
-import { ValidationError } from '../lib/validation';
-import { CDK_JSON_CONTEXT } from './support/app';
+import { contextKeys, parseConfig, serviceContextKey } from '../../lib/app/config';
+import { serviceNamed } from '../../lib/model/graph';
+import { YELB } from '../../lib/model/yelb';
+import { ValidationError } from '../../lib/cli/validation';
+import { CDK_JSON_CONTEXT } from '../support/app';
 
 describe('parseConfig', () => {
   test('defaults to the discovery phase with the walkthrough settings', () => {

@@ -1,5 +1,5 @@
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
-import { CDK_JSON_CONTEXT } from './support/app';
+import { CDK_JSON_CONTEXT } from '../support/app';
 
 test('cdk.json sets every currently recommended feature flag, to its recommended value', () => {
   const unset = Object.entries(CURRENTLY_RECOMMENDED_FLAGS).filter(

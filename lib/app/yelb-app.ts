@@ -2,12 +2,12 @@ import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Vali
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
 import { YelbConfig, parseConfig } from './config';
-import { Topology } from './model/topology';
-import { YELB } from './model/yelb';
+import { Topology } from '../model/topology';
+import { YELB } from '../model/yelb';
 import { STACK_NAMES } from './outputs';
-import { LoadTestStack } from './stacks/load-test-stack';
-import { NetworkStack } from './stacks/network-stack';
-import { YelbStack } from './stacks/yelb-stack';
+import { LoadTestStack } from '../stacks/load-test-stack';
+import { NetworkStack } from '../stacks/network-stack';
+import { YelbStack } from '../stacks/yelb-stack';
 
 /** The app, its validated config and its stacks. */
 export interface YelbApp {

@@ -1,9 +1,9 @@
-import { validateTopology } from './model/graph';
-import { MigrationPhase, phaseOf } from './model/phase';
-import { ServiceSpec, Topology } from './model/topology';
-import { YELB } from './model/yelb';
+import { validateTopology } from '../model/graph';
+import { MigrationPhase, phaseOf } from '../model/phase';
+import { ServiceSpec, Topology } from '../model/topology';
+import { YELB } from '../model/yelb';
 import { pascalCase } from './names';
-import { Problems, oneOf } from './validation';
+import { Problems, oneOf } from '../cli/validation';
 
 /** Everything the CDK app needs, parsed and validated from context once, in `bin/`. */
 export interface YelbConfig {

@@ -1,4 +1,4 @@
-import { formatDuration, parseDuration } from '../lib/duration';
+import { formatDuration, parseDuration } from '../../lib/cli/duration';
 
 describe('parseDuration', () => {
   test.each([
