@@ -1,18 +1,12 @@
-import {
-  DescribeServicesCommandOutput,
-  ECSClient,
-  Service,
-  UpdateServiceCommand,
-  waitUntilServicesStable,
-} from '@aws-sdk/client-ecs';
+import { ECSClient, Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
-import { DESCRIBE_SERVICES_LIMIT, chunks, describeServices, namespaceServices } from '../teardown/drain';
+import { WaiterResult, WaiterState, createWaiter } from '@smithy/core/client';
+import { AwsClients, describeAwsError } from '../cli/aws';
 import { formatDuration } from '../cli/duration';
 import { discoveryName } from '../service-connect';
-import { AwsClients, describeAwsError } from '../cli/aws';
+import { describeServices, namespaceServices } from '../teardown/drain';
 import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
 import { Direction, PlannedUpdate } from './plan';
-import { PollTimeout, pollUntil } from './poll';
 
 /** How long and how often to wait. */
 export interface WaitOptions {
@@ -48,144 +42,223 @@ export class MigrationFailure extends Error {
 /** Where the engine writes progress lines. */
 export type Progress = (line: string) => void;
 
-const OBSERVER = 'yelbMigrateProgress';
+type Namespace = NamespaceRef & { readonly id: string };
+
+/** What a wave works with. */
+interface WaveContext {
+  readonly clients: AwsClients;
+  readonly namespace: Namespace;
+  readonly direction: Direction;
+  readonly wait: WaitOptions;
+  readonly progress: Progress;
+}
+
+/** A service whose UpdateService this run sent, and the deployment that started. */
+interface Started {
+  readonly update: PlannedUpdate;
+  readonly deploymentId: string;
+  readonly before: string;
+}
 
 /**
- * Runs the waves in order. In each wave: services already in the target state (as ECS
- * reports it) are skipped; the others get their UpdateService; then the SDK waiter waits until
- * the wave is stable, while an observer on its DescribeServices answers prints each state
- * change and stops the wait early when a started deployment fails; then the PRIMARY deployment
- * of each service must be the one started, with the configuration sent (the waiter also
- * succeeds after a circuit-breaker rollback). After an `apply` wave the client-server services
- * must be registered in the namespace. A failed wave stops the run: later waves are not touched.
+ * Runs the waves in order; a failed wave stops the run and later waves are not touched. Each
+ * wave is four steps: {@link sendUpdates} (services already in the target state, as ECS reports
+ * it, are skipped), {@link waitForDeployments} (the SDK's waiter machinery with acceptors that
+ * also stop early when a started deployment fails), {@link verifyPrimary} (the PRIMARY
+ * deployment must be the one started and carry the configuration sent: a wait also ends well
+ * after a circuit-breaker rollback), and for `apply` {@link waitForRegistrations} in Cloud Map.
  *
- * @throws MigrationFailure
+ * @throws MigrationFailure with every service's outcome so far.
  */
 export async function runWaves(
   clients: AwsClients,
-  namespace: NamespaceRef & { id: string },
+  namespace: Namespace,
   direction: Direction,
   waves: readonly PlannedUpdate[][],
   wait: WaitOptions,
   progress: Progress
 ): Promise<ServiceOutcome[]> {
+  const context: WaveContext = { clients, namespace, direction, wait, progress };
   const outcomes: ServiceOutcome[] = [];
-  const target = direction === 'apply' ? 'on' : 'off';
   for (const [index, wave] of waves.entries()) {
+    progress(`wave ${index + 1}/${waves.length}: ${wave.map((u) => u.service.name).join(', ')}`);
     const waveStart = Date.now();
-    const started = new Map<string, { deploymentId: string; update: PlannedUpdate; before: string }>();
+    const started = new Map<string, Started>();
     try {
-      await runWave(index, wave, started);
+      outcomes.push(...(await sendUpdates(context, wave, started)));
+      await waitForDeployments(context, started, waveStart);
+      await verifyPrimary(context, started);
+      if (direction === 'apply') await waitForRegistrations(context, wave);
     } catch (err) {
       if (!(err instanceof MigrationFailure)) throw err;
-      for (const [name, s] of started) {
-        const failed = name === err.service;
-        outcomes.push({
-          service: name,
-          before: s.before,
-          after: failed ? 'failed' : '?',
-          seconds: elapsed(waveStart),
-          result: failed ? 'failed' : 'changed',
-        });
-      }
+      outcomes.push(...startedOutcomes(started, waveStart, err.service));
       const reached = new Set(outcomes.map((o) => o.service));
-      for (const later of waves
-        .slice(index)
-        .flat()
-        .filter((u) => !reached.has(u.service.name))) {
-        outcomes.push({ service: later.service.name, before: '?', after: '?', result: 'not started' });
-      }
-      throw new MigrationFailure(
-        err.service,
-        err.message.slice(err.service.length + 2),
-        err.events,
-        outcomes
+      const notStarted = waves.flat().filter((u) => !reached.has(u.service.name));
+      outcomes.push(
+        ...notStarted.map((u): ServiceOutcome => ({
+          service: u.service.name,
+          before: '?',
+          after: '?',
+          result: 'not started',
+        }))
       );
+      throw new MigrationFailure(err.service, err.reason, err.events, outcomes);
     }
-    for (const [name, s] of started) {
-      outcomes.push({
-        service: name,
-        before: s.before,
-        after: target,
-        seconds: elapsed(waveStart),
-        result: 'changed',
-      });
-    }
+    outcomes.push(...startedOutcomes(started, waveStart));
     progress(`wave ${index + 1}/${waves.length} done in ${formatDuration(elapsed(waveStart))}`);
   }
   return outcomes;
+}
 
-  async function runWave(
-    index: number,
-    wave: readonly PlannedUpdate[],
-    started: Map<string, { deploymentId: string; update: PlannedUpdate; before: string }>
-  ): Promise<void> {
-    const waveStart = Date.now();
-    const names = wave.map((u) => u.service.name);
-    progress(`wave ${index + 1}/${waves.length}: ${names.join(', ')}`);
-    const cluster = wave[0].input.cluster!;
-    const live = await describe(clients.ecs, cluster, names);
+/**
+ * Step 1: UpdateService for each service of the wave that is not in the target state yet, each
+ * recorded in `started` as soon as it is sent. Returns the outcomes of the services skipped.
+ */
+async function sendUpdates(
+  { clients, namespace, direction, progress }: WaveContext,
+  wave: readonly PlannedUpdate[],
+  started: Map<string, Started>
+): Promise<ServiceOutcome[]> {
+  const target = targetState(direction);
+  const live = await describe(
+    clients.ecs,
+    wave[0].input.cluster!,
+    wave.map((u) => u.service.name)
+  );
+  const skipped: ServiceOutcome[] = [];
+  for (const update of wave) {
+    const name = update.service.name;
+    const current = liveServiceConnect(live.get(name)!);
+    const before = stateLabel(current, update, namespace);
+    if (sameServiceConnect(current, update.input.serviceConnectConfiguration, namespace)) {
+      progress(`  ${name}: already ${target}, skipped`);
+      skipped.push({ service: name, before, after: before, result: 'skipped' });
+      continue;
+    }
+    const { service } = await send(name, 'UpdateService', () =>
+      clients.ecs.send(new UpdateServiceCommand(update.input))
+    );
+    const deploymentId = primaryDeployment(service!)?.id ?? 'unknown';
+    started.set(name, { update, deploymentId, before });
+    progress(`  ${name}: UpdateService sent, deployment ${deploymentId} (${before} → ${target})`);
+  }
+  return skipped;
+}
 
-    for (const update of wave) {
-      const name = update.service.name;
-      const current = liveServiceConnect(live.get(name)!);
-      const before = stateLabel(current, update, namespace);
-      if (sameServiceConnect(current, update.input.serviceConnectConfiguration, namespace)) {
-        progress(`  ${name}: already ${target}, skipped`);
-        outcomes.push({ service: name, before, after: before, result: 'skipped' });
-        continue;
+/**
+ * Step 2: waits, bounded, until every started service is stable (one deployment, all its tasks
+ * running: what `waitUntilServicesStable` checks), with one progress line per state change. Stops
+ * early when a started deployment fails or stops being PRIMARY.
+ */
+async function waitForDeployments(
+  { clients, wait, progress }: WaveContext,
+  started: ReadonlyMap<string, Started>,
+  waveStart: number
+): Promise<void> {
+  if (started.size === 0) return;
+  const cluster = [...started.values()][0].update.input.cluster!;
+  const states = new Map<string, string>();
+  const latest = new Map<string, Service>();
+  let lastError: unknown;
+
+  const check = async (): Promise<WaiterResult> => {
+    let services: Service[];
+    try {
+      services = (await describeServices(clients.ecs, cluster, [...started.keys()])) ?? [];
+    } catch (err) {
+      lastError = err; // the waiter's way: errors are retried until the deadline
+      return { state: WaiterState.RETRY };
+    }
+    for (const svc of services) {
+      const name = svc.serviceName!;
+      const { deploymentId } = started.get(name)!;
+      latest.set(name, svc);
+      const state = deploymentState(svc, deploymentId);
+      if (state !== states.get(name)) {
+        states.set(name, state);
+        progress(`  ${name}: ${state} (${formatDuration(elapsed(waveStart))})`);
       }
-      const { service } = await send(name, 'UpdateService', () =>
-        clients.ecs.send(new UpdateServiceCommand(update.input))
+      const failed = deploymentFailure(svc, deploymentId);
+      if (failed) return { state: WaiterState.FAILURE, reason: failed };
+    }
+    const stable = services.length === started.size && services.every(isStable);
+    return { state: stable ? WaiterState.SUCCESS : WaiterState.RETRY };
+  };
+
+  const result = await poll(wait, check);
+  if (result.state === WaiterState.SUCCESS) return;
+  if (result.state === WaiterState.FAILURE) throw result.reason as MigrationFailure;
+  const unstable =
+    [...started.keys()].find((name) => !states.get(name)?.startsWith('COMPLETED')) ?? [...started.keys()][0];
+  const svc = latest.get(unstable);
+  const why = lastError
+    ? `not stable within ${formatDuration(wait.timeoutSeconds)} (last error: ${describeAwsError(lastError)})`
+    : `not stable within ${formatDuration(wait.timeoutSeconds)}`;
+  throw new MigrationFailure(unstable, why, svc ? recentEvents(svc) : [], []);
+}
+
+/** Step 3: the PRIMARY deployment of each started service is the one started, with what was sent. */
+async function verifyPrimary(
+  { clients, namespace }: WaveContext,
+  started: ReadonlyMap<string, Started>
+): Promise<void> {
+  if (started.size === 0) return;
+  const cluster = [...started.values()][0].update.input.cluster!;
+  const after = await describe(clients.ecs, cluster, [...started.keys()]);
+  for (const [name, s] of started) {
+    const svc = after.get(name)!;
+    const primary = primaryDeployment(svc);
+    if (primary?.id !== s.deploymentId) {
+      throw new MigrationFailure(
+        name,
+        `the PRIMARY deployment is ${primary?.id ?? 'none'}, not ${s.deploymentId} that this run started: the deployment was rolled back (circuit breaker)`,
+        recentEvents(svc),
+        []
       );
-      const deploymentId = primaryDeployment(service!)?.id ?? 'unknown';
-      started.set(name, { deploymentId, update, before });
-      progress(`  ${name}: UpdateService sent, deployment ${deploymentId} (${before} → ${target})`);
     }
+    if (!sameServiceConnect(liveServiceConnect(svc), s.update.input.serviceConnectConfiguration, namespace)) {
+      throw new MigrationFailure(
+        name,
+        'the PRIMARY deployment does not carry the configuration that was sent',
+        recentEvents(svc),
+        []
+      );
+    }
+  }
+}
 
-    if (started.size > 0) {
-      const deployments = new Map([...started].map(([name, s]) => [name, s.deploymentId]));
-      const failure = await waitForDeployments(clients.ecs, cluster, deployments, wait, waveStart, progress);
-      if (failure) throw new MigrationFailure(failure.service, failure.message, failure.events, []);
-
-      const after = await describe(clients.ecs, cluster, [...started.keys()]);
-      for (const [name, s] of started) {
-        const svc = after.get(name)!;
-        const primary = primaryDeployment(svc);
-        if (primary?.id !== s.deploymentId) {
-          throw new MigrationFailure(
-            name,
-            `the PRIMARY deployment is ${primary?.id ?? 'none'}, not ${s.deploymentId} that this run started: the deployment was rolled back (circuit breaker)`,
-            recentEvents(svc),
-            []
-          );
-        }
-        if (
-          !sameServiceConnect(liveServiceConnect(svc), s.update.input.serviceConnectConfiguration, namespace)
-        ) {
-          throw new MigrationFailure(
-            name,
-            'the PRIMARY deployment does not carry the configuration that was sent',
-            recentEvents(svc),
-            []
-          );
-        }
+/** Step 4 (apply): waits until every client-server service of the wave is registered in Cloud Map. */
+async function waitForRegistrations(
+  { clients, namespace, wait, progress }: WaveContext,
+  wave: readonly PlannedUpdate[]
+): Promise<void> {
+  const expected = wave.flatMap((u) =>
+    (u.input.serviceConnectConfiguration.services ?? []).map((s) => ({
+      service: u.service.name,
+      discoveryName: discoveryName(s),
+    }))
+  );
+  if (expected.length === 0) return;
+  const reported = new Set<string>();
+  const result = await poll(wait, async () => {
+    const present = new Set((await namespaceServices(clients.cloudMap, namespace.id)).map((s) => s.Name));
+    for (const e of expected) {
+      if (present.has(e.discoveryName) && !reported.has(e.service)) {
+        progress(`  ${e.service}: registered in ${namespace.name} as ${e.discoveryName}`);
+        reported.add(e.service);
       }
     }
-
-    if (direction === 'apply') {
-      try {
-        await waitForRegistrations(clients, namespace, wave, wait, progress);
-      } catch (err) {
-        if (!(err instanceof PollTimeout)) throw err;
-        throw new MigrationFailure(
-          names.join(', '),
-          `not registered in namespace ${namespace.name} within ${formatDuration(wait.timeoutSeconds)}`,
-          [],
-          []
-        );
-      }
-    }
+    return {
+      state: expected.every((e) => present.has(e.discoveryName)) ? WaiterState.SUCCESS : WaiterState.RETRY,
+    };
+  });
+  if (result.state !== WaiterState.SUCCESS) {
+    throw new MigrationFailure(
+      wave.map((u) => u.service.name).join(', '),
+      `not registered in namespace ${namespace.name} within ${formatDuration(wait.timeoutSeconds)}`,
+      [],
+      []
+    );
   }
 }
 
@@ -197,36 +270,27 @@ export async function runWaves(
  */
 export async function waitForEmptyNamespace(
   clients: AwsClients,
-  namespace: NamespaceRef & { id: string },
+  namespace: Namespace,
   wait: WaitOptions,
   progress: Progress
 ): Promise<void> {
   const start = Date.now();
   let last: string | undefined;
   let remaining: ServiceSummary[] = [];
-  try {
-    await pollUntil(
-      async () => {
-        remaining = await namespaceServices(clients.cloudMap, namespace.id);
-        const now = remaining.map((s) => s.Name).join(', ');
-        if (now !== last) {
-          progress(
-            remaining.length === 0
-              ? `namespace ${namespace.name}: empty (${formatDuration(elapsed(start))})`
-              : `namespace ${namespace.name}: ${remaining.length} service(s) left: ${now} (${formatDuration(elapsed(start))})`
-          );
-          last = now;
-        }
-        return remaining.length === 0 ? true : undefined;
-      },
-      {
-        timeoutSeconds: wait.timeoutSeconds,
-        minDelaySeconds: wait.pollSeconds,
-        maxDelaySeconds: wait.pollSeconds * 4,
-      }
-    );
-  } catch (err) {
-    if (!(err instanceof PollTimeout)) throw err;
+  const result = await poll(wait, async () => {
+    remaining = await namespaceServices(clients.cloudMap, namespace.id);
+    const now = remaining.map((s) => s.Name).join(', ');
+    if (now !== last) {
+      progress(
+        remaining.length === 0
+          ? `namespace ${namespace.name}: empty (${formatDuration(elapsed(start))})`
+          : `namespace ${namespace.name}: ${remaining.length} service(s) left: ${now} (${formatDuration(elapsed(start))})`
+      );
+      last = now;
+    }
+    return { state: remaining.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY };
+  });
+  if (result.state !== WaiterState.SUCCESS) {
     throw new MigrationFailure(
       `namespace ${namespace.name}`,
       `still holds ${remaining.map((s) => s.Name).join(', ')} after ${formatDuration(wait.timeoutSeconds)}`,
@@ -259,133 +323,68 @@ export function recentEvents(service: Service, count = 5): string[] {
     .map((e) => `${e.createdAt?.toISOString() ?? ''} ${e.message ?? ''}`.trim());
 }
 
-interface WaitFailure {
-  readonly service: string;
-  readonly message: string;
-  readonly events: readonly string[];
-}
-
 /**
- * `waitUntilServicesStable` over the wave, with an observer on the waiter's own
- * DescribeServices answers (an SDK middleware): one progress line per state change, and an
- * early stop when a deployment this run started fails or stops being PRIMARY.
+ * The SDK's waiter machinery (`createWaiter`, what `waitUntilServicesStable` runs on): `check`
+ * until it answers SUCCESS or FAILURE, with exponential backoff and jitter from the poll interval
+ * up to four times it, bounded by the timeout.
  */
-async function waitForDeployments(
-  ecs: ECSClient,
-  cluster: string,
-  deployments: ReadonlyMap<string, string>,
-  wait: WaitOptions,
-  waveStart: number,
-  progress: Progress
-): Promise<WaitFailure | undefined> {
-  const abort = new AbortController();
-  const states = new Map<string, string>();
-  const latest = new Map<string, Service>();
-  let failure: WaitFailure | undefined;
-
-  const observe = (output: DescribeServicesCommandOutput) => {
-    for (const svc of output.services ?? []) {
-      const name = svc.serviceName!;
-      const deploymentId = deployments.get(name);
-      if (!deploymentId) continue;
-      latest.set(name, svc);
-      const ours = svc.deployments?.find((d) => d.id === deploymentId);
-      const others = (svc.deployments?.length ?? 1) - (ours ? 1 : 0);
-      const state = ours
-        ? `${ours.rolloutState ?? ours.status}, ${ours.runningCount ?? 0}/${ours.desiredCount ?? 0} running${others > 0 ? `, ${others} older deployment(s) draining` : ''}`
-        : 'deployment no longer listed';
-      if (state !== states.get(name)) {
-        states.set(name, state);
-        progress(`  ${name}: ${state} (${formatDuration(elapsed(waveStart))})`);
-      }
-      const primary = primaryDeployment(svc);
-      if (!failure && (ours?.rolloutState === 'FAILED' || (primary && primary.id !== deploymentId))) {
-        const reason = ours?.rolloutStateReason ? `: ${ours.rolloutStateReason}` : '';
-        failure = {
-          service: name,
-          message: `deployment ${deploymentId} failed and was rolled back${reason}`,
-          events: recentEvents(svc),
-        };
-        abort.abort();
-      }
-    }
-  };
-
-  ecs.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      if (context.commandName === 'DescribeServicesCommand') observe(result.output);
-      return result;
+function poll(wait: WaitOptions, check: () => Promise<WaiterResult>): Promise<WaiterResult> {
+  return createWaiter(
+    {
+      client: undefined,
+      maxWaitTime: wait.timeoutSeconds,
+      minDelay: wait.pollSeconds,
+      maxDelay: wait.pollSeconds * 4,
     },
-    { step: 'initialize', name: OBSERVER }
+    undefined,
+    check
   );
-  try {
-    // The waiter sends its input as one DescribeServices: at most 10 services per waiter.
-    await Promise.all(
-      chunks([...deployments.keys()], DESCRIBE_SERVICES_LIMIT).map((batch) =>
-        waitUntilServicesStable(
-          {
-            client: ecs,
-            maxWaitTime: wait.timeoutSeconds,
-            minDelay: wait.pollSeconds,
-            maxDelay: wait.pollSeconds * 4,
-            abortSignal: abort.signal,
-          },
-          { cluster, services: batch }
-        )
-      )
-    );
-  } catch (err) {
-    abort.abort();
-    if (failure) return failure;
-    const unstable =
-      [...deployments.keys()].find((name) => !states.get(name)?.startsWith('COMPLETED')) ??
-      [...deployments.keys()][0];
-    const svc = latest.get(unstable);
-    const why =
-      (err as Error).name === 'TimeoutError'
-        ? `not stable within ${formatDuration(wait.timeoutSeconds)}`
-        : `wait failed: ${(err as Error).message.split('\n')[0]}`;
-    return { service: unstable, message: why, events: svc ? recentEvents(svc) : [] };
-  } finally {
-    ecs.middlewareStack.remove(OBSERVER);
-  }
-  return failure;
 }
 
-/** Polls the namespace until every client-server service of the wave is registered. */
-async function waitForRegistrations(
-  clients: AwsClients,
-  namespace: NamespaceRef & { id: string },
-  wave: readonly PlannedUpdate[],
-  wait: WaitOptions,
-  progress: Progress
-): Promise<void> {
-  const expected = wave.flatMap((u) =>
-    (u.input.serviceConnectConfiguration.services ?? []).map((s) => ({
-      service: u.service.name,
-      discoveryName: discoveryName(s),
-    }))
+/** One line for the state of the deployment this run started. */
+function deploymentState(svc: Service, deploymentId: string): string {
+  const ours = svc.deployments?.find((d) => d.id === deploymentId);
+  if (!ours) return 'deployment no longer listed';
+  const others = (svc.deployments?.length ?? 1) - 1;
+  return `${ours.rolloutState ?? ours.status}, ${ours.runningCount ?? 0}/${ours.desiredCount ?? 0} running${others > 0 ? `, ${others} older deployment(s) draining` : ''}`;
+}
+
+/** A failure when the started deployment failed, or another one is PRIMARY (a rollback). */
+function deploymentFailure(svc: Service, deploymentId: string): MigrationFailure | undefined {
+  const ours = svc.deployments?.find((d) => d.id === deploymentId);
+  const primary = primaryDeployment(svc);
+  if (ours?.rolloutState !== 'FAILED' && (!primary || primary.id === deploymentId)) return undefined;
+  const reason = ours?.rolloutStateReason ? `: ${ours.rolloutStateReason}` : '';
+  return new MigrationFailure(
+    svc.serviceName!,
+    `deployment ${deploymentId} failed and was rolled back${reason}`,
+    recentEvents(svc),
+    []
   );
-  if (expected.length === 0) return;
-  const reported = new Set<string>();
-  await pollUntil(
-    async () => {
-      const present = new Set((await namespaceServices(clients.cloudMap, namespace.id)).map((s) => s.Name));
-      for (const e of expected) {
-        if (present.has(e.discoveryName) && !reported.has(e.service)) {
-          progress(`  ${e.service}: registered in ${namespace.name} as ${e.discoveryName}`);
-          reported.add(e.service);
-        }
-      }
-      return expected.every((e) => present.has(e.discoveryName)) ? true : undefined;
-    },
-    {
-      timeoutSeconds: wait.timeoutSeconds,
-      minDelaySeconds: wait.pollSeconds,
-      maxDelaySeconds: wait.pollSeconds * 4,
-    }
-  );
+}
+
+/** What `waitUntilServicesStable` accepts: one deployment, and all its tasks running. */
+function isStable(svc: Service): boolean {
+  return svc.deployments?.length === 1 && svc.runningCount === svc.desiredCount;
+}
+
+function startedOutcomes(
+  started: ReadonlyMap<string, Started>,
+  waveStart: number,
+  failedService?: string
+): ServiceOutcome[] {
+  return [...started].map(([name, s]) => ({
+    service: name,
+    before: s.before,
+    after: failedService === undefined ? targetState(s.update) : name === failedService ? 'failed' : '?',
+    seconds: elapsed(waveStart),
+    result: failedService === name ? 'failed' : 'changed',
+  }));
+}
+
+function targetState(direction: Direction | PlannedUpdate): 'on' | 'off' {
+  if (typeof direction === 'string') return direction === 'apply' ? 'on' : 'off';
+  return isOn(direction.input.serviceConnectConfiguration) ? 'on' : 'off';
 }
 
 /** `off`, `on`, or `on (other configuration)` relative to what an update would send. */

@@ -1,4 +1,4 @@
-import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { CloudWatchLogsClient, paginateGetLogEvents } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
 import { LOAD_TEST_OUTPUTS } from '../app/outputs';
 import { ValidationError } from '../cli/validation';
@@ -97,20 +97,12 @@ export async function runInVpc(
   const container = task?.containers?.find((c) => c.name === target.containerName);
   const stream = `${target.logStreamPrefix}/${target.containerName}/${taskId}`;
   const lines: string[] = [];
-  let token: string | undefined;
-  for (;;) {
-    const page = await clients.logs.send(
-      new GetLogEventsCommand({
-        logGroupName: target.logGroupName,
-        logStreamName: stream,
-        startFromHead: true,
-        nextToken: token,
-      })
-    );
-    lines.push(...(page.events ?? []).map((e) => e.message ?? ''));
-    if (!page.nextForwardToken || page.nextForwardToken === token || (page.events ?? []).length === 0) break;
-    token = page.nextForwardToken;
-  }
+  // A log stream's forward token never runs out: the end is the page that returns the same token.
+  const pages = paginateGetLogEvents(
+    { client: clients.logs, stopOnSameToken: true },
+    { logGroupName: target.logGroupName, logStreamName: stream, startFromHead: true }
+  );
+  for await (const page of pages) lines.push(...(page.events ?? []).map((e) => e.message ?? ''));
   return {
     taskArn,
     exitCode: container?.exitCode,

@@ -112,9 +112,8 @@ describe('runWaves with mocked clients', () => {
     });
   });
 
-  test('fails when the waiter succeeds but the PRIMARY is not the deployment it started (a rollback)', async () => {
-    // The waiter's polls go through the mock, not the progress observer: only the check after
-    // the wait can notice that the service is stable on another deployment.
+  test('fails when the service is stable on another PRIMARY deployment than the one it started (a rollback)', async () => {
+    // A waiter that only checked "stable" would succeed here: the wait's acceptor notices.
     ecs
       .on(DescribeServicesCommand)
       .callsFake((input) => ({ services: input.services.map((n: string) => service(n)) }));
@@ -126,7 +125,7 @@ describe('runWaves with mocked clients', () => {
     }));
     const attempt = runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
     await expect(attempt).rejects.toThrow(
-      /yelb-db: the PRIMARY deployment is d-yelb-db, not d-started that this run started/
+      /yelb-db: deployment d-started failed and was rolled back/
     );
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
       'yelb-db',
