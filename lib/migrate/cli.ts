@@ -1,6 +1,6 @@
-import { parseArgs } from 'util';
+import { parseCli, positiveDuration } from '../cli/args';
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
-import { formatDuration, parseDuration } from '../cli/duration';
+import { formatDuration } from '../cli/duration';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
 import { STACK_NAMES } from '../app/outputs';
@@ -150,28 +150,22 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: {
-        region: { type: 'string' },
-        cluster: { type: 'string' },
-        stack: { type: 'string', default: STACK_NAMES.yelb },
-        timeout: { type: 'string', default: DEFAULT_TIMEOUT },
-        'poll-interval': { type: 'string' },
-        'dry-run': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        'sc-dir': { type: 'string', default: SC_UPDATE_DIR },
-        verbose: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`);
-  }
+  const parsed = parseCli({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      region: { type: 'string' },
+      cluster: { type: 'string' },
+      stack: { type: 'string', default: STACK_NAMES.yelb },
+      timeout: { type: 'string', default: DEFAULT_TIMEOUT },
+      'poll-interval': { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      'sc-dir': { type: 'string', default: SC_UPDATE_DIR },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const { values, positionals } = parsed;
   const help = values.help;
   const [command, ...extra] = positionals;
@@ -185,19 +179,20 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
       throw new UsageError(`--dry-run is for apply and rollback, not ${command}`);
     if (values.json && command !== 'status') throw new UsageError('--json is for status');
   }
-  const timeoutSeconds = parseDuration(values.timeout);
-  if (timeoutSeconds === undefined || timeoutSeconds <= 0) {
-    throw new UsageError(
-      `--timeout '${values.timeout}' is not a positive duration; allowed: seconds (900) or with a unit (15m, 30s, 1h)`
-    );
-  }
+  const timeoutSeconds = positiveDuration(
+    '--timeout',
+    values.timeout,
+    'seconds (900) or with a unit (15m, 30s, 1h)'
+  );
   const pollText = values['poll-interval'] ?? env[POLL_INTERVAL_ENV];
-  const pollSeconds = pollText === undefined ? WAITER_MIN_DELAY_SECONDS : parseDuration(pollText);
-  if (pollSeconds === undefined || pollSeconds <= 0) {
-    throw new UsageError(
-      `${values['poll-interval'] !== undefined ? '--poll-interval' : POLL_INTERVAL_ENV} '${pollText}' is not a positive duration; allowed: seconds (5, 0.5) or with a unit (250ms, 10s)`
-    );
-  }
+  const pollSeconds =
+    pollText === undefined
+      ? WAITER_MIN_DELAY_SECONDS
+      : positiveDuration(
+          values['poll-interval'] !== undefined ? '--poll-interval' : POLL_INTERVAL_ENV,
+          pollText,
+          'seconds (5, 0.5) or with a unit (250ms, 10s)'
+        );
   if (pollSeconds >= timeoutSeconds) {
     throw new UsageError(
       `the poll interval (${pollSeconds}s) must be shorter than --timeout (${timeoutSeconds}s)`

@@ -1,5 +1,6 @@
+import { parseCli } from '../cli/args';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { parseArgs } from 'util';
+
 import { parseConfig } from '../app/config';
 import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
@@ -58,26 +59,19 @@ export async function runPlanCli(argv: readonly string[], io: CliIo, deps: PlanD
 }
 
 async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        from: { type: 'string' },
-        to: { type: 'string' },
-        deployed: { type: 'boolean', default: false },
-        baseline: { type: 'string' },
-        region: { type: 'string' },
-        context: { type: 'string', short: 'c', multiple: true, default: [] },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (err) {
-    io.stderr(`error: ${(err as Error).message.split('\n')[0]} (see --help)\n`);
-    return 2;
-  }
+  const { values } = parseCli({
+    args: [...argv],
+    options: {
+      from: { type: 'string' },
+      to: { type: 'string' },
+      deployed: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
+      region: { type: 'string' },
+      context: { type: 'string', short: 'c', multiple: true, default: [] },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   if (values.help) {
     io.stdout(`${PLAN_USAGE}\n`);
     return 0;

@@ -1,8 +1,8 @@
+import { parseCli, positiveDuration, positiveNumber, wholeNumber } from '../cli/args';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { parseArgs } from 'util';
+
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
-import { parseDuration } from '../cli/duration';
 import { AwsClients, createClients, stackOutputs } from '../cli/aws';
 import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
 import { heyArgs } from './hey';
@@ -126,52 +126,25 @@ export async function runTrafficCli(
 }
 
 function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      options: {
-        url: { type: 'string' },
-        path: { type: 'string' },
-        connections: { type: 'string', short: 'c', default: '100' },
-        requests: { type: 'string', short: 'n', default: '10000' },
-        duration: { type: 'string', short: 'z' },
-        rate: { type: 'string' },
-        timeout: { type: 'string', default: '10s' },
-        json: { type: 'boolean', default: false },
-        'max-error-rate': { type: 'string' },
-        'in-vpc': { type: 'boolean', default: false },
-        stack: { type: 'string', default: STACK_NAMES.yelb },
-        region: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`);
-  }
+  const parsed = parseCli({
+    args: [...argv],
+    options: {
+      url: { type: 'string' },
+      path: { type: 'string' },
+      connections: { type: 'string', short: 'c', default: '100' },
+      requests: { type: 'string', short: 'n', default: '10000' },
+      duration: { type: 'string', short: 'z' },
+      rate: { type: 'string' },
+      timeout: { type: 'string', default: '10s' },
+      json: { type: 'boolean', default: false },
+      'max-error-rate': { type: 'string' },
+      'in-vpc': { type: 'boolean', default: false },
+      stack: { type: 'string', default: STACK_NAMES.yelb },
+      region: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const v = parsed.values;
-  const integer = (name: string, text: string, max: number) => {
-    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
-      throw new UsageError(`${name} '${text}' is not a whole number from 1 to ${max}`);
-    }
-    return Number(text);
-  };
-  const positive = (name: string, text: string) => {
-    const value = Number(text);
-    if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0))
-      throw new UsageError(`${name} '${text}' is not a positive number`);
-    return value;
-  };
-  const duration = (name: string, text: string) => {
-    const seconds = parseDuration(text);
-    if (seconds === undefined || seconds <= 0) {
-      throw new UsageError(
-        `${name} '${text}' is not a positive duration; allowed: seconds (30) or with a unit (250ms, 30s, 2m, 1h)`
-      );
-    }
-    return seconds;
-  };
   if (v.url !== undefined) {
     let url: URL | undefined;
     try {
@@ -197,11 +170,11 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
   return {
     url: v.url,
     path: v.path,
-    connections: integer('-c/--connections', v.connections, 10_000),
-    requests: integer('-n/--requests', v.requests, 100_000_000),
-    durationSeconds: v.duration !== undefined ? duration('-z/--duration', v.duration) : undefined,
-    rate: v.rate !== undefined ? positive('--rate', v.rate) : undefined,
-    timeoutMs: duration('--timeout', v.timeout) * 1000,
+    connections: wholeNumber('-c/--connections', v.connections, 10_000),
+    requests: wholeNumber('-n/--requests', v.requests, 100_000_000),
+    durationSeconds: v.duration !== undefined ? positiveDuration('-z/--duration', v.duration) : undefined,
+    rate: v.rate !== undefined ? positiveNumber('--rate', v.rate) : undefined,
+    timeoutMs: positiveDuration('--timeout', v.timeout) * 1000,
     json: v.json,
     maxErrorRate: maxErrorRate !== undefined ? Number(maxErrorRate) : undefined,
     inVpc: v['in-vpc'],

@@ -1,0 +1,49 @@
+import { ParseArgsConfig, parseArgs } from 'util';
+import { parseDuration } from './duration';
+import { UsageError } from './cli-io';
+
+/**
+ * The command-line parsing every CLI here shares: Node's `parseArgs` (strict), with its error
+ * turned into a {@link UsageError} of one line that points at `--help`.
+ */
+export function parseCli<T extends ParseArgsConfig & { strict?: true }>(
+  config: T
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs<T>({ ...config, strict: true });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see --help)`);
+  }
+}
+
+/** `text` as a whole number from 1 to `max`. @throws UsageError naming the option and the range. */
+export function wholeNumber(name: string, text: string, max: number): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > max) {
+    throw new UsageError(`${name} '${text}' is not a whole number from 1 to ${max}`);
+  }
+  return Number(text);
+}
+
+/** `text` as a positive number. @throws UsageError naming the option. */
+export function positiveNumber(name: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(value > 0))
+    throw new UsageError(`${name} '${text}' is not a positive number`);
+  return value;
+}
+
+/**
+ * `text` as a positive duration in seconds (`30`, `0.5`, `250ms`, `15m`, `1h30m`).
+ * @throws UsageError naming the option and giving `examples` of what is allowed.
+ */
+export function positiveDuration(
+  name: string,
+  text: string,
+  examples = 'seconds (30) or with a unit (250ms, 30s, 2m, 1h)'
+): number {
+  const seconds = parseDuration(text);
+  if (seconds === undefined || seconds <= 0) {
+    throw new UsageError(`${name} '${text}' is not a positive duration; allowed: ${examples}`);
+  }
+  return seconds;
+}
