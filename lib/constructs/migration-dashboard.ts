@@ -60,33 +60,21 @@ export class MigrationDashboard extends Construct {
 
   constructor(scope: Construct, id: string, props: MigrationDashboardProps) {
     super(scope, id);
-    const { topology, publicEntry } = props;
-    const alb = publicEntry.loadBalancer.metrics;
-    const cluster = topology.clusterName;
-
-    const requests = alb.requestCount({ period: PERIOD, statistic: 'Sum', label: 'requests' });
-    const elb5xx = alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
-      period: PERIOD,
-      statistic: 'Sum',
-      label: 'load balancer 5xx',
-    });
-    const target5xx = alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-      period: PERIOD,
-      statistic: 'Sum',
-      label: 'target 5xx',
-    });
-    const errorRate = new cloudwatch.MathExpression({
-      expression: 'IF(requests > 0, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)',
-      usingMetrics: { requests, elb5xx, target5xx },
-      period: PERIOD,
-      label: '5xx rate (%)',
-    });
-
+    const cluster = props.topology.clusterName;
+    const publicMetrics = publicEntryMetrics(props.publicEntry);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `${cluster}-migration`,
       defaultInterval: Duration.hours(3),
     });
+    this.addWhatUsersGet(publicMetrics);
+    this.addOldAndNewPath(props);
+    this.addTasks(props.topology);
+    this.addAlarms(props, publicMetrics.errorRate);
+    if (props.alarmEmail) this.topic = this.notify(cluster, props.alarmEmail);
+  }
 
+  /** Row 1: requests, 5xx and latency at the public load balancer, in every phase. */
+  private addWhatUsersGet(m: PublicEntryMetrics): void {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown: `## What users get: the public load balancer\nRequests, errors and latency at the entry point, in every phase.`,
@@ -95,14 +83,19 @@ export class MigrationDashboard extends Construct {
       })
     );
     this.dashboard.addWidgets(
-      graph('Public requests per minute', [requests]),
-      graph('Public 5xx per minute', [elb5xx, target5xx], [errorRate]),
-      graph('Public target response time', [
-        alb.targetResponseTime({ period: PERIOD, statistic: 'p50', label: 'p50' }),
-        alb.targetResponseTime({ period: PERIOD, statistic: 'p99', label: 'p99' }),
-      ])
+      graph('Public requests per minute', [m.requests]),
+      graph('Public 5xx per minute', [m.elb5xx, m.target5xx], [m.errorRate]),
+      graph('Public target response time', [m.p50, m.p99])
     );
+  }
 
+  /**
+   * Row 2: the internal load balancer's requests (the old path; found by name, so the widget is
+   * the same where it is gone) beside each HTTP server's Service Connect metrics as its callers
+   * see them (the new path).
+   */
+  private addOldAndNewPath({ topology, internalAlbName }: MigrationDashboardProps): void {
+    const cluster = topology.clusterName;
     const httpServers = topology.services.filter((s) => s.appProtocol && callersOf(topology, s).length > 0);
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
@@ -116,7 +109,7 @@ export class MigrationDashboard extends Construct {
     this.dashboard.addWidgets(
       graph('Old path: internal load balancer requests', [
         new cloudwatch.SearchExpression({
-          expression: `SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="RequestCount" LoadBalancer=${props.internalAlbName}', 'Sum', 60)`,
+          expression: `SEARCH('{AWS/ApplicationELB,LoadBalancer} MetricName="RequestCount" LoadBalancer=${internalAlbName}', 'Sum', 60)`,
           label: 'internal ALB requests',
           period: PERIOD,
         }),
@@ -134,28 +127,27 @@ export class MigrationDashboard extends Construct {
         )
       )
     );
+  }
 
+  /** Row 3: running tasks, CPU and memory per service. */
+  private addTasks(topology: Topology): void {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: '## Tasks, CPU and memory per service', width: 24, height: 1 })
     );
     const perService = (namespace: string, metricName: string, statistic: string) =>
-      topology.services.map(
-        (svc) =>
-          new cloudwatch.Metric({
-            namespace,
-            metricName,
-            dimensionsMap: { ClusterName: cluster, ServiceName: svc.name },
-            statistic,
-            period: PERIOD,
-            label: svc.name,
-          })
+      topology.services.map((svc) =>
+        serviceMetric(topology.clusterName, svc.name, namespace, metricName, statistic)
       );
     this.dashboard.addWidgets(
       graph('Running tasks', perService('ECS/ContainerInsights', 'RunningTaskCount', 'Average')),
       graph('CPU utilization (%)', perService('AWS/ECS', 'CPUUtilization', 'Average')),
       graph('Memory utilization (%)', perService('AWS/ECS', 'MemoryUtilization', 'Average'))
     );
+  }
 
+  /** The alarms (public 5xx rate, unhealthy UI targets, tasks below desired per service) and their row. */
+  private addAlarms({ topology, publicEntry }: MigrationDashboardProps, errorRate: cloudwatch.IMetric): void {
+    const cluster = topology.clusterName;
     this.alarms.push(
       new cloudwatch.Alarm(this, 'PublicErrorRateAlarm', {
         alarmDescription: `More than ${ALARM_THRESHOLDS.publicErrorRatePercent}% of public requests failed with a 5xx for ${ALARM_THRESHOLDS.publicErrorRateMinutes} minutes`,
@@ -176,15 +168,8 @@ export class MigrationDashboard extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       ...topology.services.map((svc) => {
-        const dims = { ClusterName: cluster, ServiceName: svc.name };
         const metric = (metricName: string) =>
-          new cloudwatch.Metric({
-            namespace: 'ECS/ContainerInsights',
-            metricName,
-            dimensionsMap: dims,
-            statistic: 'Average',
-            period: PERIOD,
-          });
+          serviceMetric(cluster, svc.name, 'ECS/ContainerInsights', metricName, 'Average', null);
         return new cloudwatch.Alarm(this, `${pascalCase(svc.id)}TasksAlarm`, {
           alarmDescription: `${svc.name} runs fewer tasks than desired for ${ALARM_THRESHOLDS.missingTasksMinutes} minutes`,
           metric: new cloudwatch.MathExpression({
@@ -204,26 +189,86 @@ export class MigrationDashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 })
     );
+  }
 
-    if (props.alarmEmail) {
-      this.topic = new sns.Topic(this, 'AlarmTopic', {
-        displayName: `${cluster} migration alarms`,
-        enforceSSL: true,
-      });
-      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
-      Validations.of(this.topic).acknowledge({
-        id: 'AwsSolutions-SNS2',
-        reason:
-          'Alarm notifications carry no secrets, and CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key.',
-      });
-      for (const alarm of this.alarms) alarm.addAlarmAction(new actions.SnsAction(this.topic));
-    }
+  /** An SNS topic with an e-mail subscription that every alarm notifies. */
+  private notify(cluster: string, email: string): sns.Topic {
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `${cluster} migration alarms`,
+      enforceSSL: true,
+    });
+    topic.addSubscription(new subscriptions.EmailSubscription(email));
+    Validations.of(topic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry no secrets, and CloudWatch alarms cannot publish to a topic encrypted with the AWS managed SNS key.',
+    });
+    for (const alarm of this.alarms) alarm.addAlarmAction(new actions.SnsAction(topic));
+    return topic;
   }
 
   /** The console URL of the dashboard. */
   get url(): string {
     return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`;
   }
+}
+
+/** The public load balancer's metrics that the dashboard and the 5xx alarm share. */
+interface PublicEntryMetrics {
+  readonly requests: cloudwatch.Metric;
+  readonly elb5xx: cloudwatch.Metric;
+  readonly target5xx: cloudwatch.Metric;
+  /** 5xx of the load balancer and the targets, as a percentage of requests. */
+  readonly errorRate: cloudwatch.MathExpression;
+  readonly p50: cloudwatch.Metric;
+  readonly p99: cloudwatch.Metric;
+}
+
+function publicEntryMetrics(publicEntry: PublicEntry): PublicEntryMetrics {
+  const alb = publicEntry.loadBalancer.metrics;
+  const requests = alb.requestCount({ period: PERIOD, statistic: 'Sum', label: 'requests' });
+  const elb5xx = alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+    period: PERIOD,
+    statistic: 'Sum',
+    label: 'load balancer 5xx',
+  });
+  const target5xx = alb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+    period: PERIOD,
+    statistic: 'Sum',
+    label: 'target 5xx',
+  });
+  return {
+    requests,
+    elb5xx,
+    target5xx,
+    errorRate: new cloudwatch.MathExpression({
+      expression: 'IF(requests > 0, 100 * (FILL(elb5xx, 0) + FILL(target5xx, 0)) / requests, 0)',
+      usingMetrics: { requests, elb5xx, target5xx },
+      period: PERIOD,
+      label: '5xx rate (%)',
+    }),
+    p50: alb.targetResponseTime({ period: PERIOD, statistic: 'p50', label: 'p50' }),
+    p99: alb.targetResponseTime({ period: PERIOD, statistic: 'p99', label: 'p99' }),
+  };
+}
+
+/** A per-service ECS metric (labelled with the service name unless `label` is null). */
+function serviceMetric(
+  cluster: string,
+  service: string,
+  namespace: string,
+  metricName: string,
+  statistic: string,
+  label: string | null = service
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace,
+    metricName,
+    dimensionsMap: { ClusterName: cluster, ServiceName: service },
+    statistic,
+    period: PERIOD,
+    ...(label !== null && { label }),
+  });
 }
 
 /**
