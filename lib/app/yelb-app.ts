@@ -92,7 +92,7 @@ let validationPlugin: CloudFormationValidatePlugin | undefined;
  * One CloudFormation validation plugin per process: its engine (WebAssembly) takes about two
  * seconds to start, once per instance.
  */
-function cloudFormationValidation(): CloudFormationValidatePlugin {
+export function cloudFormationValidation(): CloudFormationValidatePlugin {
   validationPlugin ??= new CloudFormationValidatePlugin();
   return validationPlugin;
 }
