@@ -23,7 +23,7 @@ const validate = (files: string[]) =>
 const describeViolations = (report: ReturnType<typeof validate>) =>
   report.violations.map(
     (v) =>
-      `${v.ruleName} ${v.description} ${v.violatingResources.map((r) => path.basename(r.templatePath)).join(',')}`
+      `${v.ruleName} ${v.description} ${v.violatingResources.map((r) => path.basename(r.templatePath ?? '')).join(',')}`
   );
 
 describe('CloudFormation template validation', () => {

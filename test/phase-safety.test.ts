@@ -1,11 +1,7 @@
 import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
-import { spawnSync } from 'child_process';
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
 import { MIGRATION_PHASES, MigrationPhase } from '../lib/model/phase';
 import { replaces, resourceChanges } from '../lib/plan/template-diff';
-import { buildApp, phaseContext, templatesOf } from './support/app';
+import { templatesOf } from './support/app';
 
 const STEPS: [MigrationPhase, MigrationPhase][] = MIGRATION_PHASES.flatMap((from) =>
   MIGRATION_PHASES.filter((to) => to !== from).map((to): [MigrationPhase, MigrationPhase] => [from, to])
@@ -47,45 +43,3 @@ describe.each(STEPS)('deploying %s over %s', (from, to) => {
     for (const change of services) expect(change.impact).toBe(ResourceImpact.WILL_UPDATE);
   });
 });
-
-test('cdk diff --template, offline, agrees: the serviceConnect phase updates the discovery phase in place', () => {
-  // GIVEN the discovery template, synthesized in-process
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-diff-'));
-  const discovery = path.join(dir, 'Yelb.discovery.json');
-  fs.writeFileSync(
-    discovery,
-    JSON.stringify(buildApp('discovery').app.synth().getStackByName('Yelb').template)
-  );
-
-  // WHEN the CDK CLI diffs the serviceConnect phase against it, with no AWS account
-  const context = Object.entries(phaseContext('serviceConnect')).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-  const cdk = spawnSync(
-    process.execPath,
-    [
-      require.resolve('aws-cdk/bin/cdk'),
-      'diff',
-      'Yelb',
-      '--exclusively',
-      '--template',
-      discovery,
-      '--output',
-      path.join(dir, 'cdk.out'),
-      '--no-path-metadata',
-      '--no-version-reporting',
-      ...context,
-    ],
-    {
-      cwd: path.join(__dirname, '..'),
-      encoding: 'utf8',
-      env: { ...process.env, CI: 'true', FORCE_COLOR: '0' },
-    }
-  );
-  fs.rmSync(dir, { recursive: true, force: true });
-  const output = cdk.stdout + cdk.stderr;
-
-  // THEN it updates the four services' Service Connect configuration and replaces nothing
-  expect(cdk.status).toBe(0);
-  expect(output.match(/\[~\] AWS::ECS::Service /g)).toHaveLength(4);
-  expect(output.match(/\[~\] ServiceConnectConfiguration/g)).toHaveLength(4);
-  expect(output).not.toMatch(/replace/i);
-}, 60_000);

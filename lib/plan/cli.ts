@@ -114,10 +114,11 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
     return 2;
   }
   const context = { ...cdkJsonContext(), ...userContext };
+  // Bad context is refused before anything is synthesized; with --deployed or --baseline this is
+  // also the phase that `cdk deploy` with these flags deploys.
+  const phase = parseConfig(context).phase;
   const synthesize = deps.synthesize ?? synthesizePhases;
   if (againstBaseline) {
-    // The phase that `cdk deploy` with these flags deploys; bad context is refused here.
-    const phase = parseConfig(context).phase;
     io.stderr(`synthesizing ${phase} offline…\n`);
     const current = synthesize(context, [phase]).get(phase)!;
     const baseline = values.deployed

@@ -124,9 +124,7 @@ describe('runWaves with mocked clients', () => {
       },
     }));
     const attempt = runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
-    await expect(attempt).rejects.toThrow(
-      /yelb-db: deployment d-started failed and was rolled back/
-    );
+    await expect(attempt).rejects.toThrow(/yelb-db: deployment d-started failed and was rolled back/);
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
       'yelb-db',
       'yelb-redis',

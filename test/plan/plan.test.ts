@@ -3,11 +3,16 @@ import { PlanDeps, runPlanCli } from '../../lib/plan/cli';
 import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { MIGRATION_STEPS, StepPlan, blockersOf, planStep, serviceWaves } from '../../lib/plan/plan';
 import { renderPlan } from '../../lib/plan/render';
-import { PhaseTemplates, synthesizePhases } from '../../lib/plan/synth-phases';
+import { PhaseTemplates } from '../../lib/plan/synth-phases';
 import { runCli } from '../support/cli';
 import { templatesOf } from '../support/app';
 
-const plan = (argv: string[], synthesize?: PlanDeps['synthesize']) =>
+/** The plan's synthesizer, answered from the templates already synthesized for the run. */
+const fromSharedTemplates = (_context: Record<string, unknown>, phases: readonly MigrationPhase[]) =>
+  new Map(phases.map((p) => [p, structuredClone(phaseTemplates(p))]));
+
+/** The plan CLI, answered from the templates already synthesized for the run unless told otherwise. */
+const plan = (argv: string[], synthesize: PlanDeps['synthesize'] = fromSharedTemplates) =>
   runCli((args, io) => runPlanCli(args, io, { synthesize }), argv, {});
 
 /** Both stacks' templates of a phase, as the plan sees them. */
@@ -15,10 +20,6 @@ function phaseTemplates(phase: MigrationPhase): PhaseTemplates {
   const { network, yelb } = templatesOf(phase);
   return { YelbNetwork: network.toJSON(), Yelb: yelb.toJSON() };
 }
-
-/** The plan's synthesizer, answered from the templates already synthesized for the run. */
-const fromSharedTemplates = (_context: Record<string, unknown>, phases: readonly MigrationPhase[]) =>
-  new Map(phases.map((p) => [p, structuredClone(phaseTemplates(p))]));
 
 describe('planStep', () => {
   test('orders the services servers first when Service Connect comes on, clients first when it goes', () => {
@@ -202,7 +203,7 @@ describe('npm run plan', () => {
     let seen: Record<string, unknown> = {};
     const synthesize = (context: Record<string, unknown>, phases: readonly MigrationPhase[]) => {
       seen = context;
-      return synthesizePhases(context, phases);
+      return fromSharedTemplates(context, phases);
     };
     const run = await plan(
       ['--from', 'discovery', '--to', 'serviceConnect', '-c', 'yelbUiImage=example/ui:2', '--json'],

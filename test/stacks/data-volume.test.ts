@@ -186,14 +186,23 @@ describe('Service Connect routes to a task only once its app is healthy (contain
 });
 
 describe('storage context', () => {
+  // One synth for both settings: each test checks its own.
+  const { yelb: retainedWithoutBackups } = templatesOf('discovery', {
+    dbStorageRemoval: 'retain',
+    dbBackups: 'false',
+  });
+
   test('dbStorageRemoval=retain keeps the file system when the stack goes', () => {
-    const { yelb } = templatesOf('discovery', { dbStorageRemoval: 'retain' });
-    yelb.hasResource('AWS::EFS::FileSystem', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    retainedWithoutBackups.hasResource('AWS::EFS::FileSystem', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   test('dbBackups=false turns automatic backups off explicitly (left out, CloudFormation would leave them on)', () => {
-    const { yelb } = templatesOf('discovery', { dbBackups: 'false' });
-    yelb.hasResourceProperties('AWS::EFS::FileSystem', { BackupPolicy: { Status: 'DISABLED' } });
+    retainedWithoutBackups.hasResourceProperties('AWS::EFS::FileSystem', {
+      BackupPolicy: { Status: 'DISABLED' },
+    });
     templatesOf('discovery').yelb.hasResourceProperties('AWS::EFS::FileSystem', {
       BackupPolicy: { Status: 'ENABLED' },
     });

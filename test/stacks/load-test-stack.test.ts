@@ -1,15 +1,16 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Template } from 'aws-cdk-lib/assertions';
+import { DEFAULT_LOAD_TEST_IMAGE, parseConfig } from '../../lib/app/config';
 import { buildApp, templatesOf } from '../support/app';
 import { logicalIdOf, resourcesOf, securityGroupRules } from '../support/template';
 
 describe('the in-VPC load test stack', () => {
-  test('is only there with -c loadTest=true', () => {
-    expect(buildApp('discovery').loadTest).toBeUndefined();
-    expect(buildApp('discovery', { loadTest: 'true' }).loadTest).toBeDefined();
-  });
-
   const built = buildApp('serviceConnect', { loadTest: 'true' });
+
+  test('has its task only with -c loadTest=true (test/stacks/app-stacks.test.ts: the stack is always there)', () => {
+    expect(built.loadTest).toBeDefined();
+    expect(Template.fromStack(built.loadTestStack).findResources('AWS::ECS::TaskDefinition')).not.toEqual({});
+  });
   const template = Template.fromStack(built.loadTest!);
 
   test("runs hey with the walkthrough's parameters against the public load balancer's /api/getvotes", () => {
@@ -81,8 +82,10 @@ describe('the in-VPC load test stack', () => {
   });
 
   test('takes another hey image from context', () => {
-    const other = buildApp('discovery', { loadTest: 'true', loadTestImage: 'example.com/tools/hey:0.1.4' });
-    const [taskDef] = resourcesOf(Template.fromStack(other.loadTest!), 'AWS::ECS::TaskDefinition');
-    expect(taskDef.Properties.ContainerDefinitions[0].Image).toBe('example.com/tools/hey:0.1.4');
+    // The stack runs config.loadTest.image (the default above); the config takes it from context.
+    expect(parseConfig({ loadTest: 'true', loadTestImage: 'example.com/tools/hey:0.1.4' }).loadTest).toEqual({
+      image: 'example.com/tools/hey:0.1.4',
+    });
+    expect(built.config.loadTest).toEqual({ image: DEFAULT_LOAD_TEST_IMAGE });
   });
 });

@@ -548,11 +548,15 @@ describe('retired phase', () => {
   });
 });
 
-describe('images from context', () => {
+describe('images and counts from context', () => {
+  // One synth for the three settings: each test checks its own.
+  const { yelb: template } = templatesOf('discovery', {
+    yelbDbImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/yelb-db:0.6',
+    yelbRedisImage: 'public.ecr.aws/docker/library/redis:7.2',
+    yelbUiDesiredCount: '5',
+  });
+
   test('pulls a private ECR mirror with the execution role, granted on that repository only', () => {
-    const { yelb: template } = templatesOf('discovery', {
-      yelbDbImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/yelb-db:0.6',
-    });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'yelb-db',
       ContainerDefinitions: Match.arrayWith([
@@ -585,9 +589,6 @@ describe('images from context', () => {
   });
 
   test('pulls any other registry anonymously, with the image as given', () => {
-    const { yelb: template } = templatesOf('discovery', {
-      yelbRedisImage: 'public.ecr.aws/docker/library/redis:7.2',
-    });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Family: 'yelb-redis',
       ContainerDefinitions: Match.arrayWith([
@@ -597,7 +598,6 @@ describe('images from context', () => {
   });
 
   test('sets desired counts from context', () => {
-    const { yelb: template } = templatesOf('discovery', { yelbUiDesiredCount: '5' });
     expect(ecsServices(template)['yelb-ui'].Properties.DesiredCount).toBe(5);
   });
 });
