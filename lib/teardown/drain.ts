@@ -89,18 +89,11 @@ export async function namespaceServices(
   cloudMap: ServiceDiscoveryClient,
   namespaceId: string
 ): Promise<ServiceSummary[]> {
-  const services: ServiceSummary[] = [];
   const pages = paginateListServices(
     { client: cloudMap },
     { Filters: [{ Name: 'NAMESPACE_ID', Values: [namespaceId], Condition: 'EQ' }] }
   );
-  try {
-    for await (const page of pages) services.push(...(page.Services ?? []));
-  } catch (err) {
-    if ((err as Error).name === 'NamespaceNotFound') return [];
-    throw err;
-  }
-  return services;
+  return allItems(pages, (page) => page.Services ?? [], 'NamespaceNotFound');
 }
 
 /**
@@ -111,16 +104,24 @@ export async function serviceInstances(
   cloudMap: ServiceDiscoveryClient,
   serviceId: string
 ): Promise<string[]> {
-  const ids: string[] = [];
+  const pages = paginateListInstances({ client: cloudMap }, { ServiceId: serviceId });
+  return allItems(pages, (page) => (page.Instances ?? []).map((i) => i.Id!), 'ServiceNotFound');
+}
+
+/** Every item of every page; none when the error named `notFound` says the container is gone. */
+async function allItems<P, T>(
+  pages: AsyncIterable<P>,
+  items: (page: P) => T[],
+  notFound: string
+): Promise<T[]> {
+  const all: T[] = [];
   try {
-    for await (const page of paginateListInstances({ client: cloudMap }, { ServiceId: serviceId })) {
-      ids.push(...(page.Instances ?? []).map((i) => i.Id!));
-    }
+    for await (const page of pages) all.push(...items(page));
   } catch (err) {
-    if ((err as Error).name === 'ServiceNotFound') return [];
+    if ((err as Error).name === notFound) return [];
     throw err;
   }
-  return ids;
+  return all;
 }
 
 /**

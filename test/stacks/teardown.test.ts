@@ -1,6 +1,6 @@
 import { MIGRATION_PHASES, keepsLegacyPath } from '../../lib/model/phase';
 import { templatesOf } from '../support/app';
-import { ecsServices, logicalIdOf, resourcesOf } from '../support/template';
+import { ecsServices, logicalIdOf, resourcesOf, stackArn } from '../support/template';
 
 describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase) => {
   const { yelb: template } = templatesOf(phase);
@@ -32,34 +32,8 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
     expect(drain.Properties.ServiceTimeout).toBe('2100');
   });
 
-  const ecsArn = (name: string) => ({
-    'Fn::Join': [
-      '',
-      [
-        'arn:',
-        { Ref: 'AWS::Partition' },
-        ':ecs:',
-        { Ref: 'AWS::Region' },
-        ':',
-        { Ref: 'AWS::AccountId' },
-        `:service/yelb-cluster/${name}`,
-      ],
-    ],
-  });
-  const cloudMapServices = {
-    'Fn::Join': [
-      '',
-      [
-        'arn:',
-        { Ref: 'AWS::Partition' },
-        ':servicediscovery:',
-        { Ref: 'AWS::Region' },
-        ':',
-        { Ref: 'AWS::AccountId' },
-        ':service/*',
-      ],
-    ],
-  };
+  const ecsArn = (name: string) => stackArn('ecs', `service/yelb-cluster/${name}`);
+  const cloudMapServices = stackArn('servicediscovery', 'service/*');
 
   test('runs TypeScript handlers from this repository, bundled at synth', () => {
     const handlers = resourcesOf(template, 'AWS::Lambda::Function').filter((f) =>

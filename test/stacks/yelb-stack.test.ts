@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { MIGRATION_PHASES, MigrationPhase } from '../../lib/model/phase';
 import { templatesOf } from '../support/app';
-import { ecsServices, logicalIdOf, resourcesOf, securityGroupRules } from '../support/template';
+import { ecsServices, logicalIdOf, resourcesOf, securityGroupRules, stackArn } from '../support/template';
 
 const SERVICE_CONNECT_PHASES: MigrationPhase[] = ['serviceConnect', 'retired'];
 const LEGACY_PHASES: MigrationPhase[] = ['discovery', 'serviceConnect'];
@@ -251,20 +251,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
           Condition: {
             ...(!execution && {
               ArnLike: {
-                'aws:SourceArn': {
-                  'Fn::Join': [
-                    '',
-                    [
-                      'arn:',
-                      { Ref: 'AWS::Partition' },
-                      ':ecs:',
-                      { Ref: 'AWS::Region' },
-                      ':',
-                      { Ref: 'AWS::AccountId' },
-                      ':*',
-                    ],
-                  ],
-                },
+                'aws:SourceArn': stackArn('ecs', '*'),
               },
             }),
             StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },

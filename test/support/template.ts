@@ -82,3 +82,21 @@ export function securityGroupRules(template: Template): string[] {
   }
   return rules.sort();
 }
+
+/** An ARN in this stack's partition, region and account, as the CDK renders it: `arn:…:<service>:…:<rest>`. */
+export function stackArn(service: string, rest: string): unknown {
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        `:${service}:`,
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:${rest}`,
+      ],
+    ],
+  };
+}
