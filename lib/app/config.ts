@@ -157,8 +157,13 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
       problems.add(`context key '${key}' is not known; the '${CONTEXT_PREFIX}' keys are ${oneOf(ours)}`);
     } else {
       // A near miss of one of ours (a typo such as dbStorag) rather than a key of the CDK's.
+      // Keys two or more letters longer or shorter cannot be within two edits (the CDK's feature
+      // flags, which are most of the context, are skipped without computing anything).
       const nearest = Object.keys(keys).find(
-        (k) => key.length >= 5 && editDistance(k.toLowerCase(), key.toLowerCase()) <= 2
+        (k) =>
+          key.length >= 5 &&
+          Math.abs(k.length - key.length) <= 2 &&
+          editDistance(k.toLowerCase(), key.toLowerCase()) <= 2
       );
       if (nearest) problems.add(`context key '${key}' is not known; did you mean '${nearest}'?`);
     }
