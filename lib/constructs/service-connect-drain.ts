@@ -18,18 +18,12 @@ export interface ServiceConnectDrainProps {
   readonly services: readonly ecs.FargateService[];
   /** The namespace to drain; the drain runs before it is deleted. */
   readonly namespace: servicediscovery.HttpNamespace;
-  /**
-   * How long the deletion waits for ECS to empty the namespace before it fails.
-   *
-   * @default Duration.minutes(25)
-   */
-  readonly drainTimeout?: Duration;
 }
 
 const HANDLER_ENTRY = path.join(__dirname, '..', 'teardown', 'handler.ts');
 
-/** How long a deletion waits for ECS to empty the namespace before it fails, by default. */
-export const DEFAULT_DRAIN_TIMEOUT = Duration.minutes(25);
+/** How long a deletion waits for ECS to empty the namespace before it fails. */
+export const DRAIN_TIMEOUT = Duration.minutes(25);
 /** How long a deletion waits for a Cloud Map DNS service's instances to go before it fails. */
 export const INSTANCE_DRAIN_TIMEOUT = Duration.minutes(5);
 /** How often the provider framework's waiter calls isComplete. */
@@ -58,8 +52,7 @@ export class ServiceConnectDrain extends Construct {
 
   constructor(scope: Construct, id: string, props: ServiceConnectDrainProps) {
     super(scope, id);
-    const drainTimeout = props.drainTimeout ?? DEFAULT_DRAIN_TIMEOUT;
-    this.frameworkTimeout = drainTimeout.plus(FRAMEWORK_MARGIN);
+    this.frameworkTimeout = DRAIN_TIMEOUT.plus(FRAMEWORK_MARGIN);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_WEEK,
@@ -162,7 +155,7 @@ export class ServiceConnectDrain extends Construct {
       ServiceNames: props.services.map(literalServiceName),
       NamespaceId: props.namespace.namespaceId,
       NamespaceName: props.namespace.namespaceName,
-      DrainTimeoutSeconds: String(drainTimeout.toSeconds()),
+      DrainTimeoutSeconds: String(DRAIN_TIMEOUT.toSeconds()),
     };
     this.resource = new CustomResource(this, 'Resource', {
       serviceToken: provider.serviceToken,

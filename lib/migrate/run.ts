@@ -316,10 +316,13 @@ export async function describe(
   return byName;
 }
 
+/** How many of a service's latest events a failure shows. */
+const RECENT_EVENTS = 5;
+
 /** The latest service events, newest first, as lines. */
-export function recentEvents(service: Service, count = 5): string[] {
+export function recentEvents(service: Service): string[] {
   return (service.events ?? [])
-    .slice(0, count)
+    .slice(0, RECENT_EVENTS)
     .map((e) => `${e.createdAt?.toISOString() ?? ''} ${e.message ?? ''}`.trim());
 }
 

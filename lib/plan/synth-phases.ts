@@ -1,9 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
-import { Topology } from '../model/topology';
-import { YELB } from '../model/yelb';
+import { MigrationPhase, phaseContext } from '../model/phase';
 import { createYelbApp } from '../app/yelb-app';
 import { CfnTemplate } from './template-diff';
 
@@ -18,14 +16,13 @@ export type PhaseTemplates = Record<string, CfnTemplate>;
  */
 export function synthesizePhases(
   context: Readonly<Record<string, unknown>>,
-  phases: readonly MigrationPhase[] = MIGRATION_PHASES,
-  topology: Topology = YELB
+  phases: readonly MigrationPhase[]
 ): Map<MigrationPhase, PhaseTemplates> {
   const result = new Map<MigrationPhase, PhaseTemplates>();
   for (const phase of phases) {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `yelb-${phase}-`));
     try {
-      const { app } = createYelbApp({ context: { ...context, ...phaseContext(phase) }, outdir }, topology);
+      const { app } = createYelbApp({ context: { ...context, ...phaseContext(phase) }, outdir });
       const assembly = app.synth();
       result.set(
         phase,
