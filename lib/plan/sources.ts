@@ -66,7 +66,7 @@ export function assemblyBaseline(dir: string): Baseline {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) {
     throw new UsageError(
-      `--baseline '${dir}' is not a cloud assembly: no manifest.json there (keep a cdk.out folder from cdk synth)`
+      `--baseline '${dir}' is not a cloud assembly: no manifest.json there (keep a cdk.out folder from npx cdk synth --all)`
     );
   }
   const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as {

@@ -23,15 +23,32 @@ export interface CfnResourceJson {
 /** A CloudFormation template, as synthesized. */
 export type CfnTemplate = { readonly Resources?: Record<string, CfnResourceJson> } & Record<string, unknown>;
 
+/** The CDK CLI's version-reporting resource: written by `cdk synth`/`deploy`, not by an in-process synth. */
+const CDK_METADATA = 'AWS::CDK::Metadata';
+
 /**
  * The resource changes between two templates, computed with the CDK's own diff engine
  * (`@aws-cdk/cloudformation-diff`, what `cdk diff` uses), including which property changes
- * replace a resource. Unchanged resources are left out.
+ * replace a resource. Unchanged resources are left out, and so are the differences that the CDK
+ * CLI alone writes into a template (each resource's `aws:cdk:path` metadata and the
+ * `AWS::CDK::Metadata` resource), which CloudFormation does not deploy as a change to anything:
+ * a template from `cdk synth` or from CloudFormation compares with an in-process synth.
  */
 export function resourceChanges(from: CfnTemplate, to: CfnTemplate): ResourceChange[] {
   const changes: ResourceChange[] = [];
   fullDiff(from, to).resources.forEachDifference((logicalId, change) => {
+    if ((change.newResourceType ?? change.oldResourceType) === CDK_METADATA) return;
     const updates = change.propertyUpdates;
+    const otherChanges = Object.entries(change.otherChanges)
+      .filter(([, diff]) => diff.isDifferent)
+      .map(([name]) => name)
+      .filter((name) => name !== 'Metadata')
+      .sort();
+    const metadataOnly =
+      change.changeImpact === ResourceImpact.WILL_UPDATE &&
+      Object.keys(updates).length === 0 &&
+      otherChanges.length === 0;
+    if (metadataOnly) return;
     changes.push({
       logicalId,
       type: (change.newResourceType ?? change.oldResourceType)!,
@@ -45,11 +62,7 @@ export function resourceChanges(from: CfnTemplate, to: CfnTemplate): ResourceCha
         )
         .map(([name]) => name)
         .sort(),
-      otherChanges: Object.entries(change.otherChanges)
-        .filter(([, diff]) => diff.isDifferent)
-        .map(([name]) => name)
-        .filter((name) => name !== 'Metadata')
-        .sort(),
+      otherChanges,
     });
   });
   return changes;

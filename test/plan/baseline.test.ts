@@ -47,6 +47,24 @@ describe('npm run plan -- --baseline DIR', () => {
     expect(run.stdout).toMatch(/Yelb: no change/);
   });
 
+  test('what only the CDK CLI writes (path metadata, the CDKMetadata resource) is no change', () => {
+    const fromCli = phaseTemplates('discovery');
+    for (const template of Object.values(fromCli)) {
+      for (const [id, resource] of Object.entries<any>(template.Resources ?? {})) {
+        resource.Metadata = { 'aws:cdk:path': `Stack/${id}/Resource` };
+      }
+    }
+    (fromCli.Yelb.Resources as any).CDKMetadata = {
+      Type: 'AWS::CDK::Metadata',
+      Properties: { Analytics: 'v2:deflate64:abc' },
+      Condition: 'CDKMetadataAvailable',
+    };
+    return plan(['--baseline', writeAssembly(fromCli)]).then((run) => {
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/YelbNetwork: no change\n\s+Yelb: no change/);
+    });
+  });
+
   test('the next phase (-c as for cdk deploy): the migration step, with the service order', async () => {
     const run = await plan([
       '--baseline',
