@@ -27,6 +27,10 @@ export interface YelbConfig {
   readonly dataRemoval: 'destroy' | 'retain';
   /** EFS automatic backups of the database's file system (`dbBackups`). */
   readonly dataBackups: boolean;
+  /** Days CloudWatch keeps the application and Service Connect proxy logs (`logRetentionDays`). */
+  readonly logRetentionDays: number;
+  /** Days CloudWatch keeps the VPC flow logs (`flowLogRetentionDays`). */
+  readonly flowLogRetentionDays: number;
   /** The optional in-VPC load test (`loadTest=true`): the hey image to run, or undefined. */
   readonly loadTest?: { readonly image: string };
 }
@@ -41,6 +45,16 @@ interface ContextKey {
 }
 
 const MAX_AZS = 2;
+
+/** The retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+/**
+ * A week for both by default: enough to look back over a migration, and cheap for a sample. The
+ * flow logs are security evidence: raise `flowLogRetentionDays` (90 or 365) where you keep it.
+ */
+export const DEFAULT_LOG_RETENTION_DAYS = 7;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const LOG_GROUP_NAME = /^[A-Za-z0-9_\-/.#]{1,512}$/;
@@ -91,6 +105,14 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
     dbBackups: {
       allowed: `${oneOf(['true', 'false'])}: EFS automatic backups of the database's file system; their recovery points outlive the stack for 35 days (default true)`,
       parse: parseBoolean,
+    },
+    logRetentionDays: {
+      allowed: `days CloudWatch keeps the application and proxy logs: ${oneOf(LOG_RETENTION_DAYS)} (default ${DEFAULT_LOG_RETENTION_DAYS})`,
+      parse: parseRetention,
+    },
+    flowLogRetentionDays: {
+      allowed: `days CloudWatch keeps the VPC flow logs: ${oneOf(LOG_RETENTION_DAYS)} (default ${DEFAULT_LOG_RETENTION_DAYS})`,
+      parse: parseRetention,
     },
     natGateways: {
       allowed: `an integer from 1 to ${MAX_AZS} (default ${MAX_AZS})`,
@@ -208,6 +230,8 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     phase: phaseOf({ serviceConnect, retireLegacy }),
     topology,
     natGateways: (values.natGateways as number | undefined) ?? MAX_AZS,
+    logRetentionDays: (values.logRetentionDays as number | undefined) ?? DEFAULT_LOG_RETENTION_DAYS,
+    flowLogRetentionDays: (values.flowLogRetentionDays as number | undefined) ?? DEFAULT_LOG_RETENTION_DAYS,
     validateTemplates: (values.validateTemplates as boolean | undefined) ?? false,
     alarmEmail: values.alarmEmail as string | undefined,
     dataRemoval: (values.dbStorageRemoval as 'destroy' | 'retain' | undefined) ?? 'destroy',
@@ -223,6 +247,11 @@ function parseBoolean(raw: unknown): boolean | undefined {
   if (raw === true || raw === 'true') return true;
   if (raw === false || raw === 'false') return false;
   return undefined;
+}
+
+function parseRetention(raw: unknown): number | undefined {
+  const days = parseInteger(raw, 1, 3653);
+  return (LOG_RETENTION_DAYS as readonly number[]).includes(days ?? -1) ? days : undefined;
 }
 
 function parseInteger(raw: unknown, min: number, max: number): number | undefined {

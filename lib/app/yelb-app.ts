@@ -41,6 +41,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
   const config = parseConfig(app.node.getAllContext() as Record<string, unknown>, topology);
   const network = new NetworkStack(app, STACK_NAMES.network, {
     natGateways: config.natGateways,
+    flowLogRetentionDays: config.flowLogRetentionDays,
     description: 'Yelb sample: VPC, subnets, NAT gateways, flow logs',
   });
   const yelb = new YelbStack(app, STACK_NAMES.yelb, {
@@ -48,6 +49,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     topology: config.topology,
     phase: config.phase,
     alarmEmail: config.alarmEmail,
+    logRetentionDays: config.logRetentionDays,
     dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     dataBackups: config.dataBackups,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,

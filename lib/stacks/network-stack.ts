@@ -11,6 +11,12 @@ export interface NetworkStackProps extends StackProps {
    * @default 2
    */
   readonly natGateways?: number;
+  /**
+   * Days CloudWatch keeps the VPC flow logs.
+   *
+   * @default 7
+   */
+  readonly flowLogRetentionDays?: number;
 }
 
 /** VPC CIDR and subnet size of the walkthrough. */
@@ -33,7 +39,14 @@ export class NetworkStack extends Stack {
       maxAzs: 2,
       natGateways: props.natGateways ?? 2,
       subnetConfiguration: [
-        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: SUBNET_CIDR_MASK },
+        // Nothing in the public subnets needs a public address of its own: the load balancer and
+        // the NAT gateways have theirs, and the tasks run in the private subnets.
+        {
+          name: 'Public',
+          subnetType: ec2.SubnetType.PUBLIC,
+          cidrMask: SUBNET_CIDR_MASK,
+          mapPublicIpOnLaunch: false,
+        },
         { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: SUBNET_CIDR_MASK },
       ],
     });
@@ -41,7 +54,7 @@ export class NetworkStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.ALL,
       destination: ec2.FlowLogDestination.toCloudWatchLogs(
         new logs.LogGroup(this, 'FlowLogs', {
-          retention: logs.RetentionDays.ONE_WEEK,
+          retention: (props.flowLogRetentionDays ?? 7) as logs.RetentionDays,
           removalPolicy: RemovalPolicy.DESTROY,
         })
       ),

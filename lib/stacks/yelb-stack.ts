@@ -37,6 +37,12 @@ export interface YelbStackProps extends StackProps {
    */
   readonly dataBackups?: boolean;
   /**
+   * Days CloudWatch keeps the application and Service Connect proxy logs.
+   *
+   * @default 7
+   */
+  readonly logRetentionDays?: number;
+  /**
    * E-mail address for the alarms.
    *
    * @default - alarms without notifications
@@ -74,7 +80,7 @@ export class YelbStack extends Stack {
     });
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: topology.logGroupName,
-      retention: logs.RetentionDays.ONE_WEEK,
+      retention: (props.logRetentionDays ?? 7) as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // One role without permissions for the services that call no AWS API: a role per service

@@ -107,6 +107,14 @@ describe('parseConfig', () => {
     ],
     [{ dbStorage: 'ephemeral', dbStorageRemoval: 'retain' }, /dbStorageRemoval only with dbStorage=efs/],
     [{ dbBackups: 'off' }, /^context key 'dbBackups' has value 'off'; allowed: 'true' or 'false'/],
+    [
+      { logRetentionDays: '10' },
+      /^context key 'logRetentionDays' has value '10'; allowed: days CloudWatch keeps the application and proxy logs: '1', '3', .* or '3653' \(default 7\)$/,
+    ],
+    [
+      { flowLogRetentionDays: 'forever' },
+      /^context key 'flowLogRetentionDays' has value 'forever'; allowed: days CloudWatch keeps the VPC flow logs/,
+    ],
     [{ dbStorage: 'ephemeral', dbBackups: 'false' }, /dbBackups only with dbStorage=efs/],
     [{ loadTestImage: 'williamyeh/hey:latest' }, /loadTestImage only with loadTest=true/],
     [{ dbStorag: 'efs' }, /^context key 'dbStorag' is not known; did you mean 'dbStorage'\?$/],

@@ -1,3 +1,4 @@
+import { planStep } from '../../lib/plan/plan';
 import { templatesOf } from '../support/app';
 import { resourcesOf } from '../support/template';
 
@@ -13,15 +14,15 @@ describe('network stack', () => {
     });
   });
 
-  test('has two public and two private /19 subnets in two AZs, found without lookups', () => {
+  test('has two public and two private /19 subnets in two AZs, found without lookups, no public IP on launch', () => {
     const subnets = resourcesOf(template, 'AWS::EC2::Subnet').map((s) => ({
       cidr: s.Properties.CidrBlock,
       public: s.Properties.MapPublicIpOnLaunch,
       az: s.Properties.AvailabilityZone,
     }));
     expect(subnets.map((s) => [s.cidr, s.public])).toEqual([
-      ['10.0.0.0/19', true],
-      ['10.0.32.0/19', true],
+      ['10.0.0.0/19', false],
+      ['10.0.32.0/19', false],
       ['10.0.64.0/19', false],
       ['10.0.96.0/19', false],
     ]);
@@ -33,9 +34,43 @@ describe('network stack', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 2);
   });
 
+  test('turning public IPs on launch off updates the public subnets in place (the plan agrees)', () => {
+    // The template as deployed before: MapPublicIpOnLaunch true on the public subnets.
+    const before = structuredClone(template.toJSON());
+    for (const subnet of Object.values<any>(before.Resources).filter((r) => r.Type === 'AWS::EC2::Subnet')) {
+      if (
+        subnet.Properties.CidrBlock.startsWith('10.0.0.') ||
+        subnet.Properties.CidrBlock.startsWith('10.0.32.')
+      )
+        subnet.Properties.MapPublicIpOnLaunch = true;
+    }
+    const step = planStep(
+      'discovery',
+      'discovery',
+      { YelbNetwork: before },
+      { YelbNetwork: template.toJSON() }
+    );
+    expect(step.stacks[0].updated.map((c) => [c.type, c.impact, c.properties])).toEqual([
+      ['AWS::EC2::Subnet', 'WILL_UPDATE', ['MapPublicIpOnLaunch']],
+      ['AWS::EC2::Subnet', 'WILL_UPDATE', ['MapPublicIpOnLaunch']],
+    ]);
+    expect([step.replacements, step.blockers, step.stacks[0].added, step.stacks[0].removed]).toEqual([
+      [],
+      [],
+      [],
+      [],
+    ]);
+  });
+
+  // One synth for both settings: each test checks its own.
+  const { network: tuned } = templatesOf('discovery', { natGateways: '1', flowLogRetentionDays: '365' });
+
   test('takes the NAT gateway count from context', () => {
-    const { network } = templatesOf('discovery', { natGateways: '1' });
-    network.resourceCountIs('AWS::EC2::NatGateway', 1);
+    tuned.resourceCountIs('AWS::EC2::NatGateway', 1);
+  });
+
+  test('takes the flow logs retention from context', () => {
+    tuned.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
   });
 
   test('logs all VPC traffic to CloudWatch Logs with retention', () => {

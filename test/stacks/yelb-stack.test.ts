@@ -541,6 +541,7 @@ describe('images and counts from context', () => {
     yelbDbImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/yelb-db:0.6',
     yelbRedisImage: 'public.ecr.aws/docker/library/redis:7.2',
     yelbUiDesiredCount: '5',
+    logRetentionDays: '30',
   });
 
   test('pulls a private ECR mirror with the execution role, granted on that repository only', () => {
@@ -581,6 +582,17 @@ describe('images and counts from context', () => {
       ContainerDefinitions: Match.arrayWith([
         Match.objectLike({ Image: 'public.ecr.aws/docker/library/redis:7.2' }),
       ]),
+    });
+  });
+
+  test('keeps the application and proxy logs as long as the context says (default a week)', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: 'ecs/serviceconnectdemo',
+      RetentionInDays: 30,
+    });
+    templatesOf('discovery').yelb.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: 'ecs/serviceconnectdemo',
+      RetentionInDays: 7,
     });
   });
 
