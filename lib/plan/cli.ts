@@ -119,14 +119,16 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
   const phase = parseConfig(context).phase;
   const synthesize = deps.synthesize ?? synthesizePhases;
   if (againstBaseline) {
+    // A folder that is not a cloud assembly is refused before anything is synthesized.
+    const kept = values.baseline !== undefined ? assemblyBaseline(values.baseline) : undefined;
     io.stderr(`synthesizing ${phase} offline…\n`);
     const current = synthesize(context, [phase]).get(phase)!;
-    const baseline = values.deployed
-      ? await deployedBaseline(
-          (deps.cloudFormation ?? defaultCloudFormation)(values.region),
-          Object.keys(current)
-        )
-      : assemblyBaseline(values.baseline!);
+    const baseline =
+      kept ??
+      (await deployedBaseline(
+        (deps.cloudFormation ?? defaultCloudFormation)(values.region),
+        Object.keys(current)
+      ));
     const step = planStep(baseline.phase ?? phase, phase, baseline.templates, current);
     const summary = `${baseline.source}: ${baseline.phase ? `phase ${baseline.phase}` : 'no Yelb stack (a first deployment)'}; this synth: phase ${phase}`;
     io.stdout(

@@ -117,7 +117,19 @@ describe('npm run plan -- --baseline DIR', () => {
       /context key 'retireLegacy' is true but 'serviceConnect' is not/,
     ],
   ])('refuses %j with exit 2', async (argv, message) => {
-    const run = await plan(argv);
+    let synthesized = false;
+    const run = await runCli(
+      (args, io) =>
+        runPlanCli(args, io, {
+          synthesize: (c, p) => {
+            synthesized = true;
+            return fromSharedTemplates!(c, p);
+          },
+        }),
+      argv,
+      {}
+    );
+    expect(synthesized).toBe(false); // refused before any work
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
   });
