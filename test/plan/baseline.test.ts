@@ -123,7 +123,7 @@ describe('npm run plan -- --baseline DIR', () => {
         runPlanCli(args, io, {
           synthesize: (c, p) => {
             synthesized = true;
-            return fromSharedTemplates!(c, p);
+            return fromSharedTemplates(c, p);
           },
         }),
       argv,
