@@ -31,6 +31,11 @@ export interface YelbConfig {
   readonly logRetentionDays: number;
   /** Days CloudWatch keeps the VPC flow logs (`flowLogRetentionDays`). */
   readonly flowLogRetentionDays: number;
+  /** HTTPS on the public load balancer (`certificateArn`, with `domainName` and `hostedZoneId`). */
+  readonly https?: {
+    readonly certificateArn: string;
+    readonly domain?: { readonly name: string; readonly hostedZoneId: string };
+  };
   /** The optional in-VPC load test (`loadTest=true`): the hey image to run, or undefined. */
   readonly loadTest?: { readonly image: string };
 }
@@ -56,6 +61,10 @@ export const LOG_RETENTION_DAYS = [
  */
 export const DEFAULT_LOG_RETENTION_DAYS = 7;
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+// An ACM certificate: arn:<partition>:acm:<region>:<account>:certificate/<id>.
+const ACM_CERTIFICATE_ARN = /^arn:aws(-[a-z]+)*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate\/[0-9a-f-]{36}$/;
+const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const LOG_GROUP_NAME = /^[A-Za-z0-9_\-/.#]{1,512}$/;
 // A Docker image reference: [registry/]repository[:tag][@digest], no spaces.
@@ -113,6 +122,20 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
     flowLogRetentionDays: {
       allowed: `days CloudWatch keeps the VPC flow logs: ${oneOf(LOG_RETENTION_DAYS)} (default ${DEFAULT_LOG_RETENTION_DAYS})`,
       parse: parseRetention,
+    },
+    certificateArn: {
+      allowed:
+        "an ACM certificate ARN in the stack's region, arn:aws:acm:<region>:<account>:certificate/<id>: HTTPS on the public load balancer (default: HTTP only)",
+      parse: (raw) => parsePattern(raw, ACM_CERTIFICATE_ARN),
+    },
+    domainName: {
+      allowed:
+        "a lower-case DNS name such as yelb.example.com, with hostedZoneId and certificateArn: an alias record and the app's URL",
+      parse: (raw) => parsePattern(raw, DOMAIN_NAME),
+    },
+    hostedZoneId: {
+      allowed: 'a Route 53 hosted zone ID such as Z0123456789ABCDEFGHIJ, the zone of domainName',
+      parse: (raw) => parsePattern(raw, HOSTED_ZONE_ID),
     },
     natGateways: {
       allowed: `an integer from 1 to ${MAX_AZS} (default ${MAX_AZS})`,
@@ -206,6 +229,15 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     `context key 'dbBackups' is set but dbStorage is 'ephemeral'; allowed: dbBackups only with dbStorage=efs (the default)`
   );
   problems.check(
+    values.domainName === undefined ||
+      (values.hostedZoneId !== undefined && values.certificateArn !== undefined),
+    `context key 'domainName' is set without ${values.hostedZoneId === undefined ? "'hostedZoneId'" : "'certificateArn'"}; allowed: domainName together with hostedZoneId (its zone) and certificateArn (a certificate for it)`
+  );
+  problems.check(
+    values.hostedZoneId === undefined || values.domainName !== undefined,
+    `context key 'hostedZoneId' is set without 'domainName'; allowed: hostedZoneId only together with domainName`
+  );
+  problems.check(
     !(values.loadTestImage !== undefined && values.loadTest !== true),
     `context key 'loadTestImage' is set but loadTest is not true; allowed: loadTestImage only with loadTest=true`
   );
@@ -236,6 +268,14 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     alarmEmail: values.alarmEmail as string | undefined,
     dataRemoval: (values.dbStorageRemoval as 'destroy' | 'retain' | undefined) ?? 'destroy',
     dataBackups: (values.dbBackups as boolean | undefined) ?? true,
+    ...(values.certificateArn !== undefined && {
+      https: {
+        certificateArn: values.certificateArn as string,
+        ...(values.domainName !== undefined && {
+          domain: { name: values.domainName as string, hostedZoneId: values.hostedZoneId as string },
+        }),
+      },
+    }),
     ...(values.loadTest === true && {
       loadTest: { image: (values.loadTestImage as string | undefined) ?? DEFAULT_LOAD_TEST_IMAGE },
     }),

@@ -50,6 +50,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     phase: config.phase,
     alarmEmail: config.alarmEmail,
     logRetentionDays: config.logRetentionDays,
+    https: config.https,
     dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     dataBackups: config.dataBackups,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,

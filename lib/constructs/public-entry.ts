@@ -1,6 +1,8 @@
 import { Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
 
@@ -11,7 +13,25 @@ export interface PublicEntryProps {
   readonly port: number;
   /** Health-check path of the target group; must not depend on a database. */
   readonly healthCheckPath: string;
+  /**
+   * HTTPS: an ACM certificate (in the stack's region) for an HTTPS listener with a current TLS
+   * policy; port 80 then only redirects to HTTPS.
+   *
+   * @default - HTTP only
+   */
+  readonly https?: {
+    readonly certificateArn: string;
+    /**
+     * A name for the app: an alias record in this Route 53 hosted zone, and the URL users open.
+     *
+     * @default - the load balancer's DNS name
+     */
+    readonly domain?: { readonly name: string; readonly hostedZoneId: string };
+  };
 }
+
+/** The HTTPS port. */
+const HTTPS_PORT = 443;
 
 /**
  * The internet-facing Application Load Balancer in the public subnets that users reach the
@@ -20,20 +40,36 @@ export interface PublicEntryProps {
 export class PublicEntry extends Construct {
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   public readonly securityGroup: ec2.SecurityGroup;
+  /** The listener on `port`: it forwards to the targets, or with HTTPS redirects to it. */
   public readonly listener: elbv2.ApplicationListener;
+  /** The HTTPS listener, when there is a certificate. */
+  public readonly httpsListener?: elbv2.ApplicationListener;
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  private readonly https?: PublicEntryProps['https'];
 
   constructor(scope: Construct, id: string, props: PublicEntryProps) {
     super(scope, id);
+    this.https = props.https;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Public load balancer: HTTP from the internet',
       allowAllOutbound: false,
     });
-    this.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(props.port), 'HTTP from the internet');
+    this.securityGroup.addIngressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(props.port),
+      props.https ? 'HTTP from the internet, redirected to HTTPS' : 'HTTP from the internet'
+    );
+    if (props.https) {
+      this.securityGroup.addIngressRule(
+        ec2.Peer.anyIpv4(),
+        ec2.Port.tcp(HTTPS_PORT),
+        'HTTPS from the internet'
+      );
+    }
     Validations.of(this.securityGroup).acknowledge({
       id: 'AwsSolutions-EC23',
-      reason: 'The public entry point of a web application: HTTP from anywhere is its purpose.',
+      reason: 'The public entry point of a web application: HTTP(S) from anywhere is its purpose.',
     });
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -48,16 +84,50 @@ export class PublicEntry extends Construct {
       port: props.port,
       healthCheckPath: props.healthCheckPath,
     });
+    if (!props.https) {
+      // No certificate: plain HTTP, as the walkthrough deploys it. -c certificateArn=… turns on HTTPS.
+      this.listener = this.loadBalancer.addListener('Listener', {
+        port: props.port,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        open: false,
+        defaultTargetGroups: [this.targetGroup],
+      });
+      return;
+    }
+    // Same logical ID as the HTTP listener: turning HTTPS on updates it in place to a redirect.
     this.listener = this.loadBalancer.addListener('Listener', {
       port: props.port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       open: false,
+      defaultAction: elbv2.ListenerAction.redirect({
+        protocol: 'HTTPS',
+        port: String(HTTPS_PORT),
+        permanent: true,
+      }),
+    });
+    this.httpsListener = this.loadBalancer.addListener('HttpsListener', {
+      port: HTTPS_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      open: false,
+      certificates: [elbv2.ListenerCertificate.fromArn(props.https.certificateArn)],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
       defaultTargetGroups: [this.targetGroup],
     });
+    if (props.https.domain) {
+      const zone = route53.HostedZone.fromHostedZoneId(this, 'Zone', props.https.domain.hostedZoneId);
+      new route53.ARecord(this, 'AliasRecord', {
+        zone,
+        // Absolute (trailing dot): the zone's name is not known to the app.
+        recordName: `${props.https.domain.name}.`,
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
+        comment: 'Yelb, through the public load balancer',
+      });
+    }
   }
 
-  /** The URL users open. */
+  /** The URL users open: HTTPS on the app's name, or on the load balancer's, when there is a certificate. */
   get url(): string {
-    return `http://${this.loadBalancer.loadBalancerDnsName}/`;
+    if (!this.https) return `http://${this.loadBalancer.loadBalancerDnsName}/`;
+    return `https://${this.https.domain?.name ?? this.loadBalancer.loadBalancerDnsName}/`;
   }
 }

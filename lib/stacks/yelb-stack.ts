@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { LegacyDiscovery } from '../constructs/legacy-discovery';
 import { MigrationDashboard } from '../constructs/migration-dashboard';
 import { ServiceConnectDrain } from '../constructs/service-connect-drain';
-import { PublicEntry } from '../constructs/public-entry';
+import { PublicEntry, PublicEntryProps } from '../constructs/public-entry';
 import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
 import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
@@ -36,6 +36,12 @@ export interface YelbStackProps extends StackProps {
    * @default true
    */
   readonly dataBackups?: boolean;
+  /**
+   * HTTPS on the public load balancer.
+   *
+   * @default - HTTP only
+   */
+  readonly https?: PublicEntryProps['https'];
   /**
    * Days CloudWatch keeps the application and Service Connect proxy logs.
    *
@@ -106,7 +112,7 @@ export class YelbStack extends Stack {
 
     const entry = topology.services.find((s) => s.publicEntry);
     if (!entry?.publicEntry) throw new Error('the topology has no public entry service');
-    this.publicEntry = new PublicEntry(this, 'PublicAlb', { vpc, ...entry.publicEntry });
+    this.publicEntry = new PublicEntry(this, 'PublicAlb', { vpc, ...entry.publicEntry, https: props.https });
 
     const albName = internalAlbName(topology.clusterName);
     if (keepsLegacyPath(phase)) {

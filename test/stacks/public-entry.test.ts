@@ -1,0 +1,124 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { Template } from 'aws-cdk-lib/assertions';
+import { planStep } from '../../lib/plan/plan';
+import { buildApp, templatesOf } from '../support/app';
+import { logicalIdOf, resourcesOf, securityGroupRules } from '../support/template';
+
+const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+
+describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZoneId)', () => {
+  const built = buildApp('serviceConnect', {
+    certificateArn: CERTIFICATE,
+    domainName: 'yelb.example.com',
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+  });
+  const template = Template.fromStack(built.yelb);
+  const listeners = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::Listener').filter((l) =>
+    JSON.stringify(l.Properties.LoadBalancerArn).includes('PublicAlb')
+  );
+  const byPort = (port: number) => listeners.find((l) => l.Properties.Port === port)!;
+
+  test('serves HTTPS on 443 with the certificate and a current TLS policy, forwarding to the UI', () => {
+    expect(byPort(443).Properties).toMatchObject({
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: CERTIFICATE }],
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      DefaultActions: [
+        {
+          Type: 'forward',
+          TargetGroupArn: {
+            Ref: logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'PublicAlb'),
+          },
+        },
+      ],
+    });
+  });
+
+  test('turns port 80 into a permanent redirect to HTTPS', () => {
+    expect(byPort(80).Properties).toMatchObject({
+      Protocol: 'HTTP',
+      DefaultActions: [
+        { Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } },
+      ],
+    });
+    expect(listeners).toHaveLength(2);
+  });
+
+  test('opens 443 to the internet, and 80 only for the redirect', () => {
+    expect(securityGroupRules(template).filter((r) => r.startsWith('in PublicAlbSecurityGroup'))).toEqual([
+      'in PublicAlbSecurityGroup ← 0.0.0.0/0 443',
+      'in PublicAlbSecurityGroup ← 0.0.0.0/0 80',
+    ]);
+  });
+
+  test('creates the alias record in the zone and gives AppUrl that name', () => {
+    template.hasResourceProperties('AWS::Route53::RecordSet', {
+      HostedZoneId: 'Z0123456789ABCDEFGHIJ',
+      Name: 'yelb.example.com.',
+      Type: 'A',
+      AliasTarget: {
+        DNSName: {
+          'Fn::Join': [
+            '',
+            [
+              'dualstack.',
+              {
+                'Fn::GetAtt': [
+                  logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'PublicAlb'),
+                  'DNSName',
+                ],
+              },
+            ],
+          ],
+        },
+      },
+    });
+    expect(template.toJSON().Outputs.AppUrl.Value).toBe('https://yelb.example.com/');
+  });
+
+  test('passes cdk-nag', () => {
+    expect(new AwsSolutionsChecks(built.app).validateScope(built.app).violations).toEqual([]);
+  });
+
+  test('turning HTTPS on updates the port-80 listener in place and adds the HTTPS one: the plan agrees', () => {
+    const step = planStep(
+      'serviceConnect',
+      'serviceConnect',
+      { Yelb: templatesOf('serviceConnect').yelb.toJSON() },
+      { Yelb: template.toJSON() }
+    );
+    expect(step.blockers).toEqual([]);
+    expect(step.replacements).toEqual([]);
+    expect(step.stacks[0].added.map((c) => c.type).sort()).toEqual([
+      'AWS::ElasticLoadBalancingV2::Listener',
+      'AWS::Route53::RecordSet',
+    ]);
+    expect(
+      step.stacks[0].updated
+        .filter((c) => c.type === 'AWS::ElasticLoadBalancingV2::Listener')
+        .map((c) => c.properties)
+    ).toEqual([['DefaultActions']]);
+  });
+});
+
+describe('without a certificate', () => {
+  const { yelb: template } = templatesOf('discovery');
+
+  test("keeps today's HTTP listener on 80, forwarding, and an http:// AppUrl", () => {
+    const listeners = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::Listener').filter(
+      (l) => l.Properties.Protocol === 'HTTPS'
+    );
+    expect(listeners).toEqual([]);
+    expect(JSON.stringify(template.toJSON().Outputs.AppUrl.Value)).toMatch(/^\{"Fn::Join":\["",\["http:\/\//);
+  });
+});
+
+test("a certificate without a name: HTTPS on the load balancer's own DNS name", () => {
+  const built = buildApp('discovery', { certificateArn: CERTIFICATE });
+  const template = Template.fromStack(built.yelb);
+  expect(JSON.stringify(template.toJSON().Outputs.AppUrl.Value)).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
+  // The old path's record in the private zone only: no alias record without a name.
+  expect(
+    resourcesOf(template, 'AWS::Route53::RecordSet').map((r) => r.logicalId.replace(/[0-9A-F]{8}$/, ''))
+  ).toEqual(['LegacyAppserverRecord']);
+});
