@@ -31,6 +31,8 @@ export interface YelbConfig {
   readonly logRetentionDays: number;
   /** Days CloudWatch keeps the VPC flow logs (`flowLogRetentionDays`). */
   readonly flowLogRetentionDays: number;
+  /** Copy the images that are not in ECR into ECR at deploy time, and run the copies (`mirrorImages`). */
+  readonly mirrorImages: boolean;
   /** HTTPS on the public load balancer (`certificateArn`, with `domainName` and `hostedZoneId`). */
   readonly https?: {
     readonly certificateArn: string;
@@ -122,6 +124,10 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
     flowLogRetentionDays: {
       allowed: `days CloudWatch keeps the VPC flow logs: ${oneOf(LOG_RETENTION_DAYS)} (default ${DEFAULT_LOG_RETENTION_DAYS})`,
       parse: parseRetention,
+    },
+    mirrorImages: {
+      allowed: `${oneOf(['true', 'false'])}: copy the images that are not in ECR (Docker Hub's) into ECR repositories of the app at deploy time, and run the copies (default false)`,
+      parse: parseBoolean,
     },
     certificateArn: {
       allowed:
@@ -268,6 +274,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     alarmEmail: values.alarmEmail as string | undefined,
     dataRemoval: (values.dbStorageRemoval as 'destroy' | 'retain' | undefined) ?? 'destroy',
     dataBackups: (values.dbBackups as boolean | undefined) ?? true,
+    mirrorImages: (values.mirrorImages as boolean | undefined) ?? false,
     ...(values.certificateArn !== undefined && {
       https: {
         certificateArn: values.certificateArn as string,

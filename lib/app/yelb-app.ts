@@ -51,6 +51,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     alarmEmail: config.alarmEmail,
     logRetentionDays: config.logRetentionDays,
     https: config.https,
+    mirrorImages: config.mirrorImages,
     dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     dataBackups: config.dataBackups,
     description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
@@ -63,6 +64,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
       logGroup: yelb.logGroup,
       appUrl: yelb.publicEntry.url,
       image: config.loadTest.image,
+      ...(config.mirrorImages && { mirrorRepositoryPrefix: `${config.topology.clusterName}-loadtest` }),
       description: 'Yelb sample: hey as a Fargate task, the walkthrough load test',
     });
   // Every stack that some context can create is in the app with every context, so that

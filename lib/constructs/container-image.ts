@@ -1,11 +1,17 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 // 123456789012.dkr.ecr.eu-west-1.amazonaws.com[.cn]/repo/name[:tag][@sha256:digest]
 const PRIVATE_ECR =
   /^(?<account>\d{12})\.dkr\.ecr\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(?<repository>[^:@]+)(?::(?<tag>[^@]+))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+
+/** Whether an image is in ECR already: a private repository, or ECR Public. */
+export function isInEcr(reference: string): boolean {
+  return PRIVATE_ECR.test(reference) || reference.startsWith('public.ecr.aws/');
+}
 
 /**
  * The container image for an image reference. A private ECR image (for example a mirror of
@@ -22,4 +28,17 @@ export function containerImage(scope: Construct, id: string, reference: string):
     repositoryArn: `arn:${Stack.of(scope).partition}:ecr:${region}:${account}:repository/${repository}`,
   });
   return ecs.ContainerImage.fromEcrRepository(repo, digest ?? tag ?? 'latest');
+}
+
+/**
+ * An execution role that pulls from ECR needs ecr:GetAuthorizationToken on every resource: the
+ * only wildcard it has, acknowledged for cdk-nag when `image` is an ECR image.
+ */
+export function acknowledgeEcrPull(executionRole: iam.IRole, image: ecs.ContainerImage): void {
+  if (!(image instanceof ecs.EcrImage)) return;
+  Validations.of(executionRole).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls themselves are limited to the named repositories.',
+  });
 }

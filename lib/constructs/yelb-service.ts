@@ -8,8 +8,9 @@ import { Construct } from 'constructs';
 import { callersOf, containerEnvironment } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
-import { containerImage } from './container-image';
+import { acknowledgeEcrPull, containerImage } from './container-image';
 import { EfsDataVolume } from './data-volume';
+import { ImageMirror } from './image-mirror';
 import { singleWriterEntryPoint } from './single-writer';
 
 /** Props of {@link YelbService}. */
@@ -49,6 +50,12 @@ export interface YelbServiceProps {
    * @default true
    */
   readonly dataBackups?: boolean;
+  /**
+   * Where images that are not in ECR are copied to, and pulled from (`-c mirrorImages=true`).
+   *
+   * @default - images are pulled from where they are
+   */
+  readonly mirror?: ImageMirror;
   /**
    * The Cloud Map DNS service to register the tasks in (the old discovery path).
    *
@@ -108,14 +115,9 @@ export class YelbService extends Construct {
     });
 
     const environment = { ...containerEnvironment(props.topology, spec), ...spec.dataVolume?.environment };
-    const image = containerImage(this, 'Image', spec.image);
-    if (image instanceof ecs.EcrImage) {
-      Validations.of(props.executionRole).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls themselves are limited to the named repositories.',
-      });
-    }
+    const mirrored = props.mirror?.of(spec.image);
+    const image = mirrored?.image ?? containerImage(this, 'Image', spec.image);
+    acknowledgeEcrPull(props.executionRole, image);
     this.container = this.taskDefinition.addContainer('App', {
       containerName: spec.name,
       image,
@@ -190,6 +192,8 @@ export class YelbService extends Construct {
       }),
     });
     this.cfnService = this.service.node.defaultChild as ecs.CfnService;
+    // A mirrored image is copied before the first task pulls it.
+    if (mirrored) this.service.node.addDependency(mirrored.copy);
     // The first task mounts the file system: its mount targets must exist by then.
     if (this.data) this.service.node.addDependency(this.data.fileSystem.mountTargetsAvailable);
 

@@ -4,7 +4,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { containerImage } from '../constructs/container-image';
+import { acknowledgeEcrPull, containerImage } from '../constructs/container-image';
+import { ImageMirror } from '../constructs/image-mirror';
 import { ecsTasksPrincipal } from '../constructs/yelb-service';
 import { LOAD_TEST_OUTPUTS } from '../app/outputs';
 import { WALKTHROUGH_LOAD, heyArgs } from '../traffic/hey';
@@ -20,6 +21,13 @@ export interface LoadTestStackProps extends StackProps {
   readonly appUrl: string;
   /** A hey image whose entrypoint is hey. */
   readonly image: string;
+  /**
+   * Copy the image into an ECR repository of this stack, named with this prefix, if it is not in
+   * ECR, and run the copy.
+   *
+   * @default - the image is pulled from where it is
+   */
+  readonly mirrorRepositoryPrefix?: string;
 }
 
 /** The stream prefix and container name that `traffic --in-vpc` reads the summary with. */
@@ -68,9 +76,15 @@ export class LoadTestStack extends Stack {
         description: 'Load test task role: hey calls no AWS API',
       }),
     });
+    const mirrored = props.mirrorRepositoryPrefix
+      ? new ImageMirror(this, 'Mirror', { repositoryPrefix: props.mirrorRepositoryPrefix }).of(props.image)
+      : undefined;
+    if (mirrored) this.taskDefinition.node.addDependency(mirrored.copy);
+    const image = mirrored?.image ?? containerImage(this, 'Image', props.image);
+    acknowledgeEcrPull(this.taskDefinition.executionRole!, image);
     this.taskDefinition.addContainer('Hey', {
       containerName: CONTAINER,
-      image: containerImage(this, 'Image', props.image),
+      image,
       essential: true,
       command: heyArgs({ ...WALKTHROUGH_LOAD, url: `${props.appUrl}api/getvotes` }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: STREAM_PREFIX }),

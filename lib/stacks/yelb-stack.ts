@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { ImageMirror } from '../constructs/image-mirror';
 import { LegacyDiscovery } from '../constructs/legacy-discovery';
 import { MigrationDashboard } from '../constructs/migration-dashboard';
 import { ServiceConnectDrain } from '../constructs/service-connect-drain';
@@ -36,6 +37,12 @@ export interface YelbStackProps extends StackProps {
    * @default true
    */
   readonly dataBackups?: boolean;
+  /**
+   * Copy the images that are not in ECR into ECR repositories of the stack, and run the copies.
+   *
+   * @default false
+   */
+  readonly mirrorImages?: boolean;
   /**
    * HTTPS on the public load balancer.
    *
@@ -124,8 +131,12 @@ export class YelbStack extends Stack {
       });
     }
 
+    const mirror = props.mirrorImages
+      ? new ImageMirror(this, 'Mirror', { repositoryPrefix: topology.clusterName })
+      : undefined;
     for (const spec of topology.services) {
       const service = new YelbService(this, pascalCase(spec.id), {
+        mirror,
         spec,
         topology,
         cluster: this.cluster,
