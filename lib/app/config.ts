@@ -4,9 +4,14 @@ import { ServiceSpec, Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
 import { pascalCase } from './names';
 import { Problems, oneOf } from '../cli/validation';
+import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from './stage';
 
 /** Everything the CDK app needs, parsed and validated from context once, in `bin/`. */
 export interface YelbConfig {
+  /** The copy of the app this is (`stage`), if any: in every stack name and account-unique name. */
+  readonly stage?: string;
+  /** The stack names, with the stage. */
+  readonly stackNames: { readonly network: string; readonly yelb: string; readonly loadTest: string };
   /** The migration phase selected by `serviceConnect` and `retireLegacy`. */
   readonly phase: MigrationPhase;
   /** The topology with the context's overrides (images, desired counts, names) applied. */
@@ -87,6 +92,10 @@ export function serviceContextKey(svc: ServiceSpec, setting: 'Image' | 'DesiredC
  */
 export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
   const keys: Record<string, ContextKey> = {
+    stage: {
+      allowed: `${STAGE_ALLOWED}: a copy of the app beside others in the account (default: none)`,
+      parse: (raw) => parsePattern(raw, STAGE),
+    },
     serviceConnect: { allowed: `${oneOf(['true', 'false'])} (default false)`, parse: parseBoolean },
     retireLegacy: { allowed: `${oneOf(['true', 'false'])} (default false)`, parse: parseBoolean },
     validateTemplates: {
@@ -249,10 +258,13 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
   );
   problems.throwIfAny();
 
+  const stage = values.stage as string | undefined;
+  const named = stagedTopology(base, stage, {
+    ...(values.clusterName !== undefined && { clusterName: values.clusterName as string }),
+    ...(values.logGroupName !== undefined && { logGroupName: values.logGroupName as string }),
+  });
   const topology: Topology = {
-    ...base,
-    clusterName: (values.clusterName as string | undefined) ?? base.clusterName,
-    logGroupName: (values.logGroupName as string | undefined) ?? base.logGroupName,
+    ...named,
     services: base.services.map((svc) => ({
       ...svc,
       image: (values[serviceContextKey(svc, 'Image')] as string | undefined) ?? svc.image,
@@ -265,6 +277,8 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
   validateTopology(topology);
 
   return {
+    ...(stage !== undefined && { stage }),
+    stackNames: stackNames(stage),
     phase: phaseOf({ serviceConnect, retireLegacy }),
     topology,
     natGateways: (values.natGateways as number | undefined) ?? MAX_AZS,

@@ -4,7 +4,6 @@ import { CloudFormationLimits } from './cfn-limits';
 import { YelbConfig, parseConfig } from './config';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
-import { STACK_NAMES } from './outputs';
 import { LoadTestStack } from '../stacks/load-test-stack';
 import { NetworkStack } from '../stacks/network-stack';
 import { YelbStack } from '../stacks/yelb-stack';
@@ -39,12 +38,13 @@ export interface YelbApp {
 export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): YelbApp {
   const app = new App({ builtinCloudFormationValidation: false, ...props });
   const config = parseConfig(app.node.getAllContext() as Record<string, unknown>, topology);
-  const network = new NetworkStack(app, STACK_NAMES.network, {
+  const names = config.stackNames;
+  const network = new NetworkStack(app, names.network, {
     natGateways: config.natGateways,
     flowLogRetentionDays: config.flowLogRetentionDays,
     description: 'Yelb sample: VPC, subnets, NAT gateways, flow logs',
   });
-  const yelb = new YelbStack(app, STACK_NAMES.yelb, {
+  const yelb = new YelbStack(app, names.yelb, {
     vpc: network.vpc,
     topology: config.topology,
     phase: config.phase,
@@ -58,7 +58,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
   });
   const loadTest =
     config.loadTest &&
-    new LoadTestStack(app, STACK_NAMES.loadTest, {
+    new LoadTestStack(app, names.loadTest, {
       vpc: network.vpc,
       cluster: yelb.cluster,
       logGroup: yelb.logGroup,
@@ -74,7 +74,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
   // the network stack's VPC).
   const loadTestStack =
     loadTest ||
-    new Stack(app, STACK_NAMES.loadTest, {
+    new Stack(app, names.loadTest, {
       description: 'Yelb sample: the in-VPC load test, empty (deploy with -c loadTest=true to add it)',
     });
   if (!loadTest) {

@@ -4,6 +4,7 @@ import { formatDuration } from '../cli/duration';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
 import { STACK_NAMES } from '../app/outputs';
+import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from '../app/stage';
 import { formatTable } from '../cli/table';
 import { AwsClients, createClients, describeAwsError, resolvedRegion } from '../cli/aws';
 import { Direction, planWaves } from './plan';
@@ -44,7 +45,8 @@ commands:
 options:
   --region REGION        AWS region (default: the SDK's resolution, AWS_REGION, the profile)
   --cluster NAME         ECS cluster (default: the stack's ClusterName output, else the model's)
-  --stack NAME           stack to read outputs from (default: ${STACK_NAMES.yelb})
+  --stage NAME           the copy of the app deployed with -c stage=NAME (stack ${STACK_NAMES.yelb}-NAME, its names)
+  --stack NAME           stack to read outputs from (default: ${STACK_NAMES.yelb}, or ${STACK_NAMES.yelb}-<stage>)
   --timeout DURATION     bound of each wave's wait: seconds or 15m, 900s, 1h (default: ${DEFAULT_TIMEOUT})
   --poll-interval DUR    first delay between polls (default: the waiter's ${WAITER_MIN_DELAY_SECONDS}s; env ${POLL_INTERVAL_ENV})
   --dry-run              apply/rollback: print the requests, one JSON per line; no AWS call at all
@@ -63,16 +65,18 @@ type Command = (typeof COMMANDS)[number];
  * validated before the first request that changes anything.
  */
 export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
-  const topology = deps.topology ?? YELB;
+  const base = deps.topology ?? YELB;
   let verbose = argv.includes('--verbose');
   try {
     const options = parseOptions(argv, io.env);
     verbose = options.verbose;
+    // The stage's names (cluster, namespace, log group); the sc-update files are the same for every stage.
+    const topology = stagedTopology(base, options.stage);
     if (options.help) {
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    const updates = options.command === 'apply' ? loadScUpdates(options.scDir, topology) : [];
+    const updates = options.command === 'apply' ? loadScUpdates(options.scDir, base) : [];
     const clients = (deps.clients ?? createClients)(options.region);
     const region = options.region ?? (await resolvedRegion(clients));
     if (!region)
@@ -140,6 +144,7 @@ interface Options {
   readonly region?: string;
   readonly cluster?: string;
   readonly stack: string;
+  readonly stage?: string;
   readonly timeoutSeconds: number;
   readonly pollSeconds: number;
   readonly dryRun: boolean;
@@ -156,7 +161,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     options: {
       region: { type: 'string' },
       cluster: { type: 'string' },
-      stack: { type: 'string', default: STACK_NAMES.yelb },
+      stack: { type: 'string' },
+      stage: { type: 'string' },
       timeout: { type: 'string', default: DEFAULT_TIMEOUT },
       'poll-interval': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
@@ -206,11 +212,14 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     if (value !== undefined && !/^[A-Za-z0-9_.:/-]+$/.test(value))
       throw new UsageError(`${name} '${value}' is not a valid name`);
   }
+  if (values.stage !== undefined && !STAGE.test(values.stage))
+    throw new UsageError(`--stage '${values.stage}' is not a stage name; allowed: ${STAGE_ALLOWED}`);
   return {
     command: command as Command,
+    stage: values.stage,
     region: values.region,
     cluster: values.cluster,
-    stack: values.stack,
+    stack: values.stack ?? stackNames(values.stage).yelb,
     timeoutSeconds,
     pollSeconds,
     dryRun: values['dry-run'],

@@ -29,6 +29,7 @@ options:
   --from PHASE, --to PHASE   one step only (phases: ${MIGRATION_PHASES.join(', ')})
   --deployed                 compare the synth with what is deployed (reads CloudFormation)
   --region R                 with --deployed: the region (else the SDK's: AWS_REGION, the profile)
+  --stage NAME               the copy of the app (-c stage=NAME): its stacks and names
   --baseline DIR             compare the synth with the cloud assembly in DIR
   -c, --context key=value    context, as for cdk deploy (cdk.json's is always read)
   --json                     one JSON object on stdout
@@ -67,6 +68,7 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
       deployed: { type: 'boolean', default: false },
       baseline: { type: 'string' },
       region: { type: 'string' },
+      stage: { type: 'string' },
       context: { type: 'string', short: 'c', multiple: true, default: [] },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -108,6 +110,14 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
       if (key in userContext)
         problems.push(`-c ${key} is set by the plan for each phase; use --from and --to`);
     }
+  }
+  if (problems.length > 0) {
+    for (const p of problems) io.stderr(`error: ${p}\n`);
+    return 2;
+  }
+  if (values.stage !== undefined) {
+    if ('stage' in userContext) problems.push('--stage and -c stage: choose one');
+    else userContext.stage = values.stage;
   }
   if (problems.length > 0) {
     for (const p of problems) io.stderr(`error: ${p}\n`);

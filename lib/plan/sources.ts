@@ -2,7 +2,7 @@ import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudf
 import * as fs from 'fs';
 import * as path from 'path';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
+import { YELB_OUTPUTS } from '../app/outputs';
 import { UsageError } from '../cli/cli-io';
 import { PhaseTemplates } from './synth-phases';
 import { CfnTemplate } from './template-diff';
@@ -20,11 +20,14 @@ export interface Baseline {
   readonly source: string;
 }
 
-/** The phase that the Yelb stack's template says it deploys (its MigrationPhase output). */
+/** The phase that the Yelb stack's template (of any stage) says it deploys: its MigrationPhase output. */
 export function phaseOfTemplates(templates: PhaseTemplates): MigrationPhase | undefined {
-  const outputs = templates[STACK_NAMES.yelb]?.Outputs as Record<string, { Value?: unknown }> | undefined;
-  const value = outputs?.[YELB_OUTPUTS.migrationPhase]?.Value;
-  return MIGRATION_PHASES.find((p) => p === value);
+  for (const template of Object.values(templates)) {
+    const outputs = template.Outputs as Record<string, { Value?: unknown }> | undefined;
+    const phase = MIGRATION_PHASES.find((p) => p === outputs?.[YELB_OUTPUTS.migrationPhase]?.Value);
+    if (phase) return phase;
+  }
+  return undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { AwsClients, createClients, stackOutputs } from '../cli/aws';
 import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
+import { STAGE, STAGE_ALLOWED, stackNames } from '../app/stage';
 import { heyArgs } from './hey';
 import { loadTestTarget, runInVpc } from './in-vpc';
 import { runLoad } from './load';
@@ -30,7 +31,8 @@ output:
 in the VPC (the walkthrough's Fargate hey task; deploy it with -c loadTest=true):
   --in-vpc                  run hey with these flags in the ${STACK_NAMES.loadTest} stack's task and print its summary
 aws:
-  --stack NAME              stack to read AppUrl from (default ${STACK_NAMES.yelb})
+  --stage NAME              the copy of the app deployed with -c stage=NAME (its stacks)
+  --stack NAME              stack to read AppUrl from (default ${STACK_NAMES.yelb}, or ${STACK_NAMES.yelb}-<stage>)
   --region REGION
   -h, --help
 
@@ -53,6 +55,8 @@ interface TrafficOptions {
   readonly maxErrorRate?: number;
   readonly inVpc: boolean;
   readonly stack: string;
+  /** The load-test stack of the stage. */
+  readonly loadTestStack: string;
   readonly region?: string;
   readonly help: boolean;
 }
@@ -139,7 +143,8 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
       json: { type: 'boolean', default: false },
       'max-error-rate': { type: 'string' },
       'in-vpc': { type: 'boolean', default: false },
-      stack: { type: 'string', default: STACK_NAMES.yelb },
+      stack: { type: 'string' },
+      stage: { type: 'string' },
       region: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -162,6 +167,8 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
   if (maxErrorRate !== undefined && (!/^\d+(\.\d+)?$/.test(maxErrorRate) || Number(maxErrorRate) > 1)) {
     throw new UsageError(`--max-error-rate '${maxErrorRate}' is not a fraction from 0 to 1, e.g. 0.01`);
   }
+  if (v.stage !== undefined && !STAGE.test(v.stage))
+    throw new UsageError(`--stage '${v.stage}' is not a stage name; allowed: ${STAGE_ALLOWED}`);
   if (v['in-vpc'] && (v.json || maxErrorRate !== undefined)) {
     throw new UsageError(
       '--json and --max-error-rate need a local run: with --in-vpc, hey counts and prints its own summary'
@@ -178,7 +185,8 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
     json: v.json,
     maxErrorRate: maxErrorRate !== undefined ? Number(maxErrorRate) : undefined,
     inVpc: v['in-vpc'],
-    stack: v.stack,
+    stack: v.stack ?? stackNames(v.stage).yelb,
+    loadTestStack: stackNames(v.stage).loadTest,
     region: v.region,
     help: v.help,
   };
@@ -207,13 +215,14 @@ async function inVpc(
   clients: AwsClients & { readonly logs: CloudWatchLogsClient; readonly ecs: ECSClient },
   io: CliIo
 ): Promise<number> {
-  const { outputs, reason } = await stackOutputs(clients, STACK_NAMES.loadTest);
+  const stack = options.loadTestStack;
+  const { outputs, reason } = await stackOutputs(clients, stack);
   if (!outputs) {
     throw new UsageError(
-      `the ${STACK_NAMES.loadTest} stack could not be read (${reason}): deploy it with npx cdk deploy ${STACK_NAMES.loadTest} -c loadTest=true`
+      `the ${stack} stack could not be read (${reason}): deploy it with npx cdk deploy ${stack} -c loadTest=true`
     );
   }
-  const target = loadTestTarget(STACK_NAMES.loadTest, outputs);
+  const target = loadTestTarget(stack, outputs);
   const args = heyArgs({ ...options, url });
   // hey runs for -z, or until -n requests are done; then the task stops. Bound the wait well above.
   const maxWaitSeconds = (options.durationSeconds ?? 600) + 600;

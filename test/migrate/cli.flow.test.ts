@@ -3,6 +3,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { POLL_INTERVAL_ENV, runMigrateCli } from '../../lib/migrate/cli';
 import { runCli } from '../support/cli';
+import { stagedTopology } from '../../lib/app/stage';
+import { YELB } from '../../lib/model/yelb';
 import { FakeAws } from '../support/fake-aws';
 
 // The CLI end to end through the real SDK clients, against a stateful fake of ECS, Cloud Map
@@ -347,6 +349,36 @@ describe('validation before any change', () => {
     expect(run.code).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(message);
+    expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('--stage', () => {
+  test("works on the stage's stack and names", async () => {
+    fake.seedYelb({ topology: stagedTopology(YELB, 'blue'), stack: 'Yelb-blue', phase: 'discovery' });
+    const run = await migrate('status', '--stage', 'blue', '--json');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect([report.cluster, report.namespace.name]).toEqual(['yelb-cluster-blue', 'blue.yelb.sc.internal']);
+    expect(fake.requests.find((r) => r.operation === 'DescribeStacks')!.input.StackName).toBe('Yelb-blue');
+  });
+
+  test('applies the same sc-update files to a stage, in its namespace', async () => {
+    fake.seedYelb({ topology: stagedTopology(YELB, 'blue'), stack: 'Yelb-blue' });
+    const run = await migrate('apply', '--stage', 'blue');
+    expect(run.code).toBe(0);
+    for (const name of ALL) expect(fake.serviceConnectOf(name)).toBe('on');
+    expect(fake.namespaceServiceNames('blue.yelb.sc.internal')).toEqual([
+      'yelb-appserver',
+      'yelb-db',
+      'yelb-redis',
+    ]);
+  });
+
+  test('refuses a bad stage name before any request', async () => {
+    const run = await migrate('status', '--stage', 'Blue!');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--stage 'Blue!' is not a stage name; allowed: 1-12 lower-case letters/);
     expect(fake.requests).toEqual([]);
   });
 });

@@ -224,6 +224,20 @@ describe('npm run plan', () => {
     ]);
   }, 60_000);
 
+  test('--stage plans that copy of the app: the synth gets -c stage', async () => {
+    let seen: Record<string, unknown> = {};
+    const run = await plan(
+      ['--from', 'discovery', '--to', 'serviceConnect', '--stage', 'blue'],
+      (context, phases) => {
+        seen = context;
+        return fromSharedTemplates(context, phases);
+      }
+    );
+    expect(run.code).toBe(0);
+    expect(seen.stage).toBe('blue');
+    expect((await plan(['--stage', 'Blue'])).stderr).toMatch(/context key 'stage' has value 'Blue'/);
+  });
+
   test.each([
     [
       ['--from', 'nowhere', '--to', 'discovery'],

@@ -65,6 +65,8 @@ export interface SeedOptions {
   readonly clusterName?: string;
   /** The system to seed; Yelb unless given (e.g. a generated topology of 24 services). */
   readonly topology?: Topology;
+  /** The stack whose outputs name it. @default 'Yelb' */
+  readonly stack?: string;
 }
 
 export class FakeAws {
@@ -163,7 +165,7 @@ export class FakeAws {
       if (on && clientServer) ns.services.set(spec.portName, { id: `srv-sc-${spec.portName}` });
     }
     if (options.phase !== null) {
-      this.stacks.set('Yelb', {
+      this.stacks.set(options.stack ?? 'Yelb', {
         ClusterName: cluster,
         LogGroupName: topology.logGroupName,
         MigrationPhase: options.phase ?? 'discovery',

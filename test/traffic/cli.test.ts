@@ -69,6 +69,17 @@ describe('npm run traffic', () => {
     expect(JSON.parse(run.stdout).url).toBe(`${server.url}/api/getvotes`);
   });
 
+  test("reads the URL from the stage's Yelb stack with --stage", async () => {
+    server = await startServer(ok);
+    const fake = new FakeAws();
+    const env = fake.env(await fake.start());
+    fake.setStackOutputs('Yelb-blue', { AppUrl: `${server.url}/` });
+    const run = await traffic(['-n', '5', '--json', '--stage', 'blue'], env);
+    await fake.stop();
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).url).toBe(`${server.url}/api/getvotes`);
+  });
+
   test('says what to do when there is neither --url nor a stack', async () => {
     const fake = new FakeAws();
     const env = fake.env(await fake.start());

@@ -1,0 +1,46 @@
+import { Topology } from '../model/topology';
+import { STACK_NAMES } from './outputs';
+
+/**
+ * `-c stage=NAME`: a complete, independent copy of the app beside the others in one account and
+ * region. Every stack, and every name that must be unique per account and region (the cluster,
+ * the log group, the Service Connect (HTTP) namespace, and what is derived from them: the
+ * dashboard, the old path's load balancer, the image mirror's repositories), carries the stage.
+ * The names the clients use (the Cloud Map DNS namespace and the private hosted zone, whose names
+ * are the client aliases) stay the same in every copy, so the migration is the same everywhere:
+ * Route 53 lets private hosted zones of the same name live in different VPCs. Without a stage
+ * every name is what it has always been. No CDK imports: the CLIs use it too.
+ */
+
+/**
+ * Lower-case letters, digits and hyphens, from a letter, at most 12: the stage ends up in ECR
+ * repository names (lower case only) and in the old path's load balancer name
+ * (`legacy-yelb-cluster-<stage>` within the 32 characters an ALB name may have).
+ */
+export const STAGE = /^[a-z](?:[a-z0-9-]{0,10}[a-z0-9])?$/;
+export const STAGE_ALLOWED = '1-12 lower-case letters, digits or hyphens, starting with a letter';
+
+/** The stack names of a stage (the plain names without one). */
+export function stackNames(stage?: string): { network: string; yelb: string; loadTest: string } {
+  const suffix = stage ? `-${stage}` : '';
+  return {
+    network: `${STACK_NAMES.network}${suffix}`,
+    yelb: `${STACK_NAMES.yelb}${suffix}`,
+    loadTest: `${STACK_NAMES.loadTest}${suffix}`,
+  };
+}
+
+/** The topology's account-unique names for a stage; `explicit` names (from context) are kept as given. */
+export function stagedTopology(
+  base: Topology,
+  stage: string | undefined,
+  explicit: { clusterName?: string; logGroupName?: string } = {}
+): Topology {
+  if (!stage) return { ...base, ...explicit };
+  return {
+    ...base,
+    clusterName: explicit.clusterName ?? `${base.clusterName}-${stage}`,
+    logGroupName: explicit.logGroupName ?? `${base.logGroupName}-${stage}`,
+    serviceConnectNamespace: `${stage}.${base.serviceConnectNamespace}`,
+  };
+}
