@@ -88,9 +88,11 @@ describe('-c stage=NAME: a copy beside the others', () => {
   });
 
   test('without a stage every name is what it was', () => {
-    expect(
-      plain.app.node.children.filter((c) => c instanceof Stack).map((s) => (s as Stack).stackName)
-    ).toEqual(['YelbNetwork', 'Yelb', 'YelbLoadTest']);
+    expect(plain.app.node.children.filter((c) => c instanceof Stack).map((s) => s.stackName)).toEqual([
+      'YelbNetwork',
+      'Yelb',
+      'YelbLoadTest',
+    ]);
     expect(stagedTopology(YELB, undefined)).toEqual(YELB);
     expect(stackNames()).toEqual({ network: 'YelbNetwork', yelb: 'Yelb', loadTest: 'YelbLoadTest' });
   });
