@@ -29,7 +29,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.mjs'],
+    files: ['eslint.config.mjs', 'bin/check.mjs'],
     ...tseslint.configs.disableTypeChecked,
   }
 );
