@@ -8,9 +8,7 @@ import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from './stage';
 
 /** Everything the CDK app needs, parsed and validated from context once, in `bin/`. */
 export interface YelbConfig {
-  /** The copy of the app this is (`stage`), if any: in every stack name and account-unique name. */
-  readonly stage?: string;
-  /** The stack names, with the stage. */
+  /** The stack names, with the stage (`stage`) if any. */
   readonly stackNames: { readonly network: string; readonly yelb: string; readonly loadTest: string };
   /** The migration phase selected by `serviceConnect` and `retireLegacy`. */
   readonly phase: MigrationPhase;
@@ -277,7 +275,6 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
   validateTopology(topology);
 
   return {
-    ...(stage !== undefined && { stage }),
     stackNames: stackNames(stage),
     phase: phaseOf({ serviceConnect, retireLegacy }),
     topology,

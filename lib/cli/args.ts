@@ -1,6 +1,15 @@
 import { ParseArgsConfig, parseArgs } from 'util';
 import { parseDuration } from './duration';
 import { UsageError } from './cli-io';
+import { STAGE, STAGE_ALLOWED } from '../app/stage';
+
+/** `--stage NAME`: the copy of the app (`-c stage=NAME`) a CLI works on. @throws UsageError for a bad name. */
+export function stageOption(value: string | undefined): string | undefined {
+  if (value !== undefined && !STAGE.test(value)) {
+    throw new UsageError(`--stage '${value}' is not a stage name; allowed: ${STAGE_ALLOWED}`);
+  }
+  return value;
+}
 
 /**
  * The command-line parsing every CLI here shares: Node's `parseArgs` (strict), with its error

@@ -16,7 +16,6 @@ export interface MirroredImage {
   readonly image: ecs.ContainerImage;
   /** The copy (a custom resource): what uses the image depends on it. */
   readonly copy: IConstruct;
-  readonly repository: ecr.Repository;
 }
 
 /**
@@ -58,7 +57,7 @@ export class ImageMirror extends Construct {
       src: new DockerImageName(sourceUri(reference)),
       dest: new DockerImageName(repository.repositoryUriForTag(tag)),
     });
-    const mirrored = { image: ecs.ContainerImage.fromEcrRepository(repository, tag), copy, repository };
+    const mirrored = { image: ecs.ContainerImage.fromEcrRepository(repository, tag), copy };
     this.mirrored.set(reference, mirrored);
     if (this.mirrored.size === 1) acknowledgeCopyFunction(Stack.of(this));
     return mirrored;

@@ -23,18 +23,18 @@ export interface ServiceConnectDrainProps {
 const HANDLER_ENTRY = path.join(__dirname, '..', 'teardown', 'handler.ts');
 
 /** How long a deletion waits for ECS to empty the namespace before it fails. */
-export const DRAIN_TIMEOUT = Duration.minutes(25);
+const DRAIN_TIMEOUT = Duration.minutes(25);
 /** How long a deletion waits for a Cloud Map DNS service's instances to go before it fails. */
-export const INSTANCE_DRAIN_TIMEOUT = Duration.minutes(5);
+const INSTANCE_DRAIN_TIMEOUT = Duration.minutes(5);
 /** How often the provider framework's waiter calls isComplete. */
-export const QUERY_INTERVAL = Duration.seconds(15);
+const QUERY_INTERVAL = Duration.seconds(15);
 /**
  * The framework's own backstop after the handlers' deadline (it then answers "Operation timed
  * out"), and CloudFormation's after that (the custom resource's ServiceTimeout, which otherwise
  * defaults to an hour): each fires only if the one before it could not answer.
  */
-export const FRAMEWORK_MARGIN = Duration.minutes(5);
-export const SERVICE_TIMEOUT_MARGIN = Duration.minutes(5);
+const FRAMEWORK_MARGIN = Duration.minutes(5);
+const SERVICE_TIMEOUT_MARGIN = Duration.minutes(5);
 
 /**
  * Lets `cdk destroy` succeed from every phase. The Cloud Map services that ECS creates when

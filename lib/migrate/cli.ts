@@ -1,10 +1,10 @@
-import { parseCli, positiveDuration } from '../cli/args';
+import { parseCli, positiveDuration, stageOption } from '../cli/args';
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { formatDuration } from '../cli/duration';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
 import { STACK_NAMES } from '../app/outputs';
-import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from '../app/stage';
+import { stackNames, stagedTopology } from '../app/stage';
 import { formatTable } from '../cli/table';
 import { AwsClients, createClients, describeAwsError, resolvedRegion } from '../cli/aws';
 import { Direction, planWaves } from './plan';
@@ -212,11 +212,9 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     if (value !== undefined && !/^[A-Za-z0-9_.:/-]+$/.test(value))
       throw new UsageError(`${name} '${value}' is not a valid name`);
   }
-  if (values.stage !== undefined && !STAGE.test(values.stage))
-    throw new UsageError(`--stage '${values.stage}' is not a stage name; allowed: ${STAGE_ALLOWED}`);
   return {
     command: command as Command,
-    stage: values.stage,
+    stage: stageOption(values.stage),
     region: values.region,
     cluster: values.cluster,
     stack: values.stack ?? stackNames(values.stage).yelb,

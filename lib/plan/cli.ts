@@ -111,10 +111,6 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
         problems.push(`-c ${key} is set by the plan for each phase; use --from and --to`);
     }
   }
-  if (problems.length > 0) {
-    for (const p of problems) io.stderr(`error: ${p}\n`);
-    return 2;
-  }
   if (values.stage !== undefined) {
     if ('stage' in userContext) problems.push('--stage and -c stage: choose one');
     else userContext.stage = values.stage;

@@ -11,12 +11,8 @@ export interface NetworkStackProps extends StackProps {
    * @default 2
    */
   readonly natGateways?: number;
-  /**
-   * Days CloudWatch keeps the VPC flow logs.
-   *
-   * @default 7
-   */
-  readonly flowLogRetentionDays?: number;
+  /** Days CloudWatch keeps the VPC flow logs (one of CloudWatch's retention values). */
+  readonly flowLogRetentionDays: number;
 }
 
 /** VPC CIDR and subnet size of the walkthrough. */
@@ -32,7 +28,7 @@ const SUBNET_CIDR_MASK = 19;
 export class NetworkStack extends Stack {
   public readonly vpc: ec2.IVpc;
 
-  constructor(scope: Construct, id: string, props: NetworkStackProps = {}) {
+  constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     const vpc = new ec2.Vpc(this, 'Vpc', {
       ipAddresses: ec2.IpAddresses.cidr(VPC_CIDR),
@@ -54,7 +50,7 @@ export class NetworkStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.ALL,
       destination: ec2.FlowLogDestination.toCloudWatchLogs(
         new logs.LogGroup(this, 'FlowLogs', {
-          retention: (props.flowLogRetentionDays ?? 7) as logs.RetentionDays,
+          retention: props.flowLogRetentionDays as logs.RetentionDays,
           removalPolicy: RemovalPolicy.DESTROY,
         })
       ),

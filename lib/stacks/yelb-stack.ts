@@ -49,12 +49,8 @@ export interface YelbStackProps extends StackProps {
    * @default - HTTP only
    */
   readonly https?: PublicEntryProps['https'];
-  /**
-   * Days CloudWatch keeps the application and Service Connect proxy logs.
-   *
-   * @default 7
-   */
-  readonly logRetentionDays?: number;
+  /** Days CloudWatch keeps the application and Service Connect proxy logs (one of CloudWatch's values). */
+  readonly logRetentionDays: number;
   /**
    * E-mail address for the alarms.
    *
@@ -93,7 +89,7 @@ export class YelbStack extends Stack {
     });
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: topology.logGroupName,
-      retention: (props.logRetentionDays ?? 7) as logs.RetentionDays,
+      retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // One role without permissions for the services that call no AWS API: a role per service

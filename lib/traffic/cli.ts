@@ -1,11 +1,11 @@
-import { parseCli, positiveDuration, positiveNumber, wholeNumber } from '../cli/args';
+import { parseCli, positiveDuration, positiveNumber, stageOption, wholeNumber } from '../cli/args';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { AwsClients, createClients, stackOutputs } from '../cli/aws';
 import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
-import { STAGE, STAGE_ALLOWED, stackNames } from '../app/stage';
+import { stackNames } from '../app/stage';
 import { heyArgs } from './hey';
 import { loadTestTarget, runInVpc } from './in-vpc';
 import { runLoad } from './load';
@@ -167,8 +167,7 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
   if (maxErrorRate !== undefined && (!/^\d+(\.\d+)?$/.test(maxErrorRate) || Number(maxErrorRate) > 1)) {
     throw new UsageError(`--max-error-rate '${maxErrorRate}' is not a fraction from 0 to 1, e.g. 0.01`);
   }
-  if (v.stage !== undefined && !STAGE.test(v.stage))
-    throw new UsageError(`--stage '${v.stage}' is not a stage name; allowed: ${STAGE_ALLOWED}`);
+  const stage = stageOption(v.stage);
   if (v['in-vpc'] && (v.json || maxErrorRate !== undefined)) {
     throw new UsageError(
       '--json and --max-error-rate need a local run: with --in-vpc, hey counts and prints its own summary'
@@ -185,8 +184,8 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
     json: v.json,
     maxErrorRate: maxErrorRate !== undefined ? Number(maxErrorRate) : undefined,
     inVpc: v['in-vpc'],
-    stack: v.stack ?? stackNames(v.stage).yelb,
-    loadTestStack: stackNames(v.stage).loadTest,
+    stack: v.stack ?? stackNames(stage).yelb,
+    loadTestStack: stackNames(stage).loadTest,
     region: v.region,
     help: v.help,
   };
