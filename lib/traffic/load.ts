@@ -10,6 +10,23 @@ export type ErrorKind = (typeof ERROR_KINDS)[number];
 export interface LoadOptions extends HeyLoad {
   /** Called about once a second with the counts so far. */
   readonly onProgress?: (progress: LoadProgress) => void;
+  /** Called once for every request, when it completes or fails: what a caller splits by time. */
+  readonly onResult?: (result: RequestResult) => void;
+  /**
+   * Ends the run when aborted: no request is sent after that, and those in flight complete (or
+   * time out) and are counted as usual. With a signal, `requests` may be `Infinity`.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** One request, as {@link LoadOptions.onResult} receives it. */
+export interface RequestResult {
+  /** When it completed or failed, in milliseconds since the start of the run. */
+  readonly atMs: number;
+  /** From sending it to the whole response; only for requests that got a response. */
+  readonly latencyMs?: number;
+  readonly statusCode?: number;
+  readonly error?: ErrorKind;
 }
 
 /** Counts so far, for a live progress line. */
@@ -100,6 +117,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const slotMs = options.rate ? 1000 / options.rate : 0;
   let nextSlot = startedAt;
 
+  // Ends the waits for a send slot at once when the run is stopped.
+  let wake = () => undefined as void;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  const stop = () => {
+    stopping = true;
+    wake();
+  };
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener('abort', stop, { once: true });
+
   const second = (now: number) => {
     const index = Math.floor((now - startedAt) / 1000);
     while (timeline.length <= index) timeline.push({ requests: 0, non2xx: 0, errors: 0 });
@@ -138,7 +165,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         const slot = nextSlot;
         nextSlot = Math.max(nextSlot, performance.now()) + slotMs;
         const wait = slot - performance.now();
-        if (wait > 0) await sleep(wait);
+        if (wait > 0) await sleepUnless(wait, woken);
         if (stopping || (deadline !== undefined && performance.now() >= deadline)) {
           return; // claimed, but the run ended before it was sent: not a request
         }
@@ -156,15 +183,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
           bucket.non2xx += 1;
           non2xx += 1;
         }
+        options.onResult?.({ atMs: now - startedAt, latencyMs: now - sentAt, statusCode });
       } catch (err) {
         inFlight.delete(client);
         // At the end of a timed run, destroyed clients fail their requests as aborted.
         const kind = errorKind(err);
         errorCounts[kind] += 1;
         failed += 1;
-        const bucket = second(performance.now());
+        const now = performance.now();
+        const bucket = second(now);
         bucket.requests += 1;
         bucket.errors += 1;
+        options.onResult?.({ atMs: now - startedAt, error: kind });
       }
       completed += 1;
     }
@@ -190,7 +220,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const stopper =
     deadline !== undefined
       ? setTimeout(() => {
-          stopping = true;
+          stop();
           void destroyAll();
         }, deadline - startedAt)
       : undefined;
@@ -198,6 +228,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   try {
     await Promise.all(clients.map(worker));
   } finally {
+    options.signal?.removeEventListener('abort', stop);
     clearInterval(ticker);
     clearInterval(watchdog);
     if (stopper) clearTimeout(stopper);
@@ -324,6 +355,9 @@ function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`, or less if `woken` settles first. */
+async function sleepUnless(ms: number, woken: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))), woken]);
+  clearTimeout(timer);
 }

@@ -1,24 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { MigrationPhase } from '../../lib/model/phase';
-import { PlanDeps, runPlanCli } from '../../lib/plan/cli';
+import { runPlanCli } from '../../lib/plan/cli';
 import { PhaseTemplates } from '../../lib/plan/synth-phases';
 import { runCli } from '../support/cli';
-import { templatesOf } from '../support/app';
+import { fromSharedTemplates, stackTemplates } from '../support/app';
 import { FakeAws } from '../support/fake-aws';
 
-/** Every stack's template of a phase, as the plan synthesizes it: a copy of the shared templates. */
-function phaseTemplates(phase: MigrationPhase): PhaseTemplates {
-  const { network, yelb } = templatesOf(phase);
-  return structuredClone({
-    YelbNetwork: network.toJSON(),
-    Yelb: yelb.toJSON(),
-    YelbLoadTest: { Resources: {} },
-  });
-}
-const fromSharedTemplates: PlanDeps['synthesize'] = (_context, phases) =>
-  new Map(phases.map((p) => [p, phaseTemplates(p)]));
+const phaseTemplates = stackTemplates;
 
 const plan = (argv: string[]) =>
   runCli((args, io) => runPlanCli(args, io, { synthesize: fromSharedTemplates }), argv, {});

@@ -5,6 +5,7 @@ import { TEMPLATES_ENV } from './global-setup';
 import { cdkJsonContext } from '../../lib/app/cdk-json';
 import { MigrationPhase, phaseContext } from '../../lib/model/phase';
 import { YelbApp, createYelbApp } from '../../lib/app/yelb-app';
+import { CfnTemplate } from '../../lib/plan/template-diff';
 
 /**
  * The context of cdk.json (feature flags included). `new App()` does not read cdk.json, so
@@ -54,3 +55,22 @@ export function templatesOf(phase: MigrationPhase, context: Record<string, strin
   }
   return templates;
 }
+
+/**
+ * Every stack's template of a phase by stack name, as the CLIs' synthesizer returns them (the
+ * empty YelbLoadTest included): a copy of the shared templates, free to change.
+ */
+export function stackTemplates(phase: MigrationPhase): Record<string, CfnTemplate> {
+  const { network, yelb } = templatesOf(phase);
+  return structuredClone({
+    YelbNetwork: network.toJSON() as CfnTemplate,
+    Yelb: yelb.toJSON() as CfnTemplate,
+    YelbLoadTest: { Resources: {} },
+  });
+}
+
+/** The synthesizer of the plan and rehearse CLIs, answered from the shared templates. */
+export const fromSharedTemplates = (
+  _context: Record<string, unknown>,
+  phases: readonly MigrationPhase[]
+): Map<MigrationPhase, Record<string, CfnTemplate>> => new Map(phases.map((p) => [p, stackTemplates(p)]));

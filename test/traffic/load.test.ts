@@ -1,4 +1,4 @@
-import { LoadReport, runLoad } from '../../lib/traffic/load';
+import { LoadReport, RequestResult, runLoad } from '../../lib/traffic/load';
 import { TestServer, closedPortUrl, ok, startServer } from '../support/http-server';
 
 // Against real HTTP servers on 127.0.0.1, no mocks of HTTP.
@@ -92,6 +92,44 @@ describe('runLoad', () => {
     // Every request counted was sent: the server saw them (a few aborted ones may not have arrived).
     expect(server.received()).toBeLessThanOrEqual(report.requests);
     expect(server.received()).toBeGreaterThanOrEqual(report.requests - base.connections);
+  });
+
+  test('a signal ends an open-ended run: requests in flight complete and count, none is aborted', async () => {
+    // Slow answers, so that requests are in flight when the signal comes.
+    server = await startServer((_req, res) => setTimeout(() => ok(_req, res), 150));
+    const stop = new AbortController();
+    const results: RequestResult[] = [];
+    setTimeout(() => stop.abort(), 400);
+    const started = performance.now();
+    const report = await runLoad({
+      url: `${server.url}/api/getvotes`,
+      connections: 8,
+      requests: Infinity,
+      rate: 5, // slots 200 ms apart, the last one 1.4 s away: the waits for them end at once too
+      timeoutMs: 2000,
+      signal: stop.signal,
+      onResult: (r) => results.push(r),
+    });
+    // Without the wake-up it ends after the last slot (1.4 s + 150 ms); with it, at about 0.55 s.
+    expect(performance.now() - started).toBeLessThan(1300);
+    expectExact(report);
+    expect(report.errors.aborted).toBe(0);
+    expect(report.statusCodes).toEqual({ 200: server.received() });
+    // onResult saw every request once, in the order they completed, with its latency.
+    expect(results).toHaveLength(report.requests);
+    expect(results.every((r) => r.statusCode === 200 && r.latencyMs! >= 140 && r.atMs >= r.latencyMs!)).toBe(
+      true
+    );
+    expect(results.map((r) => r.atMs)).toEqual([...results.map((r) => r.atMs)].sort((a, b) => a - b));
+  });
+
+  test('onResult reports failures by kind', async () => {
+    const url = await closedPortUrl();
+    const results: RequestResult[] = [];
+    await runLoad({ url, connections: 1, requests: 3, timeoutMs: 1000, onResult: (r) => results.push(r) });
+    expect(results.map((r) => [r.error, r.statusCode, r.latencyMs])).toEqual(
+      Array(3).fill(['refused', undefined, undefined])
+    );
   });
 
   test('--rate caps the requests per second across all connections', async () => {

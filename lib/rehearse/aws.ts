@@ -1,0 +1,78 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ECSClient, waitUntilServicesStable } from '@aws-sdk/client-ecs';
+import * as path from 'path';
+import { CDK_JSON } from '../app/cdk-json';
+import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
+import { MigrationPhase } from '../model/phase';
+import { deployedBaseline } from '../plan/sources';
+import { DESCRIBE_SERVICES_LIMIT, chunks } from '../teardown/drain';
+import { RehearsalAws } from './run';
+
+/** How long ECS may take to report the services stable after a deploy (CloudFormation has waited already). */
+const STABLE_TIMEOUT_SECONDS = 20 * 60;
+
+/**
+ * The rehearsal against a real account: deploys and destroys with the CDK's programmatic toolkit
+ * (`@aws-cdk/toolkit-lib`: the app of cdk.json, its context, the user's `-c`, progress as the CDK
+ * CLI prints it), reads what is deployed with CloudFormation's GetTemplate (as `npm run plan --
+ * --deployed`), and waits with the SDK's own ECS waiter, ten services per call.
+ */
+export function toolkitAws(region: string | undefined, log: (line: string) => void): RehearsalAws {
+  const clientConfig = region ? { region } : {};
+  const projectDir = path.dirname(CDK_JSON);
+
+  const withToolkit = async <T>(
+    context: Record<string, string>,
+    work: (
+      toolkit: import('@aws-cdk/toolkit-lib').Toolkit,
+      cx: import('@aws-cdk/toolkit-lib').ICloudAssemblySource,
+      lib: typeof import('@aws-cdk/toolkit-lib')
+    ) => Promise<T>
+  ): Promise<T> => {
+    // Loaded on first use: the dry run, `report` and the tests never load it.
+    const lib = await import('@aws-cdk/toolkit-lib');
+    const toolkit = new lib.Toolkit({
+      ioHost: new lib.NonInteractiveIoHost({ logLevel: 'info' }),
+      sdkConfig: { baseCredentials: lib.BaseCredentials.awsCliCompatible({ defaultRegion: region }) },
+    });
+    const app = (JSON.parse(await import('fs').then((fs) => fs.readFileSync(CDK_JSON, 'utf8'))) as { app: string }).app;
+    // cdk.json's context, cdk.context.json and ~/.cdk.json, then the command line's: as `npx cdk -c`.
+    const cx = await toolkit.fromCdkApp(app, {
+      workingDirectory: projectDir,
+      contextStore: new lib.CdkAppMultiContext(projectDir, context),
+    });
+    return work(toolkit, cx, lib);
+  };
+
+  return {
+    deployed: (stacks) => deployedBaseline(new CloudFormationClient(clientConfig), stacks),
+
+    deploy: (_phase: MigrationPhase, context) =>
+      withToolkit(context, async (toolkit, cx, lib) => {
+        const result = await toolkit.deploy(cx, {
+          stacks: { strategy: lib.StackSelectionStrategy.ALL_STACKS },
+          deploymentMethod: { method: 'change-set' },
+        });
+        // The Yelb stack of the stage is the one with the MigrationPhase output.
+        const yelb = result.stacks.find((s) => YELB_OUTPUTS.migrationPhase in s.outputs);
+        if (!yelb) throw new Error(`the deploy returned no ${STACK_NAMES.yelb} stack with outputs`);
+        return yelb.outputs;
+      }),
+
+    waitStable: async (cluster, services) => {
+      const ecs = new ECSClient(clientConfig);
+      for (const batch of chunks(services, DESCRIBE_SERVICES_LIMIT)) {
+        const result = await waitUntilServicesStable(
+          { client: ecs, maxWaitTime: STABLE_TIMEOUT_SECONDS, minDelay: 10 },
+          { cluster, services: batch }
+        );
+        log(`stable: ${batch.join(', ')} (${result.state})`);
+      }
+    },
+
+    destroy: (context) =>
+      withToolkit(context, async (toolkit, cx, lib) => {
+        await toolkit.destroy(cx, { stacks: { strategy: lib.StackSelectionStrategy.ALL_STACKS } });
+      }),
+  };
+}

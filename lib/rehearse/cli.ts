@@ -1,0 +1,295 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { cdkJsonContext } from '../app/cdk-json';
+import { parseCli, positiveDuration, positiveNumber, stageOption, wholeNumber } from '../cli/args';
+import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
+import { oneOf } from '../cli/validation';
+import { MIGRATION_PHASES, MigrationPhase, deployCommand } from '../model/phase';
+import { PhaseTemplates, synthesizePhases } from '../plan/synth-phases';
+import { toolkitAws } from './aws';
+import { CHART_PNG, CHART_SVG, renderMarkdown } from './render';
+import { chartPng, chartSvg } from './chart';
+import {
+  RehearsalOptions,
+  deployContext,
+  phasesOf,
+  rehearsalActions,
+  rehearsalSteps,
+  rehearsalTarget,
+  stepPlans,
+} from './plan';
+import { DEFAULT_MAX_ERROR_RATE, RehearsalReport, judge } from './report';
+import { RehearsalAws, runRehearsal } from './run';
+
+export const REHEARSE_USAGE = `usage: npm run rehearse -- [options]
+       npm run rehearse -- report DIR [--max-error-rate R]
+
+Rehearses the whole migration in your own account, under load, and writes a report: deploys
+the discovery phase (cdk deploy, with this project's cdk.json and your -c context), casts votes
+through Yelb, sends traffic to Yelb at a steady rate for the whole run, and steps
+discovery → serviceConnect → retired (with --rollback, back to discovery), one deploy per step.
+Before each step it checks the plan's safety verdict (as npm run plan), after each it waits
+until ECS reports the services stable and reads the votes: they must be exactly those cast.
+
+options:
+  --stage NAME             the copy of the app (-c stage=NAME): its own stacks and names
+  --region R               the region (else the SDK's: AWS_REGION, the profile)
+  --start PHASE            the phase to deploy first and step on from (default discovery;
+                           phases: ${MIGRATION_PHASES.join(', ')})
+  --rollback               after the migration, step back to discovery
+  --destroy                delete the stacks at the end, also after a failed gate
+  --rate N                 requests per second to /api/getvotes, all the time (default 20)
+  --votes N                votes to cast after the first deploy (default 20)
+  --timeout D              per request (default 10s)
+  --max-error-rate R       the gate: each step's (non-2xx + errors) / requests (default ${DEFAULT_MAX_ERROR_RATE})
+  --out DIR                where the report goes (default rehearsal-<date>-<time>)
+  -c, --context key=value  context, as for cdk deploy (the phase flags are the rehearsal's)
+  --dry-run                print each planned action as one JSON line; no AWS call
+  -h, --help               this text
+
+report DIR renders report.md and the chart again from DIR/report.json and applies the gate
+again (its own --max-error-rate, else the recorded one): no AWS needed.
+
+The report: report.json, report.md, ${CHART_SVG} and ${CHART_PNG} (requests and failures per
+second, each step marked). Ctrl-C stops the traffic, writes the report so far, leaves the stacks
+as they are and prints the commands that continue or roll back.
+
+exit codes: 0 every step passed the gate and no vote was lost, 1 otherwise (the reasons name
+the step), 2 bad input`;
+
+/** Things a test may replace. */
+export interface RehearseDeps {
+  readonly aws?: (region: string | undefined, log: (line: string) => void) => RehearsalAws;
+  readonly synthesize?: (
+    context: Record<string, unknown>,
+    phases: readonly MigrationPhase[]
+  ) => Map<MigrationPhase, PhaseTemplates>;
+  /** Ctrl-C; without it the process's SIGINT. */
+  readonly signal?: AbortSignal;
+  readonly now?: () => Date;
+}
+
+/** `npm run rehearse`: returns the exit code. */
+export async function runRehearseCli(argv: readonly string[], io: CliIo, deps: RehearseDeps = {}): Promise<number> {
+  try {
+    if (argv[0] === 'report') return await reportCommand(argv.slice(1), io);
+    return await rehearse(argv, io, deps);
+  } catch (err) {
+    const badInput = reportBadInput(err, io, 'see npm run rehearse -- --help');
+    if (badInput) return badInput;
+    throw err;
+  }
+}
+
+async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps): Promise<number> {
+  const parsed = parseRehearseOptions(argv, deps.now?.() ?? new Date());
+  if (parsed === 'help') {
+    io.stdout(`${REHEARSE_USAGE}\n`);
+    return 0;
+  }
+  const { options, dryRun } = parsed;
+  // Bad context is refused here, before any synth or AWS call.
+  const target = rehearsalTarget(options);
+  const steps = rehearsalSteps(options.start, options.rollback);
+  const phases = phasesOf(steps, options.start);
+  const log = (line: string) => io.stderr(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  log(`synthesizing ${phases.join(', ')} offline for the plan checks…`);
+  const templates = (deps.synthesize ?? synthesizePhases)(
+    // No asset bundling: the plan compares templates, it deploys nothing.
+    { ...cdkJsonContext(), ...deployContext(options, options.start), 'aws:cdk:bundling-stacks': [] },
+    phases
+  );
+  const actions = rehearsalActions(options, target, stepPlans(steps, templates));
+
+  if (dryRun) {
+    for (const action of actions) io.stdout(`${JSON.stringify(action)}\n`);
+    return actions.every((a) => a.action !== 'plan' || a.safe) ? 0 : 1;
+  }
+
+  const interrupt = new AbortController();
+  const onSigint = () => {
+    log('Ctrl-C: stopping the traffic and writing the report so far (the stacks stay as they are)…');
+    interrupt.abort();
+  };
+  if (!deps.signal) process.once('SIGINT', onSigint);
+  try {
+    const report = await runRehearsal(options, actions, {
+      aws: (deps.aws ?? toolkitAws)(options.region, log),
+      progress: log,
+      signal: deps.signal ?? interrupt.signal,
+    });
+    await writeReport(options.out, report);
+    io.stdout(summary(report, options.out));
+    if (report.interrupted) io.stdout(afterInterrupt(report, options));
+    return report.verdict.ok ? 0 : 1;
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+  }
+}
+
+/** `rehearse report DIR [--max-error-rate R]`. */
+async function reportCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCli({
+    args: [...argv],
+    allowPositionals: true,
+    options: { 'max-error-rate': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    io.stdout(`${REHEARSE_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('report takes one folder: npm run rehearse -- report DIR');
+  const dir = positionals[0];
+  const file = path.join(dir, 'report.json');
+  if (!fs.existsSync(file)) throw new UsageError(`report '${dir}' has no report.json`);
+  let recorded: RehearsalReport;
+  try {
+    recorded = JSON.parse(fs.readFileSync(file, 'utf8')) as RehearsalReport;
+  } catch (err) {
+    throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(recorded.steps) || !Array.isArray(recorded.timeline) || !recorded.total) {
+    throw new UsageError(`${file} is not a rehearsal report (it needs steps, timeline and total)`);
+  }
+  const maxErrorRate =
+    values['max-error-rate'] !== undefined ? errorRateOption(values['max-error-rate']) : recorded.gate.maxErrorRate;
+  const report: RehearsalReport = {
+    ...recorded,
+    gate: { maxErrorRate },
+    verdict: judge(recorded, maxErrorRate),
+  };
+  await writeReport(dir, report);
+  io.stdout(summary(report, dir));
+  return report.verdict.ok ? 0 : 1;
+}
+
+/** Writes report.json, report.md, the SVG chart and its PNG to `dir`. */
+export async function writeReport(dir: string, report: RehearsalReport): Promise<void> {
+  fs.mkdirSync(dir, { recursive: true });
+  const svg = chartSvg(report);
+  fs.writeFileSync(path.join(dir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(path.join(dir, CHART_SVG), svg);
+  fs.writeFileSync(path.join(dir, CHART_PNG), await chartPng(svg));
+  fs.writeFileSync(path.join(dir, 'report.md'), renderMarkdown(report));
+}
+
+function summary(report: RehearsalReport, dir: string): string {
+  const lines = [
+    `rehearsal ${report.verdict.ok ? 'PASSED' : 'FAILED'} (gate: error rate at most ${report.gate.maxErrorRate} per step, no vote lost)`,
+    ...report.verdict.reasons.map((r) => `  - ${r}`),
+    `report: ${path.join(dir, 'report.md')} (and report.json, ${CHART_SVG}, ${CHART_PNG})`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Where the stacks are after Ctrl-C, and the commands that continue or roll back. */
+function afterInterrupt(report: RehearsalReport, options: RehearsalOptions): string {
+  const phase = report.finalPhase;
+  const stage = options.stage ? ` -c stage=${options.stage}` : '';
+  const extra = Object.entries(options.context)
+    .map(([k, v]) => ` -c ${k}=${v}`)
+    .join('');
+  if (!phase) return 'Nothing was deployed by this run.\n';
+  if (typeof phase !== 'string') {
+    return [
+      `The stacks were being deployed from ${phase.from} to ${phase.to}; CloudFormation carries on with it.`,
+      `When it is done, continue:  npm run rehearse -- --start ${phase.to}${options.stage ? ` --stage ${options.stage}` : ''}${options.rollback ? ' --rollback' : ''}`,
+      `or roll back:               ${deployCommand(phase.from)}${stage}${extra}`,
+      '',
+    ].join('\n');
+  }
+  const back = MIGRATION_PHASES[Math.max(0, MIGRATION_PHASES.indexOf(phase) - 1)];
+  return [
+    `The stacks are in phase ${phase}.`,
+    `Continue:     npm run rehearse -- --start ${phase}${options.stage ? ` --stage ${options.stage}` : ''}${options.rollback ? ' --rollback' : ''}`,
+    `or roll back: ${deployCommand(back)}${stage}${extra}`,
+    '',
+  ].join('\n');
+}
+
+function errorRateOption(text: string): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || value > 1) {
+    throw new UsageError(`--max-error-rate '${text}' is not a rate from 0 to 1 (e.g. 0.001 for 0.1 %)`);
+  }
+  return value;
+}
+
+function parseRehearseOptions(
+  argv: readonly string[],
+  now: Date
+): 'help' | { options: RehearsalOptions; dryRun: boolean } {
+  const { values, positionals } = parseCli({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      stage: { type: 'string' },
+      region: { type: 'string' },
+      start: { type: 'string', default: 'discovery' },
+      rollback: { type: 'boolean', default: false },
+      destroy: { type: 'boolean', default: false },
+      rate: { type: 'string', default: '20' },
+      votes: { type: 'string', default: '20' },
+      timeout: { type: 'string', default: '10s' },
+      'max-error-rate': { type: 'string', default: String(DEFAULT_MAX_ERROR_RATE) },
+      out: { type: 'string' },
+      context: { type: 'string', short: 'c', multiple: true, default: [] },
+      'dry-run': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) return 'help';
+  if (positionals.length > 0) {
+    throw new UsageError(`unexpected '${positionals[0]}' (the only command is report DIR; see --help)`);
+  }
+  const start = values.start as MigrationPhase;
+  if (!MIGRATION_PHASES.includes(start)) {
+    throw new UsageError(`--start '${values.start}' is not a phase; allowed: ${oneOf(MIGRATION_PHASES)}`);
+  }
+  if (rehearsalSteps(start, values.rollback).length === 0) {
+    throw new UsageError(`--start ${start} without --rollback leaves no step to rehearse`);
+  }
+  const context: Record<string, string> = {};
+  for (const pair of values.context) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`-c '${pair}' is not key=value`);
+    const key = pair.slice(0, eq);
+    if (key === 'serviceConnect' || key === 'retireLegacy') {
+      throw new UsageError(`-c ${key} is set by the rehearsal for each phase; use --start`);
+    }
+    if (key === 'stage') throw new UsageError('-c stage: use --stage');
+    context[key] = pair.slice(eq + 1);
+  }
+  const out = values.out ?? `rehearsal-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+  if (fs.existsSync(out) && fs.readdirSync(out).length > 0) {
+    throw new UsageError(`--out '${out}' already holds files; choose another folder (a report is never overwritten)`);
+  }
+  if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region)) {
+    throw new UsageError(`--region '${values.region}' is not a region name such as eu-west-1`);
+  }
+  return {
+    dryRun: values['dry-run'],
+    options: {
+      ...(values.stage !== undefined && { stage: stageOption(values.stage) }),
+      ...(values.region !== undefined && { region: values.region }),
+      start,
+      rollback: values.rollback,
+      destroy: values.destroy,
+      rate: rateOption(values.rate),
+      votes: wholeNumber('--votes', values.votes, 1000),
+      timeoutMs: positiveDuration('--timeout', values.timeout) * 1000,
+      maxErrorRate: errorRateOption(values['max-error-rate']),
+      out,
+      context,
+    },
+  };
+}
+
+/** The most requests per second a rehearsal sends: it is a rehearsal, not a load test. */
+const MAX_RATE = 1000;
+
+function rateOption(text: string): number {
+  const rate = positiveNumber('--rate', text);
+  if (rate > MAX_RATE) throw new UsageError(`--rate '${text}' is over ${MAX_RATE} requests per second`);
+  return rate;
+}

@@ -1,0 +1,134 @@
+import { parseConfig } from '../app/config';
+import { cdkJsonContext } from '../app/cdk-json';
+import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
+import { StepPlan, planIsSafe, planStep } from '../plan/plan';
+import { PhaseTemplates } from '../plan/synth-phases';
+import { Votes, VOTES_PATH, spreadVotes } from './yelb-api';
+
+/** What the user asked for (`npm run rehearse -- …`), validated. */
+export interface RehearsalOptions {
+  readonly stage?: string;
+  readonly region?: string;
+  /** The phase to deploy first and step on from (default discovery). */
+  readonly start: MigrationPhase;
+  /** After the migration, step back to discovery. */
+  readonly rollback: boolean;
+  /** Delete the stacks at the end (also after a failed gate). */
+  readonly destroy: boolean;
+  /** Requests per second of the traffic, for the whole run. */
+  readonly rate: number;
+  /** Votes cast after the first deploy, spread over the restaurants. */
+  readonly votes: number;
+  /** Per request of the traffic and of the votes. */
+  readonly timeoutMs: number;
+  readonly maxErrorRate: number;
+  readonly out: string;
+  /** The user's `-c` context (the phase flags are the rehearsal's). */
+  readonly context: Readonly<Record<string, string>>;
+}
+
+/** The stack names, cluster and ECS services the rehearsal works on, from the model. */
+export interface RehearsalTarget {
+  readonly stacks: { readonly network: string; readonly yelb: string; readonly loadTest: string };
+  readonly cluster: string;
+  readonly services: readonly string[];
+}
+
+/** One thing the rehearsal does; the dry run prints each as a JSON line. */
+export type RehearsalAction =
+  | { readonly action: 'check-deployed'; readonly expect: MigrationPhase; readonly stacks: readonly string[] }
+  | { readonly action: 'deploy'; readonly phase: MigrationPhase; readonly context: Record<string, string> }
+  | { readonly action: 'wait-stable'; readonly cluster: string; readonly services: readonly string[] }
+  | { readonly action: 'votes'; readonly cast: Votes }
+  | { readonly action: 'traffic'; readonly state: 'start' | 'stop'; readonly rate?: number; readonly path?: string }
+  | { readonly action: 'step'; readonly from: MigrationPhase; readonly to: MigrationPhase }
+  | {
+      readonly action: 'plan';
+      readonly from: MigrationPhase;
+      readonly to: MigrationPhase;
+      readonly safe: boolean;
+      readonly blockers: readonly string[];
+    }
+  | { readonly action: 'read-votes' }
+  | { readonly action: 'report'; readonly out: string }
+  | { readonly action: 'destroy'; readonly stacks: readonly string[] };
+
+/** The steps from `start`: forward to the last phase, and with `rollback` back to the first. */
+export function rehearsalSteps(start: MigrationPhase, rollback: boolean): [MigrationPhase, MigrationPhase][] {
+  const forward = MIGRATION_PHASES.slice(MIGRATION_PHASES.indexOf(start));
+  const path = rollback ? [...forward, ...[...MIGRATION_PHASES].reverse().slice(1)] : forward;
+  return path.slice(1).map((to, i) => [path[i], to]);
+}
+
+/** The phases whose templates the plan checks need. */
+export function phasesOf(steps: readonly [MigrationPhase, MigrationPhase][], start: MigrationPhase): MigrationPhase[] {
+  return MIGRATION_PHASES.filter((p) => p === start || steps.some((s) => s.includes(p)));
+}
+
+/** The context that `cdk deploy` of `phase` gets: the user's, the stage, the phase flags. */
+export function deployContext(options: RehearsalOptions, phase: MigrationPhase): Record<string, string> {
+  return {
+    ...options.context,
+    ...(options.stage !== undefined && { stage: options.stage }),
+    ...phaseContext(phase),
+  };
+}
+
+/** The stacks, cluster and services of the app with the user's context (bad context is refused here). */
+export function rehearsalTarget(options: RehearsalOptions): RehearsalTarget {
+  const config = parseConfig({ ...cdkJsonContext(), ...deployContext(options, options.start) });
+  return {
+    stacks: config.stackNames,
+    cluster: config.topology.clusterName,
+    services: config.topology.services.map((s) => s.name),
+  };
+}
+
+/** Each step's plan, from the phases' templates (the same verdict as `npm run plan`). */
+export function stepPlans(
+  steps: readonly [MigrationPhase, MigrationPhase][],
+  templates: ReadonlyMap<MigrationPhase, PhaseTemplates>
+): StepPlan[] {
+  return steps.map(([from, to]) => planStep(from, to, templates.get(from)!, templates.get(to)!));
+}
+
+/** The plan's verdict as the rehearsal records it: safe, or what blocks the step. */
+export function verdictOf(plan: StepPlan): { safe: boolean; blockers: string[] } {
+  const blockers = plan.blockers.map(
+    (b) => `${b.stack} ${b.logicalId} (${b.type}) would be ${b.impact === 'WILL_DESTROY' ? 'deleted' : 'replaced'}`
+  );
+  if (plan.unsafe) blockers.push(plan.unsafe.reason);
+  return { safe: planIsSafe([plan]), blockers };
+}
+
+/**
+ * Every action of a rehearsal, in order: what the run does and what the dry run prints. The
+ * setup (check what is deployed, deploy the start phase, wait, cast votes), the traffic, then
+ * per step its plan, deploy, wait and vote count, and the end (traffic off, report, destroy).
+ */
+export function rehearsalActions(
+  options: RehearsalOptions,
+  target: RehearsalTarget,
+  plans: readonly StepPlan[]
+): RehearsalAction[] {
+  const stacks = [target.stacks.network, target.stacks.yelb, target.stacks.loadTest];
+  const wait: RehearsalAction = { action: 'wait-stable', cluster: target.cluster, services: target.services };
+  return [
+    { action: 'check-deployed', expect: options.start, stacks },
+    { action: 'deploy', phase: options.start, context: deployContext(options, options.start) },
+    wait,
+    { action: 'votes', cast: spreadVotes(options.votes) },
+    { action: 'traffic', state: 'start', rate: options.rate, path: VOTES_PATH },
+    ...plans.flatMap((plan): RehearsalAction[] => [
+      { action: 'step', from: plan.from, to: plan.to },
+      { action: 'plan', from: plan.from, to: plan.to, ...verdictOf(plan) },
+      { action: 'read-votes' },
+      { action: 'deploy', phase: plan.to, context: deployContext(options, plan.to) },
+      wait,
+      { action: 'read-votes' },
+    ]),
+    { action: 'traffic', state: 'stop' },
+    { action: 'report', out: options.out },
+    ...(options.destroy ? [{ action: 'destroy', stacks } as const] : []),
+  ];
+}

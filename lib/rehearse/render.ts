@@ -1,0 +1,103 @@
+import { formatDuration } from '../cli/duration';
+import { formatTable } from '../cli/table';
+import { RehearsalReport, StepRecord, describeErrorRate, errorRateOf, percent, stepName } from './report';
+import { RESTAURANTS, Votes } from './yelb-api';
+
+/** The chart's file names in the report folder. */
+export const CHART_SVG = 'chart.svg';
+export const CHART_PNG = 'chart.png';
+
+/**
+ * `report.md`: the verdict and its reasons first, then a table of the steps (time, requests,
+ * failures, latency, votes), the chart, and the votes. Made from `report.json` alone.
+ */
+export function renderMarkdown(report: RehearsalReport, options: { png: boolean } = { png: true }): string {
+  const n = (v: number) => v.toLocaleString('en-US');
+  const lines = [
+    `# Rehearsal of the migration to Service Connect: ${report.verdict.ok ? 'PASSED' : 'FAILED'}`,
+    '',
+    `- Run: ${report.startedAt} to ${report.endedAt}${report.stage ? `, stage \`${report.stage}\`` : ''}${report.region ? `, region ${report.region}` : ''}`,
+    `- Traffic: ${report.traffic.rate} requests/s${report.traffic.url ? ` to ${report.traffic.url}` : ''}, all the time`,
+    `- Gate: every step's error rate (non-2xx responses and errors) at most ${percent(report.gate.maxErrorRate)}, and no vote lost`,
+    `- Whole run: ${describeErrorRate(report.total)}`,
+    `- Stacks at the end: ${finalPhase(report)}${report.destroyed === true ? ', then destroyed' : report.destroyed === false ? ', destroy FAILED' : ''}`,
+  ];
+  if (Object.keys(report.context).length > 0) {
+    lines.push(`- Context: ${Object.entries(report.context).map(([k, v]) => `\`-c ${k}=${v}\``).join(' ')}`);
+  }
+  lines.push('');
+  if (report.verdict.ok) lines.push('Every step passed the gate.');
+  else lines.push('Why it failed:', '', ...report.verdict.reasons.map((r) => `- ${r}`));
+  lines.push(
+    '',
+    '## Steps',
+    '',
+    markdownTable(
+      ['step', 'outcome', 'time', 'requests', 'non-2xx', 'errors', 'error rate', 'p50 ms', 'p99 ms', 'votes kept'],
+      report.steps.map((s) => [
+        stepName(s),
+        s.outcome,
+        `${formatDuration(s.endSecond - s.startSecond)} (${Math.round(s.startSecond)} s–${Math.round(s.endSecond)} s)`,
+        n(s.requests),
+        n(s.non2xx),
+        n(s.errors),
+        percent(errorRateOf(s)),
+        String(s.latencyMs.p50),
+        String(s.latencyMs.p99),
+        votesKept(s, report.votesExpected),
+      ])
+    ),
+    '',
+    `![requests and failed requests per second](${options.png ? CHART_PNG : CHART_SVG})`,
+    ''
+  );
+  if (report.votesExpected) {
+    lines.push(
+      '## Votes',
+      '',
+      markdownTable(
+        ['restaurant', 'cast', 'expected', ...report.steps.map((s) => `after ${s.to}`)],
+        RESTAURANTS.map((r) => [
+          r,
+          String(report.votesCast?.[r] ?? ''),
+          String(report.votesExpected![r]),
+          ...report.steps.map((s) => (s.votesAfter ? String(s.votesAfter[r]) : '–')),
+        ])
+      ),
+      ''
+    );
+  }
+  const failing = report.timeline.filter((s) => s.non2xx + s.errors > 0);
+  lines.push(
+    '## Seconds with failed requests',
+    '',
+    failing.length === 0
+      ? 'None.'
+      : '```\n' +
+          formatTable(
+            ['second', 'requests', 'non-2xx', 'errors'],
+            failing.slice(0, 50).map((s) => [String(s.second), n(s.requests), n(s.non2xx), n(s.errors)])
+          ) +
+          (failing.length > 50 ? `\n… and ${failing.length - 50} more (report.json has every second)` : '') +
+          '\n```',
+    ''
+  );
+  return lines.join('\n');
+}
+
+function votesKept(step: StepRecord, expected: Votes | undefined): string {
+  if (!step.votesAfter || !expected) return '–';
+  const lost = RESTAURANTS.filter((r) => step.votesAfter![r] !== expected[r]);
+  return lost.length === 0 ? 'yes' : `NO (${lost.join(', ')})`;
+}
+
+function finalPhase(report: RehearsalReport): string {
+  const phase = report.finalPhase;
+  if (!phase) return 'not deployed by this run';
+  return typeof phase === 'string' ? `phase ${phase}` : `between ${phase.from} and ${phase.to} (a deploy was under way)`;
+}
+
+function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}

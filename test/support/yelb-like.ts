@@ -1,0 +1,106 @@
+import { MigrationPhase } from '../../lib/model/phase';
+import { RehearsalAws } from '../../lib/rehearse/run';
+import { RESTAURANTS, Restaurant, Votes } from '../../lib/rehearse/yelb-api';
+import { TestServer, startServer } from './http-server';
+
+/** A local server that answers Yelb's API as yelb-appserver does, with faults a test turns on. */
+export interface YelbLike extends TestServer {
+  readonly votes: Votes;
+  /** Answer `status` to every `every`-th read of /api/getvotes (0 or undefined: none). */
+  fault?: { every: number; status: number };
+  /** Extra milliseconds before each answer. */
+  delayMs: number;
+}
+
+/** Starts a Yelb-like server on 127.0.0.1: votes on `GET /api/<restaurant>`, counts on `GET /api/getvotes`. */
+export async function startYelbLike(): Promise<YelbLike> {
+  const votes = Object.fromEntries(RESTAURANTS.map((r) => [r, 0])) as Votes;
+  let reads = 0;
+  const state: { fault?: YelbLike['fault']; delayMs: number } = { delayMs: 0 };
+  const server = await startServer((req, res) => {
+    const answer = (status: number, body: string) =>
+      setTimeout(() => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(body);
+      }, state.delayMs);
+    const name = req.url?.replace(/^\/api\//, '') ?? '';
+    if (req.method === 'GET' && req.url === '/api/getvotes') {
+      reads += 1;
+      if (state.fault && state.fault.every > 0 && reads % state.fault.every === 0) {
+        answer(state.fault.status, '{"error":"upstream"}');
+      } else {
+        // yelb-appserver's own format (modules/getvotes.rb).
+        answer(200, `[${RESTAURANTS.map((r) => `{"name": "${r}", "value": ${votes[r]}}`).join(', ')}]`);
+      }
+    } else if (req.method === 'GET' && (RESTAURANTS as readonly string[]).includes(name)) {
+      votes[name as Restaurant] += 1;
+      answer(200, String(votes[name as Restaurant]));
+    } else {
+      answer(404, '{}');
+    }
+  });
+  return {
+    url: server.url,
+    received: server.received,
+    close: server.close,
+    votes,
+    get fault() {
+      return state.fault;
+    },
+    set fault(value) {
+      state.fault = value;
+    },
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(value: number) {
+      state.delayMs = value;
+    },
+  };
+}
+
+/** A deploy, as the fake AWS records it. */
+export interface FakeDeploy {
+  readonly phase: MigrationPhase;
+  readonly context: Record<string, string>;
+}
+
+/**
+ * The rehearsal's AWS in a test: a deploy takes `deployMs` and calls `during(phase)` when it
+ * starts and `after(phase)` when it ends, so that a test changes the Yelb-like server's
+ * behaviour per step; everything is recorded.
+ */
+export function fakeRehearsalAws(
+  yelb: YelbLike,
+  options: {
+    deployMs?: number;
+    deployedPhase?: MigrationPhase;
+    during?: (phase: MigrationPhase) => void;
+    after?: (phase: MigrationPhase) => void;
+  } = {}
+): RehearsalAws & { readonly calls: string[]; readonly deploys: FakeDeploy[] } {
+  const calls: string[] = [];
+  const deploys: FakeDeploy[] = [];
+  return {
+    calls,
+    deploys,
+    deployed: async (stacks) => {
+      calls.push(`deployed ${stacks.join(',')}`);
+      return { templates: {}, phase: options.deployedPhase, source: 'fake' };
+    },
+    deploy: async (phase, context) => {
+      calls.push(`deploy ${phase}`);
+      deploys.push({ phase, context });
+      options.during?.(phase);
+      await new Promise((resolve) => setTimeout(resolve, options.deployMs ?? 300));
+      options.after?.(phase);
+      return { AppUrl: `${yelb.url}/`, MigrationPhase: phase };
+    },
+    waitStable: async (cluster, services) => {
+      calls.push(`wait ${cluster} ${services.length}`);
+    },
+    destroy: async (context) => {
+      calls.push(`destroy ${context.stage ?? ''}`.trim());
+    },
+  };
+}
