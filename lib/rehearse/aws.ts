@@ -35,7 +35,9 @@ export function toolkitAws(region: string | undefined, log: (line: string) => vo
       ioHost: new lib.NonInteractiveIoHost({ logLevel: 'info' }),
       sdkConfig: { baseCredentials: lib.BaseCredentials.awsCliCompatible({ defaultRegion: region }) },
     });
-    const app = (JSON.parse(await import('fs').then((fs) => fs.readFileSync(CDK_JSON, 'utf8'))) as { app: string }).app;
+    const app = (
+      JSON.parse(await import('fs').then((fs) => fs.readFileSync(CDK_JSON, 'utf8'))) as { app: string }
+    ).app;
     // cdk.json's context, cdk.context.json and ~/.cdk.json, then the command line's: as `npx cdk -c`.
     const cx = await toolkit.fromCdkApp(app, {
       workingDirectory: projectDir,

@@ -16,11 +16,7 @@ export function chartSvg(report: RehearsalReport): string {
   const bottom = { y: top.y + top.height + 44, height: 110 };
   const height = bottom.y + bottom.height + 56;
 
-  const seconds = Math.max(
-    1,
-    report.timeline.length,
-    ...report.steps.map((s) => Math.ceil(s.endSecond))
-  );
+  const seconds = Math.max(1, report.timeline.length, ...report.steps.map((s) => Math.ceil(s.endSecond)));
   const x = (second: number) => left + (second / seconds) * plotWidth;
   const requests = report.timeline.map((s) => s.requests);
   const failures = report.timeline.map((s) => s.non2xx + s.errors);
@@ -50,7 +46,9 @@ export function chartSvg(report: RehearsalReport): string {
     const x1 = Math.max(x(step.endSecond), x0 + 1);
     const fill = step.outcome === 'done' ? (i % 2 === 0 ? '#e8f0fe' : '#f1f5e9') : '#fdecea';
     for (const panel of [top, bottom]) {
-      out.push(`<rect x="${f(x0)}" y="${panel.y}" width="${f(x1 - x0)}" height="${panel.height}" fill="${fill}"/>`);
+      out.push(
+        `<rect x="${f(x0)}" y="${panel.y}" width="${f(x1 - x0)}" height="${panel.height}" fill="${fill}"/>`
+      );
     }
     for (const edge of [x0, x1]) {
       out.push(
@@ -58,17 +56,19 @@ export function chartSvg(report: RehearsalReport): string {
       );
     }
     out.push(
-      text((x0 + x1) / 2, top.y - 14, `${stepName(step)}${step.outcome === 'done' ? '' : ` (${step.outcome})`}`, {
-        anchor: 'middle',
-        size: 11,
-      })
+      text(
+        (x0 + x1) / 2,
+        top.y - 14,
+        `${stepName(step)}${step.outcome === 'done' ? '' : ` (${step.outcome})`}`,
+        {
+          anchor: 'middle',
+          size: 11,
+        }
+      )
     );
   });
 
-  out.push(
-    ...axes(top, requestMax, 'requests per second'),
-    ...axes(bottom, failureMax, 'failed per second')
-  );
+  out.push(...axes(top, requestMax, 'requests per second'), ...axes(bottom, failureMax, 'failed per second'));
 
   // Requests per second: a line. Failed requests per second: a bar per second, at least 2 px high.
   if (requests.length > 0) {
@@ -92,7 +92,12 @@ export function chartSvg(report: RehearsalReport): string {
       text(xs, bottom.y + bottom.height + 18, formatSecond(s), { anchor: 'middle' })
     );
   }
-  out.push(text(left + plotWidth / 2, height - 12, 'time since the traffic started', { anchor: 'middle', fill: '#57606a' }));
+  out.push(
+    text(left + plotWidth / 2, height - 12, 'time since the traffic started', {
+      anchor: 'middle',
+      fill: '#57606a',
+    })
+  );
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 
@@ -149,7 +154,8 @@ function ticks(max: number): number[] {
 
 /** About eight ticks from 0 to `seconds`, on round times (10 s, 1 min, 5 min, …). */
 function timeTicks(seconds: number): number[] {
-  const step = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600].find((s) => s >= seconds / 8) ?? 7200;
+  const step =
+    [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600].find((s) => s >= seconds / 8) ?? 7200;
   const out: number[] = [];
   for (let s = 0; s <= seconds; s += step) out.push(s);
   return out;
@@ -164,7 +170,13 @@ function text(
   x: number,
   y: number,
   content: string,
-  style: { anchor?: 'start' | 'middle' | 'end'; size?: number; weight?: string; fill?: string; rotate?: boolean } = {}
+  style: {
+    anchor?: 'start' | 'middle' | 'end';
+    size?: number;
+    weight?: string;
+    fill?: string;
+    rotate?: boolean;
+  } = {}
 ): string {
   const attrs = [
     `x="${f(x)}"`,

@@ -70,7 +70,11 @@ export interface RehearseDeps {
 }
 
 /** `npm run rehearse`: returns the exit code. */
-export async function runRehearseCli(argv: readonly string[], io: CliIo, deps: RehearseDeps = {}): Promise<number> {
+export async function runRehearseCli(
+  argv: readonly string[],
+  io: CliIo,
+  deps: RehearseDeps = {}
+): Promise<number> {
   try {
     if (argv[0] === 'report') return await reportCommand(argv.slice(1), io);
     return await rehearse(argv, io, deps);
@@ -138,7 +142,8 @@ async function reportCommand(argv: readonly string[], io: CliIo): Promise<number
     io.stdout(`${REHEARSE_USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError('report takes one folder: npm run rehearse -- report DIR');
+  if (positionals.length !== 1)
+    throw new UsageError('report takes one folder: npm run rehearse -- report DIR');
   const dir = positionals[0];
   const file = path.join(dir, 'report.json');
   if (!fs.existsSync(file)) throw new UsageError(`report '${dir}' has no report.json`);
@@ -152,7 +157,9 @@ async function reportCommand(argv: readonly string[], io: CliIo): Promise<number
     throw new UsageError(`${file} is not a rehearsal report (it needs steps, timeline and total)`);
   }
   const maxErrorRate =
-    values['max-error-rate'] !== undefined ? errorRateOption(values['max-error-rate']) : recorded.gate.maxErrorRate;
+    values['max-error-rate'] !== undefined
+      ? errorRateOption(values['max-error-rate'])
+      : recorded.gate.maxErrorRate;
   const report: RehearsalReport = {
     ...recorded,
     gate: { maxErrorRate },
@@ -260,9 +267,12 @@ function parseRehearseOptions(
     if (key === 'stage') throw new UsageError('-c stage: use --stage');
     context[key] = pair.slice(eq + 1);
   }
-  const out = values.out ?? `rehearsal-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+  const out =
+    values.out ?? `rehearsal-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
   if (fs.existsSync(out) && fs.readdirSync(out).length > 0) {
-    throw new UsageError(`--out '${out}' already holds files; choose another folder (a report is never overwritten)`);
+    throw new UsageError(
+      `--out '${out}' already holds files; choose another folder (a report is never overwritten)`
+    );
   }
   if (values.region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(values.region)) {
     throw new UsageError(`--region '${values.region}' is not a region name such as eu-west-1`);

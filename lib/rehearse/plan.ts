@@ -1,3 +1,4 @@
+import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { parseConfig } from '../app/config';
 import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
@@ -40,7 +41,12 @@ export type RehearsalAction =
   | { readonly action: 'deploy'; readonly phase: MigrationPhase; readonly context: Record<string, string> }
   | { readonly action: 'wait-stable'; readonly cluster: string; readonly services: readonly string[] }
   | { readonly action: 'votes'; readonly cast: Votes }
-  | { readonly action: 'traffic'; readonly state: 'start' | 'stop'; readonly rate?: number; readonly path?: string }
+  | {
+      readonly action: 'traffic';
+      readonly state: 'start' | 'stop';
+      readonly rate?: number;
+      readonly path?: string;
+    }
   | { readonly action: 'step'; readonly from: MigrationPhase; readonly to: MigrationPhase }
   | {
       readonly action: 'plan';
@@ -61,7 +67,10 @@ export function rehearsalSteps(start: MigrationPhase, rollback: boolean): [Migra
 }
 
 /** The phases whose templates the plan checks need. */
-export function phasesOf(steps: readonly [MigrationPhase, MigrationPhase][], start: MigrationPhase): MigrationPhase[] {
+export function phasesOf(
+  steps: readonly [MigrationPhase, MigrationPhase][],
+  start: MigrationPhase
+): MigrationPhase[] {
   return MIGRATION_PHASES.filter((p) => p === start || steps.some((s) => s.includes(p)));
 }
 
@@ -95,7 +104,8 @@ export function stepPlans(
 /** The plan's verdict as the rehearsal records it: safe, or what blocks the step. */
 export function verdictOf(plan: StepPlan): { safe: boolean; blockers: string[] } {
   const blockers = plan.blockers.map(
-    (b) => `${b.stack} ${b.logicalId} (${b.type}) would be ${b.impact === 'WILL_DESTROY' ? 'deleted' : 'replaced'}`
+    (b) =>
+      `${b.stack} ${b.logicalId} (${b.type}) would be ${b.impact === ResourceImpact.WILL_DESTROY ? 'deleted' : 'replaced'}`
   );
   if (plan.unsafe) blockers.push(plan.unsafe.reason);
   return { safe: planIsSafe([plan]), blockers };

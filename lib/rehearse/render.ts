@@ -23,7 +23,11 @@ export function renderMarkdown(report: RehearsalReport, options: { png: boolean 
     `- Stacks at the end: ${finalPhase(report)}${report.destroyed === true ? ', then destroyed' : report.destroyed === false ? ', destroy FAILED' : ''}`,
   ];
   if (Object.keys(report.context).length > 0) {
-    lines.push(`- Context: ${Object.entries(report.context).map(([k, v]) => `\`-c ${k}=${v}\``).join(' ')}`);
+    lines.push(
+      `- Context: ${Object.entries(report.context)
+        .map(([k, v]) => `\`-c ${k}=${v}\``)
+        .join(' ')}`
+    );
   }
   lines.push('');
   if (report.verdict.ok) lines.push('Every step passed the gate.');
@@ -33,7 +37,18 @@ export function renderMarkdown(report: RehearsalReport, options: { png: boolean 
     '## Steps',
     '',
     markdownTable(
-      ['step', 'outcome', 'time', 'requests', 'non-2xx', 'errors', 'error rate', 'p50 ms', 'p99 ms', 'votes kept'],
+      [
+        'step',
+        'outcome',
+        'time',
+        'requests',
+        'non-2xx',
+        'errors',
+        'error rate',
+        'p50 ms',
+        'p99 ms',
+        'votes kept',
+      ],
       report.steps.map((s) => [
         stepName(s),
         s.outcome,
@@ -94,7 +109,9 @@ function votesKept(step: StepRecord, expected: Votes | undefined): string {
 function finalPhase(report: RehearsalReport): string {
   const phase = report.finalPhase;
   if (!phase) return 'not deployed by this run';
-  return typeof phase === 'string' ? `phase ${phase}` : `between ${phase.from} and ${phase.to} (a deploy was under way)`;
+  return typeof phase === 'string'
+    ? `phase ${phase}`
+    : `between ${phase.from} and ${phase.to} (a deploy was under way)`;
 }
 
 function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -86,12 +86,14 @@ export function judge(report: Omit<RehearsalReport, 'verdict' | 'gate'>, maxErro
   if (report.setupError) reasons.push(`setup: ${report.setupError}`);
   for (const step of report.steps) {
     const name = stepName(step);
-    if (step.outcome !== 'done') reasons.push(`${name}: ${step.outcome}: ${step.error ?? 'no reason recorded'}`);
+    if (step.outcome !== 'done')
+      reasons.push(`${name}: ${step.outcome}: ${step.error ?? 'no reason recorded'}`);
     if (step.outcome === 'done' && step.requests === 0) {
       reasons.push(`${name}: no request completed during the step, so its error rate is unknown`);
     }
     const rate = errorRateOf(step);
-    if (rate > maxErrorRate) reasons.push(`${name}: ${describeErrorRate(step)}, over the gate ${percent(maxErrorRate)}`);
+    if (rate > maxErrorRate)
+      reasons.push(`${name}: ${describeErrorRate(step)}, over the gate ${percent(maxErrorRate)}`);
     if (step.votesAfter && report.votesExpected) {
       const differ = votesDiffer(step.votesAfter, report.votesExpected);
       if (differ.length > 0) reasons.push(`${name}: votes changed: ${differ.join(', ')}`);

@@ -26,6 +26,9 @@ export interface RehearsalDeps {
   readonly signal?: AbortSignal;
 }
 
+/** How often the traffic's counts are printed while it runs. */
+const TRAFFIC_PROGRESS_MS = 30_000;
+
 /** The run was interrupted (Ctrl-C). */
 export class Interrupted extends Error {
   constructor() {
@@ -144,7 +147,9 @@ export async function runRehearsal(
           );
         }
         phase = deployed.phase;
-        progress(deployed.phase ? `deployed: phase ${deployed.phase}` : 'deployed: nothing (a first deployment)');
+        progress(
+          deployed.phase ? `deployed: phase ${deployed.phase}` : 'deployed: nothing (a first deployment)'
+        );
         return;
       }
       case 'plan':
@@ -174,7 +179,9 @@ export async function runRehearsal(
         const after = await interruptible(readVotes(url, options.timeoutMs));
         const differ = votesDiffer(after, votesExpected);
         if (differ.length > 0) throw new StopRun(`the votes just cast do not add up: ${differ.join(', ')}`);
-        progress(`cast ${Object.values(action.cast).reduce((a, b) => a + b, 0)} votes; counts ${JSON.stringify(after)}`);
+        progress(
+          `cast ${Object.values(action.cast).reduce((a, b) => a + b, 0)} votes; counts ${JSON.stringify(after)}`
+        );
         return;
       }
       case 'traffic':
@@ -183,6 +190,15 @@ export async function runRehearsal(
           trafficStart = new Date();
           const url = new URL(action.path ?? VOTES_PATH, requireUrl()).href;
           progress(`traffic: ${action.rate} requests/s to ${url}`);
+          // A line every 30 s: a deploy takes minutes, and the traffic is what the user watches.
+          const ticker = setInterval(() => {
+            const step = open
+              ? `; this step ${open.counts.requests} requests, ${open.counts.non2xx + open.counts.errors} failed`
+              : '';
+            progress(`traffic: ${total.requests} requests, ${total.non2xx + total.errors} failed${step}`);
+          }, TRAFFIC_PROGRESS_MS);
+          ticker.unref();
+          stop.signal.addEventListener('abort', () => clearInterval(ticker), { once: true });
           traffic = {
             stop,
             done: runLoad({
@@ -253,7 +269,9 @@ export async function runRehearsal(
 
   const destroy = actions.find((a) => a.action === 'destroy');
   if (destroy && !interrupted && deployedSomething) {
-    progress(`destroying ${destroy.stacks.join(', ')}${failed ? ' (after a failed run, as --destroy asks)' : ''}…`);
+    progress(
+      `destroying ${destroy.stacks.join(', ')}${failed ? ' (after a failed run, as --destroy asks)' : ''}…`
+    );
     try {
       await aws.destroy(deployContext(options, phase ?? options.start));
       destroyed = true;
@@ -283,7 +301,11 @@ export async function runRehearsal(
     ...(interrupted && { interrupted }),
     ...(destroyed !== undefined && { destroyed }),
   };
-  return { ...report, gate: { maxErrorRate: options.maxErrorRate }, verdict: judge(report, options.maxErrorRate) };
+  return {
+    ...report,
+    gate: { maxErrorRate: options.maxErrorRate },
+    verdict: judge(report, options.maxErrorRate),
+  };
 }
 
 /** A reason to end the steps that is already a sentence for people; `recorded` when the step says it. */

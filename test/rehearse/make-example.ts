@@ -27,11 +27,10 @@ async function main(): Promise<number> {
   });
   fs.rmSync(OUT, { recursive: true, force: true });
   try {
-    return await runRehearseCli(
-      ['--rollback', '--rate', '50', '--votes', '20', '--out', OUT],
-      processIo(),
-      { aws: () => aws, synthesize: synthesizePhases }
-    );
+    return await runRehearseCli(['--rollback', '--rate', '50', '--votes', '20', '--out', OUT], processIo(), {
+      aws: () => aws,
+      synthesize: synthesizePhases,
+    });
   } finally {
     await yelb.close();
   }

@@ -31,13 +31,17 @@ function rehearse(argv: string[], aws: RehearsalAws, deps: Partial<RehearseDeps>
   );
 }
 
-const readReport = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as RehearsalReport;
+const readReport = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as RehearsalReport;
 
 describe('npm run rehearse, offline', () => {
   test('a clean run with rollback passes: four steps under traffic, every vote kept, the report written', async () => {
     const aws = fakeRehearsalAws(yelb);
     const out = outDir();
-    const run = await rehearse(['--rollback', '--destroy', '--rate', '200', '--votes', '10', '--out', out], aws);
+    const run = await rehearse(
+      ['--rollback', '--destroy', '--rate', '200', '--votes', '10', '--out', out],
+      aws
+    );
 
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.code).toBe(0);
@@ -52,7 +56,10 @@ describe('npm run rehearse, offline', () => {
       'destroy',
     ]);
     expect(aws.calls.filter((c) => c.startsWith('wait'))).toEqual(Array(5).fill('wait yelb-cluster 4'));
-    expect(aws.deploys.map((d) => d.context)).toContainEqual({ serviceConnect: 'true', retireLegacy: 'true' });
+    expect(aws.deploys.map((d) => d.context)).toContainEqual({
+      serviceConnect: 'true',
+      retireLegacy: 'true',
+    });
 
     const report = readReport(out);
     expect(report.steps.map((s) => `${s.from}>${s.to}:${s.outcome}`)).toEqual([
@@ -72,7 +79,9 @@ describe('npm run rehearse, offline', () => {
       expect(Date.parse(step.endedAt)).toBeGreaterThan(Date.parse(step.startedAt));
     }
     // The steps follow each other, and the timeline holds every request of the run, once.
-    report.steps.slice(1).forEach((s, i) => expect(s.startSecond).toBeGreaterThanOrEqual(report.steps[i].endSecond));
+    report.steps
+      .slice(1)
+      .forEach((s, i) => expect(s.startSecond).toBeGreaterThanOrEqual(report.steps[i].endSecond));
     expect(report.timeline.reduce((n, s) => n + s.requests, 0)).toBe(report.total.requests);
     expect(report.steps.reduce((n, s) => n + s.requests, 0)).toBeLessThanOrEqual(report.total.requests);
     expect(report.verdict).toEqual({ ok: true, reasons: [] });
@@ -94,7 +103,9 @@ describe('npm run rehearse, offline', () => {
     expect(run.code).toBe(1);
     const report = readReport(out);
     expect(report.verdict.ok).toBe(false);
-    expect(report.verdict.reasons.filter((r) => r.startsWith('serviceConnect → retired: error rate'))).toHaveLength(1);
+    expect(
+      report.verdict.reasons.filter((r) => r.startsWith('serviceConnect → retired: error rate'))
+    ).toHaveLength(1);
     expect(report.verdict.reasons.some((r) => r.startsWith('discovery → serviceConnect'))).toBe(false);
     expect(report.steps[1].non2xx).toBeGreaterThan(0);
     expect(report.steps[0].non2xx).toBe(0);
@@ -125,7 +136,9 @@ describe('npm run rehearse, offline', () => {
 
     expect(run.code).toBe(1);
     const report = readReport(out);
-    expect(report.verdict.reasons).toEqual(['serviceConnect → retired: votes changed: outback 4 (expected 5)']);
+    expect(report.verdict.reasons).toEqual([
+      'serviceConnect → retired: votes changed: outback 4 (expected 5)',
+    ]);
     expect(report.steps).toHaveLength(2); // the rollback did not start
     expect(aws.calls.filter((c) => c.startsWith('deploy '))).toEqual([
       'deploy discovery',
@@ -156,7 +169,9 @@ describe('npm run rehearse, offline', () => {
     const report = readReport(out);
     expect(report.steps[1]).toMatchObject({ from: 'serviceConnect', to: 'retired', outcome: 'failed' });
     expect(report.verdict.reasons).toEqual([
-      expect.stringMatching(/^serviceConnect → retired: failed: the plan blocks it: Yelb \w+ \(AWS::ECS::Service\) would be deleted/),
+      expect.stringMatching(
+        /^serviceConnect → retired: failed: the plan blocks it: Yelb \w+ \(AWS::ECS::Service\) would be deleted/
+      ),
     ]);
     expect(aws.calls).not.toContain('deploy retired');
 
@@ -171,14 +186,19 @@ describe('npm run rehearse, offline', () => {
     const run = await rehearse(['--destroy', '--out', out], aws);
     expect(run.code).toBe(1);
     expect(readReport(out).verdict.reasons).toEqual([
-      expect.stringContaining('setup: the stacks are deployed in phase serviceConnect, not discovery: run with --start serviceConnect'),
+      expect.stringContaining(
+        'setup: the stacks are deployed in phase serviceConnect, not discovery: run with --start serviceConnect'
+      ),
     ]);
     expect(aws.calls).toEqual(['deployed YelbNetwork,Yelb,YelbLoadTest']);
 
     // Told to start from there, it does.
     const from = await rehearse(['--start', 'serviceConnect', '--rate', '50', '--out', outDir()], aws);
     expect(from.code).toBe(0);
-    expect(aws.calls.filter((c) => c.startsWith('deploy '))).toEqual(['deploy serviceConnect', 'deploy retired']);
+    expect(aws.calls.filter((c) => c.startsWith('deploy '))).toEqual([
+      'deploy serviceConnect',
+      'deploy retired',
+    ]);
   });
 
   test('Ctrl-C writes the report so far, leaves the stacks, and says how to continue or roll back', async () => {
@@ -190,9 +210,13 @@ describe('npm run rehearse, offline', () => {
       },
     });
     const out = outDir();
-    const run = await rehearse(['--destroy', '--rollback', '--rate', '100', '--stage', 'blue', '--out', out], aws, {
-      signal: ctrlC.signal,
-    });
+    const run = await rehearse(
+      ['--destroy', '--rollback', '--rate', '100', '--stage', 'blue', '--out', out],
+      aws,
+      {
+        signal: ctrlC.signal,
+      }
+    );
 
     expect(run.code).toBe(1);
     const report = readReport(out);
@@ -217,7 +241,10 @@ describe('npm run rehearse, offline', () => {
       {}
     );
     expect(run.code).toBe(0);
-    const actions = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const actions = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(actions.map((a) => a.action)).toEqual([
       'check-deployed',
       'deploy',
@@ -298,7 +325,11 @@ describe('npm run rehearse -- report DIR', () => {
   });
 
   test('refuses a folder without a report', async () => {
-    const run = await runCli(runRehearseCli, ['report', fs.mkdtempSync(path.join(os.tmpdir(), 'empty-'))], {});
+    const run = await runCli(
+      runRehearseCli,
+      ['report', fs.mkdtempSync(path.join(os.tmpdir(), 'empty-'))],
+      {}
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/has no report.json/);
   });

@@ -63,8 +63,8 @@ export function templatesOf(phase: MigrationPhase, context: Record<string, strin
 export function stackTemplates(phase: MigrationPhase): Record<string, CfnTemplate> {
   const { network, yelb } = templatesOf(phase);
   return structuredClone({
-    YelbNetwork: network.toJSON() as CfnTemplate,
-    Yelb: yelb.toJSON() as CfnTemplate,
+    YelbNetwork: network.toJSON(),
+    Yelb: yelb.toJSON(),
     YelbLoadTest: { Resources: {} },
   });
 }

@@ -84,9 +84,9 @@ export function fakeRehearsalAws(
   return {
     calls,
     deploys,
-    deployed: async (stacks) => {
+    deployed: (stacks) => {
       calls.push(`deployed ${stacks.join(',')}`);
-      return { templates: {}, phase: options.deployedPhase, source: 'fake' };
+      return Promise.resolve({ templates: {}, phase: options.deployedPhase, source: 'fake' });
     },
     deploy: async (phase, context) => {
       calls.push(`deploy ${phase}`);
@@ -96,11 +96,13 @@ export function fakeRehearsalAws(
       options.after?.(phase);
       return { AppUrl: `${yelb.url}/`, MigrationPhase: phase };
     },
-    waitStable: async (cluster, services) => {
+    waitStable: (cluster, services) => {
       calls.push(`wait ${cluster} ${services.length}`);
+      return Promise.resolve();
     },
-    destroy: async (context) => {
+    destroy: (context) => {
       calls.push(`destroy ${context.stage ?? ''}`.trim());
+      return Promise.resolve();
     },
   };
 }

@@ -1,0 +1,127 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { chartSvg } from '../../lib/rehearse/chart';
+import { rehearsalSteps } from '../../lib/rehearse/plan';
+import { renderMarkdown } from '../../lib/rehearse/render';
+import { RehearsalReport, StepRecord, judge } from '../../lib/rehearse/report';
+import { readVotes, spreadVotes } from '../../lib/rehearse/yelb-api';
+import { startServer } from '../support/http-server';
+
+const EXAMPLE = path.join(__dirname, 'example');
+const example = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'report.json'), 'utf8')) as RehearsalReport;
+const votes = { ihop: 5, chipotle: 5, outback: 5, bucadibeppo: 5 };
+const step = (over: Partial<StepRecord> = {}): StepRecord => ({
+  from: 'discovery',
+  to: 'serviceConnect',
+  startedAt: '2026-01-01T00:00:00.000Z',
+  endedAt: '2026-01-01T00:05:00.000Z',
+  startSecond: 0,
+  endSecond: 300,
+  requests: 6000,
+  non2xx: 0,
+  errors: 0,
+  latencyMs: { p50: 10, p99: 40 },
+  outcome: 'done',
+  votesBefore: votes,
+  votesAfter: votes,
+  ...over,
+});
+const run = (
+  steps: StepRecord[],
+  total = { requests: 6000, non2xx: 0, errors: 0, latencyMs: { p50: 1, p99: 2 } }
+) => ({
+  startedAt: '2026-01-01T00:00:00.000Z',
+  endedAt: '2026-01-01T00:05:00.000Z',
+  context: {},
+  traffic: { rate: 20 },
+  votesCast: votes,
+  votesExpected: votes,
+  steps,
+  timeline: [],
+  total,
+});
+
+describe('the gate', () => {
+  test('passes a clean step, and fails one just over the rate, naming it', () => {
+    expect(judge(run([step()]), 0.001)).toEqual({ ok: true, reasons: [] });
+    // 7 of 6000 is 0.117 %: over 0.1 %; 6 of 6000 is exactly 0.1 %: not over.
+    expect(judge(run([step({ non2xx: 6 })]), 0.001).ok).toBe(true);
+    expect(judge(run([step({ non2xx: 4, errors: 3 })]), 0.001).reasons).toEqual([
+      'discovery → serviceConnect: error rate 0.12 % (7 of 6,000 requests: 4 non-2xx, 3 errors), over the gate 0.10 %',
+    ]);
+  });
+
+  test('fails a step without requests, without a vote count, or with a vote lost', () => {
+    expect(judge(run([step({ requests: 0 })]), 0.001).reasons).toEqual([
+      'discovery → serviceConnect: no request completed during the step, so its error rate is unknown',
+    ]);
+    expect(judge(run([step({ votesAfter: undefined })]), 0.001).reasons).toEqual([
+      'discovery → serviceConnect: the votes were not read after the step',
+    ]);
+    expect(judge(run([step({ votesAfter: { ...votes, ihop: 6 } })]), 0.001).reasons).toEqual([
+      'discovery → serviceConnect: votes changed: ihop 6 (expected 5)',
+    ]);
+  });
+
+  test('holds the whole run (the moments between steps) to the same bound, and needs a step', () => {
+    expect(
+      judge(run([step()], { requests: 6000, non2xx: 0, errors: 9, latencyMs: { p50: 1, p99: 2 } }), 0.001)
+        .reasons
+    ).toEqual([
+      'whole run: error rate 0.15 % (9 of 6,000 requests: 0 non-2xx, 9 errors), over the gate 0.10 %',
+    ]);
+    expect(judge(run([]), 0.001).reasons).toEqual(['no step ran']);
+  });
+});
+
+describe('the steps', () => {
+  test('go forward from the start phase, and back to discovery with rollback', () => {
+    expect(rehearsalSteps('discovery', false)).toEqual([
+      ['discovery', 'serviceConnect'],
+      ['serviceConnect', 'retired'],
+    ]);
+    expect(rehearsalSteps('serviceConnect', true)).toEqual([
+      ['serviceConnect', 'retired'],
+      ['retired', 'serviceConnect'],
+      ['serviceConnect', 'discovery'],
+    ]);
+    expect(rehearsalSteps('retired', false)).toEqual([]);
+  });
+});
+
+describe('the chart and report.md', () => {
+  test('mark each step, and each second with failed requests', () => {
+    const svg = chartSvg(example);
+    for (const s of example.steps) expect(svg).toContain(`${s.from} → ${s.to}</text>`);
+    const failing = example.timeline.filter((s) => s.non2xx + s.errors > 0).length;
+    expect(failing).toBeGreaterThan(0);
+    expect(svg.match(/fill="#d1242f"/g)).toHaveLength(failing);
+    // Two shaded spans (one per panel) and two dashed edges per step.
+    expect(svg.match(/stroke-dasharray/g)).toHaveLength(2 * example.steps.length);
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>\n$/);
+  });
+
+  test('the example in the README is what the renderer makes of its report.json', () => {
+    expect(fs.readFileSync(path.join(EXAMPLE, 'chart.svg'), 'utf8')).toBe(chartSvg(example));
+    expect(fs.readFileSync(path.join(EXAMPLE, 'report.md'), 'utf8')).toBe(renderMarkdown(example));
+    expect(example.verdict).toEqual(judge(example, example.gate.maxErrorRate));
+  });
+});
+
+describe("Yelb's API", () => {
+  test('votes spread over the restaurants in turn', () => {
+    expect(spreadVotes(10)).toEqual({ ihop: 3, chipotle: 3, outback: 2, bucadibeppo: 2 });
+    expect(Object.values(spreadVotes(23)).reduce((a, b) => a + b)).toBe(23);
+  });
+
+  test('a count that is missing or not JSON is an error, not zero', async () => {
+    const bodies = ['[{"name": "ihop", "value": 1}]', '<html>502</html>'];
+    const server = await startServer((_req, res) => res.end(bodies.shift()));
+    try {
+      await expect(readVotes(server.url)).rejects.toThrow(/has no count for chipotle, outback, bucadibeppo/);
+      await expect(readVotes(server.url)).rejects.toThrow(/answered something that is not JSON: <html>502/);
+    } finally {
+      await server.close();
+    }
+  });
+});
