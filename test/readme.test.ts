@@ -18,4 +18,13 @@ describe('README', () => {
   test('has no placeholder left for measured figures', () => {
     expect(README).not.toMatch(/SYNTH_TABLE|NPM_TEST_TIME/);
   });
+
+  test("shows the offline example rehearsal's verdict as its report.json has it", () => {
+    const example = JSON.parse(
+      fs.readFileSync(path.join(__dirname, 'rehearse', 'example', 'report.json'), 'utf8')
+    ) as { verdict: { reasons: string[] } };
+    const shown = README.split('### An example report (made offline')[1].split('\n### ')[0];
+    expect(example.verdict.reasons.length).toBeGreaterThan(0);
+    for (const reason of example.verdict.reasons) expect(shown).toContain(`  - ${reason}`);
+  });
 });
