@@ -121,6 +121,7 @@ async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps):
       aws: (deps.aws ?? toolkitAws)(options.region, log),
       progress: log,
       signal: deps.signal ?? interrupt.signal,
+      startTemplates: templates.get(options.start),
     });
     await writeReport(options.out, report);
     io.stdout(summary(report, options.out));

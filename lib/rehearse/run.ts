@@ -1,7 +1,9 @@
 import { MigrationPhase } from '../model/phase';
 import { Baseline } from '../plan/sources';
 import { LatencyLog, LoadReport, RequestResult, runLoad } from '../traffic/load';
-import { RehearsalAction, RehearsalOptions, deployContext } from './plan';
+import { planStep } from '../plan/plan';
+import { PhaseTemplates } from '../plan/synth-phases';
+import { RehearsalAction, RehearsalOptions, deployContext, verdictOf } from './plan';
 import { RehearsalReport, RequestCounts, StepRecord, judge } from './report';
 import { Votes, addVotes, castVotes, readVotes, votesDiffer, VOTES_PATH } from './yelb-api';
 
@@ -24,6 +26,11 @@ export interface RehearsalDeps {
   readonly progress: (line: string) => void;
   /** Ctrl-C: stops the traffic and the run, leaves the stacks as they are. */
   readonly signal?: AbortSignal;
+  /**
+   * The synthesized templates of the start phase: the first deploy is planned against what is
+   * deployed (as `npm run plan -- --deployed`) and not made when the plan blocks it.
+   */
+  readonly startTemplates?: PhaseTemplates;
 }
 
 /** How often the traffic's counts are printed while it runs. */
@@ -145,6 +152,16 @@ export async function runRehearsal(
           throw new StopRun(
             `the stacks are deployed in phase ${deployed.phase}, not ${action.expect}: run with --start ${deployed.phase} to rehearse from there, or remove them first`
           );
+        }
+        if (deps.startTemplates) {
+          const plan = verdictOf(
+            planStep(deployed.phase ?? action.expect, action.expect, deployed.templates, deps.startTemplates)
+          );
+          if (!plan.safe) {
+            throw new StopRun(
+              `the plan from what is deployed blocks the first deploy: ${plan.blockers.join('; ')}`
+            );
+          }
         }
         phase = deployed.phase;
         progress(

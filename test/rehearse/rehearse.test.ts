@@ -6,7 +6,7 @@ import { RehearseDeps, runRehearseCli } from '../../lib/rehearse/cli';
 import { RehearsalReport } from '../../lib/rehearse/report';
 import { RehearsalAws } from '../../lib/rehearse/run';
 import { runCli } from '../support/cli';
-import { fromSharedTemplates } from '../support/app';
+import { fromSharedTemplates, stackTemplates } from '../support/app';
 import { YelbLike, fakeRehearsalAws, startYelbLike } from '../support/yelb-like';
 
 /**
@@ -199,6 +199,49 @@ describe('npm run rehearse, offline', () => {
       'deploy serviceConnect',
       'deploy retired',
     ]);
+  });
+
+  test('a failed deploy fails its step, ends the steps, and --destroy still cleans up', async () => {
+    const aws = fakeRehearsalAws(yelb, { failDeployOf: 'retired' });
+    const out = outDir();
+    const run = await rehearse(['--rollback', '--destroy', '--rate', '50', '--out', out], aws);
+    expect(run.code).toBe(1);
+    expect(readReport(out).verdict.reasons).toEqual([
+      'serviceConnect → retired: failed: The stack named Yelb failed to deploy: UPDATE_ROLLBACK_COMPLETE',
+    ]);
+    expect(aws.calls.filter((c) => c.startsWith('deploy ') || c === 'destroy')).toEqual([
+      'deploy discovery',
+      'deploy serviceConnect',
+      'deploy retired',
+      'destroy',
+    ]);
+  });
+
+  test('the first deploy is planned against what is deployed, and not made when the plan blocks it', async () => {
+    // Deployed: discovery, but with the file system under another logical ID (an older version):
+    // this synth would delete it.
+    const deployed = stackTemplates('discovery');
+    const resources = deployed.Yelb.Resources!;
+    const fs0 = Object.keys(resources).find((k) => resources[k].Type === 'AWS::EFS::FileSystem')!;
+    resources[`${fs0}Old`] = resources[fs0];
+    delete resources[fs0];
+    const aws = fakeRehearsalAws(yelb, { deployedPhase: 'discovery', deployedTemplates: deployed });
+    const out = outDir();
+    const run = await rehearse(['--destroy', '--out', out], aws);
+    expect(run.code).toBe(1);
+    expect(readReport(out).verdict.reasons).toEqual([
+      expect.stringMatching(
+        /^setup: the plan from what is deployed blocks the first deploy: Yelb \w+Old \(AWS::EFS::FileSystem\) would be deleted/
+      ),
+    ]);
+    expect(aws.calls).toEqual(['deployed YelbNetwork,Yelb,YelbLoadTest']);
+
+    // The same deployment as this synth: nothing blocks, the rehearsal runs.
+    const same = fakeRehearsalAws(yelb, {
+      deployedPhase: 'discovery',
+      deployedTemplates: stackTemplates('discovery'),
+    });
+    expect((await rehearse(['--rate', '50', '--out', outDir()], same)).code).toBe(0);
   });
 
   test('Ctrl-C writes the report so far, leaves the stacks, and says how to continue or roll back', async () => {

@@ -1,4 +1,5 @@
 import { MigrationPhase } from '../../lib/model/phase';
+import { CfnTemplate } from '../../lib/plan/template-diff';
 import { RehearsalAws } from '../../lib/rehearse/run';
 import { RESTAURANTS, Restaurant, Votes } from '../../lib/rehearse/yelb-api';
 import { TestServer, startServer } from './http-server';
@@ -75,6 +76,10 @@ export function fakeRehearsalAws(
   options: {
     deployMs?: number;
     deployedPhase?: MigrationPhase;
+    /** The templates CloudFormation holds (default none: nothing deployed). */
+    deployedTemplates?: Record<string, CfnTemplate>;
+    /** The deploy of this phase fails, as a CloudFormation rollback does. */
+    failDeployOf?: MigrationPhase;
     during?: (phase: MigrationPhase) => void;
     after?: (phase: MigrationPhase) => void;
   } = {}
@@ -86,7 +91,11 @@ export function fakeRehearsalAws(
     deploys,
     deployed: (stacks) => {
       calls.push(`deployed ${stacks.join(',')}`);
-      return Promise.resolve({ templates: {}, phase: options.deployedPhase, source: 'fake' });
+      return Promise.resolve({
+        templates: options.deployedTemplates ?? {},
+        phase: options.deployedPhase,
+        source: 'fake',
+      });
     },
     deploy: async (phase, context) => {
       calls.push(`deploy ${phase}`);
@@ -94,6 +103,9 @@ export function fakeRehearsalAws(
       options.during?.(phase);
       await new Promise((resolve) => setTimeout(resolve, options.deployMs ?? 300));
       options.after?.(phase);
+      if (phase === options.failDeployOf) {
+        throw new Error(`The stack named Yelb failed to deploy: UPDATE_ROLLBACK_COMPLETE`);
+      }
       return { AppUrl: `${yelb.url}/`, MigrationPhase: phase };
     },
     waitStable: (cluster, services) => {
