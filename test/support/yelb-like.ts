@@ -101,7 +101,7 @@ export function fakeRehearsalAws(
       calls.push(`deploy ${phase}`);
       deploys.push({ phase, context });
       options.during?.(phase);
-      await new Promise((resolve) => setTimeout(resolve, options.deployMs ?? 300));
+      await new Promise((resolve) => setTimeout(resolve, options.deployMs ?? 100));
       options.after?.(phase);
       if (phase === options.failDeployOf) {
         throw new Error(`The stack named Yelb failed to deploy: UPDATE_ROLLBACK_COMPLETE`);

@@ -1,16 +1,23 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { runTrafficCli } from '../../lib/traffic/cli';
 import { runCli } from '../support/cli';
 
 const traffic = (argv: string[], env: Record<string, string> = {}) => runCli(runTrafficCli, argv, env);
 
 describe('npm run traffic -- --in-vpc', () => {
-  const ecs = mockClient(ECSClient);
-  const logs = mockClient(CloudWatchLogsClient);
-  const cfn = mockClient(CloudFormationClient);
+  // Stubbed while these tests run only (mockClient patches the client classes themselves).
+  let ecs: AwsClientStub<ECSClient>;
+  let logs: AwsClientStub<CloudWatchLogsClient>;
+  let cfn: AwsClientStub<CloudFormationClient>;
+  beforeAll(() => {
+    ecs = mockClient(ECSClient);
+    logs = mockClient(CloudWatchLogsClient);
+    cfn = mockClient(CloudFormationClient);
+  });
+  afterAll(() => [ecs, logs, cfn].forEach((m) => m.restore()));
   const env = { AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' };
   const outputs = (pairs: Record<string, string>) => ({
     Stacks: [

@@ -12,7 +12,7 @@ import {
   ListServicesCommand,
   ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
-import { mockClient } from 'aws-sdk-client-mock';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { createClients } from '../../lib/cli/aws';
 import { planWaves } from '../../lib/migrate/plan';
 import { runWaves } from '../../lib/migrate/run';
@@ -21,9 +21,17 @@ import { resolveTarget } from '../../lib/migrate/target';
 import { YELB } from '../../lib/model/yelb';
 import { ValidationError } from '../../lib/cli/validation';
 
-const ecs = mockClient(ECSClient);
-const cloudMap = mockClient(ServiceDiscoveryClient);
-const cfn = mockClient(CloudFormationClient);
+// Stubbed while these tests run only: mockClient patches the client classes themselves, and other
+// specs of the same Jest file use real clients against the local fake.
+let ecs: AwsClientStub<ECSClient>;
+let cloudMap: AwsClientStub<ServiceDiscoveryClient>;
+let cfn: AwsClientStub<CloudFormationClient>;
+beforeAll(() => {
+  ecs = mockClient(ECSClient);
+  cloudMap = mockClient(ServiceDiscoveryClient);
+  cfn = mockClient(CloudFormationClient);
+});
+afterAll(() => [ecs, cloudMap, cfn].forEach((m) => m.restore()));
 const NS = {
   name: 'yelb.sc.internal',
   arn: 'arn:aws:servicediscovery:eu-west-1:1:namespace/ns-1',

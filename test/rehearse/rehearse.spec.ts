@@ -1,0 +1,379 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { MigrationPhase } from '../../lib/model/phase';
+import { RehearseDeps, runRehearseCli } from '../../lib/rehearse/cli';
+import { RehearsalReport } from '../../lib/rehearse/report';
+import { RehearsalAws } from '../../lib/rehearse/run';
+import { runCli } from '../support/cli';
+import { fromSharedTemplates, stackTemplates } from '../support/app';
+import { YelbLike, fakeRehearsalAws, startYelbLike } from '../support/yelb-like';
+
+/**
+ * The rehearsal, offline: the deploy is injected (the toolkit's cannot run here) and drives a
+ * local server that answers Yelb's API, changing its behaviour per step; the traffic, the votes,
+ * the gate and the report are the real ones.
+ */
+
+let yelb: YelbLike;
+beforeEach(async () => {
+  yelb = await startYelbLike();
+});
+afterEach(() => yelb.close());
+
+const outDir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-rehearsal-')), 'report');
+
+function rehearse(argv: string[], aws: RehearsalAws, deps: Partial<RehearseDeps> = {}) {
+  return runCli(
+    (args, io) => runRehearseCli(args, io, { aws: () => aws, synthesize: fromSharedTemplates, ...deps }),
+    argv,
+    {}
+  );
+}
+
+const readReport = (dir: string) =>
+  JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')) as RehearsalReport;
+
+describe('npm run rehearse, offline', () => {
+  test('a clean run with rollback passes: four steps under traffic, every vote kept, the report written', async () => {
+    const aws = fakeRehearsalAws(yelb, { deployMs: 300 });
+    const out = outDir();
+    const run = await rehearse(
+      ['--rollback', '--destroy', '--rate', '400', '--votes', '10', '--out', out],
+      aws
+    );
+
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/rehearsal PASSED/);
+    expect(aws.calls.filter((c) => !c.startsWith('wait'))).toEqual([
+      'deployed YelbNetwork,Yelb,YelbLoadTest',
+      'deploy discovery',
+      'deploy serviceConnect',
+      'deploy retired',
+      'deploy serviceConnect',
+      'deploy discovery',
+      'destroy',
+    ]);
+    expect(aws.calls.filter((c) => c.startsWith('wait'))).toEqual(Array(5).fill('wait yelb-cluster 4'));
+    expect(aws.deploys.map((d) => d.context)).toContainEqual({
+      serviceConnect: 'true',
+      retireLegacy: 'true',
+    });
+
+    const report = readReport(out);
+    expect(report.steps.map((s) => `${s.from}>${s.to}:${s.outcome}`)).toEqual([
+      'discovery>serviceConnect:done',
+      'serviceConnect>retired:done',
+      'retired>serviceConnect:done',
+      'serviceConnect>discovery:done',
+    ]);
+    expect(report.votesCast).toEqual({ ihop: 3, chipotle: 3, outback: 2, bucadibeppo: 2 });
+    for (const step of report.steps) {
+      // 300 ms of deploy at 400/s (about 120 requests): traffic ran through every step.
+      expect(step.requests).toBeGreaterThan(20);
+      expect(step.non2xx + step.errors).toBe(0);
+      expect(step.votesBefore).toEqual(report.votesExpected);
+      expect(step.votesAfter).toEqual(report.votesExpected);
+      expect(step.endSecond).toBeGreaterThan(step.startSecond);
+      expect(Date.parse(step.endedAt)).toBeGreaterThan(Date.parse(step.startedAt));
+    }
+    // The steps follow each other, and the timeline holds every request of the run, once.
+    report.steps
+      .slice(1)
+      .forEach((s, i) => expect(s.startSecond).toBeGreaterThanOrEqual(report.steps[i].endSecond));
+    expect(report.timeline.reduce((n, s) => n + s.requests, 0)).toBe(report.total.requests);
+    expect(report.steps.reduce((n, s) => n + s.requests, 0)).toBeLessThanOrEqual(report.total.requests);
+    expect(report.verdict).toEqual({ ok: true, reasons: [] });
+    expect(report.destroyed).toBe(true);
+    expect(report.finalPhase).toBe('discovery');
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/^# Rehearsal .*: PASSED/);
+    expect(fs.readFileSync(path.join(out, 'chart.png')).subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  test('failures during one step fail the gate, naming that step only; --destroy still cleans up', async () => {
+    const aws = fakeRehearsalAws(yelb, {
+      // One read in ten fails while the old path is retired, as a DNS-cached client would see.
+      during: (phase) => (yelb.fault = phase === 'retired' ? { every: 10, status: 502 } : undefined),
+      after: () => (yelb.fault = undefined),
+    });
+    const out = outDir();
+    const run = await rehearse(['--destroy', '--rate', '400', '--out', out], aws);
+
+    expect(run.code).toBe(1);
+    const report = readReport(out);
+    expect(report.verdict.ok).toBe(false);
+    expect(
+      report.verdict.reasons.filter((r) => r.startsWith('serviceConnect → retired: error rate'))
+    ).toHaveLength(1);
+    expect(report.verdict.reasons.some((r) => r.startsWith('discovery → serviceConnect'))).toBe(false);
+    expect(report.steps[1].non2xx).toBeGreaterThan(0);
+    expect(report.steps[0].non2xx).toBe(0);
+    expect(run.stdout).toMatch(/rehearsal FAILED[\s\S]*serviceConnect → retired: error rate/);
+    expect(aws.calls).toContain('destroy');
+    expect(report.destroyed).toBe(true);
+  });
+
+  test('a looser gate lets the same failures pass', async () => {
+    const aws = fakeRehearsalAws(yelb, {
+      during: (phase) => (yelb.fault = phase === 'retired' ? { every: 20, status: 502 } : undefined),
+      after: () => (yelb.fault = undefined),
+    });
+    const out = outDir();
+    const run = await rehearse(['--rate', '400', '--max-error-rate', '0.5', '--out', out], aws);
+    expect(readReport(out).steps[1].non2xx).toBeGreaterThan(0);
+    expect(run.code).toBe(0);
+  });
+
+  test('a lost vote fails the step that lost it and ends the steps there', async () => {
+    const aws = fakeRehearsalAws(yelb, {
+      after: (phase) => {
+        if (phase === 'retired') yelb.votes.outback -= 1;
+      },
+    });
+    const out = outDir();
+    const run = await rehearse(['--rollback', '--rate', '50', '--out', out], aws);
+
+    expect(run.code).toBe(1);
+    const report = readReport(out);
+    expect(report.verdict.reasons).toEqual([
+      'serviceConnect → retired: votes changed: outback 4 (expected 5)',
+    ]);
+    expect(report.steps).toHaveLength(2); // the rollback did not start
+    expect(aws.calls.filter((c) => c.startsWith('deploy '))).toEqual([
+      'deploy discovery',
+      'deploy serviceConnect',
+      'deploy retired',
+    ]);
+  });
+
+  test('a step that the plan blocks is not deployed', async () => {
+    // The retired synth renames yelb-db's service: CloudFormation would delete it.
+    const synthesize: RehearseDeps['synthesize'] = (context, phases) => {
+      const templates = fromSharedTemplates(context, phases);
+      const retired = templates.get('retired')?.Yelb.Resources;
+      if (retired) {
+        const id = Object.keys(retired).find(
+          (k) => retired[k].Type === 'AWS::ECS::Service' && retired[k].Properties?.ServiceName === 'yelb-db'
+        )!;
+        retired[`${id}Renamed`] = retired[id];
+        delete retired[id];
+      }
+      return templates;
+    };
+    const aws = fakeRehearsalAws(yelb);
+    const out = outDir();
+    const run = await rehearse(['--rate', '50', '--out', out], aws, { synthesize });
+
+    expect(run.code).toBe(1);
+    const report = readReport(out);
+    expect(report.steps[1]).toMatchObject({ from: 'serviceConnect', to: 'retired', outcome: 'failed' });
+    expect(report.verdict.reasons).toEqual([
+      expect.stringMatching(
+        /^serviceConnect → retired: failed: the plan blocks it: Yelb \w+ \(AWS::ECS::Service\) would be deleted/
+      ),
+    ]);
+    expect(aws.calls).not.toContain('deploy retired');
+
+    const dry = await rehearse(['--dry-run', '--out', outDir()], aws, { synthesize });
+    expect(dry.code).toBe(1);
+    expect(dry.stdout).toMatch(/"action":"plan","from":"serviceConnect","to":"retired","safe":false/);
+  });
+
+  test('stacks deployed in another phase stop the run before any change, and are not destroyed', async () => {
+    const aws = fakeRehearsalAws(yelb, { deployedPhase: 'serviceConnect' });
+    const out = outDir();
+    const run = await rehearse(['--destroy', '--out', out], aws);
+    expect(run.code).toBe(1);
+    expect(readReport(out).verdict.reasons).toEqual([
+      expect.stringContaining(
+        'setup: the stacks are deployed in phase serviceConnect, not discovery: run with --start serviceConnect'
+      ),
+    ]);
+    expect(aws.calls).toEqual(['deployed YelbNetwork,Yelb,YelbLoadTest']);
+
+    // Told to start from there, it does.
+    const from = await rehearse(['--start', 'serviceConnect', '--rate', '50', '--out', outDir()], aws);
+    expect(from.code).toBe(0);
+    expect(aws.calls.filter((c) => c.startsWith('deploy '))).toEqual([
+      'deploy serviceConnect',
+      'deploy retired',
+    ]);
+  });
+
+  test('a failed deploy fails its step, ends the steps, and --destroy still cleans up', async () => {
+    const aws = fakeRehearsalAws(yelb, { failDeployOf: 'retired' });
+    const out = outDir();
+    const run = await rehearse(['--rollback', '--destroy', '--rate', '50', '--out', out], aws);
+    expect(run.code).toBe(1);
+    expect(readReport(out).verdict.reasons).toEqual([
+      'serviceConnect → retired: failed: The stack named Yelb failed to deploy: UPDATE_ROLLBACK_COMPLETE',
+    ]);
+    expect(aws.calls.filter((c) => c.startsWith('deploy ') || c === 'destroy')).toEqual([
+      'deploy discovery',
+      'deploy serviceConnect',
+      'deploy retired',
+      'destroy',
+    ]);
+  });
+
+  test('the first deploy is planned against what is deployed, and not made when the plan blocks it', async () => {
+    // Deployed: discovery, but with the file system under another logical ID (an older version):
+    // this synth would delete it.
+    const deployed = stackTemplates('discovery');
+    const resources = deployed.Yelb.Resources!;
+    const fs0 = Object.keys(resources).find((k) => resources[k].Type === 'AWS::EFS::FileSystem')!;
+    resources[`${fs0}Old`] = resources[fs0];
+    delete resources[fs0];
+    const aws = fakeRehearsalAws(yelb, { deployedPhase: 'discovery', deployedTemplates: deployed });
+    const out = outDir();
+    const run = await rehearse(['--destroy', '--out', out], aws);
+    expect(run.code).toBe(1);
+    expect(readReport(out).verdict.reasons).toEqual([
+      expect.stringMatching(
+        /^setup: the plan from what is deployed blocks the first deploy: Yelb \w+Old \(AWS::EFS::FileSystem\) would be deleted/
+      ),
+    ]);
+    expect(aws.calls).toEqual(['deployed YelbNetwork,Yelb,YelbLoadTest']);
+
+    // The same deployment as this synth: nothing blocks, the rehearsal runs.
+    const same = fakeRehearsalAws(yelb, {
+      deployedPhase: 'discovery',
+      deployedTemplates: stackTemplates('discovery'),
+    });
+    expect((await rehearse(['--rate', '50', '--out', outDir()], same)).code).toBe(0);
+  });
+
+  test('Ctrl-C writes the report so far, leaves the stacks, and says how to continue or roll back', async () => {
+    const ctrlC = new AbortController();
+    const aws = fakeRehearsalAws(yelb, {
+      deployMs: 400,
+      during: (phase) => {
+        if (phase === 'retired') setTimeout(() => ctrlC.abort(), 100);
+      },
+    });
+    const out = outDir();
+    const run = await rehearse(
+      ['--destroy', '--rollback', '--rate', '100', '--stage', 'blue', '--out', out],
+      aws,
+      {
+        signal: ctrlC.signal,
+      }
+    );
+
+    expect(run.code).toBe(1);
+    const report = readReport(out);
+    expect(report.interrupted).toBe(true);
+    expect(report.steps.map((s) => s.outcome)).toEqual(['done', 'interrupted']);
+    expect(report.steps[1].requests).toBeGreaterThan(0);
+    expect(report.finalPhase).toEqual({ from: 'serviceConnect', to: 'retired' });
+    expect(aws.calls).not.toContain('destroy blue');
+    expect(run.stdout).toMatch(/being deployed from serviceConnect to retired/);
+    expect(run.stdout).toContain('npm run rehearse -- --start retired --stage blue --rollback');
+    expect(run.stdout).toContain('npx cdk deploy --all -c serviceConnect=true -c stage=blue');
+    expect(fs.existsSync(path.join(out, 'chart.svg'))).toBe(true);
+  });
+
+  test('--dry-run prints each action as a JSON line and calls nothing', async () => {
+    const noAws = () => {
+      throw new Error('the dry run called AWS');
+    };
+    const run = await runCli(
+      (args, io) => runRehearseCli(args, io, { aws: noAws, synthesize: fromSharedTemplates }),
+      ['--dry-run', '--stage', 'blue', '--destroy', '-c', 'natGateways=2', '--out', 'r1'],
+      {}
+    );
+    expect(run.code).toBe(0);
+    const actions = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(actions.map((a) => a.action)).toEqual([
+      'check-deployed',
+      'deploy',
+      'wait-stable',
+      'votes',
+      'traffic',
+      ...['step', 'plan', 'read-votes', 'deploy', 'wait-stable', 'read-votes'],
+      ...['step', 'plan', 'read-votes', 'deploy', 'wait-stable', 'read-votes'],
+      'traffic',
+      'report',
+      'destroy',
+    ]);
+    expect(actions[0]).toEqual({
+      action: 'check-deployed',
+      expect: 'discovery',
+      stacks: ['YelbNetwork-blue', 'Yelb-blue', 'YelbLoadTest-blue'],
+    });
+    expect(actions.filter((a) => a.action === 'deploy').map((a) => a.context)).toEqual(
+      (['discovery', 'serviceConnect', 'retired'] as MigrationPhase[]).map((p) => ({
+        natGateways: '2',
+        stage: 'blue',
+        serviceConnect: String(p !== 'discovery'),
+        retireLegacy: String(p === 'retired'),
+      }))
+    );
+    expect(actions[2]).toMatchObject({ cluster: 'yelb-cluster-blue' });
+    expect(fs.existsSync('r1')).toBe(false);
+  });
+
+  test('bad input is refused before anything runs (exit 2)', async () => {
+    const existing = outDir();
+    fs.mkdirSync(existing, { recursive: true });
+    fs.writeFileSync(path.join(existing, 'report.json'), '{}');
+    const cases: [string[], RegExp][] = [
+      [['--rate', '0'], /--rate '0' is not a positive number/],
+      [['--rate', '5000'], /--rate '5000' is over 1000/],
+      [['--max-error-rate', '2'], /--max-error-rate '2' is not a rate from 0 to 1/],
+      [['--start', 'retired'], /--start retired without --rollback leaves no step/],
+      [['--start', 'sc'], /--start 'sc' is not a phase; allowed: 'discovery', 'serviceConnect' or 'retired'/],
+      [['-c', 'serviceConnect=true'], /-c serviceConnect is set by the rehearsal/],
+      [['-c', 'natGateways=7'], /natGateways/],
+      [['--stage', 'Blue'], /--stage 'Blue' is not a stage name/],
+      [['--region', 'Frankfurt'], /--region 'Frankfurt' is not a region name/],
+      [['--out', existing], /already holds files/],
+      [['--votes', '0'], /--votes '0' is not a whole number from 1 to 1000/],
+      [['--bogus'], /Unknown option '--bogus'/],
+    ];
+    for (const [argv, message] of cases) {
+      const aws = fakeRehearsalAws(yelb);
+      const run = await rehearse(argv, aws);
+      expect({ argv, code: run.code }).toEqual({ argv, code: 2 });
+      expect(run.stderr).toMatch(message);
+      expect(aws.calls).toEqual([]);
+    }
+  });
+});
+
+describe('npm run rehearse -- report DIR', () => {
+  test('renders the report again and judges it again with another gate', async () => {
+    const aws = fakeRehearsalAws(yelb, {
+      during: (phase) => (yelb.fault = phase === 'serviceConnect' ? { every: 10, status: 503 } : undefined),
+      after: () => (yelb.fault = undefined),
+    });
+    const out = outDir();
+    expect((await rehearse(['--rate', '400', '--out', out], aws)).code).toBe(1);
+    fs.rmSync(path.join(out, 'report.md'));
+    fs.rmSync(path.join(out, 'chart.svg'));
+
+    const loose = await runCli(runRehearseCli, ['report', out, '--max-error-rate', '0.2'], {});
+    expect(loose.code).toBe(0);
+    expect(readReport(out).gate.maxErrorRate).toBe(0.2);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/PASSED/);
+    expect(fs.existsSync(path.join(out, 'chart.svg'))).toBe(true);
+
+    const strict = await runCli(runRehearseCli, ['report', out, '--max-error-rate', '0'], {});
+    expect(strict.code).toBe(1);
+    expect(strict.stdout).toMatch(/discovery → serviceConnect: error rate/);
+  });
+
+  test('refuses a folder without a report', async () => {
+    const run = await runCli(
+      runRehearseCli,
+      ['report', fs.mkdtempSync(path.join(os.tmpdir(), 'empty-'))],
+      {}
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/has no report.json/);
+  });
+});
