@@ -56,3 +56,21 @@ export function positiveDuration(
   }
   return seconds;
 }
+
+/**
+ * `-c key=value` options, as `cdk deploy -c` takes them, into context (strings, later ones win).
+ * @returns the context and a problem for each option that is not key=value.
+ */
+export function contextOptions(pairs: readonly string[]): {
+  context: Record<string, string>;
+  problems: string[];
+} {
+  const context: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) problems.push(`-c '${pair}' is not key=value`);
+    else context[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return { context, problems };
+}

@@ -1,4 +1,4 @@
-import { parseCli } from '../cli/args';
+import { contextOptions, parseCli } from '../cli/args';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
 import { parseConfig } from '../app/config';
@@ -91,12 +91,8 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
   if ((from === undefined) !== (to === undefined)) problems.push('--from and --to go together');
   if (from !== undefined && from === to)
     problems.push(`--from and --to are both '${from}': a step goes from one phase to another`);
-  const userContext: Record<string, string> = {};
-  for (const pair of values.context) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) problems.push(`-c '${pair}' is not key=value`);
-    else userContext[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
+  const { context: userContext, problems: badPairs } = contextOptions(values.context);
+  problems.push(...badPairs);
   const againstBaseline = values.deployed || values.baseline !== undefined;
   if (values.deployed && values.baseline !== undefined)
     problems.push('--deployed and --baseline: choose one');

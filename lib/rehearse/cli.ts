@@ -1,7 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { cdkJsonContext } from '../app/cdk-json';
-import { parseCli, positiveDuration, positiveNumber, stageOption, wholeNumber } from '../cli/args';
+import {
+  contextOptions,
+  parseCli,
+  positiveDuration,
+  positiveNumber,
+  stageOption,
+  wholeNumber,
+} from '../cli/args';
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { oneOf } from '../cli/validation';
 import { MIGRATION_PHASES, MigrationPhase, deployCommand } from '../model/phase';
@@ -257,16 +264,13 @@ function parseRehearseOptions(
   if (rehearsalSteps(start, values.rollback).length === 0) {
     throw new UsageError(`--start ${start} without --rollback leaves no step to rehearse`);
   }
-  const context: Record<string, string> = {};
-  for (const pair of values.context) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`-c '${pair}' is not key=value`);
-    const key = pair.slice(0, eq);
+  const { context, problems } = contextOptions(values.context);
+  if (problems.length > 0) throw new UsageError(problems[0]);
+  for (const key of Object.keys(context)) {
     if (key === 'serviceConnect' || key === 'retireLegacy') {
       throw new UsageError(`-c ${key} is set by the rehearsal for each phase; use --start`);
     }
     if (key === 'stage') throw new UsageError('-c stage: use --stage');
-    context[key] = pair.slice(eq + 1);
   }
   const out =
     values.out ?? `rehearsal-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;

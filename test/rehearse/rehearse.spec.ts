@@ -328,6 +328,8 @@ describe('npm run rehearse, offline', () => {
       [['--start', 'retired'], /--start retired without --rollback leaves no step/],
       [['--start', 'sc'], /--start 'sc' is not a phase; allowed: 'discovery', 'serviceConnect' or 'retired'/],
       [['-c', 'serviceConnect=true'], /-c serviceConnect is set by the rehearsal/],
+      [['-c', 'natGateways'], /-c 'natGateways' is not key=value/],
+      [['-c', 'stage=blue'], /-c stage: use --stage/],
       [['-c', 'natGateways=7'], /natGateways/],
       [['--stage', 'Blue'], /--stage 'Blue' is not a stage name/],
       [['--region', 'Frankfurt'], /--region 'Frankfurt' is not a region name/],
