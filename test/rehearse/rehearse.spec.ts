@@ -62,6 +62,25 @@ describe('npm run rehearse, offline', () => {
     });
 
     const report = readReport(out);
+    // The contract of report.json (the issue's minimum), times as ISO strings.
+    expect(report).toMatchObject({ gate: { maxErrorRate: 0.001 }, verdict: { ok: true, reasons: [] } });
+    for (const key of [
+      'from',
+      'to',
+      'startedAt',
+      'endedAt',
+      'requests',
+      'non2xx',
+      'errors',
+      'latencyMs',
+      'votesBefore',
+      'votesAfter',
+    ]) {
+      expect(report.steps[0]).toHaveProperty(key);
+    }
+    expect(Object.keys(report.steps[0].latencyMs)).toEqual(['p50', 'p99']);
+    expect(report.timeline[0]).toEqual({ second: 0, requests: expect.any(Number), non2xx: 0, errors: 0 });
+    expect(new Date(report.steps[0].startedAt).toISOString()).toBe(report.steps[0].startedAt);
     expect(report.steps.map((s) => `${s.from}>${s.to}:${s.outcome}`)).toEqual([
       'discovery>serviceConnect:done',
       'serviceConnect>retired:done',
