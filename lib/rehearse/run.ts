@@ -1,3 +1,4 @@
+import { YELB_OUTPUTS } from '../app/outputs';
 import { MigrationPhase } from '../model/phase';
 import { Baseline } from '../plan/sources';
 import { LatencyLog, LoadReport, RequestResult, runLoad } from '../traffic/load';
@@ -139,7 +140,7 @@ export async function runRehearsal(
     open = undefined;
   };
   const requireUrl = () => {
-    if (!appUrl) throw new Error('the Yelb stack has no AppUrl output');
+    if (!appUrl) throw new Error(`the Yelb stack has no ${YELB_OUTPUTS.appUrl} output`);
     return appUrl;
   };
 
@@ -178,7 +179,14 @@ export async function runRehearsal(
         moving = { from: phase ?? action.phase, to: action.phase };
         deployedSomething = true;
         const outputs = await interruptible(aws.deploy(action.phase, action.context));
-        appUrl = outputs.AppUrl ?? appUrl;
+        appUrl = outputs[YELB_OUTPUTS.appUrl] ?? appUrl;
+        // The stack says which phase it deployed: a deploy that did not apply the flags is caught here.
+        const deployedPhase = outputs[YELB_OUTPUTS.migrationPhase];
+        if (deployedPhase !== action.phase) {
+          throw new StopRun(
+            `the deploy of ${action.phase} left the Yelb stack in phase ${deployedPhase ?? '(no MigrationPhase output)'}`
+          );
+        }
         phase = action.phase;
         moving = undefined;
         return;
@@ -216,21 +224,21 @@ export async function runRehearsal(
           }, TRAFFIC_PROGRESS_MS);
           ticker.unref();
           stop.signal.addEventListener('abort', () => clearInterval(ticker), { once: true });
-          traffic = {
-            stop,
-            done: runLoad({
-              url,
-              connections: connectionsFor(options.rate),
-              requests: Infinity,
-              rate: options.rate,
-              timeoutMs: options.timeoutMs,
-              signal: stop.signal,
-              onResult: (r) => {
-                total.add(r);
-                open?.counts.add(r);
-              },
-            }),
-          };
+          const done = runLoad({
+            url,
+            connections: connectionsFor(options.rate),
+            requests: Infinity,
+            rate: options.rate,
+            timeoutMs: options.timeoutMs,
+            signal: stop.signal,
+            onResult: (r) => {
+              total.add(r);
+              open?.counts.add(r);
+            },
+          });
+          // Handled now, read when the traffic stops: a failing generator must not crash the run.
+          done.catch(() => undefined);
+          traffic = { stop, done };
         } else {
           await stopTraffic();
         }
@@ -264,7 +272,12 @@ export async function runRehearsal(
     traffic = undefined;
     current.stop.abort();
     progress('stopping the traffic (requests in flight complete)…');
-    timeline = (await current.done).timeline;
+    try {
+      timeline = (await current.done).timeline;
+    } catch (err) {
+      // The generator counts request failures itself; this is the generator failing.
+      setupError = [setupError, `the traffic generator failed: ${describe(err)}`].filter(Boolean).join('; ');
+    }
   };
 
   const end = actions.findIndex((a) => a.action === 'traffic' && a.state === 'stop');

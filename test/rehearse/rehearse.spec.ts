@@ -236,6 +236,16 @@ describe('npm run rehearse, offline', () => {
     ]);
   });
 
+  test('a deploy that leaves the stack in another phase fails its step', async () => {
+    // As if the flags did not reach the app: the stack still says discovery.
+    const aws = fakeRehearsalAws(yelb, { phaseOutput: () => 'discovery' });
+    const out = outDir();
+    expect((await rehearse(['--rate', '50', '--out', out], aws)).code).toBe(1);
+    expect(readReport(out).verdict.reasons).toEqual([
+      'discovery → serviceConnect: failed: the deploy of serviceConnect left the Yelb stack in phase discovery',
+    ]);
+  });
+
   test('the first deploy is planned against what is deployed, and not made when the plan blocks it', async () => {
     // Deployed: discovery, but with the file system under another logical ID (an older version):
     // this synth would delete it.

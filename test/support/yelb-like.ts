@@ -80,6 +80,8 @@ export function fakeRehearsalAws(
     deployedTemplates?: Record<string, CfnTemplate>;
     /** The deploy of this phase fails, as a CloudFormation rollback does. */
     failDeployOf?: MigrationPhase;
+    /** The MigrationPhase output the stack reports after a deploy (default: the phase deployed). */
+    phaseOutput?: (phase: MigrationPhase) => string;
     during?: (phase: MigrationPhase) => void;
     after?: (phase: MigrationPhase) => void;
   } = {}
@@ -106,7 +108,7 @@ export function fakeRehearsalAws(
       if (phase === options.failDeployOf) {
         throw new Error(`The stack named Yelb failed to deploy: UPDATE_ROLLBACK_COMPLETE`);
       }
-      return { AppUrl: `${yelb.url}/`, MigrationPhase: phase };
+      return { AppUrl: `${yelb.url}/`, MigrationPhase: options.phaseOutput?.(phase) ?? phase };
     },
     waitStable: (cluster, services) => {
       calls.push(`wait ${cluster} ${services.length}`);
