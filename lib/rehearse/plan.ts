@@ -41,12 +41,8 @@ export type RehearsalAction =
   | { readonly action: 'deploy'; readonly phase: MigrationPhase; readonly context: Record<string, string> }
   | { readonly action: 'wait-stable'; readonly cluster: string; readonly services: readonly string[] }
   | { readonly action: 'votes'; readonly cast: Votes }
-  | {
-      readonly action: 'traffic';
-      readonly state: 'start' | 'stop';
-      readonly rate?: number;
-      readonly path?: string;
-    }
+  | { readonly action: 'traffic'; readonly state: 'start'; readonly rate: number; readonly path: string }
+  | { readonly action: 'traffic'; readonly state: 'stop' }
   | { readonly action: 'step'; readonly from: MigrationPhase; readonly to: MigrationPhase }
   | {
       readonly action: 'plan';

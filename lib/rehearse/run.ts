@@ -1,11 +1,12 @@
 import { YELB_OUTPUTS } from '../app/outputs';
 import { MigrationPhase } from '../model/phase';
-import { Baseline } from '../plan/sources';
-import { LatencyLog, LoadReport, RequestResult, runLoad } from '../traffic/load';
 import { planStep } from '../plan/plan';
+import { Baseline } from '../plan/sources';
 import { PhaseTemplates } from '../plan/synth-phases';
+import { TimelineSecond } from '../traffic/load';
 import { RehearsalAction, RehearsalOptions, deployContext, verdictOf } from './plan';
-import { RehearsalReport, RequestCounts, StepRecord, judge } from './report';
+import { RehearsalReport, StepRecord, judge } from './report';
+import { Counts, RehearsalTraffic } from './traffic';
 import { Votes, addVotes, castVotes, readVotes, votesDiffer, VOTES_PATH } from './yelb-api';
 
 /** What the rehearsal asks of AWS; the tests inject their own (the toolkit's deploy cannot run here). */
@@ -34,8 +35,19 @@ export interface RehearsalDeps {
   readonly startTemplates?: PhaseTemplates;
 }
 
-/** How often the traffic's counts are printed while it runs. */
-const TRAFFIC_PROGRESS_MS = 30_000;
+/**
+ * Runs the actions of a rehearsal in order (see {@link rehearsalActions}) and returns its
+ * report, judged. A failure (a blocked plan, a failed deploy, a lost vote, a Yelb API that does
+ * not answer) ends the steps: the traffic stops, the report is made and, if asked, the stacks
+ * are destroyed. Ctrl-C (`deps.signal`) ends the run the same way but never destroys.
+ */
+export function runRehearsal(
+  options: RehearsalOptions,
+  actions: readonly RehearsalAction[],
+  deps: RehearsalDeps
+): Promise<RehearsalReport> {
+  return new Rehearsal(options, deps).run(actions);
+}
 
 /** The run was interrupted (Ctrl-C). */
 export class Interrupted extends Error {
@@ -45,23 +57,13 @@ export class Interrupted extends Error {
   }
 }
 
-/** Running totals of requests, for a step or the whole run. */
-class Counts {
-  requests = 0;
-  non2xx = 0;
-  errors = 0;
-  private readonly latencies = new LatencyLog();
-
-  add(r: RequestResult): void {
-    this.requests += 1;
-    if (r.error) this.errors += 1;
-    else if (r.statusCode! < 200 || r.statusCode! > 299) this.non2xx += 1;
-    if (r.latencyMs !== undefined) this.latencies.add(r.latencyMs);
-  }
-
-  snapshot(): RequestCounts {
-    const { p50, p99 } = this.latencies.summary();
-    return { requests: this.requests, non2xx: this.non2xx, errors: this.errors, latencyMs: { p50, p99 } };
+/** A reason to end the steps, already a sentence for people; `recorded` when the step says it. */
+class StopRun extends Error {
+  constructor(
+    message: string,
+    readonly recorded = false
+  ) {
+    super(message);
   }
 }
 
@@ -72,41 +74,269 @@ interface OpenStep {
   readonly startedAt: Date;
   readonly counts: Counts;
   votesBefore?: Votes;
-  votesAfter?: Votes;
 }
 
-/**
- * Runs the actions of a rehearsal in order (see {@link rehearsalActions}) and returns its
- * report, judged. A failure (a blocked plan, a failed deploy, a lost vote, a Yelb API that does
- * not answer) ends the steps: the traffic stops, the report is written and, if asked, the stacks
- * are destroyed. Ctrl-C (`deps.signal`) ends the run the same way but never destroys.
- */
-export async function runRehearsal(
-  options: RehearsalOptions,
-  actions: readonly RehearsalAction[],
-  deps: RehearsalDeps
-): Promise<RehearsalReport> {
-  const { aws, progress, signal } = deps;
-  const total = new Counts();
-  const steps: StepRecord[] = [];
-  let open: OpenStep | undefined;
-  let appUrl: string | undefined;
-  let phase: MigrationPhase | undefined;
-  let moving: { from: MigrationPhase; to: MigrationPhase } | undefined;
-  let votesCast: Votes | undefined;
-  let votesExpected: Votes | undefined;
-  let setupError: string | undefined;
-  let failed = false;
-  let interrupted = false;
-  let destroyed: boolean | undefined;
-  let deployedSomething = false;
-  const runStart = new Date();
-  let trafficStart: Date | undefined;
-  let traffic: { stop: AbortController; done: Promise<LoadReport> } | undefined;
+/** One rehearsal: what it has found and done so far, and one method per kind of action. */
+class Rehearsal {
+  private readonly startedAt = new Date();
+  private readonly steps: StepRecord[] = [];
+  private open: OpenStep | undefined;
+  private traffic: RehearsalTraffic | undefined;
+  private timeline: readonly TimelineSecond[] = [];
+  private appUrl: string | undefined;
+  /** The phase the stacks are in, as far as the run knows; `moving` while a deploy is under way. */
+  private phase: MigrationPhase | undefined;
+  private moving: { from: MigrationPhase; to: MigrationPhase } | undefined;
+  private deployedSomething = false;
+  private votesCast: Votes | undefined;
+  private votesExpected: Votes | undefined;
+  private setupError: string | undefined;
+  private interrupted = false;
+  private destroyed: boolean | undefined;
 
-  const seconds = (at: Date) => Math.max(0, (at.getTime() - (trafficStart ?? runStart).getTime()) / 1000);
+  constructor(
+    private readonly options: RehearsalOptions,
+    private readonly deps: RehearsalDeps
+  ) {}
+
+  /** The actions up to the traffic's stop, until one fails; then the end: traffic off, destroy, report. */
+  async run(actions: readonly RehearsalAction[]): Promise<RehearsalReport> {
+    const end = actions.findIndex((a) => a.action === 'traffic' && a.state === 'stop');
+    let failed = false;
+    for (const action of actions.slice(0, end)) {
+      try {
+        if (this.deps.signal?.aborted) throw new Interrupted();
+        await this.perform(action);
+      } catch (err) {
+        failed = true;
+        this.recordFailure(err);
+        break;
+      }
+    }
+    await this.stopTraffic();
+    const destroy = actions.find((a) => a.action === 'destroy');
+    if (destroy && !this.interrupted && this.deployedSomething) await this.destroy(destroy.stacks, failed);
+    return this.report();
+  }
+
+  private perform(action: RehearsalAction): Promise<void> {
+    switch (action.action) {
+      case 'check-deployed':
+        return this.checkDeployed(action.expect, action.stacks);
+      case 'plan':
+        return this.checkPlan(action);
+      case 'deploy':
+        return this.deploy(action.phase, action.context);
+      case 'wait-stable':
+        this.deps.progress(`waiting until ECS reports ${action.services.join(', ')} stable…`);
+        return this.interruptible(this.deps.aws.waitStable(action.cluster, action.services));
+      case 'votes':
+        return this.castVotes(action.cast);
+      case 'traffic':
+        return action.state === 'start' ? this.startTraffic(action.rate, action.path) : this.stopTraffic();
+      case 'step':
+        this.openStep(action.from, action.to);
+        return Promise.resolve();
+      case 'read-votes':
+        return this.readStepVotes();
+      case 'report':
+      case 'destroy':
+        return Promise.resolve(); // the caller writes the report; destroy comes after the traffic stops
+    }
+  }
+
+  /** Refuses stacks in another phase, and a first deploy that the plan against them blocks. */
+  private async checkDeployed(expect: MigrationPhase, stacks: readonly string[]): Promise<void> {
+    this.deps.progress(`reading what is deployed (${stacks.join(', ')})…`);
+    const deployed = await this.interruptible(this.deps.aws.deployed(stacks));
+    if (deployed.phase && deployed.phase !== expect) {
+      throw new StopRun(
+        `the stacks are deployed in phase ${deployed.phase}, not ${expect}: run with --start ${deployed.phase} to rehearse from there, or remove them first`
+      );
+    }
+    if (this.deps.startTemplates) {
+      const plan = verdictOf(
+        planStep(deployed.phase ?? expect, expect, deployed.templates, this.deps.startTemplates)
+      );
+      if (!plan.safe) {
+        throw new StopRun(
+          `the plan from what is deployed blocks the first deploy: ${plan.blockers.join('; ')}`
+        );
+      }
+    }
+    this.phase = deployed.phase;
+    this.deps.progress(
+      deployed.phase ? `deployed: phase ${deployed.phase}` : 'deployed: nothing (a first deployment)'
+    );
+  }
+
+  private checkPlan(action: Extract<RehearsalAction, { action: 'plan' }>): Promise<void> {
+    if (!action.safe) throw new StopRun(`the plan blocks it: ${action.blockers.join('; ')}`);
+    this.deps.progress(`plan ${action.from} → ${action.to}: safe`);
+    return Promise.resolve();
+  }
+
+  /** One `cdk deploy --all`; the stack must then say it is in `phase` (its MigrationPhase output). */
+  private async deploy(phase: MigrationPhase, context: Record<string, string>): Promise<void> {
+    this.deps.progress(`deploying phase ${phase}…`);
+    this.moving = { from: this.phase ?? phase, to: phase };
+    this.deployedSomething = true;
+    const outputs = await this.interruptible(this.deps.aws.deploy(phase, context));
+    this.appUrl = outputs[YELB_OUTPUTS.appUrl] ?? this.appUrl;
+    const deployedPhase = outputs[YELB_OUTPUTS.migrationPhase];
+    if (deployedPhase !== phase) {
+      throw new StopRun(
+        `the deploy of ${phase} left the Yelb stack in phase ${deployedPhase ?? '(no MigrationPhase output)'}`
+      );
+    }
+    this.phase = phase;
+    this.moving = undefined;
+  }
+
+  /** Reads the counts, casts the votes, and checks that the counts grew by exactly those. */
+  private async castVotes(cast: Votes): Promise<void> {
+    const url = this.requireUrl();
+    const before = await this.interruptible(readVotes(url, this.options.timeoutMs));
+    await this.interruptible(castVotes(url, cast, this.options.timeoutMs));
+    this.votesCast = cast;
+    this.votesExpected = addVotes(before, cast);
+    const after = await this.interruptible(readVotes(url, this.options.timeoutMs));
+    const differ = votesDiffer(after, this.votesExpected);
+    if (differ.length > 0) throw new StopRun(`the votes just cast do not add up: ${differ.join(', ')}`);
+    const total = Object.values(cast).reduce((a, b) => a + b, 0);
+    this.deps.progress(`cast ${total} votes; counts ${JSON.stringify(after)}`);
+  }
+
+  private startTraffic(rate: number, path: string): Promise<void> {
+    const url = new URL(path, this.requireUrl()).href;
+    this.deps.progress(`traffic: ${rate} requests/s to ${url}`);
+    this.traffic = new RehearsalTraffic(url, rate, this.options.timeoutMs, this.deps.progress);
+    return Promise.resolve();
+  }
+
+  private async stopTraffic(): Promise<void> {
+    if (!this.traffic || this.traffic.stopped) return;
+    this.deps.progress('stopping the traffic (requests in flight complete)…');
+    try {
+      this.timeline = await this.traffic.stop();
+    } catch (err) {
+      // The generator counts request failures itself; this is the generator failing.
+      this.addSetupError(`the traffic generator failed: ${describe(err)}`);
+    }
+  }
+
+  private openStep(from: MigrationPhase, to: MigrationPhase): void {
+    const counts = new Counts();
+    this.open = { from, to, startedAt: new Date(), counts };
+    if (this.traffic) this.traffic.step = counts;
+    this.deps.progress(`step ${from} → ${to}`);
+  }
+
+  /** The counts before a step's deploy, or after it: then the step ends, and a lost vote ends the run. */
+  private async readStepVotes(): Promise<void> {
+    const open = this.open;
+    const votes = await this.interruptible(readVotes(this.requireUrl(), this.options.timeoutMs));
+    if (!open) return;
+    if (!open.votesBefore) {
+      open.votesBefore = votes;
+      return;
+    }
+    const differ = this.votesExpected ? votesDiffer(votes, this.votesExpected) : [];
+    this.closeStep('done', differ.length > 0 ? `votes changed: ${differ.join(', ')}` : undefined, votes);
+    // A lost vote is lost data: the steps end here (the gate names the step).
+    if (differ.length > 0) throw new StopRun('votes changed', true);
+  }
+
+  private closeStep(outcome: StepRecord['outcome'], error?: string, votesAfter?: Votes): void {
+    const open = this.open;
+    if (!open) return;
+    const endedAt = new Date();
+    this.steps.push({
+      from: open.from,
+      to: open.to,
+      startedAt: open.startedAt.toISOString(),
+      endedAt: endedAt.toISOString(),
+      startSecond: round(this.secondsAt(open.startedAt)),
+      endSecond: round(this.secondsAt(endedAt)),
+      ...open.counts.snapshot(),
+      outcome,
+      ...(error !== undefined && { error }),
+      ...(open.votesBefore && { votesBefore: open.votesBefore }),
+      ...(votesAfter && { votesAfter }),
+    });
+    this.deps.progress(`step ${open.from} → ${open.to}: ${outcome}${error ? `: ${error}` : ''}`);
+    this.open = undefined;
+    if (this.traffic) this.traffic.step = undefined;
+  }
+
+  /** A failure ends the steps: the open step records it, or else the setup does. */
+  private recordFailure(err: unknown): void {
+    if (err instanceof StopRun && err.recorded) return;
+    this.interrupted = err instanceof Interrupted;
+    const message = err instanceof StopRun || err instanceof Interrupted ? err.message : describe(err);
+    if (this.open) this.closeStep(this.interrupted ? 'interrupted' : 'failed', message);
+    else this.addSetupError(message);
+  }
+
+  private async destroy(stacks: readonly string[], afterFailure: boolean): Promise<void> {
+    this.deps.progress(
+      `destroying ${stacks.join(', ')}${afterFailure ? ' (after a failed run, as --destroy asks)' : ''}…`
+    );
+    try {
+      await this.deps.aws.destroy(deployContext(this.options, this.phase ?? this.options.start));
+      this.destroyed = true;
+    } catch (err) {
+      this.destroyed = false;
+      this.addSetupError(`destroy failed: ${describe(err)}`);
+    }
+  }
+
+  private report(): RehearsalReport {
+    const finalPhase = this.moving ?? this.phase;
+    const report = {
+      startedAt: (this.traffic?.startedAt ?? this.startedAt).toISOString(),
+      endedAt: new Date().toISOString(),
+      ...(this.options.stage !== undefined && { stage: this.options.stage }),
+      ...(this.options.region !== undefined && { region: this.options.region }),
+      context: this.options.context,
+      traffic: {
+        ...(this.appUrl !== undefined && { url: new URL(VOTES_PATH, this.appUrl).href }),
+        rate: this.options.rate,
+      },
+      ...(this.votesCast && { votesCast: this.votesCast }),
+      ...(this.votesExpected && { votesExpected: this.votesExpected }),
+      ...(this.setupError !== undefined && { setupError: this.setupError }),
+      steps: this.steps,
+      timeline: this.timeline,
+      total: (this.traffic?.total ?? new Counts()).snapshot(),
+      ...(finalPhase && { finalPhase }),
+      ...(this.interrupted && { interrupted: true }),
+      ...(this.destroyed !== undefined && { destroyed: this.destroyed }),
+    };
+    return {
+      ...report,
+      gate: { maxErrorRate: this.options.maxErrorRate },
+      verdict: judge(report, this.options.maxErrorRate),
+    };
+  }
+
+  /** Seconds from the start of the run (the traffic's start) to `at`. */
+  private secondsAt(at: Date): number {
+    return this.traffic?.secondsAt(at) ?? 0;
+  }
+
+  private requireUrl(): string {
+    if (!this.appUrl) throw new Error(`the Yelb stack has no ${YELB_OUTPUTS.appUrl} output`);
+    return this.appUrl;
+  }
+
+  private addSetupError(message: string): void {
+    this.setupError = [this.setupError, message].filter(Boolean).join('; ');
+  }
+
   /** `work`, or Interrupted as soon as Ctrl-C comes (the work itself carries on, unwatched). */
-  const interruptible = async <T>(work: Promise<T>): Promise<T> => {
+  private async interruptible<T>(work: Promise<T>): Promise<T> {
+    const signal = this.deps.signal;
     if (!signal) return work;
     let onAbort = () => undefined as void;
     const aborted = new Promise<never>((_, reject) => {
@@ -119,238 +349,7 @@ export async function runRehearsal(
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
-  };
-  const closeStep = (outcome: StepRecord['outcome'], error?: string) => {
-    if (!open) return;
-    const endedAt = new Date();
-    steps.push({
-      from: open.from,
-      to: open.to,
-      startedAt: open.startedAt.toISOString(),
-      endedAt: endedAt.toISOString(),
-      startSecond: round(seconds(open.startedAt)),
-      endSecond: round(seconds(endedAt)),
-      ...open.counts.snapshot(),
-      outcome,
-      ...(error !== undefined && { error }),
-      ...(open.votesBefore && { votesBefore: open.votesBefore }),
-      ...(open.votesAfter && { votesAfter: open.votesAfter }),
-    });
-    progress(`step ${open.from} → ${open.to}: ${outcome}${error ? `: ${error}` : ''}`);
-    open = undefined;
-  };
-  const requireUrl = () => {
-    if (!appUrl) throw new Error(`the Yelb stack has no ${YELB_OUTPUTS.appUrl} output`);
-    return appUrl;
-  };
-
-  const run = async (action: RehearsalAction): Promise<void> => {
-    switch (action.action) {
-      case 'check-deployed': {
-        progress(`reading what is deployed (${action.stacks.join(', ')})…`);
-        const deployed = await interruptible(aws.deployed(action.stacks));
-        if (deployed.phase && deployed.phase !== action.expect) {
-          throw new StopRun(
-            `the stacks are deployed in phase ${deployed.phase}, not ${action.expect}: run with --start ${deployed.phase} to rehearse from there, or remove them first`
-          );
-        }
-        if (deps.startTemplates) {
-          const plan = verdictOf(
-            planStep(deployed.phase ?? action.expect, action.expect, deployed.templates, deps.startTemplates)
-          );
-          if (!plan.safe) {
-            throw new StopRun(
-              `the plan from what is deployed blocks the first deploy: ${plan.blockers.join('; ')}`
-            );
-          }
-        }
-        phase = deployed.phase;
-        progress(
-          deployed.phase ? `deployed: phase ${deployed.phase}` : 'deployed: nothing (a first deployment)'
-        );
-        return;
-      }
-      case 'plan':
-        if (!action.safe) throw new StopRun(`the plan blocks it: ${action.blockers.join('; ')}`);
-        progress(`plan ${action.from} → ${action.to}: safe`);
-        return;
-      case 'deploy': {
-        progress(`deploying phase ${action.phase}…`);
-        moving = { from: phase ?? action.phase, to: action.phase };
-        deployedSomething = true;
-        const outputs = await interruptible(aws.deploy(action.phase, action.context));
-        appUrl = outputs[YELB_OUTPUTS.appUrl] ?? appUrl;
-        // The stack says which phase it deployed: a deploy that did not apply the flags is caught here.
-        const deployedPhase = outputs[YELB_OUTPUTS.migrationPhase];
-        if (deployedPhase !== action.phase) {
-          throw new StopRun(
-            `the deploy of ${action.phase} left the Yelb stack in phase ${deployedPhase ?? '(no MigrationPhase output)'}`
-          );
-        }
-        phase = action.phase;
-        moving = undefined;
-        return;
-      }
-      case 'wait-stable':
-        progress(`waiting until ECS reports ${action.services.join(', ')} stable…`);
-        await interruptible(aws.waitStable(action.cluster, action.services));
-        return;
-      case 'votes': {
-        const url = requireUrl();
-        const before = await interruptible(readVotes(url, options.timeoutMs));
-        await interruptible(castVotes(url, action.cast, options.timeoutMs));
-        votesCast = action.cast;
-        votesExpected = addVotes(before, action.cast);
-        const after = await interruptible(readVotes(url, options.timeoutMs));
-        const differ = votesDiffer(after, votesExpected);
-        if (differ.length > 0) throw new StopRun(`the votes just cast do not add up: ${differ.join(', ')}`);
-        progress(
-          `cast ${Object.values(action.cast).reduce((a, b) => a + b, 0)} votes; counts ${JSON.stringify(after)}`
-        );
-        return;
-      }
-      case 'traffic':
-        if (action.state === 'start') {
-          const stop = new AbortController();
-          trafficStart = new Date();
-          const url = new URL(action.path ?? VOTES_PATH, requireUrl()).href;
-          progress(`traffic: ${action.rate} requests/s to ${url}`);
-          // A line every 30 s: a deploy takes minutes, and the traffic is what the user watches.
-          const ticker = setInterval(() => {
-            const step = open
-              ? `; this step ${open.counts.requests} requests, ${open.counts.non2xx + open.counts.errors} failed`
-              : '';
-            progress(`traffic: ${total.requests} requests, ${total.non2xx + total.errors} failed${step}`);
-          }, TRAFFIC_PROGRESS_MS);
-          ticker.unref();
-          stop.signal.addEventListener('abort', () => clearInterval(ticker), { once: true });
-          const done = runLoad({
-            url,
-            connections: connectionsFor(options.rate),
-            requests: Infinity,
-            rate: options.rate,
-            timeoutMs: options.timeoutMs,
-            signal: stop.signal,
-            onResult: (r) => {
-              total.add(r);
-              open?.counts.add(r);
-            },
-          });
-          // Handled now, read when the traffic stops: a failing generator must not crash the run.
-          done.catch(() => undefined);
-          traffic = { stop, done };
-        } else {
-          await stopTraffic();
-        }
-        return;
-      case 'step':
-        open = { from: action.from, to: action.to, startedAt: new Date(), counts: new Counts() };
-        progress(`step ${action.from} → ${action.to}`);
-        return;
-      case 'read-votes': {
-        const votes = await interruptible(readVotes(requireUrl(), options.timeoutMs));
-        if (open && !open.votesBefore) open.votesBefore = votes;
-        else if (open) {
-          open.votesAfter = votes;
-          const differ = votesExpected ? votesDiffer(votes, votesExpected) : [];
-          closeStep('done', differ.length > 0 ? `votes changed: ${differ.join(', ')}` : undefined);
-          // A lost vote is lost data: the steps end here (the gate names the step).
-          if (differ.length > 0) throw new StopRun('votes changed', { recorded: true });
-        }
-        return;
-      }
-      case 'report':
-      case 'destroy':
-        return; // the caller writes the report; destroy runs below, after the report is made
-    }
-  };
-
-  let timeline: LoadReport['timeline'] = [];
-  const stopTraffic = async () => {
-    if (!traffic) return;
-    const current = traffic;
-    traffic = undefined;
-    current.stop.abort();
-    progress('stopping the traffic (requests in flight complete)…');
-    try {
-      timeline = (await current.done).timeline;
-    } catch (err) {
-      // The generator counts request failures itself; this is the generator failing.
-      setupError = [setupError, `the traffic generator failed: ${describe(err)}`].filter(Boolean).join('; ');
-    }
-  };
-
-  const end = actions.findIndex((a) => a.action === 'traffic' && a.state === 'stop');
-  for (const action of actions.slice(0, end)) {
-    try {
-      if (signal?.aborted) throw new Interrupted();
-      await run(action);
-    } catch (err) {
-      failed = true;
-      if (err instanceof StopRun && err.options.recorded) break;
-      interrupted = err instanceof Interrupted;
-      const message = err instanceof StopRun || err instanceof Interrupted ? err.message : describe(err);
-      if (open) closeStep(interrupted ? 'interrupted' : 'failed', message);
-      else setupError = message;
-      break;
-    }
   }
-  await stopTraffic();
-
-  const destroy = actions.find((a) => a.action === 'destroy');
-  if (destroy && !interrupted && deployedSomething) {
-    progress(
-      `destroying ${destroy.stacks.join(', ')}${failed ? ' (after a failed run, as --destroy asks)' : ''}…`
-    );
-    try {
-      await aws.destroy(deployContext(options, phase ?? options.start));
-      destroyed = true;
-    } catch (err) {
-      destroyed = false;
-      setupError = [setupError, `destroy failed: ${describe(err)}`].filter(Boolean).join('; ');
-    }
-  }
-
-  const report = {
-    startedAt: (trafficStart ?? runStart).toISOString(),
-    endedAt: new Date().toISOString(),
-    ...(options.stage !== undefined && { stage: options.stage }),
-    ...(options.region !== undefined && { region: options.region }),
-    context: options.context,
-    traffic: {
-      ...(appUrl !== undefined && { url: new URL(VOTES_PATH, appUrl).href }),
-      rate: options.rate,
-    },
-    ...(votesCast && { votesCast }),
-    ...(votesExpected && { votesExpected }),
-    ...(setupError !== undefined && { setupError }),
-    steps,
-    timeline,
-    total: total.snapshot(),
-    ...((moving ?? phase) && { finalPhase: moving ?? phase }),
-    ...(interrupted && { interrupted }),
-    ...(destroyed !== undefined && { destroyed }),
-  };
-  return {
-    ...report,
-    gate: { maxErrorRate: options.maxErrorRate },
-    verdict: judge(report, options.maxErrorRate),
-  };
-}
-
-/** A reason to end the steps that is already a sentence for people; `recorded` when the step says it. */
-class StopRun extends Error {
-  constructor(
-    message: string,
-    readonly options: { recorded?: boolean } = {}
-  ) {
-    super(message);
-  }
-}
-
-/** Connections for a rate: one per request per second (so requests that take a second keep the rate), 2 to 200. */
-export function connectionsFor(rate: number): number {
-  return Math.min(200, Math.max(2, Math.ceil(rate)));
 }
 
 function describe(err: unknown): string {
