@@ -112,8 +112,8 @@ describe('npm run rehearse, offline', () => {
 
   test('failures during one step fail the gate, naming that step only; --destroy still cleans up', async () => {
     const aws = fakeRehearsalAws(yelb, {
-      // One read in ten fails while the old path is retired, as a DNS-cached client would see.
-      during: (phase) => (yelb.fault = phase === 'retired' ? { every: 10, status: 502 } : undefined),
+      // One read in three fails while the old path is retired, as a DNS-cached client would see.
+      during: (phase) => (yelb.fault = phase === 'retired' ? { every: 3, status: 502 } : undefined),
       after: () => (yelb.fault = undefined),
     });
     const out = outDir();
@@ -135,7 +135,7 @@ describe('npm run rehearse, offline', () => {
 
   test('a looser gate lets the same failures pass', async () => {
     const aws = fakeRehearsalAws(yelb, {
-      during: (phase) => (yelb.fault = phase === 'retired' ? { every: 20, status: 502 } : undefined),
+      during: (phase) => (yelb.fault = phase === 'retired' ? { every: 4, status: 502 } : undefined),
       after: () => (yelb.fault = undefined),
     });
     const out = outDir();
@@ -379,7 +379,7 @@ describe('npm run rehearse, offline', () => {
 describe('npm run rehearse -- report DIR', () => {
   test('renders the report again and judges it again with another gate', async () => {
     const aws = fakeRehearsalAws(yelb, {
-      during: (phase) => (yelb.fault = phase === 'serviceConnect' ? { every: 10, status: 503 } : undefined),
+      during: (phase) => (yelb.fault = phase === 'serviceConnect' ? { every: 4, status: 503 } : undefined),
       after: () => (yelb.fault = undefined),
     });
     const out = outDir();
@@ -387,9 +387,9 @@ describe('npm run rehearse -- report DIR', () => {
     fs.rmSync(path.join(out, 'report.md'));
     fs.rmSync(path.join(out, 'chart.svg'));
 
-    const loose = await runCli(runRehearseCli, ['report', out, '--max-error-rate', '0.2'], {});
+    const loose = await runCli(runRehearseCli, ['report', out, '--max-error-rate', '0.5'], {});
     expect(loose.code).toBe(0);
-    expect(readReport(out).gate.maxErrorRate).toBe(0.2);
+    expect(readReport(out).gate.maxErrorRate).toBe(0.5);
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/PASSED/);
     expect(fs.existsSync(path.join(out, 'chart.svg'))).toBe(true);
 
