@@ -1,3 +1,4 @@
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -107,7 +108,10 @@ describe('npm run rehearse, offline', () => {
     expect(report.destroyed).toBe(true);
     expect(report.finalPhase).toBe('discovery');
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/^# Rehearsal .*: PASSED/);
-    expect(fs.readFileSync(path.join(out, 'chart.png')).subarray(1, 4).toString()).toBe('PNG');
+    // The PNG: its signature, and twice the SVG's width (960), from the IHDR chunk.
+    const png = fs.readFileSync(path.join(out, 'chart.png'));
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(1920);
   });
 
   test('failures during one step fail the gate, naming that step only; --destroy still cleans up', async () => {
@@ -407,4 +411,35 @@ describe('npm run rehearse -- report DIR', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/has no report.json/);
   });
+});
+
+describe('Ctrl-C in a real process', () => {
+  test('SIGINT during a deploy writes the partial report and exits 1 at once, the deploy left running', async () => {
+    const out = outDir();
+    const child = spawn(
+      process.execPath,
+      ['-r', 'ts-node/register', path.join(__dirname, 'sigint-harness.ts'), '--rate', '50', '--out', out],
+      { cwd: path.join(__dirname, '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] }
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('deploying serviceConnect')) resolve();
+      })
+    );
+    const sentAt = Date.now();
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    // The fake deploy had a minute to go: the process did not wait for it.
+    expect(Date.now() - sentAt).toBeLessThan(10_000);
+    expect(stderr).toContain('Ctrl-C: stopping the traffic and writing the report so far');
+    expect(stdout).toMatch(/The stacks were being deployed from discovery to serviceConnect/);
+    const report = readReport(out);
+    expect(report.interrupted).toBe(true);
+    expect(report.steps.map((s) => s.outcome)).toEqual(['interrupted']);
+  }, 60_000);
 });

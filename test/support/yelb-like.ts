@@ -74,7 +74,8 @@ export interface FakeDeploy {
 export function fakeRehearsalAws(
   yelb: YelbLike,
   options: {
-    deployMs?: number;
+    /** How long a deploy takes, in ms (default 100), or per phase. */
+    deployMs?: number | ((phase: MigrationPhase) => number);
     deployedPhase?: MigrationPhase;
     /** The templates CloudFormation holds (default none: nothing deployed). */
     deployedTemplates?: Record<string, CfnTemplate>;
@@ -103,7 +104,8 @@ export function fakeRehearsalAws(
       calls.push(`deploy ${phase}`);
       deploys.push({ phase, context });
       options.during?.(phase);
-      await new Promise((resolve) => setTimeout(resolve, options.deployMs ?? 100));
+      const ms = typeof options.deployMs === 'function' ? options.deployMs(phase) : (options.deployMs ?? 100);
+      await new Promise((resolve) => setTimeout(resolve, ms));
       options.after?.(phase);
       if (phase === options.failDeployOf) {
         throw new Error(`The stack named Yelb failed to deploy: UPDATE_ROLLBACK_COMPLETE`);
