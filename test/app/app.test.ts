@@ -1,4 +1,4 @@
 import { runSpecs } from '../support/specs';
 
 // The app tests, in one Jest test file (see runSpecs).
-runSpecs(__dirname, ['stage', 'cfn-limits', 'config', 'feature-flags']);
+runSpecs(__dirname);

@@ -1,4 +1,4 @@
 import { runSpecs } from '../support/specs';
 
 // The migrate tests, in one Jest test file (see runSpecs).
-runSpecs(__dirname, ['cli.flow', 'compare', 'plan', 'run.mock', 'sc-files', 'scale.flow']);
+runSpecs(__dirname);

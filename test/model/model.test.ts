@@ -1,4 +1,4 @@
 import { runSpecs } from '../support/specs';
 
 // The model tests, in one Jest test file (see runSpecs).
-runSpecs(__dirname, ['graph', 'phase']);
+runSpecs(__dirname);

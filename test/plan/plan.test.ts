@@ -1,4 +1,4 @@
 import { runSpecs } from '../support/specs';
 
 // The plan tests, in one Jest test file (see runSpecs).
-runSpecs(__dirname, ['plan', 'baseline']);
+runSpecs(__dirname);

@@ -1,4 +1,4 @@
 import { runSpecs } from '../support/specs';
 
 // The traffic tests, in one Jest test file (see runSpecs).
-runSpecs(__dirname, ['cli', 'in-vpc', 'latency', 'load']);
+runSpecs(__dirname);
