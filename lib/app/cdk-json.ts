@@ -10,5 +10,14 @@ export const CDK_JSON = path.join(__dirname, '..', '..', 'cdk.json');
  * templates as `cdk synth`.
  */
 export function cdkJsonContext(file = CDK_JSON): Record<string, unknown> {
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { context?: Record<string, unknown> }).context ?? {};
+  return readCdkJson(file).context ?? {};
+}
+
+/** The command that runs the app (cdk.json's `app`), as the CDK CLI and the toolkit run it. */
+export function cdkJsonApp(file = CDK_JSON): string {
+  return readCdkJson(file).app;
+}
+
+function readCdkJson(file: string): { app: string; context?: Record<string, unknown> } {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as { app: string; context?: Record<string, unknown> };
 }

@@ -33,6 +33,17 @@ export function wholeNumber(name: string, text: string, max: number): number {
   return Number(text);
 }
 
+/**
+ * `--max-error-rate`: a fraction of the requests, from 0 to 1 (0.001 is 0.1 %).
+ * @throws UsageError naming the value and what is allowed.
+ */
+export function errorRateOption(text: string): number {
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) > 1) {
+    throw new UsageError(`--max-error-rate '${text}' is not a fraction from 0 to 1, e.g. 0.01 (1 %)`);
+  }
+  return Number(text);
+}
+
 /** `text` as a positive number. @throws UsageError naming the option. */
 export function positiveNumber(name: string, text: string): number {
   const value = Number(text);

@@ -53,7 +53,7 @@ function renderStep(plan: StepPlan): string {
 }
 
 /** What CloudFormation would do to a blocked resource, and why. */
-function blockedBecause(c: ResourceChange): string {
+export function blockedBecause(c: ResourceChange): string {
   if (c.impact === ResourceImpact.WILL_DESTROY)
     return 'would be deleted (removed from the template, or its logical ID changed)';
   const how = c.impact === ResourceImpact.MAY_REPLACE ? 'may be replaced' : 'would be replaced';

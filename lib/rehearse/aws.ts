@@ -1,7 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ECSClient, waitUntilServicesStable } from '@aws-sdk/client-ecs';
 import * as path from 'path';
-import { CDK_JSON } from '../app/cdk-json';
+import { CDK_JSON, cdkJsonApp } from '../app/cdk-json';
 import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
 import { MigrationPhase } from '../model/phase';
 import { deployedBaseline } from '../plan/sources';
@@ -35,11 +35,8 @@ export function toolkitAws(region: string | undefined, log: (line: string) => vo
       ioHost: new lib.NonInteractiveIoHost({ logLevel: 'info' }),
       sdkConfig: { baseCredentials: lib.BaseCredentials.awsCliCompatible({ defaultRegion: region }) },
     });
-    const app = (
-      JSON.parse(await import('fs').then((fs) => fs.readFileSync(CDK_JSON, 'utf8'))) as { app: string }
-    ).app;
     // cdk.json's context, cdk.context.json and ~/.cdk.json, then the command line's: as `npx cdk -c`.
-    const cx = await toolkit.fromCdkApp(app, {
+    const cx = await toolkit.fromCdkApp(cdkJsonApp(), {
       workingDirectory: projectDir,
       contextStore: new lib.CdkAppMultiContext(projectDir, context),
     });

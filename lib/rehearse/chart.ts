@@ -144,9 +144,7 @@ function niceMax(value: number): number {
 
 /** About five round ticks from 0 to `max`, whole numbers (counts). */
 function ticks(max: number): number[] {
-  const raw = Math.max(1, max / 5);
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((m) => m >= raw)!;
+  const step = niceMax(Math.max(1, max / 5));
   const out: number[] = [];
   for (let v = 0; v <= max + 1e-9; v += step) out.push(Math.round(v * 1000) / 1000);
   return out;

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { cdkJsonContext } from '../app/cdk-json';
 import {
   contextOptions,
+  errorRateOption,
   parseCli,
   positiveDuration,
   positiveNumber,
@@ -27,6 +28,11 @@ import {
 } from './plan';
 import { DEFAULT_MAX_ERROR_RATE, RehearsalReport, judge } from './report';
 import { RehearsalAws, runRehearsal } from './run';
+import { VOTES_PATH } from './yelb-api';
+
+/** Requests per second of the traffic, and votes cast, unless the options say otherwise. */
+const DEFAULT_RATE = 20;
+const DEFAULT_VOTES = 20;
 
 export const REHEARSE_USAGE = `usage: npm run rehearse -- [options]
        npm run rehearse -- report DIR [--max-error-rate R]
@@ -45,8 +51,8 @@ options:
                            phases: ${MIGRATION_PHASES.join(', ')})
   --rollback               after the migration, step back to discovery
   --destroy                delete the stacks at the end, also after a failed gate
-  --rate N                 requests per second to /api/getvotes, all the time (default 20)
-  --votes N                votes to cast after the first deploy (default 20)
+  --rate N                 requests per second to ${VOTES_PATH}, all the time (default ${DEFAULT_RATE})
+  --votes N                votes to cast after the first deploy (default ${DEFAULT_VOTES})
   --timeout D              per request (default 10s)
   --max-error-rate R       the gate: each step's (non-2xx + errors) / requests (default ${DEFAULT_MAX_ERROR_RATE})
   --out DIR                where the report goes (default rehearsal-<date>-<time>)
@@ -102,7 +108,7 @@ async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps):
   // Bad context is refused here, before any synth or AWS call.
   const target = rehearsalTarget(options);
   const steps = rehearsalSteps(options.start, options.rollback);
-  const phases = phasesOf(steps, options.start);
+  const phases = phasesOf(steps);
   const log = (line: string) => io.stderr(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   log(`synthesizing ${phases.join(', ')} offline for the plan checks…`);
   const templates = (deps.synthesize ?? synthesizePhases)(
@@ -200,34 +206,51 @@ function summary(report: RehearsalReport, dir: string): string {
 /** Where the stacks are after Ctrl-C, and the commands that continue or roll back. */
 function afterInterrupt(report: RehearsalReport, options: RehearsalOptions): string {
   const phase = report.finalPhase;
-  const stage = options.stage ? ` -c stage=${options.stage}` : '';
-  const extra = Object.entries(options.context)
-    .map(([k, v]) => ` -c ${k}=${v}`)
-    .join('');
   if (!phase) return 'Nothing was deployed by this run.\n';
   if (typeof phase !== 'string') {
     return [
       `The stacks were being deployed from ${phase.from} to ${phase.to}; CloudFormation carries on with it.`,
-      `When it is done, continue:  npm run rehearse -- --start ${phase.to}${options.stage ? ` --stage ${options.stage}` : ''}${options.rollback ? ' --rollback' : ''}`,
-      `or roll back:               ${deployCommand(phase.from)}${stage}${extra}`,
+      `When it is done, continue:  ${continueCommand(options, phase.to)}`,
+      `or roll back:               ${deployBackCommand(options, phase.from)}`,
       '',
     ].join('\n');
   }
   const back = MIGRATION_PHASES[Math.max(0, MIGRATION_PHASES.indexOf(phase) - 1)];
   return [
     `The stacks are in phase ${phase}.`,
-    `Continue:     npm run rehearse -- --start ${phase}${options.stage ? ` --stage ${options.stage}` : ''}${options.rollback ? ' --rollback' : ''}`,
-    `or roll back: ${deployCommand(back)}${stage}${extra}`,
+    `Continue:     ${continueCommand(options, phase)}`,
+    `or roll back: ${deployBackCommand(options, back)}`,
     '',
   ].join('\n');
 }
 
-function errorRateOption(text: string): number {
-  const value = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || value > 1) {
-    throw new UsageError(`--max-error-rate '${text}' is not a rate from 0 to 1 (e.g. 0.001 for 0.1 %)`);
-  }
-  return value;
+/** The rehearsal again from `phase`, on the same copy of the app with the same context. */
+function continueCommand(options: RehearsalOptions, phase: MigrationPhase): string {
+  return [
+    `npm run rehearse -- --start ${phase}`,
+    options.stage && `--stage ${options.stage}`,
+    options.rollback && '--rollback',
+    options.region && `--region ${options.region}`,
+    ...contextFlags(options.context),
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** `cdk deploy` of `phase` with the run's stage, context and region. */
+function deployBackCommand(options: RehearsalOptions, phase: MigrationPhase): string {
+  return [
+    options.region && `AWS_REGION=${options.region}`,
+    deployCommand(phase),
+    options.stage && `-c stage=${options.stage}`,
+    ...contextFlags(options.context),
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+function contextFlags(context: Readonly<Record<string, string>>): string[] {
+  return Object.entries(context).map(([key, value]) => `-c ${key}=${value}`);
 }
 
 function parseRehearseOptions(
@@ -243,8 +266,8 @@ function parseRehearseOptions(
       start: { type: 'string', default: 'discovery' },
       rollback: { type: 'boolean', default: false },
       destroy: { type: 'boolean', default: false },
-      rate: { type: 'string', default: '20' },
-      votes: { type: 'string', default: '20' },
+      rate: { type: 'string', default: String(DEFAULT_RATE) },
+      votes: { type: 'string', default: String(DEFAULT_VOTES) },
       timeout: { type: 'string', default: '10s' },
       'max-error-rate': { type: 'string', default: String(DEFAULT_MAX_ERROR_RATE) },
       out: { type: 'string' },

@@ -1,8 +1,8 @@
-import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
-import { parseConfig } from '../app/config';
+import { YelbConfig, parseConfig } from '../app/config';
 import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
 import { StepPlan, planIsSafe, planStep } from '../plan/plan';
+import { blockedBecause } from '../plan/render';
 import { PhaseTemplates } from '../plan/synth-phases';
 import { Votes, VOTES_PATH, spreadVotes } from './yelb-api';
 
@@ -30,7 +30,7 @@ export interface RehearsalOptions {
 
 /** The stack names, cluster and ECS services the rehearsal works on, from the model. */
 export interface RehearsalTarget {
-  readonly stacks: { readonly network: string; readonly yelb: string; readonly loadTest: string };
+  readonly stacks: YelbConfig['stackNames'];
   readonly cluster: string;
   readonly services: readonly string[];
 }
@@ -62,12 +62,9 @@ export function rehearsalSteps(start: MigrationPhase, rollback: boolean): [Migra
   return path.slice(1).map((to, i) => [path[i], to]);
 }
 
-/** The phases whose templates the plan checks need. */
-export function phasesOf(
-  steps: readonly [MigrationPhase, MigrationPhase][],
-  start: MigrationPhase
-): MigrationPhase[] {
-  return MIGRATION_PHASES.filter((p) => p === start || steps.some((s) => s.includes(p)));
+/** The phases whose templates the plan checks need (the start phase is the first step's). */
+export function phasesOf(steps: readonly [MigrationPhase, MigrationPhase][]): MigrationPhase[] {
+  return MIGRATION_PHASES.filter((p) => steps.some((s) => s.includes(p)));
 }
 
 /** The context that `cdk deploy` of `phase` gets: the user's, the stage, the phase flags. */
@@ -99,10 +96,7 @@ export function stepPlans(
 
 /** The plan's verdict as the rehearsal records it: safe, or what blocks the step. */
 export function verdictOf(plan: StepPlan): { safe: boolean; blockers: string[] } {
-  const blockers = plan.blockers.map(
-    (b) =>
-      `${b.stack} ${b.logicalId} (${b.type}) would be ${b.impact === ResourceImpact.WILL_DESTROY ? 'deleted' : 'replaced'}`
-  );
+  const blockers = plan.blockers.map((b) => `${b.stack} ${b.logicalId} (${b.type}) ${blockedBecause(b)}`);
   if (plan.unsafe) blockers.push(plan.unsafe.reason);
   return { safe: planIsSafe([plan]), blockers };
 }

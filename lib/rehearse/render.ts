@@ -1,5 +1,5 @@
 import { formatDuration } from '../cli/duration';
-import { formatTable } from '../cli/table';
+import { formatCount, formatTable } from '../cli/table';
 import { RehearsalReport, StepRecord, describeErrorRate, errorRateOf, percent, stepName } from './report';
 import { RESTAURANTS, Votes } from './yelb-api';
 
@@ -12,7 +12,7 @@ export const CHART_PNG = 'chart.png';
  * failures, latency, votes), the chart, and the votes. Made from `report.json` alone.
  */
 export function renderMarkdown(report: RehearsalReport, options: { png: boolean } = { png: true }): string {
-  const n = (v: number) => v.toLocaleString('en-US');
+  const n = formatCount;
   const lines = [
     `# Rehearsal of the migration to Service Connect: ${report.verdict.ok ? 'PASSED' : 'FAILED'}`,
     '',

@@ -1,3 +1,4 @@
+import { formatCount } from '../cli/table';
 import { MigrationPhase } from '../model/phase';
 import { TimelineSecond } from '../traffic/load';
 import { Votes, votesDiffer } from './yelb-api';
@@ -110,7 +111,7 @@ export function judge(report: Omit<RehearsalReport, 'verdict' | 'gate'>, maxErro
 
 /** `error rate 1.20 % (12 of 1,000 requests: 10 non-2xx, 2 errors)`. */
 export function describeErrorRate(counts: RequestCounts): string {
-  const n = (v: number) => v.toLocaleString('en-US');
+  const n = formatCount;
   return `error rate ${percent(errorRateOf(counts))} (${n(counts.non2xx + counts.errors)} of ${n(counts.requests)} requests: ${n(counts.non2xx)} non-2xx, ${n(counts.errors)} errors)`;
 }
 

@@ -57,7 +57,7 @@ export class NetworkStack extends Stack {
     });
     // restrictDefaultSecurityGroup (a recommended feature flag) removes the default security
     // group's rules with a custom resource whose provider is a raw CfnResource: cdk-nag finds its
-    // role only in the synthesized template (test/nag.test.ts loads it back).
+    // role only in the synthesized template (test/nag.spec.ts loads it back).
     const restrictProvider = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (restrictProvider) {
       Validations.of(restrictProvider).acknowledge({

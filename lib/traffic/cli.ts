@@ -1,4 +1,11 @@
-import { parseCli, positiveDuration, positiveNumber, stageOption, wholeNumber } from '../cli/args';
+import {
+  errorRateOption,
+  parseCli,
+  positiveDuration,
+  positiveNumber,
+  stageOption,
+  wholeNumber,
+} from '../cli/args';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 
@@ -163,10 +170,7 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
   }
   if (v.path !== undefined && !v.path.startsWith('/'))
     throw new UsageError(`--path '${v.path}' must start with /`);
-  const maxErrorRate = v['max-error-rate'];
-  if (maxErrorRate !== undefined && (!/^\d+(\.\d+)?$/.test(maxErrorRate) || Number(maxErrorRate) > 1)) {
-    throw new UsageError(`--max-error-rate '${maxErrorRate}' is not a fraction from 0 to 1, e.g. 0.01`);
-  }
+  const maxErrorRate = v['max-error-rate'] !== undefined ? errorRateOption(v['max-error-rate']) : undefined;
   const stage = stageOption(v.stage);
   if (v['in-vpc'] && (v.json || maxErrorRate !== undefined)) {
     throw new UsageError(
@@ -182,7 +186,7 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
     rate: v.rate !== undefined ? positiveNumber('--rate', v.rate) : undefined,
     timeoutMs: positiveDuration('--timeout', v.timeout) * 1000,
     json: v.json,
-    maxErrorRate: maxErrorRate !== undefined ? Number(maxErrorRate) : undefined,
+    maxErrorRate,
     inVpc: v['in-vpc'],
     stack: v.stack ?? stackNames(stage).yelb,
     loadTestStack: stackNames(stage).loadTest,

@@ -1,4 +1,4 @@
-import { formatTable } from '../cli/table';
+import { formatCount, formatTable } from '../cli/table';
 import { ERROR_KINDS, LoadProgress, LoadReport } from './load';
 
 /** Share of requests that did not get a 2xx: non-2xx responses plus errors. */
@@ -12,7 +12,7 @@ export function errorRate(report: LoadReport): number {
 
 /** The live progress line: requests so far, current rate, non-2xx and errors so far. */
 export function progressLine(p: LoadProgress): string {
-  const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  const n = formatCount;
   return `${p.elapsedSeconds.toFixed(0).padStart(4)}s  requests ${n(p.requests)}  rate ${n(p.currentRate)}/s  non-2xx ${n(p.non2xx)}  errors ${n(p.errors)}`;
 }
 
@@ -22,7 +22,7 @@ export function progressLine(p: LoadProgress): string {
  * when during a migration requests failed.
  */
 export function renderReport(report: LoadReport): string {
-  const n = (v: number) => v.toLocaleString('en-US');
+  const n = formatCount;
   const lines = [
     `Target:     ${report.url}`,
     `Requests:   ${n(report.requests)} in ${report.durationSeconds.toFixed(1)} s (${n(Math.round(report.rps))} requests/s)`,

@@ -286,11 +286,19 @@ describe('npm run rehearse, offline', () => {
       },
     });
     const out = outDir();
+    const regions: (string | undefined)[] = [];
     const run = await rehearse(
-      ['--destroy', '--rollback', '--rate', '100', '--stage', 'blue', '--out', out],
+      [
+        ...['--destroy', '--rollback', '--rate', '100', '--stage', 'blue', '--out', out],
+        ...['--region', 'eu-west-1', '-c', 'natGateways=1'],
+      ],
       aws,
       {
         signal: ctrlC.signal,
+        aws: (region) => {
+          regions.push(region);
+          return aws;
+        },
       }
     );
 
@@ -304,6 +312,16 @@ describe('npm run rehearse, offline', () => {
     expect(run.stdout).toMatch(/being deployed from serviceConnect to retired/);
     expect(run.stdout).toContain('npm run rehearse -- --start retired --stage blue --rollback');
     expect(run.stdout).toContain('npx cdk deploy --all -c serviceConnect=true -c stage=blue');
+    // Both commands keep the run's region and context: the same copy, the same templates.
+    expect(run.stdout).toContain(
+      'npm run rehearse -- --start retired --stage blue --rollback --region eu-west-1 -c natGateways=1'
+    );
+    expect(run.stdout).toContain(
+      'AWS_REGION=eu-west-1 npx cdk deploy --all -c serviceConnect=true -c stage=blue -c natGateways=1'
+    );
+    expect(regions).toEqual(['eu-west-1']);
+    expect(report.region).toBe('eu-west-1');
+    expect(aws.deploys.every((d) => d.context.natGateways === '1' && d.context.stage === 'blue')).toBe(true);
     expect(fs.existsSync(path.join(out, 'chart.svg'))).toBe(true);
   });
 
@@ -357,7 +375,7 @@ describe('npm run rehearse, offline', () => {
     const cases: [string[], RegExp][] = [
       [['--rate', '0'], /--rate '0' is not a positive number/],
       [['--rate', '5000'], /--rate '5000' is over 1000/],
-      [['--max-error-rate', '2'], /--max-error-rate '2' is not a rate from 0 to 1/],
+      [['--max-error-rate', '2'], /--max-error-rate '2' is not a fraction from 0 to 1/],
       [['--start', 'retired'], /--start retired without --rollback leaves no step/],
       [['--start', 'sc'], /--start 'sc' is not a phase; allowed: 'discovery', 'serviceConnect' or 'retired'/],
       [['-c', 'serviceConnect=true'], /-c serviceConnect is set by the rehearsal/],
@@ -368,6 +386,7 @@ describe('npm run rehearse, offline', () => {
       [['--region', 'Frankfurt'], /--region 'Frankfurt' is not a region name/],
       [['--out', existing], /already holds files/],
       [['--votes', '0'], /--votes '0' is not a whole number from 1 to 1000/],
+      [['--timeout', 'soon'], /--timeout 'soon' is not a positive duration/],
       [['--bogus'], /Unknown option '--bogus'/],
     ];
     for (const [argv, message] of cases) {

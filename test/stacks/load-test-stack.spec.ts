@@ -7,7 +7,7 @@ import { logicalIdOf, resourcesOf, securityGroupRules } from '../support/templat
 describe('the in-VPC load test stack', () => {
   const built = buildApp('serviceConnect', { loadTest: 'true' });
 
-  test('has its task only with -c loadTest=true (test/stacks/app-stacks.test.ts: the stack is always there)', () => {
+  test('has its task only with -c loadTest=true (app-stacks.spec.ts: the stack is always there)', () => {
     expect(built.loadTest).toBeDefined();
     expect(Template.fromStack(built.loadTestStack).findResources('AWS::ECS::TaskDefinition')).not.toEqual({});
   });
