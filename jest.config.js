@@ -11,7 +11,8 @@ module.exports = {
   transform: {
     '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' }, sourceMaps: 'inline' }],
   },
-  setupFilesAfterEnv: ['aws-cdk-lib/testhelpers/jest-autoclean'],
+  // The CDK's cleanup of synth output folders, and ours of the folders tests make.
+  setupFilesAfterEnv: ['<rootDir>/test/support/after-env.ts'],
   // Every phase synthesized once for all test files (test/support/app.ts reads them).
   // Heaviest first on a fresh clone, the files that group specs included (see the file).
   testSequencer: '<rootDir>/test/support/sequencer.js',

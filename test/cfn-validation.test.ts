@@ -1,11 +1,11 @@
 import { CloudFormationValidatePlugin } from 'aws-cdk-lib';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { MIGRATION_PHASES } from '../lib/model/phase';
 import { cloudFormationValidation } from '../lib/app/yelb-app';
 import { TEMPLATES_ENV } from './support/global-setup';
 import { buildApp } from './support/app';
+import { tempDir } from './support/temp';
 
 /**
  * The CDK's CloudFormation template validation (schema and best-practice rules) over every
@@ -54,7 +54,7 @@ describe('CloudFormation template validation', () => {
     );
     const service = Object.values<any>(yelb.Resources).find((r) => r.Type === 'AWS::ECS::Service');
     service.Properties.DesiredCounts = 1;
-    const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-broken-')), 'Yelb.json');
+    const broken = path.join(tempDir('yelb-broken'), 'Yelb.json');
     fs.writeFileSync(broken, JSON.stringify(yelb));
     expect(describeViolations(validate([broken])).join('\n')).toMatch(
       /DesiredCounts: Additional properties are not allowed/

@@ -1,8 +1,8 @@
 import { execFile } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
+import { tempDir } from './support/temp';
 
 /**
  * The GitHub workflows, validated against the GitHub workflow schema by action-validator (a
@@ -20,7 +20,7 @@ describe('GitHub workflows', () => {
   });
 
   test('the validator refuses a broken workflow (so the checks above can fail)', async () => {
-    const broken = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wf-')), 'broken.yml');
+    const broken = path.join(tempDir('wf'), 'broken.yml');
     fs.writeFileSync(
       broken,
       fs.readFileSync(path.join(WORKFLOWS, 'ci.yml'), 'utf8').replace('runs-on:', 'runs_on:')

@@ -1,10 +1,10 @@
 import { CfnOutput } from 'aws-cdk-lib';
 import { CloudFormationLimits, limitProblems, templateUsage } from '../../lib/app/cfn-limits';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { createYelbApp } from '../../lib/app/yelb-app';
 import { TEST_CONTEXT } from '../support/app';
+import { tempDir } from '../support/temp';
 
 describe('CloudFormation quotas', () => {
   test('measures a template', () => {
@@ -27,7 +27,7 @@ describe('CloudFormation quotas', () => {
   });
 
   test('the synth-time plugin reports a template over a quota', () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'limits-'));
+    const dir = tempDir('limits');
     const file = path.join(dir, 'Big.template.json');
     fs.writeFileSync(
       file,

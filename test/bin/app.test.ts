@@ -1,14 +1,14 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { CDK_JSON_CONTEXT } from '../support/app';
+import { tempDir } from '../support/temp';
 
 const ROOT = path.join(__dirname, '..', '..');
 
 /** Runs bin/app.ts the way the CDK CLI does: context in CDK_CONTEXT_JSON, output in CDK_OUTDIR. */
 function runApp(context: Record<string, unknown>) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-app-'));
+  const outdir = tempDir('yelb-app');
   const result = spawnSync(process.execPath, ['-r', 'ts-node/register', 'bin/app.ts'], {
     cwd: ROOT,
     encoding: 'utf8',

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { POLL_INTERVAL_ENV, runMigrateCli } from '../../lib/migrate/cli';
 import { runCli } from '../support/cli';
 import { stagedTopology } from '../../lib/app/stage';
 import { YELB } from '../../lib/model/yelb';
 import { FakeAws } from '../support/fake-aws';
+import { tempDir } from '../support/temp';
 
 // The CLI end to end through the real SDK clients, against a stateful fake of ECS, Cloud Map
 // and CloudFormation on 127.0.0.1.
@@ -312,7 +312,7 @@ describe('validation before any change', () => {
 
   test('refuses malformed or mismatched files before sending any request', async () => {
     fake.seedYelb();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-update-'));
+    const dir = tempDir('sc-update');
     for (const file of fs.readdirSync('sc-update'))
       fs.copyFileSync(path.join('sc-update', file), path.join(dir, file));
     fs.writeFileSync(path.join(dir, 'svc-db.json'), '{ "enabled": true,');

@@ -1,11 +1,11 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { SC_UPDATE_DIR, expectedScFiles, loadScUpdates, renderScFile } from '../../lib/migrate/sc-files';
 import { YELB } from '../../lib/model/yelb';
 import { ValidationError } from '../../lib/cli/validation';
 import { templatesOf } from '../support/app';
 import { ecsServices, resourcesOf } from '../support/template';
+import { tempDir } from '../support/temp';
 
 describe('sc-update/', () => {
   test('holds exactly the files the model generates (run `npm run sc-update` after changing the model)', () => {
@@ -70,7 +70,7 @@ describe('sc-update/', () => {
 
 describe('loadScUpdates', () => {
   const copy = () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sc-'));
+    const dir = tempDir('sc');
     for (const f of fs.readdirSync(SC_UPDATE_DIR))
       fs.copyFileSync(path.join(SC_UPDATE_DIR, f), path.join(dir, f));
     return dir;

@@ -1,5 +1,4 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { layeredTopology } from '../../lib/bench/scale-topology';
@@ -8,6 +7,7 @@ import { expectedScFiles, renderScFile } from '../../lib/migrate/sc-files';
 import { isComplete, onEvent } from '../../lib/teardown/handler';
 import { runCli } from '../support/cli';
 import { FakeAws } from '../support/fake-aws';
+import { tempDir } from '../support/temp';
 
 /**
  * Past ECS's limit of 10 services per DescribeServices (and per waitUntilServicesStable): a
@@ -21,7 +21,7 @@ let env: Record<string, string>;
 let scDir: string;
 
 beforeAll(() => {
-  scDir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-sc-24-'));
+  scDir = tempDir('yelb-sc-24');
   for (const [file, config] of expectedScFiles(TOPOLOGY))
     fs.writeFileSync(path.join(scDir, file), renderScFile(config));
 });

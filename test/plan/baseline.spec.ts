@@ -1,11 +1,11 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { runPlanCli } from '../../lib/plan/cli';
 import { PhaseTemplates } from '../../lib/plan/synth-phases';
 import { runCli } from '../support/cli';
 import { fromSharedTemplates, stackTemplates } from '../support/app';
 import { FakeAws } from '../support/fake-aws';
+import { tempDir } from '../support/temp';
 
 const phaseTemplates = stackTemplates;
 
@@ -14,7 +14,7 @@ const plan = (argv: string[]) =>
 
 /** Writes a cloud assembly folder like cdk.out: manifest.json and one template per stack. */
 function writeAssembly(templates: PhaseTemplates): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-cdk-out-'));
+  const dir = tempDir('yelb-cdk-out');
   const artifacts: Record<string, unknown> = {};
   for (const [stack, template] of Object.entries(templates)) {
     fs.writeFileSync(path.join(dir, `${stack}.template.json`), JSON.stringify(template));

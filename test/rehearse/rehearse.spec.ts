@@ -1,6 +1,5 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { MigrationPhase } from '../../lib/model/phase';
 import { RehearseDeps, runRehearseCli } from '../../lib/rehearse/cli';
@@ -9,6 +8,7 @@ import { RehearsalAws } from '../../lib/rehearse/run';
 import { runCli } from '../support/cli';
 import { fromSharedTemplates, stackTemplates } from '../support/app';
 import { YelbLike, fakeRehearsalAws, startYelbLike } from '../support/yelb-like';
+import { tempDir } from '../support/temp';
 
 /**
  * The rehearsal, offline: the deploy is injected (the toolkit's cannot run here) and drives a
@@ -22,7 +22,7 @@ beforeEach(async () => {
 });
 afterEach(() => yelb.close());
 
-const outDir = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-rehearsal-')), 'report');
+const outDir = () => path.join(tempDir('yelb-rehearsal'), 'report');
 
 function rehearse(argv: string[], aws: RehearsalAws, deps: Partial<RehearseDeps> = {}) {
   return runCli(
@@ -37,7 +37,7 @@ const readReport = (dir: string) =>
 
 describe('npm run rehearse, offline', () => {
   test('a clean run with rollback passes: four steps under traffic, every vote kept, the report written', async () => {
-    const aws = fakeRehearsalAws(yelb, { deployMs: 300 });
+    const aws = fakeRehearsalAws(yelb, { deployMs: 300, deployReads: 40 });
     const out = outDir();
     const run = await rehearse(
       ['--rollback', '--destroy', '--rate', '400', '--votes', '10', '--out', out],
@@ -90,7 +90,7 @@ describe('npm run rehearse, offline', () => {
     ]);
     expect(report.votesCast).toEqual({ ihop: 3, chipotle: 3, outback: 2, bucadibeppo: 2 });
     for (const step of report.steps) {
-      // 300 ms of deploy at 400/s (about 120 requests): traffic ran through every step.
+      // Each deploy lasts until the server has seen 40 reads: traffic ran through every step.
       expect(step.requests).toBeGreaterThan(20);
       expect(step.non2xx + step.errors).toBe(0);
       expect(step.votesBefore).toEqual(report.votesExpected);
@@ -119,6 +119,7 @@ describe('npm run rehearse, offline', () => {
       // One read in three fails while the old path is retired, as a DNS-cached client would see.
       during: (phase) => (yelb.fault = phase === 'retired' ? { every: 3, status: 502 } : undefined),
       after: () => (yelb.fault = undefined),
+      deployReads: 12,
     });
     const out = outDir();
     const run = await rehearse(['--destroy', '--rate', '400', '--out', out], aws);
@@ -141,6 +142,7 @@ describe('npm run rehearse, offline', () => {
     const aws = fakeRehearsalAws(yelb, {
       during: (phase) => (yelb.fault = phase === 'retired' ? { every: 4, status: 502 } : undefined),
       after: () => (yelb.fault = undefined),
+      deployReads: 12,
     });
     const out = outDir();
     const run = await rehearse(['--rate', '400', '--max-error-rate', '0.5', '--out', out], aws);
@@ -280,9 +282,16 @@ describe('npm run rehearse, offline', () => {
   test('Ctrl-C writes the report so far, leaves the stacks, and says how to continue or roll back', async () => {
     const ctrlC = new AbortController();
     const aws = fakeRehearsalAws(yelb, {
-      deployMs: 400,
+      deployMs: (phase) => (phase === 'retired' ? 5_000 : 100),
       during: (phase) => {
-        if (phase === 'retired') setTimeout(() => ctrlC.abort(), 100);
+        // Ctrl-C once the step has seen traffic (a count, not a time: a busy machine sends less).
+        if (phase !== 'retired') return;
+        const reads = yelb.reads;
+        const poll = setInterval(() => {
+          if (yelb.reads - reads < 5) return;
+          clearInterval(poll);
+          ctrlC.abort();
+        }, 10);
       },
     });
     const out = outDir();
@@ -422,11 +431,7 @@ describe('npm run rehearse -- report DIR', () => {
   });
 
   test('refuses a folder without a report', async () => {
-    const run = await runCli(
-      runRehearseCli,
-      ['report', fs.mkdtempSync(path.join(os.tmpdir(), 'empty-'))],
-      {}
-    );
+    const run = await runCli(runRehearseCli, ['report', tempDir('empty')], {});
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/has no report.json/);
   });

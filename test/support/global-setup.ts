@@ -4,9 +4,12 @@ import * as path from 'path';
 import { cdkJsonContext } from '../../lib/app/cdk-json';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { synthesizePhases } from '../../lib/plan/synth-phases';
+import { tempEntries } from './temp';
 
 /** Where the templates of every phase, default context, are written for the test files. */
 export const TEMPLATES_ENV = 'YELB_TEST_TEMPLATES';
+/** The entries of the system's temporary directory before the run (global-teardown.ts checks them). */
+export const TEMP_ENTRIES_ENV = 'YELB_TEST_TEMP_ENTRIES';
 
 /**
  * Synthesizes every phase once, before the test files run, and writes the templates to a
@@ -14,6 +17,7 @@ export const TEMPLATES_ENV = 'YELB_TEST_TEMPLATES';
  * again in each file was a third of the suite's time.
  */
 export default function globalSetup(): void {
+  process.env[TEMP_ENTRIES_ENV] = JSON.stringify(tempEntries());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-templates-'));
   const context = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
   for (const [phase, templates] of synthesizePhases(context, MIGRATION_PHASES)) {

@@ -11,6 +11,8 @@ export interface YelbLike extends TestServer {
   fault?: { every: number; status: number };
   /** Extra milliseconds before each answer. */
   delayMs: number;
+  /** Reads of /api/getvotes received so far. */
+  readonly reads: number;
 }
 
 /** Starts a Yelb-like server on 127.0.0.1: votes on `GET /api/<restaurant>`, counts on `GET /api/getvotes`. */
@@ -54,6 +56,9 @@ export async function startYelbLike(): Promise<YelbLike> {
     get delayMs() {
       return state.delayMs;
     },
+    get reads() {
+      return reads;
+    },
     set delayMs(value: number) {
       state.delayMs = value;
     },
@@ -66,16 +71,23 @@ export interface FakeDeploy {
   readonly context: Record<string, string>;
 }
 
+/** How long a deploy waits, at most, for the reads it should last: a bound, not a duration. */
+const DEPLOY_READS_BOUND_MS = 15_000;
+
 /**
- * The rehearsal's AWS in a test: a deploy takes `deployMs` and calls `during(phase)` when it
- * starts and `after(phase)` when it ends, so that a test changes the Yelb-like server's
- * behaviour per step; everything is recorded.
+ * The rehearsal's AWS in a test: a deploy lasts at least `deployMs` and until the Yelb-like
+ * server has received `deployReads` reads since it started (a count, not a time, so that a busy
+ * machine that sends fewer requests per second still puts enough traffic into every step), and
+ * calls `during(phase)` when it starts and `after(phase)` when it ends, so that a test changes
+ * the server's behaviour per step; everything is recorded.
  */
 export function fakeRehearsalAws(
   yelb: YelbLike,
   options: {
-    /** How long a deploy takes, in ms (default 100), or per phase. */
+    /** How long a deploy takes at least, in ms (default 100), or per phase. */
     deployMs?: number | ((phase: MigrationPhase) => number);
+    /** Reads of /api/getvotes a step's deploy lasts for at least (default 0: none; not the first deploy). */
+    deployReads?: number;
     deployedPhase?: MigrationPhase;
     /** The templates CloudFormation holds (default none: nothing deployed). */
     deployedTemplates?: Record<string, CfnTemplate>;
@@ -105,7 +117,15 @@ export function fakeRehearsalAws(
       deploys.push({ phase, context });
       options.during?.(phase);
       const ms = typeof options.deployMs === 'function' ? options.deployMs(phase) : (options.deployMs ?? 100);
-      await new Promise((resolve) => setTimeout(resolve, ms));
+      const readsAtStart = yelb.reads;
+      // Unref: a deploy that Ctrl-C left running must not hold the test process open.
+      await new Promise((resolve) => setTimeout(resolve, ms).unref());
+      const bound = Date.now() + DEPLOY_READS_BOUND_MS;
+      // The first deploy sets the system up, before the traffic starts.
+      const reads = deploys.length > 1 ? (options.deployReads ?? 0) : 0;
+      while (yelb.reads - readsAtStart < reads && Date.now() < bound) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
       options.after?.(phase);
       if (phase === options.failDeployOf) {
         throw new Error(`The stack named Yelb failed to deploy: UPDATE_ROLLBACK_COMPLETE`);

@@ -1,9 +1,9 @@
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { LOCK_FILE, singleWriterEntryPoint } from '../../lib/constructs/single-writer';
 import { systemTestsRunnable } from '../support/system';
+import { tempDir } from '../support/temp';
 
 /**
  * The db container's entry point for real, with util-linux's flock on this machine: two tasks
@@ -42,7 +42,7 @@ const log = (dir: string) =>
 describeSystem('single writer per data directory (flock)', () => {
   let dir: string;
   beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-db-data-'));
+    dir = tempDir('yelb-db-data');
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -1,0 +1,4 @@
+import 'aws-cdk-lib/testhelpers/jest-autoclean';
+import { removeTempDirs } from './temp';
+
+afterAll(removeTempDirs);
