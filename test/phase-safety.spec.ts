@@ -19,8 +19,12 @@ describe('logical IDs across phases', () => {
     const serviceConnect = resourceIds('serviceConnect');
     expect(serviceConnect).toEqual(expect.arrayContaining(retired));
     const removed = serviceConnect.filter((id) => !retired.includes(id));
-    // The old path, and the guards that drain its Cloud Map DNS services before they go.
-    for (const id of removed) expect(id).toMatch(/Legacy|^Teardown(Db|Redis)DnsService/);
+    // The old path, and the rules that let the callers through it.
+    for (const id of removed) expect(id).toMatch(/Legacy/);
+    // Not the Cloud Map DNS services, nor their guards: they stay, empty, and a rollback
+    // creates nothing of the DNS path again.
+    expect(removed.filter((id) => /DnsService/.test(id))).toEqual([]);
+    expect(removed.length).toBeGreaterThan(5);
   });
 
   test('the network stack is the same in every phase', () => {

@@ -17,6 +17,15 @@ export interface LegacyDiscoveryProps {
   readonly cloudMapNamespace: servicediscovery.IPrivateDnsNamespace;
   /** Name of the internal load balancer (fixed, so that its metrics can be found by name). */
   readonly internalAlbName: string;
+  /**
+   * The migration's last phase: the internal load balancer, its zone and records are gone, and
+   * the Cloud Map DNS services stay, empty (nothing registers in them any more). Keeping them
+   * keeps a rollback from having to create them again under names a failed deletion may still
+   * hold (see `ServiceConnectDrain.guardCloudMapService`).
+   *
+   * @default false
+   */
+  readonly retired?: boolean;
 }
 
 /** The pieces through which callers reach one `internalAlb` service. */
@@ -30,7 +39,8 @@ export interface InternalAlbRoute {
  * The pre-migration discovery path that the last phase retires: Cloud Map DNS services (A
  * records, TTL 10 s) for `cloudMapDns` services, and for `internalAlb` services an internal
  * Application Load Balancer with a listener per service port, fronted by an alias record in a
- * Route 53 private hosted zone. The namespaces themselves are not part of it: they stay.
+ * Route 53 private hosted zone. The namespaces themselves are not part of it: they stay. Retired,
+ * only the DNS services remain, empty: their logical IDs are the same in every phase.
  */
 export class LegacyDiscovery extends Construct {
   /** The internal load balancer's security group, when any service uses one. */
@@ -57,7 +67,7 @@ export class LegacyDiscovery extends Construct {
     }
 
     const behindAlb = topology.services.filter((s) => s.legacyDiscovery.kind === 'internalAlb');
-    if (behindAlb.length === 0) return;
+    if (behindAlb.length === 0 || props.retired) return;
 
     this.albSecurityGroup = new ec2.SecurityGroup(this, 'InternalAlbSecurityGroup', {
       vpc,

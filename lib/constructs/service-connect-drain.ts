@@ -18,6 +18,10 @@ export interface ServiceConnectDrainProps {
   readonly services: readonly ecs.FargateService[];
   /** The namespace to drain; the drain runs before it is deleted. */
   readonly namespace: servicediscovery.HttpNamespace;
+  /** The old path's Cloud Map DNS namespace, whose services the guards drain. */
+  readonly cloudMapNamespace: servicediscovery.PrivateDnsNamespace;
+  /** Days CloudWatch keeps the handlers' logs (one of CloudWatch's values). */
+  readonly logRetentionDays: number;
 }
 
 const HANDLER_ENTRY = path.join(__dirname, '..', 'teardown', 'handler.ts');
@@ -49,13 +53,14 @@ export class ServiceConnectDrain extends Construct {
   public readonly resource: CustomResource;
   private readonly provider: cr.Provider;
   private readonly frameworkTimeout: Duration;
+  private readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: ServiceConnectDrainProps) {
     super(scope, id);
     this.frameworkTimeout = DRAIN_TIMEOUT.plus(FRAMEWORK_MARGIN);
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: logs.RetentionDays.ONE_WEEK,
+      retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const role = new iam.Role(this, 'HandlerRole', {
@@ -88,17 +93,35 @@ export class ServiceConnectDrain extends Construct {
         resources: ['*'],
       })
     );
-    // The old path's DNS services are deleted and recreated across phases, and the policy is
-    // updated before CloudFormation deletes a removed service: name no service ID here.
-    const cloudMapServices = Stack.of(this).formatArn({
-      service: 'servicediscovery',
-      resource: 'service',
-      resourceName: '*',
-    });
+    // DeregisterInstance also acts on Route 53 for the caller: the records Cloud Map made in the
+    // DNS namespace's hosted zone, and the health checks it made (none here: the services use
+    // custom health checks), per the Cloud Map API permissions reference.
     role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['servicediscovery:ListInstances', 'servicediscovery:DeregisterInstance'],
-        resources: [cloudMapServices],
+        actions: ['route53:ChangeResourceRecordSets'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'route53',
+            region: '',
+            account: '',
+            resource: 'hostedzone',
+            resourceName: props.cloudMapNamespace.namespaceHostedZoneId,
+          }),
+        ],
+      })
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['route53:GetHealthCheck', 'route53:UpdateHealthCheck', 'route53:DeleteHealthCheck'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'route53',
+            region: '',
+            account: '',
+            resource: 'healthcheck',
+            resourceName: '*',
+          }),
+        ],
       })
     );
     Validations.of(role).acknowledge(
@@ -108,11 +131,12 @@ export class ServiceConnectDrain extends Construct {
           'servicediscovery:ListServices supports no resource-level permissions; the handler filters by the namespace ID.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:servicediscovery:<AWS::Region>:<AWS::AccountId>:service/*]`,
+        id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:route53:::healthcheck/*]',
         reason:
-          "The old path's Cloud Map DNS services get new IDs when a rollback recreates them, and must stay drainable after the template stops naming them; the handler deregisters only the service its event names.",
+          'Deregistering a Cloud Map instance needs the Route 53 health-check actions on the health check Cloud Map made for it, whose ID nothing knows in advance; the services use custom health checks, so there are none to act on.',
       }
     );
+    this.role = role;
 
     const handler = (name: 'onEvent' | 'isComplete') =>
       new nodejs.NodejsFunction(this, name === 'onEvent' ? 'OnEvent' : 'IsComplete', {
@@ -130,7 +154,7 @@ export class ServiceConnectDrain extends Construct {
       });
 
     const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
-      retention: logs.RetentionDays.ONE_WEEK,
+      retention: props.logRetentionDays as logs.RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     const provider = new cr.Provider(this, 'Provider', {
@@ -168,21 +192,39 @@ export class ServiceConnectDrain extends Construct {
   }
 
   /**
-   * Guards a Cloud Map DNS service of the old path: a custom resource that CloudFormation deletes
-   * after `registrant` (the ECS service that registers its tasks there) has been updated without
-   * the registry or deleted, and before the DNS service itself. Its handler deregisters the
-   * instances left, so that deleting the DNS service cannot fail on them
-   * (containers-roadmap#1746) and a rollback can create it again under the same name.
+   * Guards a Cloud Map DNS service of the old path, a custom resource whose handler deregisters
+   * the instances left and waits until the service is empty, so that no task's name lingers and
+   * deleting the service cannot fail on them (containers-roadmap#1746):
+   *
+   * - while the old path is kept, CloudFormation deletes the guard after `registrant` (the ECS
+   *   service that registers its tasks there: it depends on the guard) and before the DNS service
+   *   (which the guard refers to), on `cdk destroy`;
+   * - when it is `retired`, the guard depends on `registrant` and is updated into the retired
+   *   state after the registrant has been updated without the registry: the drain runs in the
+   *   update, where a failure fails the deployment. A deletion in the cleanup phase that fails
+   *   does not fail the update (the stack ends UPDATE_COMPLETE and leaves the resource behind),
+   *   which is why the DNS service is not deleted at all when the old path is retired: it stays,
+   *   empty, and a rollback only attaches the registrant to it again.
+   *
+   * The handler may list and deregister the instances of this DNS service only.
    */
   guardCloudMapService(
     id: string,
     dnsService: servicediscovery.IService,
-    registrant: Construct
+    registrant: Construct,
+    retired: boolean
   ): CustomResource {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['servicediscovery:ListInstances', 'servicediscovery:DeregisterInstance'],
+        resources: [dnsService.serviceArn],
+      })
+    );
     const properties: InstanceDrainProperties = {
       ServiceId: dnsService.serviceId,
       ServiceName: dnsService.serviceName,
       DrainTimeoutSeconds: String(INSTANCE_DRAIN_TIMEOUT.toSeconds()),
+      Retired: String(retired),
     };
     const guard = new CustomResource(this, id, {
       serviceToken: this.provider.serviceToken,
@@ -190,9 +232,8 @@ export class ServiceConnectDrain extends Construct {
       properties,
       serviceTimeout: INSTANCE_DRAIN_TIMEOUT.plus(FRAMEWORK_MARGIN),
     });
-    // Deleted after the ECS service (which depends on it) and before the DNS service (which it
-    // refers to).
-    registrant.node.addDependency(guard);
+    if (retired) guard.node.addDependency(registrant);
+    else registrant.node.addDependency(guard);
     return guard;
   }
 }

@@ -72,8 +72,8 @@ export class YelbStack extends Stack {
   public readonly publicEntry: PublicEntry;
   public readonly cloudMapNamespace: servicediscovery.PrivateDnsNamespace;
   public readonly serviceConnectNamespace: servicediscovery.HttpNamespace;
-  /** The pre-migration path; absent in the `retired` phase. */
-  public readonly legacy?: LegacyDiscovery;
+  /** The pre-migration path; in the `retired` phase only its (empty) Cloud Map DNS services. */
+  public readonly legacy: LegacyDiscovery;
   public readonly dashboard: MigrationDashboard;
   /** Drains the Service Connect namespace before `cdk destroy` deletes it. */
   public readonly teardown: ServiceConnectDrain;
@@ -118,14 +118,14 @@ export class YelbStack extends Stack {
     this.publicEntry = new PublicEntry(this, 'PublicAlb', { vpc, ...entry.publicEntry, https: props.https });
 
     const albName = internalAlbName(topology.clusterName);
-    if (keepsLegacyPath(phase)) {
-      this.legacy = new LegacyDiscovery(this, LEGACY_CONSTRUCT_ID, {
-        vpc,
-        topology,
-        cloudMapNamespace: this.cloudMapNamespace,
-        internalAlbName: albName,
-      });
-    }
+    const retired = !keepsLegacyPath(phase);
+    this.legacy = new LegacyDiscovery(this, LEGACY_CONSTRUCT_ID, {
+      vpc,
+      topology,
+      cloudMapNamespace: this.cloudMapNamespace,
+      internalAlbName: albName,
+      retired,
+    });
 
     const mirror = props.mirrorImages
       ? new ImageMirror(this, 'Mirror', { repositoryPrefix: topology.clusterName })
@@ -142,12 +142,12 @@ export class YelbStack extends Stack {
         serviceConnectNamespaceArn: usesServiceConnect(phase)
           ? this.serviceConnectNamespace.namespaceArn
           : undefined,
-        cloudMapService: this.legacy?.dnsServiceOf(spec),
+        cloudMapService: retired ? undefined : this.legacy.dnsServiceOf(spec),
         dataRemovalPolicy: props.dataRemovalPolicy,
         dataBackups: props.dataBackups,
       });
       if (spec === entry) this.publicEntry.targetGroup.addTarget(loadBalancerTarget(service));
-      this.legacy?.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));
+      this.legacy.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));
       this.services.set(spec.name, service);
     }
 
@@ -155,14 +155,17 @@ export class YelbStack extends Stack {
       clusterName: topology.clusterName,
       services: [...this.services.values()].map((s) => s.service),
       namespace: this.serviceConnectNamespace,
+      cloudMapNamespace: this.cloudMapNamespace,
+      logRetentionDays: props.logRetentionDays,
     });
     for (const spec of topology.services) {
-      const dnsService = this.legacy?.dnsServiceOf(spec);
+      const dnsService = this.legacy.dnsServiceOf(spec);
       if (dnsService) {
         this.teardown.guardCloudMapService(
           `${pascalCase(spec.id)}DnsService`,
           dnsService,
-          this.service(spec.name).service
+          this.service(spec.name).service,
+          retired
         );
       }
     }
@@ -200,7 +203,7 @@ export class YelbStack extends Stack {
           `${description} (in the VPC)`
         );
         this.service(calleeSpec.name).securityGroup.addIngressRule(caller.securityGroup, port, description);
-        if (this.legacy?.albRouteOf(calleeSpec) && this.legacy.albSecurityGroup) {
+        if (this.legacy.albRouteOf(calleeSpec) && this.legacy.albSecurityGroup) {
           this.legacy.albSecurityGroup.addIngressRule(
             caller.securityGroup,
             port,
@@ -229,7 +232,7 @@ export class YelbStack extends Stack {
         } else {
           callee.addResourceDependency(caller);
           // nginx resolves the name once, at start: the record and the listener must exist.
-          const route = this.legacy?.albRouteOf(calleeSpec);
+          const route = this.legacy.albRouteOf(calleeSpec);
           if (route) {
             caller.addResourceDependency(route.record.node.defaultChild as CfnResource);
             caller.addResourceDependency(route.listener.node.defaultChild as CfnResource);

@@ -7,7 +7,10 @@
  *   services from the namespace.
  * - `Custom::CloudMapServiceDrain` (before a Cloud Map DNS service of the old path, after the ECS
  *   service that registered in it has dropped the registry or been deleted): deregisters the
- *   instances left and waits until the service is empty, so that its deletion cannot fail.
+ *   instances left and waits until the service is empty, so that its deletion cannot fail. Also
+ *   when the old path is retired (`Retired: 'true'`, on create or update): CloudFormation then
+ *   runs it in the update itself, after the ECS service has dropped the registry, so that a
+ *   failure fails the deployment (and rolls it back) instead of being lost in the cleanup phase.
  *
  * Each `isComplete` poll repeats the (idempotent) action and reads the state again; any error
  * counts as "not yet" until the deadline. Past it, `isComplete` throws a message that names what
@@ -34,6 +37,11 @@ export interface InstanceDrainProperties {
   readonly ServiceId: string;
   readonly ServiceName: string;
   readonly DrainTimeoutSeconds: string;
+  /**
+   * `'true'` in the phase that retires the old path: creating or updating the guard into this
+   * state drains the service too. Absent or `'false'`: only a deletion drains it.
+   */
+  readonly Retired?: string;
 }
 
 export const SERVICE_CONNECT_DRAIN = 'Custom::ServiceConnectDrain';
@@ -78,13 +86,17 @@ interface Drain {
 function drainOf(event: DrainEvent): Drain {
   if (event.ResourceType === CLOUD_MAP_SERVICE_DRAIN) {
     const p = event.ResourceProperties;
+    const consequence =
+      event.RequestType === 'Delete'
+        ? 'so it cannot be deleted'
+        : `so the old path cannot be retired: check that no task of ${p.ServiceName} still registers there (npm run migrate -- status)`;
     return {
       physicalResourceId: `cloud-map-service-drain-${p.ServiceId}`,
       act: (c) => deregisterInstances(c.cloudMap, p.ServiceId),
       left: (c) => serviceInstances(c.cloudMap, p.ServiceId),
       failure: (left, lastError, seconds) =>
         `Cloud Map service ${p.ServiceName} (${p.ServiceId}) ${left ? `still has instances ${left.join(', ')}` : `cannot be read (${lastError})`} ` +
-        `after ${seconds} s of deregistering them, so it cannot be deleted. Deregister them (aws servicediscovery list-instances --service-id ${p.ServiceId}; ` +
+        `after ${seconds} s of deregistering them, ${consequence}. Deregister them (aws servicediscovery list-instances --service-id ${p.ServiceId}; ` +
         `aws servicediscovery deregister-instance), then run the deployment again.`,
     };
   }
@@ -103,11 +115,20 @@ function drainOf(event: DrainEvent): Drain {
 
 const describe = (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`;
 
-/** Create/update: nothing. Delete: the first drain action, and a deadline for `isComplete`. */
+/**
+ * Whether the event drains: every deletion, and a DNS guard created or updated into the retired
+ * state (a rollback from that state updates it back, and drains nothing).
+ */
+function drains(event: DrainEvent): boolean {
+  if (event.RequestType === 'Delete') return true;
+  return event.ResourceType === CLOUD_MAP_SERVICE_DRAIN && event.ResourceProperties.Retired === 'true';
+}
+
+/** The first drain action and a deadline for `isComplete`, when the event drains; else nothing. */
 export async function onEvent(event: DrainEvent, clients: Clients = defaultClients()) {
   const drain = drainOf(event);
   const physicalResourceId = event.PhysicalResourceId ?? drain.physicalResourceId;
-  if (event.RequestType !== 'Delete') return { PhysicalResourceId: physicalResourceId };
+  if (!drains(event)) return { PhysicalResourceId: physicalResourceId };
   const timeoutSeconds = Number(event.ResourceProperties.DrainTimeoutSeconds);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
     throw new Error(
@@ -127,11 +148,12 @@ export async function onEvent(event: DrainEvent, clients: Clients = defaultClien
 }
 
 /**
- * Delete: repeats the action, done once nothing is left. Errors count as "not yet"; past the
- * deadline the deletion fails with a message that says what is left and what to do.
+ * A draining event: repeats the action, done once nothing is left. Errors count as "not yet";
+ * past the deadline the deletion (or the retiring update) fails with a message that says what
+ * is left and what to do.
  */
 export async function isComplete(event: DrainEvent, clients: Clients = defaultClients()) {
-  if (event.RequestType !== 'Delete') return { IsComplete: true };
+  if (!drains(event)) return { IsComplete: true };
   const drain = drainOf(event);
   const deadline = Number(event.Data?.Deadline ?? Date.now());
   let left: string[] | undefined;

@@ -33,7 +33,17 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
   });
 
   const ecsArn = (name: string) => stackArn('ecs', `service/yelb-cluster/${name}`);
-  const cloudMapServices = stackArn('servicediscovery', 'service/*');
+  const dnsServiceArns = resourcesOf(template, 'AWS::ServiceDiscovery::Service').map((s) => ({
+    'Fn::GetAtt': [s.logicalId, 'Arn'],
+  }));
+  const cloudMapNamespace = logicalIdOf(
+    template,
+    'AWS::ServiceDiscovery::PrivateDnsNamespace',
+    'CloudMapNamespace'
+  );
+  const route53Arn = (resource: string, ...rest: unknown[]) => ({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:route53:::${resource}`, ...rest]],
+  });
 
   test('runs TypeScript handlers from this repository, bundled at synth', () => {
     const handlers = resourcesOf(template, 'AWS::Lambda::Function').filter((f) =>
@@ -48,7 +58,7 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
     }
   });
 
-  test('may only describe and update these services, list and deregister Cloud Map entries and write its logs', () => {
+  test("may only describe and update these services, list Cloud Map services, deregister the old path's instances (and their Route 53 records) and write its logs", () => {
     const [policy] = resourcesOf(template, 'AWS::IAM::Policy').filter((p) =>
       p.logicalId.startsWith('TeardownHandlerRoleDefaultPolicy')
     );
@@ -64,12 +74,29 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
         Resource: ['yelb-appserver', 'yelb-db', 'yelb-redis', 'yelb-ui'].map(ecsArn),
       },
       { Effect: 'Allow', Action: 'servicediscovery:ListServices', Resource: '*' },
+      // What DeregisterInstance does in Route 53 for the caller (the Cloud Map API permissions
+      // reference): the DNS namespace's records, and the health checks Cloud Map made.
+      {
+        Effect: 'Allow',
+        Action: 'route53:ChangeResourceRecordSets',
+        Resource: route53Arn('hostedzone/', { 'Fn::GetAtt': [cloudMapNamespace, 'HostedZoneId'] }),
+      },
+      {
+        Effect: 'Allow',
+        Action: ['route53:DeleteHealthCheck', 'route53:GetHealthCheck', 'route53:UpdateHealthCheck'],
+        Resource: route53Arn('healthcheck/*'),
+      },
+      // The old path's two DNS services by ARN, nothing else of Cloud Map (another stage's
+      // services included). Not a servicediscovery:NamespaceArn condition: the Service
+      // Authorization Reference lists no such key for ListInstances or DeregisterInstance (only
+      // ServiceArn, ResourceTag and ServiceCreatedByAccount), so it would deny every call.
       {
         Effect: 'Allow',
         Action: ['servicediscovery:DeregisterInstance', 'servicediscovery:ListInstances'],
-        Resource: cloudMapServices,
+        Resource: dnsServiceArns,
       },
     ]);
+    expect(dnsServiceArns).toHaveLength(2);
   });
 
   test('waits in the provider framework, bounded, polling every 15 s', () => {
@@ -84,37 +111,52 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
 
 describe.each(MIGRATION_PHASES)("the old path's Cloud Map DNS services, %s phase", (phase) => {
   const { yelb: template } = templatesOf(phase);
-  test(keepsLegacyPath(phase) ? 'each has a guard' : 'are gone with their guards', () => {
-    const guards = resourcesOf(template, 'Custom::CloudMapServiceDrain');
-    expect(guards).toHaveLength(keepsLegacyPath(phase) ? 2 : 0);
-    expect(resourcesOf(template, 'AWS::ServiceDiscovery::Service')).toHaveLength(guards.length);
-  });
-});
-
-describe.each(MIGRATION_PHASES.filter(keepsLegacyPath))(
-  "a Cloud Map DNS service's guard, %s phase",
-  (phase) => {
-    const { yelb: template } = templatesOf(phase);
+  // Retired, they stay, empty: a deletion in the cleanup phase that fails would not fail the
+  // update, and a rollback would then fail to create them again under the same name.
+  test('are in the template with their guards, under the same logical IDs in every phase', () => {
     const guards = resourcesOf(template, 'Custom::CloudMapServiceDrain');
     const dnsServices = resourcesOf(template, 'AWS::ServiceDiscovery::Service');
+    expect(guards).toHaveLength(2);
+    expect(dnsServices.map((s) => s.logicalId).sort()).toEqual([
+      'LegacyDbDnsServiceF63BA00E',
+      'LegacyRedisDnsService3C330ABB',
+    ]);
+  });
 
-    test.each(['db', 'redis'])(
-      'the %s guard is deleted after the ECS service that registers there and before the DNS service',
-      (id) => {
-        const guard = guards.find((g) =>
-          g.logicalId.startsWith(`Teardown${id[0].toUpperCase()}${id.slice(1)}DnsService`)
-        )!;
-        const dnsService = dnsServices.find((s) => s.Properties.Name === `yelb-${id}`)!;
-        // It refers to the DNS service: CloudFormation deletes the guard first.
-        expect(guard.Properties).toMatchObject({
-          ServiceId: { 'Fn::GetAtt': [dnsService.logicalId, 'Id'] },
-          ServiceName: { 'Fn::GetAtt': [dnsService.logicalId, 'Name'] },
-          DrainTimeoutSeconds: '300',
-          ServiceTimeout: '600',
-        });
+  test.each(['db', 'redis'])(
+    keepsLegacyPath(phase)
+      ? 'the %s guard is deleted after the ECS service that registers there and before the DNS service; it drains only when deleted'
+      : 'the %s guard drains the DNS service in the update, after the ECS service has dropped the registry',
+    (id) => {
+      const guards = resourcesOf(template, 'Custom::CloudMapServiceDrain');
+      const dnsServices = resourcesOf(template, 'AWS::ServiceDiscovery::Service');
+      const guard = guards.find((g) =>
+        g.logicalId.startsWith(`Teardown${id[0].toUpperCase()}${id.slice(1)}DnsService`)
+      )!;
+      const dnsService = dnsServices.find((s) => s.Properties.Name === `yelb-${id}`)!;
+      const ecsService = ecsServices(template)[`yelb-${id}`];
+      // It refers to the DNS service: CloudFormation deletes the guard first.
+      expect(guard.Properties).toMatchObject({
+        ServiceId: { 'Fn::GetAtt': [dnsService.logicalId, 'Id'] },
+        ServiceName: { 'Fn::GetAtt': [dnsService.logicalId, 'Name'] },
+        DrainTimeoutSeconds: '300',
+        ServiceTimeout: '600',
+        Retired: String(!keepsLegacyPath(phase)),
+      });
+      if (keepsLegacyPath(phase)) {
         // The ECS service depends on it: CloudFormation deletes the ECS service first.
-        expect(ecsServices(template)[`yelb-${id}`].DependsOn).toContain(guard.logicalId);
+        expect(ecsService.DependsOn).toContain(guard.logicalId);
+        expect(guard.DependsOn ?? []).not.toContain(ecsService.logicalId);
+        expect(ecsService.Properties.ServiceRegistries).toEqual([
+          { RegistryArn: { 'Fn::GetAtt': [dnsService.logicalId, 'Arn'] } },
+        ]);
+      } else {
+        // It depends on the ECS service: updated (and so drained) after the service has been
+        // updated without the registry and is stable.
+        expect(guard.DependsOn).toContain(ecsService.logicalId);
+        expect(ecsService.DependsOn ?? []).not.toContain(guard.logicalId);
+        expect(ecsService.Properties.ServiceRegistries).toEqual([]);
       }
-    );
-  }
-);
+    }
+  );
+});

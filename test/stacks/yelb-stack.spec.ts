@@ -511,7 +511,7 @@ describe('retired phase', () => {
   const { yelb: template } = templatesOf('retired');
   const services = ecsServices(template);
 
-  test('removes the internal load balancer, its listener and target group, the zone, the record and the DNS services', () => {
+  test('removes the internal load balancer, its listener and target group, the zone and the record; keeps the DNS services, empty', () => {
     expect(Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))).toEqual([
       logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'PublicAlb'),
     ]);
@@ -519,8 +519,11 @@ describe('retired phase', () => {
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
     template.resourceCountIs('AWS::Route53::HostedZone', 0);
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
-    template.resourceCountIs('AWS::ServiceDiscovery::Service', 0);
-    expect(Object.keys(template.toJSON().Resources).filter((id) => id.startsWith('Legacy'))).toEqual([]);
+    // What is left of the old path: the two DNS services, which nothing registers in any more.
+    expect(Object.keys(template.toJSON().Resources).filter((id) => id.startsWith('Legacy'))).toEqual([
+      'LegacyDbDnsServiceF63BA00E',
+      'LegacyRedisDnsService3C330ABB',
+    ]);
   });
 
   test('detaches the old path explicitly: empty load balancer and registry lists', () => {

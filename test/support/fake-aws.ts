@@ -83,8 +83,14 @@ export class FakeAws {
   private throttles: { count: number; operation?: string } = { count: 0 };
   private drops: { count: number; operation?: string } = { count: 0 };
   private neverDrain = false;
-  /** Instances of Cloud Map DNS services by service ID; deregistered ones by polls left. */
-  private readonly instances = new Map<string, Map<string, { deregisterPolls?: number }>>();
+  /**
+   * Instances of Cloud Map DNS services by service ID; deregistered ones by polls left; one that
+   * `vanishes` is listed, then gone when it is deregistered (ECS deregistered it meanwhile).
+   */
+  private readonly instances = new Map<
+    string,
+    Map<string, { deregisterPolls?: number; vanishes?: boolean }>
+  >();
   private counter = 0;
   private server?: http.Server;
 
@@ -181,6 +187,11 @@ export class FakeAws {
     const registered = this.instances.get(serviceId) ?? new Map();
     for (const id of instanceIds) registered.set(id, {});
     this.instances.set(serviceId, registered);
+  }
+
+  /** `instanceId` is listed, and gone (InstanceNotFound) when it is deregistered: ECS was faster. */
+  vanishOnDeregister(serviceId: string, instanceId: string): void {
+    this.instances.get(serviceId)!.get(instanceId)!.vanishes = true;
   }
 
   /** IDs of the instances registered in a Cloud Map service. */
@@ -486,7 +497,8 @@ export class FakeAws {
       case 'ListServices': {
         const id = input.Filters?.find((f: any) => f.Name === 'NAMESPACE_ID')?.Values?.[0];
         const ns = this.namespaces.find((n) => n.Id === id);
-        if (!ns) return { Services: [] };
+        // A namespace that is gone: the code treats it as empty (the one error it accepts).
+        if (!ns) throw Object.assign(new Error(`Namespace ${id} not found`), { code: 'NamespaceNotFound' });
         for (const [name, s] of ns.services) {
           if (s.drainPolls === undefined || this.neverDrain) continue;
           s.drainPolls -= 1;
@@ -514,7 +526,8 @@ export class FakeAws {
       }
       case 'DeregisterInstance': {
         const instance = this.instances.get(input.ServiceId)?.get(input.InstanceId);
-        if (!instance)
+        if (instance?.vanishes) this.instances.get(input.ServiceId)!.delete(input.InstanceId);
+        if (!instance || instance.vanishes)
           throw Object.assign(new Error(`Instance ${input.InstanceId} not found`), {
             code: 'InstanceNotFound',
           });

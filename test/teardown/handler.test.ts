@@ -104,6 +104,17 @@ describe('the teardown custom resource', () => {
     );
   });
 
+  test('counts a namespace that is gone (NamespaceNotFound) as drained', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    const gone = {
+      ...event('Delete'),
+      ResourceProperties: { ...event('Delete').ResourceProperties, NamespaceId: 'ns-gone' },
+    };
+    const started = await onEvent(gone);
+    expect(await isComplete({ ...gone, Data: started.Data })).toEqual({ IsComplete: true });
+    expect(fake.requests.filter((r) => r.operation === 'ListServices')).toHaveLength(1);
+  });
+
   test('skips a cluster that is already gone', async () => {
     const deleteEvent = event('Delete');
     const started = await onEvent(deleteEvent);
@@ -182,7 +193,8 @@ describe('what counts as drained', () => {
 describe("the guard of an old path's Cloud Map DNS service", () => {
   const dnsEvent = (
     requestType: DrainEvent['RequestType'],
-    timeoutSeconds = 60
+    timeoutSeconds = 60,
+    retired?: boolean
   ): Extract<DrainEvent, { ResourceType: 'Custom::CloudMapServiceDrain' }> => ({
     RequestType: requestType,
     ResourceType: 'Custom::CloudMapServiceDrain',
@@ -191,8 +203,11 @@ describe("the guard of an old path's Cloud Map DNS service", () => {
       ServiceId: 'srv-yelb-db',
       ServiceName: 'yelb-db',
       DrainTimeoutSeconds: String(timeoutSeconds),
+      ...(retired !== undefined && { Retired: String(retired) }),
     },
   });
+  const deregistered = () =>
+    fake.requests.filter((r) => r.operation === 'DeregisterInstance').map((r) => r.input.InstanceId);
 
   test('on delete, deregisters the instances ECS left behind and completes once the service is empty', async () => {
     fake.registerInstances('srv-yelb-db', ['task-1', 'task-2']);
@@ -230,12 +245,53 @@ describe("the guard of an old path's Cloud Map DNS service", () => {
     );
   });
 
-  test('does nothing on create and update', async () => {
+  test('an instance that is gone when it is deregistered (InstanceNotFound) does not stop the others', async () => {
+    fake.registerInstances('srv-yelb-db', ['task-1', 'task-2', 'task-3']);
+    fake.vanishOnDeregister('srv-yelb-db', 'task-1');
+    const deleteEvent = dnsEvent('Delete');
+    const started = await onEvent(deleteEvent);
+    expect(deregistered()).toEqual(['task-1', 'task-2', 'task-3']);
+    await pollUntilComplete(deleteEvent, started.Data!);
+    expect(fake.instanceIds('srv-yelb-db')).toEqual([]);
+  });
+
+  test('does nothing on create and update while the old path is kept', async () => {
     fake.registerInstances('srv-yelb-db', ['task-1']);
     expect(await onEvent(dnsEvent('Create'))).toEqual({
       PhysicalResourceId: 'cloud-map-service-drain-srv-yelb-db',
     });
-    expect(await isComplete(dnsEvent('Update'))).toEqual({ IsComplete: true });
+    expect(await onEvent(dnsEvent('Update', 60, false))).toEqual({
+      PhysicalResourceId: 'cloud-map-service-drain-srv-yelb-db',
+    });
+    expect(await isComplete(dnsEvent('Update', 60, false))).toEqual({ IsComplete: true });
     expect(fake.requests).toEqual([]);
+  });
+
+  test('drains on the update that retires the old path, and completes once the service is empty', async () => {
+    fake.registerInstances('srv-yelb-db', ['task-1', 'task-2']);
+    const retire = dnsEvent('Update', 60, true);
+    const started = await onEvent(retire);
+    expect(started.Data?.Deadline).toBeDefined();
+    expect(deregistered()).toEqual(['task-1', 'task-2']);
+    expect(await isComplete({ ...retire, Data: started.Data })).toEqual({ IsComplete: false });
+    await pollUntilComplete(retire, started.Data!);
+    expect(fake.instanceIds('srv-yelb-db')).toEqual([]);
+  });
+
+  test('a first deployment straight into the retired phase drains what is there: nothing', async () => {
+    fake.registerInstances('srv-yelb-db', []);
+    const create = dnsEvent('Create', 60, true);
+    expect(await isComplete({ ...create, Data: (await onEvent(create)).Data })).toEqual({ IsComplete: true });
+  });
+
+  test('fails the retiring update, bounded, naming the instances left and what to check', async () => {
+    fake.registerInstances('srv-yelb-db', ['task-1']);
+    fake.stopDraining();
+    const retire = dnsEvent('Update', 1, true);
+    const started = await onEvent(retire);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(isComplete({ ...retire, Data: started.Data })).rejects.toThrow(
+      /^Cloud Map service yelb-db \(srv-yelb-db\) still has instances task-1 after 1 s of deregistering them, so the old path cannot be retired: check that no task of yelb-db still registers there \(npm run migrate -- status\)\./
+    );
   });
 });
