@@ -8,6 +8,8 @@ import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from './stage';
 
 /** Everything the CDK app needs, parsed and validated from context once, in `bin/`. */
 export interface YelbConfig {
+  /** The copy of the app (`-c stage=NAME`), if any: in every name that must be unique per account and region. */
+  readonly stage?: string;
   /** The stack names, with the stage (`stage`) if any. */
   readonly stackNames: { readonly network: string; readonly yelb: string; readonly loadTest: string };
   /** The migration phase selected by `serviceConnect` and `retireLegacy`. */
@@ -275,6 +277,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
   validateTopology(topology);
 
   return {
+    ...(stage !== undefined && { stage }),
     stackNames: stackNames(stage),
     phase: phaseOf({ serviceConnect, retireLegacy }),
     topology,

@@ -44,3 +44,12 @@ export function stagedTopology(
     serviceConnectNamespace: `${stage}.${base.serviceConnectNamespace}`,
   };
 }
+
+/**
+ * A task definition family of a stage: `yelb-ui-blue`, or the plain name without a stage. Families
+ * are per account and region, so two stages with one family would share a revision history (and
+ * a `describe-task-definition yelb-ui` that answers for whichever deployed last).
+ */
+export function stagedFamily(family: string, stage: string | undefined): string {
+  return stage ? `${family}-${stage}` : family;
+}

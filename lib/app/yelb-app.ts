@@ -2,6 +2,7 @@ import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Vali
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
 import { YelbConfig, parseConfig } from './config';
+import { stagedFamily } from './stage';
 import { Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
 import { LoadTestStack } from '../stacks/load-test-stack';
@@ -48,6 +49,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     vpc: network.vpc,
     topology: config.topology,
     phase: config.phase,
+    stage: config.stage,
     alarmEmail: config.alarmEmail,
     logRetentionDays: config.logRetentionDays,
     https: config.https,
@@ -64,6 +66,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
       logGroup: yelb.logGroup,
       appUrl: yelb.publicEntry.url,
       image: config.loadTest.image,
+      taskFamily: stagedFamily(LOAD_TEST_FAMILY, config.stage),
       ...(config.mirrorImages && { mirrorRepositoryPrefix: `${config.topology.clusterName}-loadtest` }),
       description: 'Yelb sample: hey as a Fargate task, the walkthrough load test',
     });
@@ -76,6 +79,9 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
     loadTest ||
     new Stack(app, names.loadTest, {
       description: 'Yelb sample: the in-VPC load test, empty (deploy with -c loadTest=true to add it)',
+      // The CDK CLI adds AWS::CDK::Metadata to every stack unless told not to: a resource, which
+      // would make it deploy this stack instead of skipping it.
+      analyticsReporting: false,
     });
   if (!loadTest) {
     Validations.of(loadTestStack).acknowledge({
@@ -90,6 +96,9 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
   if (config.validateTemplates) Validations.of(app).addPlugins(cloudFormationValidation());
   return { app, config, network, yelb, loadTestStack, ...(loadTest && { loadTest }) };
 }
+
+/** The load test's task definition family (without a stage). */
+export const LOAD_TEST_FAMILY = 'yelb-loadtest';
 
 let validationPlugin: CloudFormationValidatePlugin | undefined;
 

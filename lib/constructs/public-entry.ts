@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aws, CfnRule, Fn, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -113,6 +113,20 @@ export class PublicEntry extends Construct {
       sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
       defaultTargetGroups: [this.targetGroup],
     });
+    // Turning HTTPS on: port 80 starts redirecting only once 443 answers. Without the order
+    // CloudFormation updates one and creates the other in parallel, and users are redirected to
+    // nothing for a few seconds.
+    this.listener.node.addDependency(this.httpsListener);
+    // A certificate of another region fails only half-way through the deployment (the listener
+    // cannot use it): checked before CloudFormation changes anything.
+    new CfnRule(this, 'CertificateRegion', {
+      assertions: [
+        {
+          assert: Fn.conditionEquals(Aws.REGION, certificateRegion(props.https.certificateArn)),
+          assertDescription: `The certificate ${props.https.certificateArn} is not in the region of this stack: the load balancer can only use an ACM certificate of its own region. Request or import one there.`,
+        },
+      ],
+    });
     if (props.https.domain) {
       const zone = route53.HostedZone.fromHostedZoneId(this, 'Zone', props.https.domain.hostedZoneId);
       new route53.ARecord(this, 'AliasRecord', {
@@ -130,4 +144,11 @@ export class PublicEntry extends Construct {
     if (!this.https) return `http://${this.loadBalancer.loadBalancerDnsName}/`;
     return `https://${this.https.domain?.name ?? this.loadBalancer.loadBalancerDnsName}/`;
   }
+}
+
+/** `eu-west-1` of `arn:aws:acm:eu-west-1:123456789012:certificate/…`. */
+export function certificateRegion(certificateArn: string): string {
+  const region = certificateArn.split(':')[3];
+  if (!region) throw new Error(`'${certificateArn}' is not an ACM certificate ARN`);
+  return region;
 }

@@ -19,6 +19,8 @@ export interface YelbServiceProps {
   readonly spec: ServiceSpec;
   /** The whole topology: the names this service calls come from it. */
   readonly topology: Topology;
+  /** The task definition's family (per account and region: the stage's). */
+  readonly taskFamily: string;
   /** The cluster to run in. */
   readonly cluster: ecs.ICluster;
   /** Log group for the application's and the Service Connect proxy's logs. */
@@ -102,7 +104,7 @@ export class YelbService extends Construct {
     );
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDef', {
-      family: spec.name,
+      family: props.taskFamily,
       cpu: spec.cpu,
       memoryLimitMiB: spec.memoryMiB,
       executionRole: props.executionRole,

@@ -26,7 +26,8 @@ import {
   rehearsalTarget,
   stepPlans,
 } from './plan';
-import { DEFAULT_MAX_ERROR_RATE, RehearsalReport, judge } from './report';
+import { DEFAULT_MAX_ERROR_RATE, RehearsalReport, judge, rehearsalReportSchema } from './report';
+import { parseWith } from '../cli/schema';
 import { RehearsalAws, runRehearsal } from './run';
 import { VOTES_PATH } from './yelb-api';
 
@@ -161,15 +162,15 @@ async function reportCommand(argv: readonly string[], io: CliIo): Promise<number
   const dir = positionals[0];
   const file = path.join(dir, 'report.json');
   if (!fs.existsSync(file)) throw new UsageError(`report '${dir}' has no report.json`);
-  let recorded: RehearsalReport;
+  let json: unknown;
   try {
-    recorded = JSON.parse(fs.readFileSync(file, 'utf8')) as RehearsalReport;
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     throw new UsageError(`${file} is not JSON: ${(err as Error).message}`);
   }
-  if (!Array.isArray(recorded.steps) || !Array.isArray(recorded.timeline) || !recorded.total) {
-    throw new UsageError(`${file} is not a rehearsal report (it needs steps, timeline and total)`);
-  }
+  // The schema that documents report.json (docs/rehearsal-report.schema.json): every field the
+  // gate, report.md and the chart read, checked before any of them runs.
+  const recorded = parseWith(rehearsalReportSchema, json, file);
   const maxErrorRate =
     values['max-error-rate'] !== undefined
       ? errorRateOption(values['max-error-rate'])

@@ -1,69 +1,93 @@
+import { z } from 'zod';
+import { jsonSchemaOf } from '../cli/schema';
 import { formatCount } from '../cli/table';
-import { MigrationPhase } from '../model/phase';
-import { TimelineSecond } from '../traffic/load';
-import { Votes, votesDiffer } from './yelb-api';
+import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
+import { RESTAURANTS, Restaurant, votesDiffer } from './yelb-api';
 
 /** The error rate a step may have unless `--max-error-rate` says otherwise. */
 export const DEFAULT_MAX_ERROR_RATE = 0.001;
 
+const count = z.number().int().min(0);
+const milliseconds = z.number().min(0);
+const phase = z.enum(MIGRATION_PHASES);
+const isoTime = z.iso.datetime({ offset: true }).describe('an ISO 8601 date and time');
+const votes = z
+  .object(Object.fromEntries(RESTAURANTS.map((r) => [r, count])) as Record<Restaurant, typeof count>)
+  .strict()
+  .describe("votes per restaurant, in yelb-appserver's names");
+
 /** Requests, by outcome: what a step or the whole run sent. */
-export interface RequestCounts {
-  readonly requests: number;
-  readonly non2xx: number;
-  readonly errors: number;
-  /** Of the requests that got a response; 0 when none did. */
-  readonly latencyMs: { readonly p50: number; readonly p99: number };
-}
+const requestCounts = z.object({
+  requests: count,
+  non2xx: count.describe('responses with a status outside 200-299'),
+  errors: count.describe('requests without a response: timeouts, refused or reset connections, DNS'),
+  latencyMs: z
+    .object({ p50: milliseconds, p99: milliseconds })
+    .describe('of the requests that got a response; 0 when none did'),
+});
+export type RequestCounts = z.infer<typeof requestCounts>;
 
 /** One deployment from a phase to the next, under traffic. */
-export interface StepRecord extends RequestCounts {
-  readonly from: MigrationPhase;
-  readonly to: MigrationPhase;
-  readonly startedAt: string;
-  readonly endedAt: string;
-  /** Seconds from the start of the run (the first second of the timeline). */
-  readonly startSecond: number;
-  readonly endSecond: number;
-  /** How the step ended; `failed` and `interrupted` carry the reason in `error`. */
-  readonly outcome: 'done' | 'failed' | 'interrupted';
-  readonly error?: string;
-  /** The counts read before the deploy and after ECS was stable; absent when not read. */
-  readonly votesBefore?: Votes;
-  readonly votesAfter?: Votes;
-}
+const stepRecord = requestCounts.extend({
+  from: phase,
+  to: phase,
+  startedAt: isoTime,
+  endedAt: isoTime,
+  startSecond: z
+    .number()
+    .min(0)
+    .describe('seconds from the start of the run (the first second of the timeline)'),
+  endSecond: z.number().min(0),
+  outcome: z
+    .enum(['done', 'failed', 'interrupted'])
+    .describe('how the step ended; failed and interrupted say why in error'),
+  error: z.string().optional(),
+  votesBefore: votes.optional().describe('the counts read before the deploy; absent when not read'),
+  votesAfter: votes.optional().describe('the counts read once ECS was stable; absent when not read'),
+});
+export type StepRecord = z.infer<typeof stepRecord>;
 
 /** What `report.json` holds: everything the gate, `report.md` and the chart are made from. */
-export interface RehearsalReport {
-  /** When the run started (the traffic starts with it) and ended, ISO. */
-  readonly startedAt: string;
-  readonly endedAt: string;
-  readonly stage?: string;
-  readonly region?: string;
-  /** The `-c` context the deploys used (the phase flags apart). */
-  readonly context: Readonly<Record<string, string>>;
-  /** Where the traffic went, and at what rate (requests per second). */
-  readonly traffic: { readonly url?: string; readonly rate: number };
-  /** The counts before the votes were cast, the votes cast, and so the counts every step must keep. */
-  readonly votesCast?: Votes;
-  readonly votesExpected?: Votes;
-  /** The setup (first deploy, votes) when it did not complete, with the reason. */
-  readonly setupError?: string;
-  readonly steps: readonly StepRecord[];
-  /** Requests per second of the whole run. */
-  readonly timeline: readonly TimelineSecond[];
-  /** The whole run, steps and the moments between them. */
-  readonly total: RequestCounts;
-  /** The phase the stacks were in at the end, or the step they were in when it stopped. */
-  readonly finalPhase?: MigrationPhase | { readonly from: MigrationPhase; readonly to: MigrationPhase };
-  readonly interrupted?: boolean;
-  readonly destroyed?: boolean;
-  readonly gate: { readonly maxErrorRate: number };
-  readonly verdict: Verdict;
-}
+export const rehearsalReportSchema = z.object({
+  startedAt: isoTime.describe('when the run started (the traffic starts with it)'),
+  endedAt: isoTime,
+  stage: z.string().optional(),
+  region: z.string().optional(),
+  context: z
+    .record(z.string(), z.string())
+    .describe('the -c context the deploys used (the phase flags apart)'),
+  traffic: z
+    .object({ url: z.string().optional(), rate: z.number().positive() })
+    .describe('where the traffic went, and at what rate (requests per second)'),
+  votesCast: votes.optional(),
+  votesExpected: votes
+    .optional()
+    .describe('the counts every step must keep: before the votes, plus the votes cast'),
+  setupError: z.string().optional().describe('why the setup (first deploy, votes) did not complete'),
+  steps: z.array(stepRecord),
+  timeline: z
+    .array(z.object({ second: count, requests: count, non2xx: count, errors: count }))
+    .describe('requests per second of the whole run'),
+  total: requestCounts.describe('the whole run, steps and the moments between them'),
+  finalPhase: z
+    .union([phase, z.object({ from: phase, to: phase })])
+    .optional()
+    .describe('the phase the stacks were in at the end, or the step they were in when it stopped'),
+  interrupted: z.boolean().optional(),
+  destroyed: z.boolean().optional(),
+  gate: z.object({ maxErrorRate: z.number().min(0).max(1) }),
+  verdict: z.object({ ok: z.boolean(), reasons: z.array(z.string()) }),
+});
+/** A rehearsal's report, as `report.json` holds it. */
+export type RehearsalReport = z.infer<typeof rehearsalReportSchema>;
+export type Verdict = RehearsalReport['verdict'];
 
-export interface Verdict {
-  readonly ok: boolean;
-  readonly reasons: readonly string[];
+/** The JSON Schema of `report.json`, committed as `docs/rehearsal-report.schema.json`. */
+export function rehearsalReportJsonSchema() {
+  return jsonSchemaOf(rehearsalReportSchema, {
+    title: 'Rehearsal report (report.json)',
+    description: 'What npm run rehearse writes and npm run rehearse -- report DIR reads again.',
+  });
 }
 
 /** Failed requests (non-2xx and errors) per request; 0 without requests. */

@@ -307,7 +307,7 @@ class Rehearsal {
       ...(this.votesExpected && { votesExpected: this.votesExpected }),
       ...(this.setupError !== undefined && { setupError: this.setupError }),
       steps: this.steps,
-      timeline: this.timeline,
+      timeline: [...this.timeline],
       total: (this.traffic?.total ?? new Counts()).snapshot(),
       ...(finalPhase && { finalPhase }),
       ...(this.interrupted && { interrupted: true }),

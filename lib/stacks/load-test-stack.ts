@@ -21,6 +21,8 @@ export interface LoadTestStackProps extends StackProps {
   readonly appUrl: string;
   /** A hey image whose entrypoint is hey. */
   readonly image: string;
+  /** The task definition's family (per account and region: the stage's). */
+  readonly taskFamily: string;
   /**
    * Copy the image into an ECR repository of this stack, named with this prefix, if it is not in
    * ECR, and run the copy.
@@ -64,7 +66,7 @@ export class LoadTestStack extends Stack {
     );
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDef', {
-      family: 'yelb-loadtest',
+      family: props.taskFamily,
       cpu: 256,
       memoryLimitMiB: 512,
       executionRole: new iam.Role(this, 'ExecutionRole', {

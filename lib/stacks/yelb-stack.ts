@@ -16,6 +16,7 @@ import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/ph
 import { Topology } from '../model/topology';
 import { LEGACY_CONSTRUCT_ID, internalAlbName, pascalCase } from '../app/names';
 import { YELB_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../app/outputs';
+import { stagedFamily } from '../app/stage';
 
 /** Props of {@link YelbStack}. */
 export interface YelbStackProps extends StackProps {
@@ -25,6 +26,12 @@ export interface YelbStackProps extends StackProps {
   readonly topology: Topology;
   /** Which phase of the migration to deploy. */
   readonly phase: MigrationPhase;
+  /**
+   * The copy of the app (`-c stage=NAME`): in the task definition families.
+   *
+   * @default - no stage: the families are the services' names
+   */
+  readonly stage?: string;
   /**
    * What happens to the services' data volumes (EFS) when the stack is deleted.
    *
@@ -135,6 +142,7 @@ export class YelbStack extends Stack {
         mirror,
         spec,
         topology,
+        taskFamily: stagedFamily(spec.name, props.stage),
         cluster: this.cluster,
         logGroup: this.logGroup,
         executionRole,

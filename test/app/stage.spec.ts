@@ -21,6 +21,8 @@ const ACCOUNT_UNIQUE: Record<string, string> = {
   'AWS::SNS::Topic': 'TopicName',
   'AWS::IAM::Role': 'RoleName',
   'AWS::Lambda::Function': 'FunctionName',
+  // Not unique as such, but a family is a revision history of its own per account and region.
+  'AWS::ECS::TaskDefinition': 'Family',
 };
 
 /** Every account-unique name an app sets, stack names included (a name CloudFormation generates is not listed). */
@@ -67,6 +69,9 @@ describe('-c stage=NAME: a copy beside the others', () => {
         'AWS::CloudWatch::Dashboard yelb-cluster-blue-migration',
         'AWS::ElasticLoadBalancingV2::LoadBalancer legacy-yelb-cluster-blue',
         'AWS::ECR::Repository yelb-cluster-blue/mreferre/yelb-ui',
+        'AWS::ECS::TaskDefinition yelb-ui-blue',
+        'AWS::ECS::TaskDefinition yelb-db-blue',
+        'AWS::ECS::TaskDefinition yelb-loadtest-blue',
       ])
     );
   });
@@ -78,8 +83,8 @@ describe('-c stage=NAME: a copy beside the others', () => {
         Name: 'yelb.cloudmap.internal',
       });
       yelb.hasResourceProperties('AWS::Route53::HostedZone', { Name: 'yelb.lb.internal.' });
-      const [ui] = Object.values<any>(yelb.findResources('AWS::ECS::TaskDefinition')).filter(
-        (t) => t.Properties.Family === 'yelb-ui'
+      const [ui] = Object.values<any>(yelb.findResources('AWS::ECS::TaskDefinition')).filter((t) =>
+        t.Properties.Family.startsWith('yelb-ui-')
       );
       expect(ui.Properties.ContainerDefinitions[0].Environment).toEqual([
         { Name: 'YELB_APPSERVER_ENDPOINT', Value: 'http://yelb-appserver.yelb.lb.internal:4567' },
@@ -93,6 +98,15 @@ describe('-c stage=NAME: a copy beside the others', () => {
       'Yelb',
       'YelbLoadTest',
     ]);
+    expect(
+      accountUniqueNames(plain)
+        .filter((n) => n.startsWith('AWS::ECS::TaskDefinition'))
+        .sort()
+    ).toEqual(
+      ['yelb-appserver', 'yelb-db', 'yelb-loadtest', 'yelb-redis', 'yelb-ui'].map(
+        (family) => `AWS::ECS::TaskDefinition ${family}`
+      )
+    );
     expect(stagedTopology(YELB, undefined)).toEqual(YELB);
     expect(stackNames()).toEqual({ network: 'YelbNetwork', yelb: 'Yelb', loadTest: 'YelbLoadTest' });
   });

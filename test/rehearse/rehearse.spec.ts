@@ -435,6 +435,27 @@ describe('npm run rehearse -- report DIR', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/has no report.json/);
   });
+
+  test('refuses a report.json that does not follow the schema, naming each field, and writes nothing', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, 'example', 'report.json'), 'utf8'));
+    delete example.startedAt;
+    example.steps[1].outcome = 'maybe';
+    example.steps[2].requests = -3;
+    example.total = 'lots';
+    const dir = tempDir('bad-report');
+    fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(example));
+    const run = await runCli(runRehearseCli, ['report', dir], {});
+    expect(run.code).toBe(2);
+    const file = path.join(dir, 'report.json');
+    expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
+      `error: ${file}: startedAt: Invalid input: expected string, received undefined; found missing`,
+      `error: ${file}: steps[1].outcome: Invalid option: expected one of "done"|"failed"|"interrupted"; found "maybe"`,
+      `error: ${file}: steps[2].requests: Too small: expected number to be >=0; found -3`,
+      `error: ${file}: total: Invalid input: expected object, received string; found "lots"`,
+    ]);
+    expect(run.stderr).not.toMatch(/TypeError|at .*\.ts:\d+/);
+    expect(fs.readdirSync(dir)).toEqual(['report.json']);
+  });
 });
 
 describe('Ctrl-C in a real process', () => {

@@ -48,6 +48,13 @@ describe('the stacks of the app', () => {
     const elements = plain.loadTestStack.node.findAll().filter((c) => CfnElement.isCfnElement(c));
     // The CDK's own bootstrap-version parameter and rule only: no resource, no output.
     expect(elements.filter((c) => c instanceof CfnResource || c instanceof CfnOutput)).toEqual([]);
+    // As the CDK CLI synthesizes it (with version reporting, which adds AWS::CDK::Metadata to
+    // every stack that does not opt out): still no resource at all.
+    const reported = buildApp('discovery', { 'aws:cdk:version-reporting': 'true' });
+    const assembly = reported.app.synth();
+    const resources = (name: string) => Object.keys(assembly.getStackByName(name).template.Resources ?? {});
+    expect(resources(STACK_NAMES.loadTest)).toEqual([]);
+    expect(resources(STACK_NAMES.yelb)).toContain('CDKMetadata');
   });
 
   test.each([

@@ -44,6 +44,28 @@ describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZone
     expect(listeners).toHaveLength(2);
   });
 
+  test('updates port 80 into the redirect only once the HTTPS listener exists', () => {
+    expect(byPort(80).DependsOn).toContain(byPort(443).logicalId);
+  });
+
+  test("refuses, before anything changes, to deploy into a region other than the certificate's", () => {
+    const rules = Object.values(template.toJSON().Rules as Record<string, any>).filter(
+      (r) => r.Assertions[0].Assert['Fn::Equals']
+    );
+    expect(rules).toEqual([
+      {
+        Assertions: [
+          {
+            Assert: { 'Fn::Equals': [{ Ref: 'AWS::Region' }, 'eu-west-1'] },
+            AssertDescription: expect.stringMatching(
+              /^The certificate arn:aws:acm:eu-west-1:.* is not in the region of this stack/
+            ),
+          },
+        ],
+      },
+    ]);
+  });
+
   test('opens 443 to the internet, and 80 only for the redirect', () => {
     expect(securityGroupRules(template).filter((r) => r.startsWith('in PublicAlbSecurityGroup'))).toEqual([
       'in PublicAlbSecurityGroup ← 0.0.0.0/0 443',

@@ -1,0 +1,21 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { publishedSchemas, renderSchema, schemaPath } from '../lib/app/schemas';
+import { parseWith } from '../lib/cli/schema';
+import { rehearsalReportSchema } from '../lib/rehearse/report';
+
+describe('the published JSON Schemas', () => {
+  test.each([...publishedSchemas()])(
+    '%s is what its zod schema generates (npm run schemas)',
+    (file, schema) => {
+      expect(fs.readFileSync(schemaPath(file), 'utf8')).toBe(renderSchema(schema));
+    }
+  );
+
+  test("the example rehearsal report follows the report's schema", () => {
+    const file = path.join(__dirname, 'rehearse', 'example', 'report.json');
+    expect(() =>
+      parseWith(rehearsalReportSchema, JSON.parse(fs.readFileSync(file, 'utf8')), file)
+    ).not.toThrow();
+  });
+});
