@@ -30,11 +30,13 @@ describe('GitHub workflows', () => {
     });
   });
 
-  test('ci runs npm ci and npm test on pushes and pull requests', () => {
+  test('ci runs .ci/run (npm ci, npm test and the system packages) on pushes and pull requests', () => {
     const ci = fs.readFileSync(path.join(WORKFLOWS, 'ci.yml'), 'utf8');
     expect(ci).toMatch(/^on:\n {2}push:\n {2}pull_request:/m);
-    expect(ci).toMatch(/run: npm ci\b/);
-    expect(ci).toMatch(/npm test$/m);
+    expect(ci).toMatch(/run: sudo .*bash \.ci\/run$/m);
+    const run = fs.readFileSync(path.join(__dirname, '..', '.ci', 'run'), 'utf8');
+    expect(run).toMatch(/^npm ci\b/m);
+    expect(run).toMatch(/^npm test$/m);
   });
 
   test('the rehearsal runs on demand with an OIDC role, destroys, and keeps the report', () => {

@@ -11,7 +11,7 @@ import { serviceConnectConfiguration } from '../service-connect';
 import { acknowledgeEcrPull, containerImage } from './container-image';
 import { EfsDataVolume } from './data-volume';
 import { ImageMirror } from './image-mirror';
-import { singleWriterEntryPoint } from './single-writer';
+import { singleWriterEntryPoint, startupAwareHealthCheck } from './single-writer';
 
 /** Props of {@link YelbService}. */
 export interface YelbServiceProps {
@@ -116,7 +116,11 @@ export class YelbService extends Construct {
         : props.noPermissionsTaskRole,
     });
 
-    const environment = { ...containerEnvironment(props.topology, spec), ...spec.dataVolume?.environment };
+    const volume = spec.dataVolume;
+    const environment = {
+      ...containerEnvironment(props.topology, spec),
+      ...(volume?.directoryEnvironment && { [volume.directoryEnvironment]: volume.directory }),
+    };
     const mirrored = props.mirror?.of(spec.image);
     const image = mirrored?.image ?? containerImage(this, 'Image', spec.image);
     acknowledgeEcrPull(props.executionRole, image);
@@ -133,15 +137,26 @@ export class YelbService extends Construct {
         },
       ],
       environment,
-      // Data on shared storage: the image's entrypoint runs under the volume's lock (one writer).
-      ...(spec.dataVolume && {
-        entryPoint: singleWriterEntryPoint(spec.dataVolume.path),
-        command: [...spec.dataVolume.command],
+      // Data on shared storage: the image's entrypoint runs under the volume's lock (one writer),
+      // and a first start cut off half-way initialises again.
+      ...(volume && {
+        entryPoint: singleWriterEntryPoint({
+          volumePath: volume.path,
+          dataDirectory: volume.directory,
+          readyCommand: requiredHealthCheck(spec).command,
+        }),
+        command: [...volume.command],
       }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: spec.id }),
       ...(spec.healthCheck && {
         healthCheck: {
-          command: ['CMD-SHELL', spec.healthCheck.command],
+          // Started by the single-writer script: healthy while it waits for the lock or
+          // initialises (bounded by the script), so that its own health check cannot cut off a
+          // first start.
+          command: [
+            'CMD-SHELL',
+            volume ? startupAwareHealthCheck(spec.healthCheck.command) : spec.healthCheck.command,
+          ],
           interval: Duration.seconds(10),
           timeout: Duration.seconds(5),
           retries: 3,
@@ -281,6 +296,11 @@ const APP_PROTOCOLS: Record<NonNullable<ServiceSpec['appProtocol']>, ecs.AppProt
   http2: ecs.AppProtocol.http2,
   grpc: ecs.AppProtocol.grpc,
 };
+
+function requiredHealthCheck(spec: ServiceSpec): NonNullable<ServiceSpec['healthCheck']> {
+  if (!spec.healthCheck) throw new Error(`${spec.name} has a data volume but no health check`);
+  return spec.healthCheck;
+}
 
 function seconds(value: number | undefined): Duration | undefined {
   return value === undefined ? undefined : Duration.seconds(value);

@@ -56,6 +56,21 @@ export function validateTopology(topology: Topology): void {
       !svc.singleton || svc.desiredCount === 1,
       `${where}: keeps its state in the task, so its desired count must be 1, not ${svc.desiredCount}`
     );
+    if (svc.dataVolume) {
+      const { path, directory, directoryEnvironment } = svc.dataVolume;
+      problems.check(
+        directory.startsWith(`${path.replace(/\/+$/, '')}/`),
+        `${where}: data directory '${directory}' must be inside the data volume '${path}'`
+      );
+      problems.check(
+        svc.healthCheck !== undefined,
+        `${where}: a data volume needs a health check, which says when the first start (its initialisation) is complete`
+      );
+      problems.check(
+        directoryEnvironment === undefined || ENV_NAME.test(directoryEnvironment),
+        `${where}: '${directoryEnvironment}' is not a valid environment variable name`
+      );
+    }
     if (svc.timeouts?.perRequestSeconds !== undefined) {
       problems.check(
         svc.appProtocol !== undefined,

@@ -93,12 +93,20 @@ export interface DataVolume {
   /** POSIX user and group that own the files (the image's database user). */
   readonly uid: number;
   readonly gid: number;
-  /** Environment that points the service at the volume (e.g. a data subdirectory). */
-  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * The directory the image initialises on its first start and keeps its data in, inside
+   * {@link path} (a subdirectory, as the postgres image recommends for mounted volumes). A first
+   * start cut off before the service was ready is detected, and the directory initialised again.
+   */
+  readonly directory: string;
+  /** The environment variable that points the image at {@link directory} (`PGDATA`), if it needs one. */
+  readonly directoryEnvironment?: string;
   /**
    * The image's own entrypoint and command (its `ENTRYPOINT` and `CMD`). With the volume on
    * shared storage the container runs them under an exclusive lock on a file in the volume,
    * so that a second task waits until the first has exited: never two writers on one directory.
+   * A service with a data volume needs a {@link ServiceSpec.healthCheck}: it says when a first
+   * start is complete.
    */
   readonly command: readonly string[];
 }

@@ -76,7 +76,8 @@ export const YELB: Topology = {
         path: '/var/lib/postgresql/data',
         uid: 999,
         gid: 999,
-        environment: { PGDATA: '/var/lib/postgresql/data/pgdata' },
+        directory: '/var/lib/postgresql/data/pgdata',
+        directoryEnvironment: 'PGDATA',
         // The postgres image's ENTRYPOINT and CMD: initdb and /docker-entrypoint-initdb.d run as before.
         command: ['docker-entrypoint.sh', 'postgres'],
       },

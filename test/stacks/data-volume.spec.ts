@@ -113,9 +113,19 @@ describe.each(MIGRATION_PHASES)('the database on EFS, %s phase', (phase) => {
       (td) => td.Properties.Family === 'yelb-db'
     )!;
     const [container] = db.Properties.ContainerDefinitions;
-    expect(container.EntryPoint).toEqual(singleWriterEntryPoint('/var/lib/postgresql/data'));
-    expect(container.EntryPoint[2]).toMatch(/flock --exclusive 9/);
+    expect(container.EntryPoint).toEqual(
+      singleWriterEntryPoint({
+        volumePath: '/var/lib/postgresql/data',
+        dataDirectory: '/var/lib/postgresql/data/pgdata',
+        readyCommand: 'pg_isready -h 127.0.0.1 -p 5432 -U postgres',
+      })
+    );
+    expect(container.EntryPoint[2]).toMatch(/flock --exclusive --timeout "\$BOUND" 9/);
     expect(container.Command).toEqual(['docker-entrypoint.sh', 'postgres']);
+    expect(container.Environment).toContainEqual({
+      Name: 'PGDATA',
+      Value: '/var/lib/postgresql/data/pgdata',
+    });
   });
 
   test('never runs two database tasks: the old one stops before the new one starts', () => {
@@ -136,7 +146,13 @@ describe('health checks', () => {
   );
 
   test.each([
-    ['yelb-db', 'pg_isready -h 127.0.0.1 -p 5432 -U postgres', 120],
+    // Healthy while the single-writer script waits for the lock or initialises (it bounds that
+    // itself): its own health check cannot cut a first start off half-way.
+    [
+      'yelb-db',
+      '[ -e /tmp/.single-writer-starting ] || { pg_isready -h 127.0.0.1 -p 5432 -U postgres; }',
+      120,
+    ],
     ['yelb-redis', 'redis-cli -h 127.0.0.1 -p 6379 ping | grep -q PONG', 10],
     [
       'yelb-appserver',

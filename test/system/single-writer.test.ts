@@ -1,23 +1,24 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
-import { LOCK_FILE, singleWriterEntryPoint } from '../../lib/constructs/single-writer';
+import {
+  INITIALIZING_FILE,
+  LOCK_FILE,
+  SingleWriterOptions,
+  singleWriterEntryPoint,
+  startupAwareHealthCheck,
+} from '../../lib/constructs/single-writer';
 import { systemTestsRunnable } from '../support/system';
 import { tempDir } from '../support/temp';
 
 /**
- * The db container's entry point for real, with util-linux's flock on this machine: two tasks
- * that mount the same data directory, the second starts only after the first has exited.
+ * The db container's entry point for real, on this machine: util-linux's flock between two
+ * "tasks" that mount the same data directory, and Debian's Postgres for a first start killed
+ * half-way through its initialisation.
  */
-const runnable = systemTestsRunnable(['flock', 'sh'], false);
+const runnable = systemTestsRunnable(['flock', 'sh', 'setpriv'], false);
 const describeSystem = runnable ? describe : describe.skip;
-
-/** A "database": records its start and end in the shared directory, then runs for `seconds`. */
-function holder(dir: string, name: string, seconds: number): ChildProcess {
-  const [entry, ...args] = singleWriterEntryPoint(dir);
-  const db = `echo start-${name} >> log; sleep ${seconds}; echo end-${name} >> log`;
-  return spawn(entry, [...args, 'sh', '-c', db], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 function exited(child: ChildProcess): Promise<{ code: number | null; output: string }> {
   let output = '';
@@ -26,52 +27,105 @@ function exited(child: ChildProcess): Promise<{ code: number | null; output: str
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, output })));
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+async function until(check: () => boolean, what: string, seconds = 10): Promise<void> {
+  for (let i = 0; i < seconds * 20; i++) {
     if (check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const log = (dir: string) =>
-  fs.existsSync(path.join(dir, 'log'))
-    ? fs.readFileSync(path.join(dir, 'log'), 'utf8').trim().split('\n')
-    : [];
+const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : []);
+
+/** Whether a shell command succeeds, as the container health check runs it. */
+const succeeds = (command: string) => {
+  try {
+    execFileSync('sh', ['-c', command], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 describeSystem('single writer per data directory (flock)', () => {
   let dir: string;
+  let options: SingleWriterOptions;
+  const log = () => lines(path.join(dir, 'log'));
   beforeEach(() => {
     dir = tempDir('yelb-db-data');
+    options = {
+      volumePath: dir,
+      dataDirectory: path.join(dir, 'data'),
+      readyCommand: `test -e ${dir}/ready`,
+      startingFile: path.join(dir, 'starting'),
+    };
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** A "database": records its start and end in the volume, is ready at once, runs for `seconds`. */
+  function holder(name: string, seconds: number): ChildProcess {
+    const [entry, ...args] = singleWriterEntryPoint(options);
+    const db = `echo start-${name} >> log; touch ready; sleep ${seconds}; rm -f ready; echo end-${name} >> log`;
+    return spawn(entry, [...args, 'sh', '-c', db], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
 
   test('a second task starts its database only after the first has exited', async () => {
-    const first = holder(dir, 'first', 1);
+    const first = holder('first', 1);
     const firstDone = exited(first);
-    await until(() => log(dir).includes('start-first'), 'the first database to start');
-    const second = holder(dir, 'second', 0);
+    await until(() => log().includes('start-first'), 'the first database to start');
+    const second = holder('second', 0);
     const [a, b] = await Promise.all([firstDone, exited(second)]);
     expect([a.code, b.code]).toEqual([0, 0]);
-    expect(log(dir)).toEqual(['start-first', 'end-first', 'start-second', 'end-second']);
+    expect(log()).toEqual(['start-first', 'end-first', 'start-second', 'end-second']);
     expect(b.output).toMatch(/is held by another task; waiting until it exits/);
     expect(a.output).not.toMatch(/waiting/);
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(true);
   });
 
-  test("the image's entrypoint runs as the same process: ECS's stop signal reaches the database", async () => {
-    const [entry, ...args] = singleWriterEntryPoint(dir);
-    const db = 'trap "echo stopped >> log; exit 0" TERM; echo start >> log; while :; do sleep 0.05; done';
-    const child = spawn(entry, [...args, 'sh', '-c', db], { cwd: dir, stdio: 'ignore' });
-    const done = exited(child);
-    await until(() => log(dir).includes('start'), 'the database to start');
-    child.kill('SIGTERM');
-    expect((await done).code).toBe(0);
-    expect(log(dir)).toEqual(['start', 'stopped']);
+  test('the health check passes while a task waits for the lock, then follows the service', async () => {
+    const health = startupAwareHealthCheck(options.readyCommand, options.startingFile);
+    const first = holder('first', 2);
+    const firstDone = exited(first);
+    await until(
+      () => log().includes('start-first') && !fs.existsSync(options.startingFile!),
+      'the first to be ready'
+    );
+    // The second task waits for the lock: not ready, yet healthy, so ECS does not kill it.
+    fs.rmSync(path.join(dir, 'ready'));
+    const [entry, ...args] = singleWriterEntryPoint(options);
+    const second = spawn(entry, [...args, 'sh', '-c', 'echo start-second >> log; sleep 60'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const secondDone = exited(second);
+    await until(() => fs.existsSync(options.startingFile!), 'the second to start');
+    expect(succeeds(options.readyCommand)).toBe(false);
+    expect(succeeds(health)).toBe(true);
+    await firstDone;
+    await until(() => log().includes('start-second'), 'the second database to start');
+    second.kill('SIGTERM');
+    await secondDone;
+    // Stopped before it was ready: the starting file is its own, and goes with the container.
+    expect(succeeds(health)).toBe(true);
+    fs.rmSync(options.startingFile!);
+    expect(succeeds(health)).toBe(false);
   });
 
+  test.each(['SIGTERM', 'SIGINT'] as const)(
+    "forwards %s, ECS's stop signal, to the database and exits with its status",
+    async (signal) => {
+      const [entry, ...args] = singleWriterEntryPoint(options);
+      const db = `trap "echo stopped >> log; exit 3" TERM INT; touch ready; echo start >> log; while :; do sleep 0.05; done`;
+      const child = spawn(entry, [...args, 'sh', '-c', db], { cwd: dir, stdio: 'ignore' });
+      const done = exited(child);
+      await until(() => log().includes('start'), 'the database to start');
+      child.kill(signal);
+      expect((await done).code).toBe(3);
+      expect(log()).toEqual(['start', 'stopped']);
+    }
+  );
+
   test('its arguments are passed on unchanged', async () => {
-    const [entry, ...args] = singleWriterEntryPoint(dir);
+    const [entry, ...args] = singleWriterEntryPoint(options);
     const child = spawn(entry, [...args, 'sh', '-c', 'printf "%s|" "$@" > log', 'x', 'a b', '$HOME'], {
       cwd: dir,
       stdio: 'ignore',
@@ -80,7 +134,179 @@ describeSystem('single writer per data directory (flock)', () => {
     expect(fs.readFileSync(path.join(dir, 'log'), 'utf8')).toBe('a b|$HOME|');
   });
 
-  test('fails clearly for a data path it cannot quote safely', () => {
-    expect(() => singleWriterEntryPoint("/data'; rm -rf /")).toThrow(/data path .* must be an absolute path/);
+  test('a start that is not ready within its bound is stopped, and the container exits', async () => {
+    const [entry, ...args] = singleWriterEntryPoint({ ...options, startupBoundSeconds: 1 });
+    const child = spawn(entry, [...args, 'sh', '-c', 'trap "exit 143" TERM; while :; do sleep 0.05; done'], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const { code, output } = await exited(child);
+    expect(code).toBe(143);
+    expect(output).toMatch(/not ready after 1 s; stopping it/);
+    expect(fs.existsSync(options.startingFile!)).toBe(false);
+  });
+
+  test('fails clearly for a data path it cannot quote safely, or a data directory outside the volume', () => {
+    expect(() => singleWriterEntryPoint({ ...options, volumePath: "/data'; rm -rf /" })).toThrow(
+      /data path .* must be an absolute path/
+    );
+    expect(() => singleWriterEntryPoint({ ...options, dataDirectory: '/elsewhere' })).toThrow(
+      /data directory '\/elsewhere' must be inside the data volume/
+    );
   });
 });
+
+/** Debian's Postgres binaries (package postgresql), if installed. */
+function postgresBin(): string | undefined {
+  const root = '/usr/lib/postgresql';
+  if (!fs.existsSync(root)) return undefined;
+  return fs
+    .readdirSync(root)
+    .map((version) => path.join(root, version, 'bin'))
+    .find((bin) => fs.existsSync(path.join(bin, 'initdb')));
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The uid and gid of a user, or nobody's. */
+function userOf(name: string): { uid: number; gid: number } {
+  try {
+    const [uid, gid] = ['-u', '-g'].map((flag) =>
+      Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim())
+    );
+    return { uid, gid };
+  } catch {
+    return { uid: 65534, gid: 65534 };
+  }
+}
+
+const pgBin = postgresBin();
+const postgresRunnable = runnable && systemTestsRunnable(pgBin ? [`${pgBin}/initdb`] : ['initdb'], false);
+const describePostgres = postgresRunnable && pgBin ? describe : describe.skip;
+
+describePostgres(
+  "a first start of Postgres killed half-way (Debian's Postgres, the image's init logic)",
+  () => {
+    const ENTRYPOINT = path.join(__dirname, '..', 'support', 'postgres-entrypoint.sh');
+    // Postgres refuses to run as root: as root (CI), the "container" runs as the postgres user.
+    const asUser = process.getuid?.() === 0 ? userOf('postgres') : undefined;
+    const own = (dir: string) => {
+      if (asUser) execFileSync('chown', [`${asUser.uid}:${asUser.gid}`, dir]);
+      return dir;
+    };
+    let volume: string;
+    let port: number;
+    let options: SingleWriterOptions;
+    const pgdata = () => path.join(volume, 'pgdata');
+
+    beforeEach(async () => {
+      volume = own(tempDir('yelb-pg-volume'));
+      port = await freePort();
+      options = {
+        volumePath: volume,
+        dataDirectory: pgdata(),
+        readyCommand: `${pgBin}/pg_isready -h 127.0.0.1 -p ${port} -U postgres`,
+        startingFile: path.join(volume, 'starting'),
+        startupBoundSeconds: 120,
+      };
+    });
+
+    /** A container: the entry point with the image's entrypoint as its command, a process group of its own. */
+    function start(env: Record<string, string> = {}) {
+      const [entry, ...args] = singleWriterEntryPoint(options);
+      const prefix = asUser
+        ? ['setpriv', `--reuid=${asUser.uid}`, `--regid=${asUser.gid}`, '--clear-groups', '--']
+        : [];
+      const [command, ...rest] = [...prefix, entry, ...args, ENTRYPOINT, 'postgres'];
+      const child = spawn(command, rest, {
+        cwd: volume,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          PG_BIN: pgBin!,
+          PGDATA: pgdata(),
+          PGPORT: String(port),
+          // The socket directory is the container's own (/var/run/postgresql): new for each start.
+          SOCKETS: own(tempDir('yelb-pg-run')),
+          ...env,
+        },
+      });
+      return { child, done: exited(child) };
+    }
+
+    /** What becomes of a task that is stopped for good: every process of its container, SIGKILL. */
+    function killContainer(child: ChildProcess): void {
+      process.kill(-child.pid!, 'SIGKILL');
+      // pg_ctl starts the init's temporary server in a session of its own: it and its children.
+      const pidFile = path.join(pgdata(), 'postmaster.pid');
+      if (fs.existsSync(pidFile)) process.kill(-Number(lines(pidFile)[0]), 'SIGKILL');
+    }
+
+    const sql = (database: string, query: string) =>
+      execFileSync(
+        `${pgBin}/psql`,
+        ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-tAc', query],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }
+      ).trim();
+
+    /** Ready as the single-writer script sees it: the service answers, and the start is over. */
+    const ready = () => succeeds(options.readyCommand) && !fs.existsSync(options.startingFile!);
+    const interrupted = () => fs.readdirSync(volume).filter((f) => f.startsWith('pgdata.interrupted-'));
+
+    test('initialises again on the next start, and a finished database is never initialised twice', async () => {
+      // 1. The first start is killed while the init scripts run: the database exists, the table not.
+      const first = start({ INIT_HANG: '1' });
+      let output = '';
+      first.child.stdout!.on('data', (d) => (output += d));
+      await until(() => output.includes('init: hanging'), 'the init scripts to start', 60);
+      killContainer(first.child);
+      await first.done;
+      expect(fs.existsSync(path.join(pgdata(), 'PG_VERSION'))).toBe(true);
+      expect(fs.existsSync(path.join(volume, INITIALIZING_FILE))).toBe(true);
+
+      // 2. The next start finds the mark: the half-made directory is moved aside, the image
+      //    initialises again, and the database is complete.
+      const second = start();
+      await until(ready, 'Postgres to answer', 60);
+      expect(sql('yelbdatabase', 'SELECT count(*) FROM restaurants')).toBe('4');
+      expect(fs.existsSync(path.join(volume, INITIALIZING_FILE))).toBe(false);
+      expect(interrupted()).toHaveLength(1);
+      // What the guard saved it from: the half-made directory has PG_VERSION, so the image's
+      // entrypoint would have skipped its init for ever, with no table.
+      expect(fs.existsSync(path.join(volume, interrupted()[0], 'PG_VERSION'))).toBe(true);
+
+      // 3. A vote, a stop (ECS's SIGTERM, to the same process), a start: the same database.
+      sql('yelbdatabase', "UPDATE restaurants SET count = count + 1 WHERE name = 'ihop'");
+      process.kill(second.child.pid!, 'SIGTERM');
+      expect((await second.done).code).toBe(0);
+      const third = start();
+      await until(ready, 'Postgres to answer again', 60);
+      expect(sql('yelbdatabase', "SELECT count FROM restaurants WHERE name = 'ihop'")).toBe('1');
+      expect(interrupted()).toHaveLength(1);
+      process.kill(third.child.pid!, 'SIGTERM');
+      await third.done;
+    }, 120_000);
+
+    test('a finished data directory without the mark (an earlier version of the app) is used as it is', async () => {
+      const first = start();
+      await until(ready, 'Postgres to answer', 60);
+      sql('yelbdatabase', "UPDATE restaurants SET count = 7 WHERE name = 'outback'");
+      process.kill(first.child.pid!, 'SIGTERM');
+      await first.done;
+      expect(fs.existsSync(path.join(volume, INITIALIZING_FILE))).toBe(false);
+      const second = start();
+      await until(ready, 'Postgres to answer again', 60);
+      expect(sql('yelbdatabase', "SELECT count FROM restaurants WHERE name = 'outback'")).toBe('7');
+      expect(interrupted()).toEqual([]);
+      process.kill(second.child.pid!, 'SIGTERM');
+      await second.done;
+    }, 120_000);
+  }
+);
