@@ -46,6 +46,14 @@ describe.each(MIGRATION_PHASES)('cdk-nag AwsSolutions, %s phase', (phase) => {
         'Yelb/Teardown/Provider AwsSolutions-IAM5[Resource::<TeardownProviderframeworkonEvent09A19966.Arn>:*]',
         'Yelb/Teardown/Provider AwsSolutions-IAM5[Resource::<TeardownProviderframeworkonTimeoutE24888D2.Arn>:*]',
         'Yelb/Teardown/Provider AwsSolutions-SF2',
+        // The tasks pull the images' copies from the app's ECR: the token has no resource.
+        'Yelb/ExecutionRole AwsSolutions-IAM5[Resource::*]',
+        // The image copy: the token and the VPC network-interface actions have no resource...
+        'Yelb/Mirror/Role AwsSolutions-IAM5[Resource::*]',
+        // ...and what the provider framework brings.
+        'Yelb/Mirror/Provider AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        'Yelb/Mirror/Provider AwsSolutions-IAM5[Resource::<MirrorCopy2E9EF3AE.Arn>:*]',
+        'Yelb/Mirror/Provider AwsSolutions-IAM5[Resource::<MirrorProviderframeworkonEvent4C4A20F0.Arn>:*]',
       ].sort()
     );
     for (const ack of acks) {

@@ -36,7 +36,7 @@ export interface YelbConfig {
   readonly logRetentionDays: number;
   /** Days CloudWatch keeps the VPC flow logs (`flowLogRetentionDays`). */
   readonly flowLogRetentionDays: number;
-  /** Copy the images that are not in ECR into ECR at deploy time, and run the copies (`mirrorImages`). */
+  /** Copy the images that are not in ECR into ECR at deploy time, and run the copies (`mirrorImages`, default on). */
   readonly mirrorImages: boolean;
   /** HTTPS on the public load balancer (`certificateArn`, with `domainName` and `hostedZoneId`). */
   readonly https?: {
@@ -135,7 +135,7 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
       parse: parseRetention,
     },
     mirrorImages: {
-      allowed: `${oneOf(['true', 'false'])}: copy the images that are not in ECR (Docker Hub's) into ECR repositories of the app at deploy time, and run the copies (default false)`,
+      allowed: `${oneOf(['true', 'false'])}: copy the images that are not in ECR (Docker Hub's) into ECR repositories of the app at deploy time, and run the copies; false pulls them from Docker Hub at every task start (default true)`,
       parse: parseBoolean,
     },
     certificateArn: {
@@ -288,7 +288,9 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     alarmEmail: values.alarmEmail as string | undefined,
     dataRemoval: (values.dbStorageRemoval as 'destroy' | 'retain' | undefined) ?? 'destroy',
     dataBackups: (values.dbBackups as boolean | undefined) ?? true,
-    mirrorImages: (values.mirrorImages as boolean | undefined) ?? false,
+    // On by default: tasks pulling from Docker Hub meet its anonymous limit (10 pulls per hour
+    // per address) during a migration, which replaces every task.
+    mirrorImages: (values.mirrorImages as boolean | undefined) ?? true,
     ...(values.certificateArn !== undefined && {
       https: {
         certificateArn: values.certificateArn as string,

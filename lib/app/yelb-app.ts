@@ -67,6 +67,7 @@ export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): 
       appUrl: yelb.publicEntry.url,
       image: config.loadTest.image,
       taskFamily: stagedFamily(LOAD_TEST_FAMILY, config.stage),
+      logRetentionDays: config.logRetentionDays,
       ...(config.mirrorImages && { mirrorRepositoryPrefix: `${config.topology.clusterName}-loadtest` }),
       description: 'Yelb sample: hey as a Fargate task, the walkthrough load test',
     });

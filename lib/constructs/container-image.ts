@@ -30,12 +30,15 @@ export function containerImage(scope: Construct, id: string, reference: string):
   return ecs.ContainerImage.fromEcrRepository(repo, digest ?? tag ?? 'latest');
 }
 
+const acknowledged = new WeakSet<iam.IRole>();
+
 /**
  * An execution role that pulls from ECR needs ecr:GetAuthorizationToken on every resource: the
  * only wildcard it has, acknowledged for cdk-nag when `image` is an ECR image.
  */
 export function acknowledgeEcrPull(executionRole: iam.IRole, image: ecs.ContainerImage): void {
-  if (!(image instanceof ecs.EcrImage)) return;
+  if (!(image instanceof ecs.EcrImage) || acknowledged.has(executionRole)) return;
+  acknowledged.add(executionRole);
   Validations.of(executionRole).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:

@@ -1,33 +1,60 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import { DockerImageName, ECRDeployment } from 'cdk-ecr-deployment';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
+import * as path from 'path';
+import type { ImageCopyProperties } from '../image-copy/handler';
+import { fullReference, mirrorTag, parseImageReference } from '../image-copy/reference';
 import { isInEcr } from './container-image';
 
 /** Props of {@link ImageMirror}. */
 export interface ImageMirrorProps {
   /** Prefix of the repositories' names, unique per account and region (the cluster's name). */
   readonly repositoryPrefix: string;
+  /** The copy function runs in its private subnets: its pulls leave through the app's NAT addresses. */
+  readonly vpc: ec2.IVpc;
+  /** Days CloudWatch keeps the copy function's logs (one of CloudWatch's values). */
+  readonly logRetentionDays: number;
 }
 
 /** An image copied into this stack's ECR, and the copy that must run before a task pulls it. */
 export interface MirroredImage {
+  /** The copy, pulled by its digest: a task runs exactly what was copied. */
   readonly image: ecs.ContainerImage;
   /** The copy (a custom resource): what uses the image depends on it. */
   readonly copy: IConstruct;
 }
 
+const HANDLER_ENTRY = path.join(__dirname, '..', 'image-copy', 'handler.ts');
+
 /**
- * `-c mirrorImages=true`: each image that is not in ECR already (Docker Hub's Yelb images and
- * hey) is copied at deploy time into an ECR repository of the stack, and the tasks pull the copy:
- * no Docker Hub pull limit per NAT address, no Docker on the deploying machine. The copy is
- * cdk-ecr-deployment's (skopeo in a Lambda function, shipped prebuilt in the npm package). The
- * repositories scan on push, keep tags immutable, are encrypted, and go with the stack (emptied
- * first).
+ * Each image that is not in ECR already (Docker Hub's Yelb images and hey) is copied at deploy
+ * time into an ECR repository of the stack, and the tasks pull the copy by its digest: no
+ * Docker Hub pull at run time, whatever the number of tasks, deployments or rollbacks.
+ *
+ * The copy is this project's own (`lib/image-copy/`: the registry API in TypeScript, bundled at
+ * synth by esbuild, no Docker), a custom resource per image reference that copies once: create
+ * and update copy unless the mirror has the tag already, which it has on every later update, on
+ * CloudFormation's rollback, and after any change to the copy's own properties, so those succeed
+ * without asking Docker Hub anything (pushing an existing tag again into an immutable repository
+ * would fail, cdklabs/cdk-ecr-deployment#207). The repositories scan on push, keep tags
+ * immutable, are encrypted, and go with the stack (emptied first).
+ *
+ * Construct IDs come from the images, so adding an image adds its repository and copy and changes
+ * nothing else. The function runs in the VPC's private subnets, HTTPS out only, and may push only
+ * to these repositories.
  */
 export class ImageMirror extends Construct {
   private readonly mirrored = new Map<string, MirroredImage>();
+  private readonly repositories = new Map<string, ecr.Repository>();
+  private readonly role: iam.Role;
+  private readonly provider: cr.Provider;
 
   constructor(
     scope: Construct,
@@ -35,6 +62,60 @@ export class ImageMirror extends Construct {
     private readonly props: ImageMirrorProps
   ) {
     super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: "Copies images into the app's mirror repositories",
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      })
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        // What Lambda needs to attach the function to the VPC (AWSLambdaVPCAccessExecutionRole's
+        // actions), which support no resource-level permissions.
+        actions: [
+          'ec2:CreateNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          'ec2:DeleteNetworkInterface',
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:UnassignPrivateIpAddresses',
+        ],
+        resources: ['*'],
+      })
+    );
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Image copy: HTTPS to the registries and ECR',
+      allowAllOutbound: false,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: registries, ECR');
+    const handler = new nodejs.NodejsFunction(this, 'Copy', {
+      entry: HANDLER_ENTRY,
+      handler: 'onEvent',
+      runtime: lambda.Runtime.NODEJS_LATEST,
+      role: this.role,
+      // Its own log group, made before the function can run: Lambda never makes one itself, that a
+      // stack create would then collide with (aws/aws-cdk#34612), and it goes with the stack.
+      logGroup,
+      timeout: Duration.minutes(15),
+      // Network bandwidth grows with memory; a blob streams through, it is never held whole.
+      memorySize: 1024,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [securityGroup],
+      description: 'Copies an image into a mirror repository, once per tag',
+      bundling: { minify: true, sourceMap: false, forceDockerBundling: false, externalModules: [] },
+    });
+    this.provider = new cr.Provider(this, 'Provider', { onEventHandler: handler, logGroup });
+    acknowledgeCopyFunction(this, this.role, this.provider);
   }
 
   /** The copy of `reference`, or `undefined` when it is in ECR already (it is then pulled as it is). */
@@ -42,10 +123,36 @@ export class ImageMirror extends Construct {
     if (isInEcr(reference)) return undefined;
     const known = this.mirrored.get(reference);
     if (known) return known;
-    const { path, tag } = parseReference(reference);
-    const id = `Repo${this.mirrored.size}`;
-    const repository = new ecr.Repository(this, id, {
-      repositoryName: `${this.props.repositoryPrefix}/${path}`.toLowerCase(),
+    const source = parseImageReference(reference);
+    const repository = this.repository(`${source.registry}/${source.repository}`);
+    const properties: ImageCopyProperties = {
+      SourceImage: fullReference(source),
+      RepositoryName: repository.repositoryName,
+      Tag: mirrorTag(source),
+    };
+    // From the image, not from the order of the calls: adding an image renames nothing.
+    const copy = new CustomResource(this, `Copy ${constructIdOf(properties.SourceImage)}`, {
+      serviceToken: this.provider.serviceToken,
+      resourceType: 'Custom::ImageCopy',
+      properties,
+    });
+    // By digest: `sha256:` is literal, so the CDK renders `<repository URI>@sha256:<hex>`.
+    const image = ecs.ContainerImage.fromEcrRepository(
+      repository,
+      `sha256:${copy.getAttString('DigestHex')}`
+    );
+    const mirrored = { image, copy };
+    this.mirrored.set(reference, mirrored);
+    return mirrored;
+  }
+
+  /** The mirror repository of `source` (registry and repository), made on first use. */
+  private repository(source: string): ecr.Repository {
+    const known = this.repositories.get(source);
+    if (known) return known;
+    const repository = new ecr.Repository(this, `Repository ${constructIdOf(source)}`, {
+      // The registry is part of the name: the same path on two registries is two repositories.
+      repositoryName: `${this.props.repositoryPrefix}/${source}`.toLowerCase().replace(/:/g, '-'),
       imageScanOnPush: true,
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       // KMS with the AWS managed key (aws/ecr): encryption at rest, stated in the template.
@@ -53,56 +160,38 @@ export class ImageMirror extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       emptyOnDelete: true,
     });
-    const copy = new ECRDeployment(this, `Copy${this.mirrored.size}`, {
-      src: new DockerImageName(sourceUri(reference)),
-      dest: new DockerImageName(repository.repositoryUriForTag(tag)),
-    });
-    const mirrored = { image: ecs.ContainerImage.fromEcrRepository(repository, tag), copy };
-    this.mirrored.set(reference, mirrored);
-    if (this.mirrored.size === 1) acknowledgeCopyFunction(Stack.of(this));
-    return mirrored;
+    repository.grantPullPush(this.role);
+    this.repositories.set(source, repository);
+    return repository;
   }
 }
 
-/** `mreferre/yelb-ui:0.10` → path `mreferre/yelb-ui`, tag `0.10`; a digest becomes a tag of its own. */
-export function parseReference(reference: string): { path: string; tag: string } {
-  const [name, digest] = reference.split('@');
-  const slash = name.lastIndexOf('/');
-  const colon = name.lastIndexOf(':');
-  const hasTag = colon > slash;
-  const repository = hasTag ? name.slice(0, colon) : name;
-  const tag = digest ? digest.replace(':', '-') : hasTag ? name.slice(colon + 1) : 'latest';
-  const firstPart = repository.split('/')[0];
-  const hasRegistry = repository.includes('/') && (firstPart.includes('.') || firstPart.includes(':'));
-  return { path: hasRegistry ? repository.slice(firstPart.length + 1) : repository, tag };
+/** A construct ID from an image reference: `/` is the one character an ID may not hold. */
+function constructIdOf(reference: string): string {
+  return reference.replace(/\//g, '|');
 }
 
-/** skopeo's source: Docker Hub's short names need their registry (and `library/`). */
-export function sourceUri(reference: string): string {
-  const firstPart = reference.split('/')[0];
-  if (reference.includes('/') && (firstPart.includes('.') || firstPart.includes(':'))) return reference;
-  return `docker.io/${reference.includes('/') ? reference : `library/${reference}`}`;
-}
-
-/** What cdk-ecr-deployment's copy function (one per stack) brings and does not let us change. */
-function acknowledgeCopyFunction(stack: Stack): void {
-  const copyFunction = stack.node.children.find((c) => c.node.id.startsWith('Custom::CDKECRDeployment'));
-  if (!copyFunction) throw new Error("cdk-ecr-deployment's copy function was not found in the stack");
-  Validations.of(copyFunction).acknowledge(
+/** What the copy function needs that has no resource-level permissions, and what the provider framework brings. */
+function acknowledgeCopyFunction(scope: Construct, role: iam.Role, provider: cr.Provider): void {
+  const stack = Stack.of(scope);
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'ecr:GetAuthorizationToken and the network-interface actions Lambda needs in a VPC support no resource-level permissions; pushes are limited to the mirror repositories by ARN.',
+  });
+  const functions = scope.node
+    .findAll()
+    .filter((c): c is lambda.CfnFunction => c instanceof lambda.CfnFunction);
+  Validations.of(provider).acknowledge(
+    ...functions.map((fn) => ({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn)}.Arn>:*]`,
+      reason:
+        "The CDK provider framework invokes the copy function and its own by ARN, with any version (':*').",
+    })),
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason:
-        "cdk-ecr-deployment's copy function writes its logs with the basic execution role; the construct creates that role itself.",
-    },
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'The image copy needs ecr:GetAuthorizationToken, which supports no resource-level permissions, and pushes to the repositories it is given.',
-    },
-    {
-      id: 'AwsSolutions-L1',
-      reason:
-        "cdk-ecr-deployment's copy function runs its own prebuilt binary on the runtime the construct chooses.",
+        "The CDK provider framework's own function writes its logs with the basic execution role; the copy function has a role of its own.",
     }
   );
 }

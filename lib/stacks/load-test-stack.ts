@@ -23,6 +23,8 @@ export interface LoadTestStackProps extends StackProps {
   readonly image: string;
   /** The task definition's family (per account and region: the stage's). */
   readonly taskFamily: string;
+  /** Days CloudWatch keeps the image copy's logs, when it mirrors (one of CloudWatch's values). */
+  readonly logRetentionDays: number;
   /**
    * Copy the image into an ECR repository of this stack, named with this prefix, if it is not in
    * ECR, and run the copy.
@@ -79,7 +81,11 @@ export class LoadTestStack extends Stack {
       }),
     });
     const mirrored = props.mirrorRepositoryPrefix
-      ? new ImageMirror(this, 'Mirror', { repositoryPrefix: props.mirrorRepositoryPrefix }).of(props.image)
+      ? new ImageMirror(this, 'Mirror', {
+          repositoryPrefix: props.mirrorRepositoryPrefix,
+          vpc: props.vpc,
+          logRetentionDays: props.logRetentionDays,
+        }).of(props.image)
       : undefined;
     if (mirrored) this.taskDefinition.node.addDependency(mirrored.copy);
     const image = mirrored?.image ?? containerImage(this, 'Image', props.image);

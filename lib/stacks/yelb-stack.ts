@@ -135,7 +135,11 @@ export class YelbStack extends Stack {
     });
 
     const mirror = props.mirrorImages
-      ? new ImageMirror(this, 'Mirror', { repositoryPrefix: topology.clusterName })
+      ? new ImageMirror(this, 'Mirror', {
+          repositoryPrefix: topology.clusterName,
+          vpc,
+          logRetentionDays: props.logRetentionDays,
+        })
       : undefined;
     for (const spec of topology.services) {
       const service = new YelbService(this, pascalCase(spec.id), {

@@ -68,7 +68,7 @@ describe('-c stage=NAME: a copy beside the others', () => {
         'AWS::ServiceDiscovery::HttpNamespace blue.yelb.sc.internal',
         'AWS::CloudWatch::Dashboard yelb-cluster-blue-migration',
         'AWS::ElasticLoadBalancingV2::LoadBalancer legacy-yelb-cluster-blue',
-        'AWS::ECR::Repository yelb-cluster-blue/mreferre/yelb-ui',
+        'AWS::ECR::Repository yelb-cluster-blue/docker.io/mreferre/yelb-ui',
         'AWS::ECS::TaskDefinition yelb-ui-blue',
         'AWS::ECS::TaskDefinition yelb-db-blue',
         'AWS::ECS::TaskDefinition yelb-loadtest-blue',

@@ -1,53 +1,78 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseReference, sourceUri } from '../../lib/constructs/image-mirror';
-import { buildApp } from '../support/app';
+import { ImageMirror } from '../../lib/constructs/image-mirror';
+import { fullReference, mirrorTag, parseImageReference } from '../../lib/image-copy/reference';
+import { resourceChanges } from '../../lib/plan/template-diff';
+import { TEST_CONTEXT, buildApp, templatesOf } from '../support/app';
 import { nagOverTemplates } from '../support/nag';
 import { ecsServices, resourcesOf } from '../support/template';
 
 describe('image references', () => {
   test.each([
-    ['mreferre/yelb-ui:0.10', 'mreferre/yelb-ui', '0.10', 'docker.io/mreferre/yelb-ui:0.10'],
-    ['redis', 'redis', 'latest', 'docker.io/library/redis'],
-    ['ghcr.io/acme/tools/hey:1.2', 'acme/tools/hey', '1.2', 'ghcr.io/acme/tools/hey:1.2'],
-    ['localhost:5000/hey', 'hey', 'latest', 'localhost:5000/hey'],
+    ['mreferre/yelb-ui:0.10', 'docker.io', 'mreferre/yelb-ui', '0.10', 'docker.io/mreferre/yelb-ui:0.10'],
+    ['redis', 'docker.io', 'library/redis', 'latest', 'docker.io/library/redis'],
+    ['ghcr.io/acme/tools/hey:1.2', 'ghcr.io', 'acme/tools/hey', '1.2', 'ghcr.io/acme/tools/hey:1.2'],
+    ['localhost:5000/hey', 'localhost:5000', 'hey', 'latest', 'localhost:5000/hey'],
     [
       `mreferre/yelb-db@sha256:${'a'.repeat(64)}`,
+      'docker.io',
       'mreferre/yelb-db',
       `sha256-${'a'.repeat(64)}`,
       `docker.io/mreferre/yelb-db@sha256:${'a'.repeat(64)}`,
     ],
-  ])('%s: repository path %s, tag %s, copied from %s', (reference, path, tag, source) => {
-    expect(parseReference(reference)).toEqual({ path, tag });
-    expect(sourceUri(reference)).toBe(source);
+  ])(
+    '%s: registry %s, repository %s, mirror tag %s, copied from %s',
+    (reference, registry, repository, tag, full) => {
+      const image = parseImageReference(reference);
+      expect(image).toMatchObject({ registry, repository });
+      expect(mirrorTag(image)).toBe(tag);
+      expect(fullReference(image)).toBe(full);
+    }
+  );
+
+  test.each(['Mreferre/yelb-ui', 'yelb ui', 'a/b:c:d', 'repo@sha256:abc', ''])('refuses %j', (reference) => {
+    expect(() => parseImageReference(reference)).toThrow(/is not an image reference/);
   });
 });
 
-describe('-c mirrorImages=true', () => {
-  const built = buildApp('serviceConnect', { mirrorImages: 'true', loadTest: 'true' });
-  const yelb = Template.fromStack(built.yelb);
+describe('images in ECR by default (mirrorImages)', () => {
+  const { yelb } = templatesOf('serviceConnect');
+  const built = buildApp('serviceConnect', { loadTest: 'true' });
   const loadTest = Template.fromStack(built.loadTest!);
+  const repositories = resourcesOf(yelb, 'AWS::ECR::Repository');
+  const copies = resourcesOf(yelb, 'Custom::ImageCopy');
 
-  test('copies each image that is not in ECR into a repository of the app (ECR Public images stay)', () => {
-    const repositories = resourcesOf(yelb, 'AWS::ECR::Repository');
+  test("copies each image that is not in ECR into a repository of the app, named with its registry (ECR Public's stay)", () => {
     expect(repositories.map((r) => r.Properties.RepositoryName).sort()).toEqual([
-      'yelb-cluster/mreferre/yelb-appserver',
-      'yelb-cluster/mreferre/yelb-db',
-      'yelb-cluster/mreferre/yelb-ui',
+      'yelb-cluster/docker.io/mreferre/yelb-appserver',
+      'yelb-cluster/docker.io/mreferre/yelb-db',
+      'yelb-cluster/docker.io/mreferre/yelb-ui',
     ]);
-    expect(
-      resourcesOf(yelb, 'Custom::CDKECRDeployment')
-        .map((c) => c.Properties.SrcImage)
-        .sort()
-    ).toEqual([
-      'docker://docker.io/mreferre/yelb-appserver:0.7',
-      'docker://docker.io/mreferre/yelb-db:0.6',
-      'docker://docker.io/mreferre/yelb-ui:0.10',
+    expect(copies.map((c) => [c.Properties.SourceImage, c.Properties.Tag]).sort()).toEqual([
+      ['docker.io/mreferre/yelb-appserver:0.7', '0.7'],
+      ['docker.io/mreferre/yelb-db:0.6', '0.6'],
+      ['docker.io/mreferre/yelb-ui:0.10', '0.10'],
+    ]);
+  });
+
+  test('names repositories and copies after the image, not the order they were made in', () => {
+    expect(repositories.map((r) => r.logicalId).sort()).toEqual([
+      expect.stringMatching(/^MirrorRepositorydockeriomreferreyelbappserver[0-9A-F]{8}$/),
+      expect.stringMatching(/^MirrorRepositorydockeriomreferreyelbdb[0-9A-F]{8}$/),
+      expect.stringMatching(/^MirrorRepositorydockeriomreferreyelbui[0-9A-F]{8}$/),
+    ]);
+    expect(copies.map((c) => c.logicalId).sort()).toEqual([
+      expect.stringMatching(/^MirrorCopydockeriomreferreyelbappserver07[0-9A-F]{8}$/),
+      expect.stringMatching(/^MirrorCopydockeriomreferreyelbdb06[0-9A-F]{8}$/),
+      expect.stringMatching(/^MirrorCopydockeriomreferreyelbui010[0-9A-F]{8}$/),
     ]);
   });
 
   test('repositories scan on push, keep tags immutable, are encrypted and go with the stack', () => {
-    for (const repository of Object.values<any>(yelb.findResources('AWS::ECR::Repository'))) {
+    for (const repository of repositories) {
       expect(repository.Properties).toMatchObject({
         ImageScanningConfiguration: { ScanOnPush: true },
         ImageTagMutability: 'IMMUTABLE',
@@ -58,17 +83,13 @@ describe('-c mirrorImages=true', () => {
     }
   });
 
-  test('the tasks pull the copies, and each service starts only after its image was copied', () => {
+  test('the tasks pull the copies by digest, and each service starts only after its image was copied', () => {
     const services = ecsServices(yelb);
-    const copies = resourcesOf(yelb, 'Custom::CDKECRDeployment');
     for (const name of ['yelb-ui', 'yelb-appserver', 'yelb-db']) {
       const taskDef = yelb.toJSON().Resources[services[name].Properties.TaskDefinition.Ref];
       const image = JSON.stringify(taskDef.Properties.ContainerDefinitions[0].Image);
-      const repositoryId = resourcesOf(yelb, 'AWS::ECR::Repository').find((r) =>
-        r.Properties.RepositoryName.endsWith(`/${name}`)
-      )!.logicalId;
-      expect(image).toContain(repositoryId);
-      const copy = copies.find((c) => JSON.stringify(c.Properties.DestImage).includes(repositoryId))!;
+      const copy = copies.find((c) => c.Properties.SourceImage.includes(`/${name}:`))!;
+      expect(image).toContain(`"@sha256:",{"Fn::GetAtt":["${copy.logicalId}","DigestHex"]}`);
       expect(services[name].DependsOn).toContain(copy.logicalId);
     }
     // ECR Public stays where it is.
@@ -76,18 +97,126 @@ describe('-c mirrorImages=true', () => {
     expect(redis.Properties.ContainerDefinitions[0].Image).toBe('public.ecr.aws/docker/library/redis:5.0.14');
   });
 
+  test('the copy function may push only to these repositories, and reads no S3 bucket', () => {
+    const [policy] = resourcesOf(yelb, 'AWS::IAM::Policy').filter((p) =>
+      p.logicalId.startsWith('MirrorRoleDefaultPolicy')
+    );
+    const statements: any[] = policy.Properties.PolicyDocument.Statement;
+    const push = statements.find((s) => [s.Action].flat().includes('ecr:PutImage'));
+    expect(push.Resource.map((r: any) => r['Fn::GetAtt'][0]).sort()).toEqual(
+      repositories.map((r) => r.logicalId).sort()
+    );
+    for (const statement of statements.filter((s) => s.Resource === '*')) {
+      expect([statement.Action].flat().sort()).toEqual(
+        expect.arrayContaining(
+          [statement.Action].flat().filter((a: string) => /^(ecr:GetAuthorizationToken|ec2:)/.test(a))
+        )
+      );
+      expect(
+        [statement.Action].flat().every((a: string) => /^(ecr:GetAuthorizationToken|ec2:)/.test(a))
+      ).toBe(true);
+    }
+    expect(JSON.stringify(statements)).not.toMatch(/s3:/);
+  });
+
+  test('the copy function runs in the private subnets, HTTPS out only, and logs to a group of the app that goes with the stack', () => {
+    const [fn] = resourcesOf(yelb, 'AWS::Lambda::Function').filter((f) =>
+      f.logicalId.startsWith('MirrorCopy')
+    );
+    expect(fn.Properties.VpcConfig.SubnetIds).toHaveLength(2);
+    const [group] = resourcesOf(yelb, 'AWS::EC2::SecurityGroup').filter((g) =>
+      g.logicalId.startsWith('MirrorSecurityGroup')
+    );
+    expect(group.Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
+    const [logs] = resourcesOf(yelb, 'AWS::Logs::LogGroup').filter((g) =>
+      g.logicalId.startsWith('MirrorLogs')
+    );
+    expect(fn.Properties.LoggingConfig.LogGroup).toEqual({ Ref: logs.logicalId });
+    expect(logs.Properties.RetentionInDays).toBe(7);
+    expect(logs.DeletionPolicy).toBe('Delete');
+  });
+
+  test('no function can make its own log group before the stack does: every group is explicit, with a retention, and goes with the stack', () => {
+    for (const template of [yelb, loadTest, templatesOf('serviceConnect').network]) {
+      const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
+      for (const group of groups) {
+        expect(group.Properties.RetentionInDays).toBeDefined();
+        expect(group.DeletionPolicy).toBe('Delete');
+      }
+      for (const fn of resourcesOf(template, 'AWS::Lambda::Function')) {
+        // The raw provider of the VPC's default security group restriction logs to Lambda's own
+        // group; it runs once, at create, before any group of ours could collide with it.
+        if (fn.logicalId.startsWith('CustomVpcRestrictDefaultSG')) continue;
+        expect(groups.map((g) => g.logicalId)).toContain(fn.Properties.LoggingConfig?.LogGroup?.Ref);
+      }
+    }
+  });
+
   test('the load test copies hey into its own stack, before its task definition', () => {
     const [repository] = resourcesOf(loadTest, 'AWS::ECR::Repository');
-    expect(repository.Properties.RepositoryName).toBe('yelb-cluster-loadtest/williamyeh/hey');
-    const [copy] = resourcesOf(loadTest, 'Custom::CDKECRDeployment');
-    expect(copy.Properties.SrcImage).toBe('docker://docker.io/williamyeh/hey:latest');
+    expect(repository.Properties.RepositoryName).toBe('yelb-cluster-loadtest/docker.io/williamyeh/hey');
+    const [copy] = resourcesOf(loadTest, 'Custom::ImageCopy');
+    expect(copy.Properties.SourceImage).toBe('docker.io/williamyeh/hey:latest');
     const [taskDef] = resourcesOf(loadTest, 'AWS::ECS::TaskDefinition');
     expect(taskDef.DependsOn).toContain(copy.logicalId);
   });
 
   test('passes cdk-nag, in the app and over the templates CloudFormation receives', () => {
     expect(new AwsSolutionsChecks(built.app).validateScope(built.app).violations).toEqual([]);
-    const templates = { Yelb: yelb.toJSON(), YelbLoadTest: loadTest.toJSON() };
+    const templates = { Yelb: Template.fromStack(built.yelb).toJSON(), YelbLoadTest: loadTest.toJSON() };
     expect(nagOverTemplates([built.yelb, built.loadTest!], templates)).toEqual([]);
+  });
+});
+
+describe('-c mirrorImages=false: pulled from where they are', () => {
+  const { yelb } = templatesOf('serviceConnect', { mirrorImages: 'false' });
+
+  test('no repository, no copy, and the tasks pull from Docker Hub', () => {
+    expect(resourcesOf(yelb, 'AWS::ECR::Repository')).toEqual([]);
+    expect(resourcesOf(yelb, 'Custom::ImageCopy')).toEqual([]);
+    const ui = resourcesOf(yelb, 'AWS::ECS::TaskDefinition').find((t) => t.Properties.Family === 'yelb-ui')!;
+    expect(ui.Properties.ContainerDefinitions[0].Image).toBe('mreferre/yelb-ui:0.10');
+  });
+});
+
+describe('adding an image', () => {
+  /** A stack with only a mirror of `images`, in this order. */
+  function mirrorOf(images: readonly string[]) {
+    const app = new App({ context: TEST_CONTEXT });
+    const stack = new Stack(app, 'Mirror');
+    const mirror = new ImageMirror(stack, 'Mirror', {
+      repositoryPrefix: 'yelb-cluster',
+      vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }),
+      logRetentionDays: 7,
+    });
+    for (const image of images) mirror.of(image);
+    return Template.fromStack(stack).toJSON();
+  }
+
+  test('before the others adds its repository and copy, lets the function push to it, and changes nothing else', () => {
+    const before = mirrorOf(['mreferre/yelb-ui:0.10', 'mreferre/yelb-db:0.6']);
+    const after = mirrorOf(['acme/first:1', 'mreferre/yelb-ui:0.10', 'mreferre/yelb-db:0.6']);
+    const changes = resourceChanges(before, after);
+    expect(
+      changes
+        .filter((c) => c.impact === ResourceImpact.WILL_CREATE)
+        .map((c) => c.type)
+        .sort()
+    ).toEqual(['AWS::ECR::Repository', 'Custom::ImageCopy']);
+    expect(
+      changes.filter((c) => c.impact !== ResourceImpact.WILL_CREATE).map((c) => `${c.type} ${c.impact}`)
+    ).toEqual([`AWS::IAM::Policy ${ResourceImpact.WILL_UPDATE}`]);
+  });
+
+  test('a new tag of an image is a new copy beside the old one (whose delete does nothing)', () => {
+    const changes = resourceChanges(mirrorOf(['mreferre/yelb-ui:0.10']), mirrorOf(['mreferre/yelb-ui:0.11']));
+    // The copy's ID names the tag: the old copy stays until the cleanup phase, so a rollback
+    // before it still has its image (and a rollback after it copies nothing: the tag is there).
+    expect(changes.map((c) => `${c.type} ${c.impact}`).sort()).toEqual([
+      `Custom::ImageCopy ${ResourceImpact.WILL_CREATE}`,
+      `Custom::ImageCopy ${ResourceImpact.WILL_DESTROY}`,
+    ]);
   });
 });

@@ -23,7 +23,10 @@ describe('the in-VPC load test stack', () => {
     });
     const [container] = taskDef.Properties.ContainerDefinitions;
     expect(container.Name).toBe('hey');
-    expect(container.Image).toBe('williamyeh/hey:latest');
+    // hey's copy in the stack's own mirror (image-mirror.spec.ts), by digest.
+    expect(JSON.stringify(container.Image)).toMatch(
+      /"@sha256:",\{"Fn::GetAtt":\["MirrorCopydockeriowilliamyehheylatest[0-9A-F]{8}","DigestHex"\]\}/
+    );
     expect(container.Command.slice(0, -1)).toEqual(['-c', '100', '-n', '10000', '-z', '120s', '-t', '10']);
     const url = container.Command[container.Command.length - 1]['Fn::Join'][1];
     expect(url[0]).toBe('http://');
@@ -47,6 +50,7 @@ describe('the in-VPC load test stack', () => {
 
   test('may only send HTTP and HTTPS out, and accepts nothing', () => {
     expect(securityGroupRules(template)).toEqual([
+      'out MirrorSecurityGroup → 0.0.0.0/0 443',
       'out SecurityGroup → 0.0.0.0/0 443',
       'out SecurityGroup → 0.0.0.0/0 80',
     ]);

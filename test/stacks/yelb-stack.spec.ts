@@ -74,7 +74,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
     ['yelb-db', 'mreferre/yelb-db:0.6', 1, { PGDATA: '/var/lib/postgresql/data/pgdata' }],
     ['yelb-redis', 'public.ecr.aws/docker/library/redis:5.0.14', 1, {}],
   ])(
-    'runs %s from %s, %d tasks, with the same environment as before the migration',
+    "runs %s from %s (its copy in the app's ECR, unless it is in ECR already), %d tasks, with the same environment as before the migration",
     (name, image, count, env) => {
       expect(services[name].Properties.DesiredCount).toBe(count);
       const taskDefId = services[name].Properties.TaskDefinition.Ref;
@@ -82,7 +82,14 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
       expect(taskDef).toMatchObject({ Cpu: '256', Memory: '512', RequiresCompatibilities: ['FARGATE'] });
       const [container] = taskDef.ContainerDefinitions;
       expect(container.Name).toBe(name);
-      expect(container.Image).toBe(image);
+      if (image.startsWith('public.ecr.aws/')) {
+        expect(container.Image).toBe(image);
+      } else {
+        const copy = resourcesOf(template, 'Custom::ImageCopy').find(
+          (c) => c.Properties.SourceImage === `docker.io/${image}`
+        )!;
+        expect(JSON.stringify(container.Image)).toContain(`{"Fn::GetAtt":["${copy.logicalId}","DigestHex"]}`);
+      }
       const environment = Object.fromEntries(
         (container.Environment ?? []).map((e: any) => [e.Name, e.Value])
       );
@@ -187,6 +194,8 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
       'in DbDataSecurityGroup ← DbSecurityGroup 2049',
       'out DbSecurityGroup → DbDataSecurityGroup 2049',
       'out DbDataSecurityGroup → none',
+      // The image copy: HTTPS to the registries and ECR, through the NAT gateways.
+      'out MirrorSecurityGroup → 0.0.0.0/0 443',
     ];
     const legacy = [
       'in AppserverSecurityGroup ← LegacyInternalAlbSecurityGroup 4567',
@@ -268,10 +277,20 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
         .map((p) => p.Properties.Roles)
         .filter((roles) => ecsRoleIds.includes(roles[0].Ref))
     ).toEqual([[{ Ref: executionRoleId }], [{ Ref: dbTaskRoleId }]]);
+    // The execution role writes the logs and pulls the app's mirror copies: nothing else.
     template.hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: executionRoleId }],
       PolicyDocument: {
         Statement: [
+          {
+            Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+            Effect: 'Allow',
+            Resource: resourcesOf(template, 'AWS::ECR::Repository')
+              .map((r) => r.logicalId)
+              .sort()
+              .map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
+          },
+          { Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' },
           {
             Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
             Effect: 'Allow',
@@ -280,6 +299,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
         ],
       },
     });
+    expect(resourcesOf(template, 'AWS::ECR::Repository')).toHaveLength(3);
   });
 
   test('has the outputs that the CLIs read', () => {
@@ -561,22 +581,30 @@ describe('images and counts from context', () => {
         }),
       ]),
     });
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Action: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
-            Effect: 'Allow',
-            Resource: {
-              'Fn::Join': [
-                '',
-                ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/mirror/yelb-db'],
-              ],
-            },
-          },
-        ]),
+    const [policy] = resourcesOf(template, 'AWS::IAM::Policy').filter((p) =>
+      p.logicalId.startsWith('ExecutionRoleDefaultPolicy')
+    );
+    const pull = policy.Properties.PolicyDocument.Statement.find((s: any) =>
+      [s.Action].flat().includes('ecr:BatchGetImage')
+    );
+    expect(pull.Action).toEqual([
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:BatchGetImage',
+      'ecr:GetDownloadUrlForLayer',
+    ]);
+    // That repository, and the app's own mirror repositories of the other images: nothing else.
+    const expected = [
+      ...resourcesOf(template, 'AWS::ECR::Repository').map((r) => ({ 'Fn::GetAtt': [r.logicalId, 'Arn'] })),
+      {
+        'Fn::Join': [
+          '',
+          ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:123456789012:repository/mirror/yelb-db'],
+        ],
       },
-    });
+    ];
+    const sorted = (list: unknown[]) => list.map((x) => JSON.stringify(x)).sort();
+    expect(sorted(pull.Resource)).toEqual(sorted(expected));
+    expect(expected).toHaveLength(3);
   });
 
   test('pulls any other registry anonymously, with the image as given', () => {

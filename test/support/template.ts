@@ -6,6 +6,7 @@ export interface Resource {
   readonly Type: string;
   readonly Properties: Record<string, any>;
   readonly DependsOn?: string[];
+  readonly DeletionPolicy?: string;
 }
 
 /** Every resource of `type`, with its logical ID. */

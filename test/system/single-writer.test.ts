@@ -264,7 +264,7 @@ describePostgres(
       // 1. The first start is killed while the init scripts run: the database exists, the table not.
       const first = start({ INIT_HANG: '1' });
       let output = '';
-      first.child.stdout!.on('data', (d) => (output += d));
+      first.child.stdout.on('data', (d) => (output += d));
       await until(() => output.includes('init: hanging'), 'the init scripts to start', 60);
       killContainer(first.child);
       await first.done;
