@@ -1,4 +1,4 @@
-import { LatencyLog, LoadReport, RequestResult, runLoad } from '../traffic/load';
+import { LatencyLog, LoadReport, RequestResult, isSuccessStatus, runLoad } from '../traffic/load';
 import { RequestCounts } from './report';
 
 /** How often the traffic's counts are printed while it runs. */
@@ -14,7 +14,7 @@ export class Counts {
   add(r: RequestResult): void {
     this.requests += 1;
     if (r.error) this.errors += 1;
-    else if (r.statusCode! < 200 || r.statusCode! > 299) this.non2xx += 1;
+    else if (!isSuccessStatus(r.statusCode!)) this.non2xx += 1;
     if (r.latencyMs !== undefined) this.latencies.add(r.latencyMs);
   }
 

@@ -16,7 +16,7 @@ import { stackNames } from '../app/stage';
 import { heyArgs } from './hey';
 import { loadTestTarget, runInVpc } from './in-vpc';
 import { runLoad } from './load';
-import { errorRate, progressLine, renderReport } from './report';
+import { errorRateVerdict, progressLine, renderReport } from './report';
 
 export const TRAFFIC_USAGE = `usage: npm run traffic -- [options]
 
@@ -118,16 +118,9 @@ export async function runTrafficCli(
     io.stdout(options.json ? `${JSON.stringify(report)}\n` : `${renderReport(report)}\n`);
 
     if (options.maxErrorRate === undefined) return 0;
-    if (report.requests === 0) {
-      io.stderr('error: no request completed, so the error rate is unknown\n');
-      return 1;
-    }
-    const rate = errorRate(report);
-    if (rate > options.maxErrorRate) {
-      io.stderr(`error: error rate ${rate.toFixed(4)} is above --max-error-rate ${options.maxErrorRate}\n`);
-      return 1;
-    }
-    return 0;
+    const failure = errorRateVerdict(report, options.maxErrorRate);
+    if (failure) io.stderr(`error: ${failure}\n`);
+    return failure ? 1 : 0;
   } catch (err) {
     const badInput = reportBadInput(err, io);
     if (badInput) return badInput;

@@ -19,6 +19,15 @@ export interface LoadOptions extends HeyLoad {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Whether a response counts as a success: 2xx only. A redirect is not followed (the generator
+ * measures the one URL), and a 3xx or a 404 from an app behind a load balancer is a failure the
+ * user would see: every report, gate and chart of this project counts with this one rule.
+ */
+export function isSuccessStatus(statusCode: number): boolean {
+  return statusCode >= 200 && statusCode <= 299;
+}
+
 /** One request, as {@link LoadOptions.onResult} receives it. */
 export interface RequestResult {
   /** When it completed or failed, in milliseconds since the start of the run. */
@@ -179,7 +188,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         statusCounts.set(statusCode, (statusCounts.get(statusCode) ?? 0) + 1);
         const bucket = second(now);
         bucket.requests += 1;
-        if (statusCode < 200 || statusCode > 299) {
+        if (!isSuccessStatus(statusCode)) {
           bucket.non2xx += 1;
           non2xx += 1;
         }

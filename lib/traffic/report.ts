@@ -1,13 +1,24 @@
 import { formatCount, formatTable } from '../cli/table';
-import { ERROR_KINDS, LoadProgress, LoadReport } from './load';
+import { ERROR_KINDS, LoadProgress, LoadReport, isSuccessStatus } from './load';
 
 /** Share of requests that did not get a 2xx: non-2xx responses plus errors. */
 export function errorRate(report: LoadReport): number {
   if (report.requests === 0) return 0;
   const ok = Object.entries(report.statusCodes)
-    .filter(([code]) => code.startsWith('2'))
+    .filter(([code]) => isSuccessStatus(Number(code)))
     .reduce((n, [, count]) => n + count, 0);
   return (report.requests - ok) / report.requests;
+}
+
+/**
+ * Why a run does not pass `--max-error-rate`, or `undefined` when it does. A run in which no
+ * request completed does not pass: its error rate is unknown, not zero.
+ */
+export function errorRateVerdict(report: LoadReport, maxErrorRate: number): string | undefined {
+  if (report.requests === 0) return 'no request completed, so the error rate is unknown';
+  const rate = errorRate(report);
+  if (rate > maxErrorRate) return `error rate ${rate.toFixed(4)} is above --max-error-rate ${maxErrorRate}`;
+  return undefined;
 }
 
 /** The live progress line: requests so far, current rate, non-2xx and errors so far. */

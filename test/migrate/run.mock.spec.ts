@@ -208,6 +208,25 @@ describe('runWaves: the checks that decide, and their near misses', () => {
     expect(outcomes.map((o) => o.result)).toEqual(['changed', 'changed', 'changed', 'changed']);
   });
 
+  test('fails, naming both, when another deployment became PRIMARY after the wait (even with the configuration sent)', async () => {
+    // The wait sees the deployment started complete; by the verification someone else's
+    // deployment (another UpdateService, a force-new-deployment) is PRIMARY. It carries the same
+    // configuration, so only the deployment ID tells that this run's change is not what runs.
+    let reads = 0;
+    deployAndReport((n) => {
+      reads += 1;
+      const id = n === 'yelb-db' && reads > 2 ? 'd-someone-else' : 'd-started';
+      return stable(n, [
+        { id, status: 'PRIMARY', rolloutState: 'COMPLETED', serviceConnectConfiguration: sent(n) },
+      ]);
+    });
+    await expect(
+      runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined)
+    ).rejects.toThrow(
+      /^yelb-db: the PRIMARY deployment is d-someone-else, not d-started that this run started/
+    );
+  });
+
   test("the deployment started is the PRIMARY one of UpdateService's answer, wherever it is listed", async () => {
     // ECS lists the old deployment first here: taking deployments[0] would be a near miss.
     deployAndReport(

@@ -151,6 +151,26 @@ describe('what the plan blocks', () => {
     );
     expect(step.blockers).toEqual([]);
   });
+
+  test("retiring does not excuse deleting what is not the old path: the database's service and storage stay blocked", () => {
+    const to = structuredClone(phaseTemplates('retired'));
+    const resources = to.Yelb.Resources as Record<string, any>;
+    for (const [type, prefix] of [
+      ['AWS::ECS::Service', 'Db'],
+      ['AWS::EFS::FileSystem', 'DbData'],
+      ['AWS::EFS::AccessPoint', 'DbData'],
+      ['AWS::ServiceDiscovery::HttpNamespace', 'ServiceConnectNamespace'],
+    ]) {
+      delete resources[idOf(resources, type, prefix)];
+    }
+    const step = planStep('serviceConnect', 'retired', phaseTemplates('serviceConnect'), to);
+    expect(blocked(step).sort()).toEqual([
+      'WILL_DESTROY AWS::ECS::Service',
+      'WILL_DESTROY AWS::EFS::AccessPoint',
+      'WILL_DESTROY AWS::EFS::FileSystem',
+      'WILL_DESTROY AWS::ServiceDiscovery::HttpNamespace',
+    ]);
+  });
 });
 
 describe('npm run plan', () => {

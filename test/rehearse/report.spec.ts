@@ -5,6 +5,7 @@ import { rehearsalSteps } from '../../lib/rehearse/plan';
 import { renderMarkdown } from '../../lib/rehearse/render';
 import { RehearsalReport, StepRecord, judge } from '../../lib/rehearse/report';
 import { readVotes, spreadVotes } from '../../lib/rehearse/yelb-api';
+import { Counts } from '../../lib/rehearse/traffic';
 import { startServer } from '../support/http-server';
 
 const EXAMPLE = path.join(__dirname, 'example');
@@ -71,6 +72,16 @@ describe('the gate', () => {
       'whole run: error rate 0.15 % (9 of 6,000 requests: 0 non-2xx, 9 errors), over the gate 0.10 %',
     ]);
     expect(judge(run([]), 0.001).reasons).toEqual(['no step ran']);
+  });
+});
+
+describe("the rehearsal's counts", () => {
+  test('count only 2xx as a success: a redirect, a 404 and a 5xx are failures, like errors', () => {
+    const counts = new Counts();
+    for (const statusCode of [200, 204, 302, 404, 503]) counts.add({ atMs: 0, latencyMs: 1, statusCode });
+    counts.add({ atMs: 0, error: 'refused' });
+    expect(counts.snapshot()).toMatchObject({ requests: 6, non2xx: 3, errors: 1 });
+    expect(counts.failed).toBe(4);
   });
 });
 

@@ -1,4 +1,5 @@
 import { LoadReport, RequestResult, runLoad } from '../../lib/traffic/load';
+import { errorRate, errorRateVerdict } from '../../lib/traffic/report';
 import { TestServer, closedPortUrl, ok, startServer } from '../support/http-server';
 
 // Against real HTTP servers on 127.0.0.1, no mocks of HTTP.
@@ -69,6 +70,21 @@ describe('runLoad', () => {
     });
     expect(measured.statusCodes).toEqual({ 200: 10 });
     expect(measured.latencyMs.p50).toBeGreaterThanOrEqual(299);
+  });
+
+  test.each([
+    [302, 'a redirect (not followed: the generator measures the one URL)'],
+    [404, 'not found'],
+  ])('counts %d (%s) as a failure, not a success', async (status) => {
+    server = await startServer((_req, res, n) => {
+      res.writeHead(n % 2 === 0 ? status : 200, status === 302 ? { location: '/elsewhere' } : {});
+      res.end();
+    });
+    const report = await runLoad({ ...base, url: server.url, requests: 40 });
+    expect(report.statusCodes).toEqual({ 200: 20, [status]: 20 });
+    expect(report.timeline.reduce((n, s) => n + s.non2xx, 0)).toBe(20);
+    expect(errorRate(report)).toBe(0.5);
+    expectExact(report);
   });
 
   test('counts refused connections', async () => {
@@ -155,5 +171,32 @@ describe('runLoad', () => {
     });
     expect(progress.length).toBe(2);
     expect(progress[1]).toBeGreaterThan(progress[0]);
+  });
+});
+
+describe('--max-error-rate', () => {
+  const report = (statusCodes: Record<string, number>, errors = 0): LoadReport =>
+    ({
+      url: 'http://x/',
+      requests: Object.values(statusCodes).reduce((n, c) => n + c, 0) + errors,
+      durationSeconds: 1,
+      rps: 1,
+      statusCodes,
+      errors: { timeout: errors, refused: 0, reset: 0, aborted: 0, dns: 0, other: 0 },
+      latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 },
+      timeline: [],
+    }) as LoadReport;
+
+  test('a run in which no request completed does not pass: its error rate is unknown, not zero', () => {
+    expect(errorRateVerdict(report({}), 0.5)).toBe('no request completed, so the error rate is unknown');
+  });
+
+  test.each([
+    [{ 200: 99, 204: 1 }, 0, undefined],
+    [{ 200: 98, 301: 1, 404: 1 }, 0, 'error rate 0.0200 is above --max-error-rate 0.01'],
+    [{ 200: 99 }, 1, undefined],
+    [{ 200: 98 }, 2, 'error rate 0.0200 is above --max-error-rate 0.01'],
+  ])('%j with %d errors against 0.01: %s', (codes, errors, verdict) => {
+    expect(errorRateVerdict(report(codes, errors), 0.01)).toBe(verdict);
   });
 });
