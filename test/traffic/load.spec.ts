@@ -185,7 +185,7 @@ describe('--max-error-rate', () => {
       errors: { timeout: errors, refused: 0, reset: 0, aborted: 0, dns: 0, other: 0 },
       latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 },
       timeline: [],
-    }) as LoadReport;
+    });
 
   test('a run in which no request completed does not pass: its error rate is unknown, not zero', () => {
     expect(errorRateVerdict(report({}), 0.5)).toBe('no request completed, so the error rate is unknown');
