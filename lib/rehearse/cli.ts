@@ -57,7 +57,8 @@ options:
   --timeout D              per request (default 10s)
   --max-error-rate R       the gate: each step's (non-2xx + errors) / requests (default ${DEFAULT_MAX_ERROR_RATE})
   --out DIR                where the report goes (default rehearsal-<date>-<time>)
-  -c, --context key=value  context, as for cdk deploy (the phase flags are the rehearsal's)
+  -c, --context key=value  context, as for cdk deploy (the phase flags are the rehearsal's;
+                           natGateways is 1 unless given: one Elastic IP per rehearsal)
   --dry-run                print each planned action as one JSON line; no AWS call
   -h, --help               this text
 
@@ -319,10 +320,15 @@ function parseRehearseOptions(
       timeoutMs: positiveDuration('--timeout', values.timeout) * 1000,
       maxErrorRate: errorRateOption(values['max-error-rate']),
       out,
-      context,
+      // A rehearsal's copy with one NAT gateway (one Elastic IP) unless -c says otherwise: the
+      // default quota of 5 Elastic IPs per region would stop a third copy of two.
+      context: { ...REHEARSAL_CONTEXT, ...context },
     },
   };
 }
+
+/** The context a rehearsal deploys with unless `-c` sets the same keys. */
+export const REHEARSAL_CONTEXT: Readonly<Record<string, string>> = { natGateways: '1' };
 
 /** The most requests per second a rehearsal sends: it is a rehearsal, not a load test. */
 const MAX_RATE = 1000;

@@ -57,7 +57,9 @@ describe('npm run rehearse, offline', () => {
       'destroy',
     ]);
     expect(aws.calls.filter((c) => c.startsWith('wait'))).toEqual(Array(5).fill('wait yelb-cluster 4'));
+    // One NAT gateway unless -c says otherwise: one Elastic IP per rehearsal.
     expect(aws.deploys.map((d) => d.context)).toContainEqual({
+      natGateways: '1',
       serviceConnect: 'true',
       retireLegacy: 'true',
     });
