@@ -49,6 +49,13 @@ describe('GitHub workflows', () => {
     expect(yml).not.toMatch(/aws-access-key-id|secrets\.AWS/);
     expect(yml).toMatch(/npm run rehearse -- [^\n]*\n[^\n]*--destroy --out rehearsal-report/);
     expect(yml).toMatch(/upload-artifact@v4\n\s+if: always\(\)[\s\S]*path: rehearsal-report\//);
+    // The role trusts the protected environment only; a run that does not finish is cleaned up.
+    expect(yml.match(/^ {4}environment: rehearsal$/gm)).toHaveLength(2);
+    expect(yml).toMatch(
+      /cleanup:\n\s+needs: rehearse\n\s+if: \$\{\{ always\(\) && needs\.rehearse\.result != 'success' && startsWith\(inputs\.stage, 'rehearsal'\) \}\}/
+    );
+    expect(yml).toMatch(/run: npx cdk destroy --all --force -c stage="\$STAGE"/);
+    expect(yml).toMatch(/rehearsal\*\) ;;/);
     // No input is spliced into the script (script injection): they arrive as environment variables.
     const script = yml.slice(yml.indexOf('run: >'));
     expect(script.slice(0, script.indexOf('- uses:'))).not.toContain('${{');
