@@ -1,7 +1,8 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { MIGRATION_PHASES } from '../lib/model/phase';
 import { buildApp, templatesOf } from './support/app';
-import { nagAcknowledgements, nagOverTemplates } from './support/nag';
+import { Template } from 'aws-cdk-lib/assertions';
+import { nagAcknowledgements, nagOverTemplates, nagViolations } from './support/nag';
 
 describe.each(MIGRATION_PHASES)('cdk-nag AwsSolutions, %s phase', (phase) => {
   const built = buildApp(phase);
@@ -73,4 +74,46 @@ test('cdk-nag passes with images mirrored to private ECR, acknowledging only the
   ).toEqual([
     expect.objectContaining({ path: 'Yelb/ExecutionRole', id: 'Annotation::AwsSolutions-IAM5[Resource::*]' }),
   ]);
+});
+
+/**
+ * The NIST 800-53 rev 5 pack that enterprises run, over the templates CloudFormation receives, in
+ * every phase and with the options that change what is deployed: every finding is fixed or
+ * acknowledged beside its cause with its reason.
+ */
+const OPTIONS: Record<string, Record<string, string>> = {
+  default: {},
+  'every option on': {
+    loadTest: 'true',
+    alarmEmail: 'ops@example.com',
+    certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+    domainName: 'yelb.example.com',
+    hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+    stage: 'blue',
+  },
+  'the walkthrough (no mirror, no backups)': { mirrorImages: 'false', dbBackups: 'false' },
+  'data in the task': { dbStorage: 'ephemeral' },
+};
+
+describe.each(Object.entries(OPTIONS))('cdk-nag NIST 800-53 rev 5, %s', (_label, context) => {
+  test.each(MIGRATION_PHASES)(
+    'finds nothing that is not acknowledged, %s phase, raw templates included',
+    (phase) => {
+      const built = buildApp(phase, context);
+      const stacks = [built.network, built.yelb, built.loadTestStack];
+      const templates = Object.fromEntries(stacks.map((s) => [s.stackName, Template.fromStack(s).toJSON()]));
+      expect(nagViolations(built.app, 'NIST.800.53.R5')).toEqual([]);
+      expect(nagOverTemplates(stacks, templates, 'NIST.800.53.R5')).toEqual([]);
+    }
+  );
+});
+
+test('the NIST acknowledgements each carry a specific reason', () => {
+  const { app } = buildApp('serviceConnect', OPTIONS['every option on']);
+  const acks = nagAcknowledgements(app, 'NIST.800.53.R5');
+  expect(acks.length).toBeGreaterThan(10);
+  for (const ack of acks) {
+    expect(ack.id).toMatch(/^Annotation::NIST\.800\.53\.R5-[A-Za-z0-9]+(\[.+\])?$/);
+    expect(ack.reason.length).toBeGreaterThan(40);
+  }
 });

@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
@@ -65,6 +65,13 @@ export class EfsDataVolume extends Construct {
       // explicit DISABLED turns them off.
       (this.fileSystem.node.defaultChild as efs.CfnFileSystem).backupPolicy = { status: 'DISABLED' };
     }
+    Validations.of(this.fileSystem).acknowledge({
+      id: 'NIST.800.53.R5-EFSInBackupPlan',
+      reason:
+        props.automaticBackups === false
+          ? 'Backups are off on purpose (-c dbBackups=false, for throwaway copies such as a rehearsal): their recovery points would outlive the stack by 35 days.'
+          : "EFS automatic backups are on: AWS Backup's own daily plan for EFS (aws/efs/automatic-backup-vault, 35 days), without a plan resource of the stack's.",
+    });
     this.fileSystem.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyWithoutTls',

@@ -5,9 +5,10 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeDeployTimeFunctions } from './deploy-time-functions';
+import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
 import type { ImageCopyProperties } from '../image-copy/handler';
 import { fullReference, mirrorTag, parseImageReference } from '../image-copy/reference';
@@ -62,10 +63,7 @@ export class ImageMirror extends Construct {
     private readonly props: ImageMirrorProps
   ) {
     super(scope, id);
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = encryptedLogGroup(this, 'Logs', { retentionDays: props.logRetentionDays });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: "Copies images into the app's mirror repositories",
@@ -116,6 +114,8 @@ export class ImageMirror extends Construct {
     });
     this.provider = new cr.Provider(this, 'Provider', { onEventHandler: handler, logGroup });
     acknowledgeCopyFunction(this, this.role, this.provider);
+    acknowledgeDeployTimeFunctions(handler, { apiOnly: false });
+    acknowledgeDeployTimeFunctions(this.provider, { apiOnly: true });
   }
 
   /** The copy of `reference`, or `undefined` when it is in ECR already (it is then pulled as it is). */

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
@@ -7,7 +7,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { ServiceSpec, Topology } from '../model/topology';
 import { pascalCase } from '../app/names';
-import { acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
+import { acknowledgeLoadBalancerPolicies, acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
 
 /** Props of {@link LegacyDiscovery}. */
 export interface LegacyDiscoveryProps {
@@ -83,6 +83,7 @@ export class LegacyDiscovery extends Construct {
       dropInvalidHeaderFields: true,
     });
     acknowledgeNoAccessLogs(alb);
+    acknowledgeLoadBalancerPolicies(alb, 'retiring the old path deletes it');
     const zone = new route53.PrivateHostedZone(this, 'Zone', {
       zoneName: topology.internalZoneName,
       vpc,
@@ -101,6 +102,12 @@ export class LegacyDiscovery extends Construct {
         open: false,
         defaultTargetGroups: [targetGroup],
       });
+      const reason =
+        "The walkthrough's internal path between tasks of the VPC, open only to the callers' security groups, as the system to migrate has it; Service Connect replaces it and the last phase deletes it.";
+      Validations.of(listener).acknowledge(
+        { id: 'NIST.800.53.R5-ALBHttpToHttpsRedirection', reason },
+        { id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired', reason }
+      );
       const record = new route53.ARecord(this, `${name}Record`, {
         zone,
         recordName: svc.name,

@@ -4,7 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
+import { acknowledgeLoadBalancerPolicies, acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
 
 /** Props of {@link PublicEntry}. */
 export interface PublicEntryProps {
@@ -79,6 +79,7 @@ export class PublicEntry extends Construct {
       dropInvalidHeaderFields: true,
     });
     acknowledgeNoAccessLogs(this.loadBalancer);
+    acknowledgeLoadBalancerPolicies(this.loadBalancer, 'it serves the app in every phase');
     this.targetGroup = fastTargetGroup(this, 'TargetGroup', {
       vpc: props.vpc,
       port: props.port,
@@ -92,6 +93,12 @@ export class PublicEntry extends Construct {
         open: false,
         defaultTargetGroups: [this.targetGroup],
       });
+      const reason =
+        'HTTPS needs a certificate for a name users open, which a sample cannot have: -c certificateArn (and domainName) turns this listener into a redirect to an HTTPS one.';
+      Validations.of(this.listener).acknowledge(
+        { id: 'NIST.800.53.R5-ALBHttpToHttpsRedirection', reason },
+        { id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired', reason }
+      );
       return;
     }
     // Same logical ID as the HTTP listener: turning HTTPS on updates it in place to a redirect.
@@ -104,6 +111,10 @@ export class PublicEntry extends Construct {
         port: String(HTTPS_PORT),
         permanent: true,
       }),
+    });
+    Validations.of(this.listener).acknowledge({
+      id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired',
+      reason: 'This listener only redirects port 80 to HTTPS; the HTTPS listener carries the certificate.',
     });
     this.httpsListener = this.loadBalancer.addListener('HttpsListener', {
       port: HTTPS_PORT,

@@ -1,13 +1,14 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { acknowledgeDeployTimeFunctions } from './deploy-time-functions';
+import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
 import type { DrainProperties, InstanceDrainProperties } from '../teardown/handler';
 
@@ -59,10 +60,7 @@ export class ServiceConnectDrain extends Construct {
     super(scope, id);
     this.frameworkTimeout = DRAIN_TIMEOUT.plus(FRAMEWORK_MARGIN);
 
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const logGroup = encryptedLogGroup(this, 'Logs', { retentionDays: props.logRetentionDays });
     const role = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Turns Service Connect off on the Yelb services and watches the namespace drain',
@@ -153,10 +151,7 @@ export class ServiceConnectDrain extends Construct {
         bundling: { minify: true, sourceMap: false, forceDockerBundling: false, externalModules: [] },
       });
 
-    const providerLogs = new logs.LogGroup(this, 'ProviderLogs', {
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    const providerLogs = encryptedLogGroup(this, 'ProviderLogs', { retentionDays: props.logRetentionDays });
     const provider = new cr.Provider(this, 'Provider', {
       onEventHandler: handler('onEvent'),
       isCompleteHandler: handler('isComplete'),
@@ -172,6 +167,7 @@ export class ServiceConnectDrain extends Construct {
       },
     });
     acknowledgeProviderFramework(this, provider);
+    acknowledgeDeployTimeFunctions(this, { apiOnly: true });
     this.provider = provider;
 
     const properties: DrainProperties = {

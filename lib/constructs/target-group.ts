@@ -38,9 +38,33 @@ export function fastTargetGroup(
  * region), and this app is environment-agnostic so that it synthesizes without an account.
  */
 export function acknowledgeNoAccessLogs(loadBalancer: elbv2.IApplicationLoadBalancer): void {
-  Validations.of(loadBalancer).acknowledge({
-    id: 'AwsSolutions-ELB2',
-    reason:
-      'Environment-agnostic app: access logging needs the region at synth time. Requests, 5xx and latency per target come from CloudWatch metrics instead.',
-  });
+  const reason =
+    'Environment-agnostic app: access logging needs the region at synth time. Requests, 5xx and latency per target come from CloudWatch metrics instead.';
+  Validations.of(loadBalancer).acknowledge(
+    { id: 'AwsSolutions-ELB2', reason },
+    { id: 'NIST.800.53.R5-ELBLoggingEnabled', reason }
+  );
+}
+
+/**
+ * What the NIST 800-53 rev 5 pack asks of every load balancer that this app leaves to its users:
+ * deletion protection (which would stop `cdk destroy`, and the retirement of the old path, from
+ * deleting it) and a WAF web ACL (an organisation's own choice of rules, and about $5 a month plus
+ * rules).
+ */
+export function acknowledgeLoadBalancerPolicies(
+  loadBalancer: elbv2.IApplicationLoadBalancer,
+  role: string
+): void {
+  Validations.of(loadBalancer).acknowledge(
+    {
+      id: 'NIST.800.53.R5-ELBDeletionProtectionEnabled',
+      reason: `Deletion protection would make cdk destroy fail, and ${role}; the stack's own deletion is the only way it goes.`,
+    },
+    {
+      id: 'NIST.800.53.R5-ALBWAFEnabled',
+      reason:
+        'A WAF web ACL is an organisation-wide choice of rules (and about $5 a month plus rules): associate yours with the load balancer; the app does not invent one.',
+    }
+  );
 }

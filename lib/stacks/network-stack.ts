@@ -1,7 +1,8 @@
-import { RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeDeployTimeFunctions } from '../constructs/deploy-time-functions';
+import { encryptedLogGroup } from '../constructs/log-group';
 
 /** Props of {@link NetworkStack}. */
 export interface NetworkStackProps extends StackProps {
@@ -49,10 +50,7 @@ export class NetworkStack extends Stack {
     vpc.addFlowLog('FlowLog', {
       trafficType: ec2.FlowLogTrafficType.ALL,
       destination: ec2.FlowLogDestination.toCloudWatchLogs(
-        new logs.LogGroup(this, 'FlowLogs', {
-          retention: props.flowLogRetentionDays as logs.RetentionDays,
-          removalPolicy: RemovalPolicy.DESTROY,
-        })
+        encryptedLogGroup(this, 'FlowLogs', { retentionDays: props.flowLogRetentionDays })
       ),
     });
     // restrictDefaultSecurityGroup (a recommended feature flag) removes the default security
@@ -60,10 +58,23 @@ export class NetworkStack extends Stack {
     // role only in the synthesized template (test/nag.spec.ts loads it back).
     const restrictProvider = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (restrictProvider) {
+      acknowledgeDeployTimeFunctions(restrictProvider, { apiOnly: true });
+      Validations.of(vpc).acknowledge({
+        id: 'NIST.800.53.R5-VPCDefaultSecurityGroupClosed',
+        reason:
+          "The default security group's rules are removed at deploy time by the CDK's restriction custom resource (the restrictDefaultSecurityGroup flag); the rule sees only the template.",
+      });
       Validations.of(restrictProvider).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason:
           "The CDK's provider of the default security group's restriction writes its logs with the basic execution role; the CDK does not let us replace that role.",
+      });
+    }
+    for (const subnet of vpc.publicSubnets) {
+      Validations.of(subnet).acknowledge({
+        id: 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
+        reason:
+          'The public subnets hold the internet-facing load balancer and the NAT gateways: their route to the internet gateway is what they are for. The tasks run in the private subnets, which have no such route.',
       });
     }
     this.vpc = vpc;

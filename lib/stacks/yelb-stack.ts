@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { encryptedLogGroup } from '../constructs/log-group';
 import { ImageMirror } from '../constructs/image-mirror';
 import { LegacyDiscovery } from '../constructs/legacy-discovery';
 import { MigrationDashboard } from '../constructs/migration-dashboard';
@@ -94,10 +95,9 @@ export class YelbStack extends Stack {
       clusterName: topology.clusterName,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
-    this.logGroup = new logs.LogGroup(this, 'Logs', {
+    this.logGroup = encryptedLogGroup(this, 'Logs', {
       logGroupName: topology.logGroupName,
-      retention: props.logRetentionDays as logs.RetentionDays,
-      removalPolicy: RemovalPolicy.DESTROY,
+      retentionDays: props.logRetentionDays,
     });
     // One role without permissions for the services that call no AWS API: a role per service
     // would add nothing but resources (a topology of 48 services meets the 500 limit first).

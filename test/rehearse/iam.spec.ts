@@ -56,6 +56,7 @@ const CREATE_ACTION: Record<string, string> = {
   'AWS::StepFunctions::StateMachine': 'states:CreateStateMachine',
   'AWS::CloudWatch::Alarm': 'cloudwatch:PutMetricAlarm',
   'AWS::CloudWatch::Dashboard': 'cloudwatch:PutDashboard',
+  'AWS::KMS::Key': 'kms:CreateKey',
 };
 
 /** Whether an IAM action pattern (`ec2:Describe*`) covers `action`. */

@@ -191,6 +191,19 @@ describe('alarms', () => {
       },
     });
   });
+
+  test("encrypt the topic with the stack's key, which CloudWatch alarms may use (not the AWS managed SNS key)", () => {
+    const { template: withEmail } = dashboardOf('serviceConnect', { alarmEmail: 'ops@example.com' });
+    const [key] = resourcesOf(withEmail, 'AWS::KMS::Key');
+    const [topic] = resourcesOf(withEmail, 'AWS::SNS::Topic');
+    expect(topic.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key.logicalId, 'Arn'] });
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      })
+    );
+  });
 });
 
 describe('Service Connect metrics when port names differ from service names', () => {

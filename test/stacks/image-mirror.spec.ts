@@ -138,22 +138,6 @@ describe('images in ECR by default (mirrorImages)', () => {
     expect(logs.DeletionPolicy).toBe('Delete');
   });
 
-  test('no function can make its own log group before the stack does: every group is explicit, with a retention, and goes with the stack', () => {
-    for (const template of [yelb, loadTest, templatesOf('serviceConnect').network]) {
-      const groups = resourcesOf(template, 'AWS::Logs::LogGroup');
-      for (const group of groups) {
-        expect(group.Properties.RetentionInDays).toBeDefined();
-        expect(group.DeletionPolicy).toBe('Delete');
-      }
-      for (const fn of resourcesOf(template, 'AWS::Lambda::Function')) {
-        // The raw provider of the VPC's default security group restriction logs to Lambda's own
-        // group; it runs once, at create, before any group of ours could collide with it.
-        if (fn.logicalId.startsWith('CustomVpcRestrictDefaultSG')) continue;
-        expect(groups.map((g) => g.logicalId)).toContain(fn.Properties.LoggingConfig?.LogGroup?.Ref);
-      }
-    }
-  });
-
   test('the load test copies hey into its own stack, before its task definition', () => {
     const [repository] = resourcesOf(loadTest, 'AWS::ECR::Repository');
     expect(repository.Properties.RepositoryName).toBe('yelb-cluster-loadtest/docker.io/williamyeh/hey');

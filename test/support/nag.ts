@@ -1,6 +1,6 @@
 import { App, CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, NIST80053R5Checks, NagPack } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -15,20 +15,30 @@ export interface NagAcknowledgement {
   readonly reason: string;
 }
 
-/** Every cdk-nag acknowledgement under `root`. */
-export function nagAcknowledgements(root: IConstruct): NagAcknowledgement[] {
+/** The cdk-nag packs the app is held to, by the prefix of their rule IDs. */
+export const NAG_PACKS = {
+  AwsSolutions: (scope: IConstruct): NagPack => new AwsSolutionsChecks(scope),
+  'NIST.800.53.R5': (scope: IConstruct): NagPack => new NIST80053R5Checks(scope),
+} as const;
+export type NagPackName = keyof typeof NAG_PACKS;
+
+/** Every cdk-nag acknowledgement under `root` of one pack's rules. */
+export function nagAcknowledgements(
+  root: IConstruct,
+  pack: NagPackName = 'AwsSolutions'
+): NagAcknowledgement[] {
   return root.node.findAll().flatMap((construct) =>
     construct.node.metadata
       .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((m) => Object.entries(m.data as Record<string, string>))
-      .filter(([id]) => id.includes('AwsSolutions'))
+      .filter(([id]) => id.includes(`${pack}-`))
       .map(([id, reason]) => ({ construct, path: construct.node.path, id, reason }))
   );
 }
 
 /** cdk-nag's findings as `rule logicalId,…` lines. */
-export function nagViolations(scope: IConstruct): string[] {
-  return new AwsSolutionsChecks(scope)
+export function nagViolations(scope: IConstruct, pack: NagPackName = 'AwsSolutions'): string[] {
+  return NAG_PACKS[pack](scope)
     .validateScope(scope)
     .violations.map(
       (v) =>
@@ -43,7 +53,11 @@ export function nagViolations(scope: IConstruct): string[] {
  * logical ID: an acknowledgement on a construct covers the resources under it. `templates` maps
  * stack names of `stacks` to their templates.
  */
-export function nagOverTemplates(stacks: readonly Stack[], templates: Record<string, unknown>): string[] {
+export function nagOverTemplates(
+  stacks: readonly Stack[],
+  templates: Record<string, unknown>,
+  pack: NagPackName = 'AwsSolutions'
+): string[] {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-nag-'));
   try {
     const app = new App();
@@ -59,7 +73,7 @@ export function nagOverTemplates(stacks: readonly Stack[], templates: Record<str
         )
       );
       const included = new CfnInclude(new Stack(app, original.stackName), 'Template', { templateFile: file });
-      for (const ack of nagAcknowledgements(original)) {
+      for (const ack of nagAcknowledgements(original, pack)) {
         const covered = ack.construct.node
           .findAll()
           .filter((c): c is CfnElement => CfnElement.isCfnElement(c))
@@ -75,7 +89,7 @@ export function nagOverTemplates(stacks: readonly Stack[], templates: Record<str
         }
       }
     }
-    return nagViolations(app);
+    return nagViolations(app, pack);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

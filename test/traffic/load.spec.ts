@@ -175,17 +175,16 @@ describe('runLoad', () => {
 });
 
 describe('--max-error-rate', () => {
-  const report = (statusCodes: Record<string, number>, errors = 0): LoadReport =>
-    ({
-      url: 'http://x/',
-      requests: Object.values(statusCodes).reduce((n, c) => n + c, 0) + errors,
-      durationSeconds: 1,
-      rps: 1,
-      statusCodes,
-      errors: { timeout: errors, refused: 0, reset: 0, aborted: 0, dns: 0, other: 0 },
-      latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 },
-      timeline: [],
-    });
+  const report = (statusCodes: Record<string, number>, errors = 0): LoadReport => ({
+    url: 'http://x/',
+    requests: Object.values(statusCodes).reduce((n, c) => n + c, 0) + errors,
+    durationSeconds: 1,
+    rps: 1,
+    statusCodes,
+    errors: { timeout: errors, refused: 0, reset: 0, aborted: 0, dns: 0, other: 0 },
+    latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 },
+    timeline: [],
+  });
 
   test('a run in which no request completed does not pass: its error rate is unknown, not zero', () => {
     expect(errorRateVerdict(report({}), 0.5)).toBe('no request completed, so the error rate is unknown');
