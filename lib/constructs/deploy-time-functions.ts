@@ -1,4 +1,6 @@
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 
 /**
@@ -28,6 +30,50 @@ export function acknowledgeDeployTimeFunctions(
             id: 'NIST.800.53.R5-LambdaInsideVPC',
             reason:
               "They call only AWS APIs over HTTPS; in the VPC they would need network interfaces that delay the stack's deletion, which is when the drain runs. The image copy, which reaches registries on the internet, runs in the VPC.",
+          },
+        ]
+      : [])
+  );
+}
+
+/**
+ * What the CDK provider framework brings and does not let us change, acknowledged for
+ * AwsSolutions: roles that may invoke every version of the functions they call (`<function
+ * ARN>:*`, one finding per function of `scope`, by its exact id), the managed basic execution
+ * policy, and, with an `isComplete` handler, a waiter whose log delivery has no resource and no
+ * X-Ray.
+ */
+export function acknowledgeProviderFramework(
+  scope: Construct,
+  provider: cr.Provider,
+  options: { readonly waiter: boolean }
+): void {
+  const stack = Stack.of(scope);
+  const functions = scope.node
+    .findAll()
+    .filter((c): c is lambda.CfnFunction => c instanceof lambda.CfnFunction);
+  Validations.of(provider).acknowledge(
+    ...functions.map((fn) => ({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn)}.Arn>:*]`,
+      reason:
+        "The CDK provider framework invokes the handler functions and its own by ARN, with any version (':*').",
+    })),
+    {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        "The CDK provider framework's own functions write their logs with the basic execution role; the handlers have a role of their own.",
+    },
+    ...(options.waiter
+      ? [
+          {
+            id: 'AwsSolutions-IAM5[Resource::*]',
+            reason:
+              "The waiter's log delivery to CloudWatch Logs (logs:CreateLogDelivery and related actions) supports no resource-level permissions.",
+          },
+          {
+            id: 'AwsSolutions-SF2',
+            reason:
+              "The provider framework's waiter only polls isComplete every 15 s during a deletion; its steps are logged, X-Ray would add nothing.",
           },
         ]
       : [])

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeDeployTimeFunctions } from './deploy-time-functions';
+import { acknowledgeDeployTimeFunctions, acknowledgeProviderFramework } from './deploy-time-functions';
 import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
 import type { ImageCopyProperties } from '../image-copy/handler';
@@ -113,7 +113,8 @@ export class ImageMirror extends Construct {
       bundling: { minify: true, sourceMap: false, forceDockerBundling: false, externalModules: [] },
     });
     this.provider = new cr.Provider(this, 'Provider', { onEventHandler: handler, logGroup });
-    acknowledgeCopyFunction(this, this.role, this.provider);
+    acknowledgeCopyFunction(this.role);
+    acknowledgeProviderFramework(this, this.provider, { waiter: false });
     acknowledgeDeployTimeFunctions(handler, { apiOnly: false });
     acknowledgeDeployTimeFunctions(this.provider, { apiOnly: true });
   }
@@ -171,27 +172,11 @@ function constructIdOf(reference: string): string {
   return reference.replace(/\//g, '|');
 }
 
-/** What the copy function needs that has no resource-level permissions, and what the provider framework brings. */
-function acknowledgeCopyFunction(scope: Construct, role: iam.Role, provider: cr.Provider): void {
-  const stack = Stack.of(scope);
+/** What the copy function needs that has no resource-level permissions. */
+function acknowledgeCopyFunction(role: iam.Role): void {
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
       'ecr:GetAuthorizationToken and the network-interface actions Lambda needs in a VPC support no resource-level permissions; pushes are limited to the mirror repositories by ARN.',
   });
-  const functions = scope.node
-    .findAll()
-    .filter((c): c is lambda.CfnFunction => c instanceof lambda.CfnFunction);
-  Validations.of(provider).acknowledge(
-    ...functions.map((fn) => ({
-      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn)}.Arn>:*]`,
-      reason:
-        "The CDK provider framework invokes the copy function and its own by ARN, with any version (':*').",
-    })),
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason:
-        "The CDK provider framework's own function writes its logs with the basic execution role; the copy function has a role of its own.",
-    }
-  );
 }

@@ -7,7 +7,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeDeployTimeFunctions } from './deploy-time-functions';
+import { acknowledgeDeployTimeFunctions, acknowledgeProviderFramework } from './deploy-time-functions';
 import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
 import type { DrainProperties, InstanceDrainProperties } from '../teardown/handler';
@@ -166,7 +166,7 @@ export class ServiceConnectDrain extends Construct {
         includeExecutionData: false,
       },
     });
-    acknowledgeProviderFramework(this, provider);
+    acknowledgeProviderFramework(this, provider, { waiter: true });
     acknowledgeDeployTimeFunctions(this, { apiOnly: true });
     this.provider = provider;
 
@@ -239,38 +239,4 @@ function literalServiceName(service: ecs.FargateService): string {
   const name = (service.node.defaultChild as ecs.CfnService).serviceName;
   if (!name || Token.isUnresolved(name)) throw new Error(`${service.node.path} needs a fixed service name`);
   return name;
-}
-
-/**
- * What the CDK provider framework brings and does not let us change: roles that may invoke every
- * version of the functions they call (`<function ARN>:*`, one finding per function, acknowledged
- * by its exact id), the managed basic execution policy, and a waiter without X-Ray.
- */
-function acknowledgeProviderFramework(scope: Construct, provider: cr.Provider): void {
-  const stack = Stack.of(scope);
-  const functions = scope.node
-    .findAll()
-    .filter((c): c is lambda.CfnFunction => c instanceof lambda.CfnFunction);
-  Validations.of(provider).acknowledge(
-    ...functions.map((fn) => ({
-      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn)}.Arn>:*]`,
-      reason:
-        "The CDK provider framework invokes the handler functions and its own by ARN, with any version (':*').",
-    })),
-    {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason:
-        "The CDK provider framework's own functions write their logs with the basic execution role; the handlers have a role of their own.",
-    },
-    {
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        "The waiter's log delivery to CloudWatch Logs (logs:CreateLogDelivery and related actions) supports no resource-level permissions.",
-    },
-    {
-      id: 'AwsSolutions-SF2',
-      reason:
-        "The provider framework's waiter only polls isComplete every 15 s during a deletion; its steps are logged, X-Ray would add nothing.",
-    }
-  );
 }
