@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ValidationError } from '../lib/cli/validation';
+import { ValidationError } from '../lib/core/validation';
 import { createYelbApp } from '../lib/app/yelb-app';
 
 try {

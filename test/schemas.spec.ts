@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { publishedSchemas, renderSchema, schemaPath } from '../lib/app/schemas';
-import { parseWith } from '../lib/cli/schema';
+import { parseWith } from '../lib/core/schema';
 import { rehearsalReportSchema } from '../lib/rehearse/report';
 
 describe('the published JSON Schemas', () => {

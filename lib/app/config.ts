@@ -2,8 +2,8 @@ import { validateTopology } from '../model/graph';
 import { MigrationPhase, phaseOf } from '../model/phase';
 import { ServiceSpec, Topology } from '../model/topology';
 import { YELB } from '../model/yelb';
-import { pascalCase } from './names';
-import { Problems, oneOf } from '../cli/validation';
+import { pascalCase } from '../core/names';
+import { Problems, oneOf } from '../core/validation';
 import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from './stage';
 
 /** Everything the CDK app needs, parsed and validated from context once, in `bin/`. */

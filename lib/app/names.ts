@@ -1,12 +1,3 @@
-/** `appserver` → `Appserver`, `yelb-db` → `YelbDb`: construct IDs and context keys from model ids. */
-export function pascalCase(id: string): string {
-  return id
-    .split(/[^A-Za-z0-9]+/)
-    .filter(Boolean)
-    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
-    .join('');
-}
-
 /**
  * Name of the old path's internal load balancer, `legacy-<cluster>` within the 32 characters an
  * ALB name may have. Fixed, so that the dashboard finds its metrics by name in every phase.

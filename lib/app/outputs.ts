@@ -1,4 +1,4 @@
-import { pascalCase } from './names';
+import { pascalCase } from '../core/names';
 
 /**
  * The contract between the CDK app and the CLIs, which read the deployed stack's outputs

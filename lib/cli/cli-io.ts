@@ -1,4 +1,4 @@
-import { ValidationError } from './validation';
+import { ValidationError } from '../core/validation';
 
 /** Where a CLI writes, and the environment it reads: the process's, or a test's. */
 export interface CliIo {

@@ -6,7 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { ServiceSpec, Topology } from '../model/topology';
-import { pascalCase } from '../app/names';
+import { pascalCase } from '../core/names';
 import { acknowledgeLoadBalancerPolicies, acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
 
 /** Props of {@link LegacyDiscovery}. */

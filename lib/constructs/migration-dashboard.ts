@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { alarmTopicKey } from './log-group';
 import { callersOf } from '../model/graph';
 import { Topology } from '../model/topology';
-import { pascalCase } from '../app/names';
+import { pascalCase } from '../core/names';
 import { discoveryNamesOf } from '../service-connect';
 import { PublicEntry } from './public-entry';
 

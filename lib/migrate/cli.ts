@@ -6,7 +6,8 @@ import { YELB } from '../model/yelb';
 import { STACK_NAMES } from '../app/outputs';
 import { stackNames, stagedTopology } from '../app/stage';
 import { formatTable } from '../cli/table';
-import { AwsClients, createClients, describeAwsError, resolvedRegion } from '../cli/aws';
+import { AwsClients, createClients, resolvedRegion } from '../aws/clients';
+import { errorMessage } from '../core/errors';
 import { Direction, planWaves } from './plan';
 import {
   MigrationFailure,
@@ -19,7 +20,7 @@ import {
 import { SC_UPDATE_DIR, ScUpdate, loadScUpdates } from './sc-files';
 import { gatherStatus, renderStatus } from './status';
 import { MigrationTarget, resolveTarget } from './target';
-import { turnServiceConnectOff } from '../teardown/drain';
+import { turnServiceConnectOff } from '../aws/ecs';
 
 /** Things a test may replace. */
 export interface CliDeps {
@@ -133,7 +134,7 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
   } catch (err) {
     const badInput = reportBadInput(err, io, 'nothing was changed');
     if (badInput) return badInput;
-    io.stderr(`error: ${describeAwsError(err)}\n`);
+    io.stderr(`error: ${errorMessage(err)}\n`);
     if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return 1;
   }

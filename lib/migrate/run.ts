@@ -1,10 +1,12 @@
 import { ECSClient, Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import { WaiterResult, WaiterState, createWaiter } from '@smithy/core/client';
-import { AwsClients, describeAwsError } from '../cli/aws';
+import { AwsClients } from '../aws/clients';
+import { errorMessage } from '../core/errors';
 import { formatDuration } from '../cli/duration';
 import { discoveryName } from '../service-connect';
-import { describeServices, namespaceServices } from '../teardown/drain';
+import { namespaceServices } from '../aws/cloud-map';
+import { describeServices, servicesByName } from '../aws/ecs';
 import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
 import { Direction, PlannedUpdate } from './plan';
 
@@ -120,7 +122,7 @@ async function sendUpdates(
   started: Map<string, Started>
 ): Promise<ServiceOutcome[]> {
   const target = targetState(direction);
-  const live = await describe(
+  const live = await liveServices(
     clients.ecs,
     wave[0].input.cluster!,
     wave.map((u) => u.service.name)
@@ -192,7 +194,7 @@ async function waitForDeployments(
     [...started.keys()].find((name) => !states.get(name)?.startsWith('COMPLETED')) ?? [...started.keys()][0];
   const svc = latest.get(unstable);
   const why = lastError
-    ? `not stable within ${formatDuration(wait.timeoutSeconds)} (last error: ${describeAwsError(lastError)})`
+    ? `not stable within ${formatDuration(wait.timeoutSeconds)} (last error: ${errorMessage(lastError)})`
     : `not stable within ${formatDuration(wait.timeoutSeconds)}`;
   throw new MigrationFailure(unstable, why, svc ? recentEvents(svc) : [], []);
 }
@@ -204,7 +206,7 @@ async function verifyPrimary(
 ): Promise<void> {
   if (started.size === 0) return;
   const cluster = [...started.values()][0].update.input.cluster!;
-  const after = await describe(clients.ecs, cluster, [...started.keys()]);
+  const after = await liveServices(clients.ecs, cluster, [...started.keys()]);
   for (const [name, s] of started) {
     const svc = after.get(name)!;
     const primary = primaryDeployment(svc);
@@ -300,16 +302,15 @@ export async function waitForEmptyNamespace(
   }
 }
 
-/** The ECS services by name, 10 per DescribeServices call (the API's limit). */
-export async function describe(
+/** The ECS services by name (10 per call); a failure names the service that is missing. */
+async function liveServices(
   ecs: ECSClient,
   cluster: string,
   names: readonly string[]
 ): Promise<Map<string, Service>> {
-  const services = await send(names.join(', '), 'DescribeServices', () =>
-    describeServices(ecs, cluster, names)
-  );
-  const byName = new Map((services ?? []).map((s) => [s.serviceName!, s]));
+  const byName =
+    (await send(names.join(', '), 'DescribeServices', () => servicesByName(ecs, cluster, names))) ??
+    new Map();
   for (const name of names) {
     if (!byName.has(name)) throw new MigrationFailure(name, `not found in cluster ${cluster}`, [], []);
   }
@@ -413,6 +414,6 @@ async function send<T>(service: string, operation: string, call: () => Promise<T
     return await call();
   } catch (err) {
     if (err instanceof MigrationFailure) throw err;
-    throw new MigrationFailure(service, `${operation} failed: ${describeAwsError(err)}`, [], []);
+    throw new MigrationFailure(service, `${operation} failed: ${errorMessage(err)}`, [], []);
   }
 }

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { legacyEndpoint } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
-import { Problems, oneOf } from '../cli/validation';
+import { Problems, oneOf } from '../core/validation';
 
 /** The committed `sc-update/` directory. */
 export const SC_UPDATE_DIR = path.join(__dirname, '..', '..', 'sc-update');

@@ -2,10 +2,10 @@ import { Service } from '@aws-sdk/client-ecs';
 import { formatTable } from '../cli/table';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { Topology } from '../model/topology';
-import { AwsClients } from '../cli/aws';
+import { AwsClients } from '../aws/clients';
 import { aliasesOf, isOn, liveServiceConnect, primaryDeployment } from './compare';
-import { namespaceServices } from '../teardown/drain';
-import { describe } from './run';
+import { namespaceServices } from '../aws/cloud-map';
+import { servicesByName } from '../aws/ecs';
 import { MigrationTarget } from './target';
 
 /** One service as ECS reports it. */
@@ -45,12 +45,16 @@ export async function gatherStatus(
   target: MigrationTarget,
   topology: Topology
 ): Promise<StatusReport> {
-  const live = await describe(
-    clients.ecs,
-    target.cluster,
-    topology.services.map((s) => s.name)
-  );
-  const services = topology.services.map((spec) => serviceStatus(live.get(spec.name)!));
+  const live =
+    (await servicesByName(
+      clients.ecs,
+      target.cluster,
+      topology.services.map((s) => s.name)
+    )) ?? new Map<string, Service>();
+  const services = topology.services.flatMap((spec) => {
+    const svc = live.get(spec.name);
+    return svc ? [serviceStatus(svc)] : [];
+  });
   const registered = await namespaceServices(clients.cloudMap, target.namespace.id);
   return {
     region: target.region,

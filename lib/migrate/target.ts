@@ -3,10 +3,10 @@ import { GetNamespaceCommand, paginateListNamespaces } from '@aws-sdk/client-ser
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { Topology } from '../model/topology';
 import { YELB_OUTPUTS } from '../app/outputs';
-import { Problems } from '../cli/validation';
-import { AwsClients, stackOutputs } from '../cli/aws';
+import { Problems } from '../core/validation';
+import { AwsClients, stackOutputs } from '../aws/clients';
 import { NamespaceRef } from './compare';
-import { describeServices } from '../teardown/drain';
+import { describeServices } from '../aws/ecs';
 
 /** The live system a command works on. */
 export interface MigrationTarget {

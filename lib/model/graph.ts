@@ -1,4 +1,4 @@
-import { Problems, oneOf } from '../cli/validation';
+import { Problems, oneOf } from '../core/validation';
 import { layers } from './layers';
 import { ServiceSpec, Topology } from './topology';
 

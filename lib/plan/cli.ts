@@ -4,7 +4,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { parseConfig } from '../app/config';
 import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { oneOf } from '../cli/validation';
+import { oneOf } from '../core/validation';
 import { CliIo, reportBadInput } from '../cli/cli-io';
 import { MIGRATION_STEPS, planIsSafe, planStep, planSteps } from './plan';
 import { assemblyBaseline, deployedBaseline } from './sources';

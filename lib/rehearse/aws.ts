@@ -5,7 +5,7 @@ import { CDK_JSON, cdkJsonApp } from '../app/cdk-json';
 import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
 import { MigrationPhase } from '../model/phase';
 import { deployedBaseline } from '../plan/sources';
-import { DESCRIBE_SERVICES_LIMIT, chunks } from '../teardown/drain';
+import { DESCRIBE_SERVICES_LIMIT, chunks } from '../aws/ecs';
 import { RehearsalAws } from './run';
 
 /** How long ECS may take to report the services stable after a deploy (CloudFormation has waited already). */

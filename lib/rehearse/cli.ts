@@ -11,7 +11,7 @@ import {
   wholeNumber,
 } from '../cli/args';
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
-import { oneOf } from '../cli/validation';
+import { oneOf } from '../core/validation';
 import { MIGRATION_PHASES, MigrationPhase, deployCommand } from '../model/phase';
 import { PhaseTemplates, synthesizePhases } from '../plan/synth-phases';
 import { toolkitAws } from './aws';
@@ -27,7 +27,7 @@ import {
   stepPlans,
 } from './plan';
 import { DEFAULT_MAX_ERROR_RATE, RehearsalReport, judge, rehearsalReportSchema } from './report';
-import { parseWith } from '../cli/schema';
+import { parseWith } from '../core/schema';
 import { RehearsalAws, runRehearsal } from './run';
 import { VOTES_PATH } from './yelb-api';
 

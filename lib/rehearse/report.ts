@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonSchemaOf } from '../cli/schema';
+import { jsonSchemaOf } from '../core/schema';
 import { formatCount } from '../cli/table';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { RESTAURANTS, Restaurant, votesDiffer } from './yelb-api';

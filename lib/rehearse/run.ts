@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/errors';
 import { YELB_OUTPUTS } from '../app/outputs';
 import { MigrationPhase } from '../model/phase';
 import { planStep } from '../plan/plan';
@@ -221,7 +222,7 @@ class Rehearsal {
       this.timeline = await this.traffic.stop();
     } catch (err) {
       // The generator counts request failures itself; this is the generator failing.
-      this.addSetupError(`the traffic generator failed: ${describe(err)}`);
+      this.addSetupError(`the traffic generator failed: ${errorMessage(err)}`);
     }
   }
 
@@ -273,7 +274,7 @@ class Rehearsal {
   private recordFailure(err: unknown): void {
     if (err instanceof StopRun && err.recorded) return;
     this.interrupted = err instanceof Interrupted;
-    const message = err instanceof StopRun || err instanceof Interrupted ? err.message : describe(err);
+    const message = err instanceof StopRun || err instanceof Interrupted ? err.message : errorMessage(err);
     if (this.open) this.closeStep(this.interrupted ? 'interrupted' : 'failed', message);
     else this.addSetupError(message);
   }
@@ -287,7 +288,7 @@ class Rehearsal {
       this.destroyed = true;
     } catch (err) {
       this.destroyed = false;
-      this.addSetupError(`destroy failed: ${describe(err)}`);
+      this.addSetupError(`destroy failed: ${errorMessage(err)}`);
     }
   }
 
@@ -350,11 +351,6 @@ class Rehearsal {
       signal.removeEventListener('abort', onAbort);
     }
   }
-}
-
-function describe(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : (e.message ?? String(err));
 }
 
 function round(value: number): number {

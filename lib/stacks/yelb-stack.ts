@@ -15,7 +15,8 @@ import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
 import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { Topology } from '../model/topology';
-import { LEGACY_CONSTRUCT_ID, internalAlbName, pascalCase } from '../app/names';
+import { LEGACY_CONSTRUCT_ID, internalAlbName } from '../app/names';
+import { pascalCase } from '../core/names';
 import { YELB_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../app/outputs';
 import { stagedFamily } from '../app/stage';
 

@@ -19,7 +19,9 @@
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
-import { deregisterInstances, namespaceServices, serviceInstances, turnServiceConnectOff } from './drain';
+import { deregisterInstances, namespaceServices, serviceInstances } from '../aws/cloud-map';
+import { turnServiceConnectOff } from '../aws/ecs';
+import { errorMessage } from '../core/errors';
 
 /** `Custom::ServiceConnectDrain`'s properties, as CloudFormation passes them (strings). */
 export interface DrainProperties {
@@ -113,8 +115,6 @@ function drainOf(event: DrainEvent): Drain {
   };
 }
 
-const describe = (err: unknown) => `${(err as Error).name}: ${(err as Error).message}`;
-
 /**
  * Whether the event drains: every deletion, and a DNS guard created or updated into the retired
  * state (a rollback from that state updates it back, and drains nothing).
@@ -139,7 +139,7 @@ export async function onEvent(event: DrainEvent, clients: Clients = defaultClien
     console.log(JSON.stringify({ [event.ResourceType]: await drain.act(clients) }));
   } catch (err) {
     // isComplete repeats the action: a transient error here must not fail the deletion.
-    console.log(JSON.stringify({ transientError: describe(err) }));
+    console.log(JSON.stringify({ transientError: errorMessage(err) }));
   }
   return {
     PhysicalResourceId: physicalResourceId,
@@ -162,7 +162,7 @@ export async function isComplete(event: DrainEvent, clients: Clients = defaultCl
     await drain.act(clients);
     left = await drain.left(clients);
   } catch (err) {
-    lastError = describe(err);
+    lastError = errorMessage(err);
     console.log(JSON.stringify({ transientError: lastError }));
   }
   if (left?.length === 0) return { IsComplete: true };

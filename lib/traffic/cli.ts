@@ -10,7 +10,7 @@ import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
-import { AwsClients, createClients, stackOutputs } from '../cli/aws';
+import { AwsClients, createClients, stackOutputs } from '../aws/clients';
 import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
 import { stackNames } from '../app/stage';
 import { heyArgs } from './hey';

@@ -1,7 +1,7 @@
 import { contextKeys, parseConfig, serviceContextKey } from '../../lib/app/config';
 import { serviceNamed } from '../../lib/model/graph';
 import { YELB } from '../../lib/model/yelb';
-import { ValidationError } from '../../lib/cli/validation';
+import { ValidationError } from '../../lib/core/validation';
 import { CDK_JSON_CONTEXT } from '../support/app';
 
 describe('parseConfig', () => {

@@ -13,13 +13,13 @@ import {
   ServiceDiscoveryClient,
 } from '@aws-sdk/client-servicediscovery';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
-import { createClients } from '../../lib/cli/aws';
+import { createClients } from '../../lib/aws/clients';
 import { planWaves } from '../../lib/migrate/plan';
 import { runWaves } from '../../lib/migrate/run';
 import { SC_UPDATE_DIR, loadScUpdates } from '../../lib/migrate/sc-files';
 import { resolveTarget } from '../../lib/migrate/target';
 import { YELB } from '../../lib/model/yelb';
-import { ValidationError } from '../../lib/cli/validation';
+import { ValidationError } from '../../lib/core/validation';
 
 // Stubbed while these tests run only: mockClient patches the client classes themselves, and other
 // specs of the same Jest file use real clients against the local fake.

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { SC_UPDATE_DIR, expectedScFiles, loadScUpdates, renderScFile } from '../../lib/migrate/sc-files';
 import { YELB } from '../../lib/model/yelb';
-import { ValidationError } from '../../lib/cli/validation';
+import { ValidationError } from '../../lib/core/validation';
 import { templatesOf } from '../support/app';
 import { ecsServices, resourcesOf } from '../support/template';
 import { tempDir } from '../support/temp';

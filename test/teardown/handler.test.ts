@@ -1,5 +1,5 @@
 import { DrainEvent, isComplete, onEvent } from '../../lib/teardown/handler';
-import { namespaceServices } from '../../lib/teardown/drain';
+import { namespaceServices } from '../../lib/aws/cloud-map';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { ECSClient } from '@aws-sdk/client-ecs';
 

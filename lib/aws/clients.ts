@@ -1,3 +1,4 @@
+import { errorMessage } from '../core/errors';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
@@ -45,17 +46,6 @@ export async function stackOutputs(
     );
     return { outputs };
   } catch (err) {
-    return { reason: describeAwsError(err) };
+    return { reason: errorMessage(err) };
   }
-}
-
-/**
- * One line for an SDK error: its name, message and how many attempts the retry strategy
- * made, e.g. `ThrottlingException: Rate exceeded (after 3 attempts)`.
- */
-export function describeAwsError(err: unknown): string {
-  const e = err as { name?: string; message?: string; $metadata?: { attempts?: number } };
-  const attempts = e.$metadata?.attempts;
-  const name = e.name && e.name !== 'Error' ? `${e.name}: ` : '';
-  return `${name}${e.message ?? String(err)}${attempts && attempts > 1 ? ` (after ${attempts} attempts)` : ''}`;
 }
