@@ -1,7 +1,6 @@
 import { validateTopology } from '../model/graph';
 import { MigrationPhase, phaseOf } from '../model/phase';
 import { ServiceSpec, Topology } from '../model/topology';
-import { YELB } from '../model/yelb';
 import { pascalCase } from '../core/names';
 import { Problems, oneOf } from '../core/validation';
 import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from './stage';
@@ -90,7 +89,7 @@ export function serviceContextKey(svc: ServiceSpec, setting: 'Image' | 'DesiredC
  * The context keys this app reads, with what each allows. Derived from the model, so a new
  * service brings its own `yelb<Id>Image` and `yelb<Id>DesiredCount`.
  */
-export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
+export function contextKeys(base: Topology): Record<string, ContextKey> {
   const keys: Record<string, ContextKey> = {
     stage: {
       allowed: `${STAGE_ALLOWED}: a copy of the app beside others in the account (default: none)`,
@@ -191,7 +190,7 @@ export function contextKeys(base: Topology = YELB): Record<string, ContextKey> {
  *
  * @throws ValidationError
  */
-export function parseConfig(context: Readonly<Record<string, unknown>>, base: Topology = YELB): YelbConfig {
+export function parseConfig(context: Readonly<Record<string, unknown>>, base: Topology): YelbConfig {
   const keys = contextKeys(base);
   const problems = new Problems();
   const values: Record<string, unknown> = {};

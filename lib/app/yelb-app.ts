@@ -4,7 +4,6 @@ import { CloudFormationLimits } from './cfn-limits';
 import { YelbConfig, parseConfig } from './config';
 import { stagedFamily } from './stage';
 import { Topology } from '../model/topology';
-import { YELB } from '../model/yelb';
 import { LoadTestStack } from '../stacks/load-test-stack';
 import { NetworkStack } from '../stacks/network-stack';
 import { YelbStack } from '../stacks/yelb-stack';
@@ -36,7 +35,7 @@ export interface YelbApp {
  *
  * @throws ValidationError for bad context, before any construct is created.
  */
-export function createYelbApp(props: AppProps = {}, topology: Topology = YELB): YelbApp {
+export function createYelbApp(props: AppProps, topology: Topology): YelbApp {
   const app = new App({ builtinCloudFormationValidation: false, ...props });
   const config = parseConfig(app.node.getAllContext() as Record<string, unknown>, topology);
   const names = config.stackNames;

@@ -4,6 +4,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { parseConfig } from '../app/config';
 import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
+import { Topology } from '../model/topology';
 import { oneOf } from '../core/validation';
 import { CliIo, reportBadInput } from '../cli/cli-io';
 import { MIGRATION_STEPS, planIsSafe, planStep, planSteps } from './plan';
@@ -38,8 +39,10 @@ options:
 exit codes: 0 every step is safe, 1 a step deletes or replaces a service, namespace, load
 balancer, target group or storage, or is not safe as one deployment, 2 bad input`;
 
-/** Things a test may replace. */
+/** What the entry point gives: the topology, and things a test may replace. */
 export interface PlanDeps {
+  /** The system the app builds (resolved once, in bin/). */
+  readonly topology: Topology;
   readonly synthesize?: (
     context: Record<string, unknown>,
     phases: readonly MigrationPhase[]
@@ -49,7 +52,7 @@ export interface PlanDeps {
 }
 
 /** `npm run plan`: returns the exit code. */
-export async function runPlanCli(argv: readonly string[], io: CliIo, deps: PlanDeps = {}): Promise<number> {
+export async function runPlanCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Promise<number> {
   try {
     return await planCli(argv, io, deps);
   } catch (err) {
@@ -118,8 +121,11 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
   const context = { ...cdkJsonContext(), ...userContext };
   // Bad context is refused before anything is synthesized; with --deployed or --baseline this is
   // also the phase that `cdk deploy` with these flags deploys.
-  const phase = parseConfig(context).phase;
-  const synthesize = deps.synthesize ?? synthesizePhases;
+  const phase = parseConfig(context, deps.topology).phase;
+  const synthesize =
+    deps.synthesize ??
+    ((c: Record<string, unknown>, phases: readonly MigrationPhase[]) =>
+      synthesizePhases(deps.topology, c, phases));
   if (againstBaseline) {
     // A folder that is not a cloud assembly is refused before anything is synthesized.
     const kept = values.baseline !== undefined ? assemblyBaseline(values.baseline) : undefined;

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { MigrationPhase, phaseContext } from '../model/phase';
 import { createYelbApp } from '../app/yelb-app';
 import { CfnTemplate } from './template-diff';
+import { Topology } from '../model/topology';
 
 /** The templates of one phase, by stack name. */
 export type PhaseTemplates = Record<string, CfnTemplate>;
@@ -15,6 +16,7 @@ export type PhaseTemplates = Record<string, CfnTemplate>;
  * @throws ValidationError for bad context.
  */
 export function synthesizePhases(
+  topology: Topology,
   context: Readonly<Record<string, unknown>>,
   phases: readonly MigrationPhase[]
 ): Map<MigrationPhase, PhaseTemplates> {
@@ -22,7 +24,7 @@ export function synthesizePhases(
   for (const phase of phases) {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `yelb-${phase}-`));
     try {
-      const { app } = createYelbApp({ context: { ...context, ...phaseContext(phase) }, outdir });
+      const { app } = createYelbApp({ context: { ...context, ...phaseContext(phase) }, outdir }, topology);
       const assembly = app.synth();
       result.set(
         phase,

@@ -13,6 +13,7 @@ import {
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { oneOf } from '../core/validation';
 import { MIGRATION_PHASES, MigrationPhase, deployCommand } from '../model/phase';
+import { Topology } from '../model/topology';
 import { PhaseTemplates, synthesizePhases } from '../plan/synth-phases';
 import { toolkitAws } from './aws';
 import { CHART_PNG, CHART_SVG, renderMarkdown } from './render';
@@ -72,8 +73,10 @@ as they are and prints the commands that continue or roll back.
 exit codes: 0 every step passed the gate and no vote was lost, 1 otherwise (the reasons name
 the step), 2 bad input`;
 
-/** Things a test may replace. */
+/** What the entry point gives: the topology, and things a test may replace. */
 export interface RehearseDeps {
+  /** The system the app builds (resolved once, in bin/). */
+  readonly topology: Topology;
   readonly aws?: (region: string | undefined, log: (line: string) => void) => RehearsalAws;
   readonly synthesize?: (
     context: Record<string, unknown>,
@@ -88,7 +91,7 @@ export interface RehearseDeps {
 export async function runRehearseCli(
   argv: readonly string[],
   io: CliIo,
-  deps: RehearseDeps = {}
+  deps: RehearseDeps
 ): Promise<number> {
   try {
     if (argv[0] === 'report') return await reportCommand(argv.slice(1), io);
@@ -108,12 +111,15 @@ async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps):
   }
   const { options, dryRun } = parsed;
   // Bad context is refused here, before any synth or AWS call.
-  const target = rehearsalTarget(options);
+  const target = rehearsalTarget(options, deps.topology);
   const steps = rehearsalSteps(options.start, options.rollback);
   const phases = phasesOf(steps);
   const log = (line: string) => io.stderr(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   log(`synthesizing ${phases.join(', ')} offline for the plan checks…`);
-  const templates = (deps.synthesize ?? synthesizePhases)(
+  const synthesize =
+    deps.synthesize ??
+    ((c: Record<string, unknown>, p: readonly MigrationPhase[]) => synthesizePhases(deps.topology, c, p));
+  const templates = synthesize(
     // No asset bundling: the plan compares templates, it deploys nothing.
     { ...cdkJsonContext(), ...deployContext(options, options.start), 'aws:cdk:bundling-stacks': [] },
     phases

@@ -1,6 +1,7 @@
 import { YelbConfig, parseConfig } from '../app/config';
 import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
+import { Topology } from '../model/topology';
 import { StepPlan, planIsSafe, planStep } from '../plan/plan';
 import { blockedBecause } from '../plan/render';
 import { PhaseTemplates } from '../plan/synth-phases';
@@ -77,8 +78,8 @@ export function deployContext(options: RehearsalOptions, phase: MigrationPhase):
 }
 
 /** The stacks, cluster and services of the app with the user's context (bad context is refused here). */
-export function rehearsalTarget(options: RehearsalOptions): RehearsalTarget {
-  const config = parseConfig({ ...cdkJsonContext(), ...deployContext(options, options.start) });
+export function rehearsalTarget(options: RehearsalOptions, topology: Topology): RehearsalTarget {
+  const config = parseConfig({ ...cdkJsonContext(), ...deployContext(options, options.start) }, topology);
   return {
     stacks: config.stackNames,
     cluster: config.topology.clusterName,

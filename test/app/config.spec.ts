@@ -7,7 +7,7 @@ import { CDK_JSON_CONTEXT } from '../support/app';
 describe('parseConfig', () => {
   test('defaults to the discovery phase with the walkthrough settings', () => {
     // GIVEN only cdk.json's context (feature flags), WHEN parsed
-    const config = parseConfig(CDK_JSON_CONTEXT);
+    const config = parseConfig(CDK_JSON_CONTEXT, YELB);
     // THEN
     expect(config.phase).toBe('discovery');
     expect(config.natGateways).toBe(2);
@@ -20,18 +20,21 @@ describe('parseConfig', () => {
     [{ serviceConnect: 'true', retireLegacy: 'true' }, 'retired'],
     [{ serviceConnect: true, retireLegacy: true }, 'retired'],
   ])('selects the phase from %j', (context, phase) => {
-    expect(parseConfig(context).phase).toBe(phase);
+    expect(parseConfig(context, YELB).phase).toBe(phase);
   });
 
   test('applies image, desired count and name overrides from strings and from numbers', () => {
-    const config = parseConfig({
-      yelbUiImage: 'registry.example.com/yelb/ui:1.2@sha256:' + 'a'.repeat(64),
-      yelbAppserverDesiredCount: '5',
-      yelbUiDesiredCount: 2,
-      clusterName: 'yelb-test',
-      logGroupName: '/yelb/test',
-      natGateways: '1',
-    });
+    const config = parseConfig(
+      {
+        yelbUiImage: 'registry.example.com/yelb/ui:1.2@sha256:' + 'a'.repeat(64),
+        yelbAppserverDesiredCount: '5',
+        yelbUiDesiredCount: 2,
+        clusterName: 'yelb-test',
+        logGroupName: '/yelb/test',
+        natGateways: '1',
+      },
+      YELB
+    );
     expect(serviceNamed(config.topology, 'yelb-ui').image).toBe(
       'registry.example.com/yelb/ui:1.2@sha256:' + 'a'.repeat(64)
     );
@@ -44,7 +47,10 @@ describe('parseConfig', () => {
 
   test('ignores the CDK context keys that are not ours', () => {
     expect(() =>
-      parseConfig({ '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:enable-path-metadata': true })
+      parseConfig(
+        { '@aws-cdk/core:newStyleStackSynthesis': true, 'aws:cdk:enable-path-metadata': true },
+        YELB
+      )
     ).not.toThrow();
   });
 
@@ -128,13 +134,13 @@ describe('parseConfig', () => {
       /^context key 'alarmEmail' has value 'not-an-address'; allowed: an e-mail address/,
     ],
   ])('fails when the context is %j', (context, message) => {
-    expect(() => parseConfig(context)).toThrow(ValidationError);
-    expect(() => parseConfig(context)).toThrow(message);
+    expect(() => parseConfig(context, YELB)).toThrow(ValidationError);
+    expect(() => parseConfig(context, YELB)).toThrow(message);
   });
 
   test('fails with one line per problem, all at once', () => {
     try {
-      parseConfig({ serviceConnect: 'maybe', natGateways: '9', yelbUiImg: 'x' });
+      parseConfig({ serviceConnect: 'maybe', natGateways: '9', yelbUiImg: 'x' }, YELB);
       throw new Error('parseConfig accepted bad context');
     } catch (err) {
       expect((err as ValidationError).problems).toHaveLength(3);
@@ -145,7 +151,7 @@ describe('parseConfig', () => {
 
 describe('contextKeys', () => {
   test('derives a key per service setting from the model', () => {
-    const keys = Object.keys(contextKeys());
+    const keys = Object.keys(contextKeys(YELB));
     for (const svc of YELB.services) {
       expect(keys).toContain(serviceContextKey(svc, 'Image'));
       expect(keys).toContain(serviceContextKey(svc, 'DesiredCount'));

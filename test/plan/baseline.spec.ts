@@ -6,11 +6,12 @@ import { runCli } from '../support/cli';
 import { fromSharedTemplates, stackTemplates } from '../support/app';
 import { FakeAws } from '../support/fake-aws';
 import { tempDir } from '../support/temp';
+import { YELB } from '../../lib/model/yelb';
 
 const phaseTemplates = stackTemplates;
 
 const plan = (argv: string[]) =>
-  runCli((args, io) => runPlanCli(args, io, { synthesize: fromSharedTemplates }), argv, {});
+  runCli((args, io) => runPlanCli(args, io, { topology: YELB, synthesize: fromSharedTemplates }), argv, {});
 
 /** Writes a cloud assembly folder like cdk.out: manifest.json and one template per stack. */
 function writeAssembly(templates: PhaseTemplates): string {
@@ -110,6 +111,7 @@ describe('npm run plan -- --baseline DIR', () => {
     const run = await runCli(
       (args, io) =>
         runPlanCli(args, io, {
+          topology: YELB,
           synthesize: (c, p) => {
             synthesized = true;
             return fromSharedTemplates(c, p);
@@ -185,6 +187,7 @@ describe('npm run plan -- --deployed', () => {
         ['--deployed'],
         { stdout: () => undefined, stderr: () => undefined, env: {} },
         {
+          topology: YELB,
           synthesize: fromSharedTemplates,
         }
       )

@@ -6,6 +6,7 @@ import { renderPlan } from '../../lib/plan/render';
 import { PhaseTemplates } from '../../lib/plan/synth-phases';
 import { runCli } from '../support/cli';
 import { templatesOf } from '../support/app';
+import { YELB } from '../../lib/model/yelb';
 
 /** The plan's synthesizer, answered from the templates already synthesized for the run. */
 const fromSharedTemplates = (_context: Record<string, unknown>, phases: readonly MigrationPhase[]) =>
@@ -13,7 +14,7 @@ const fromSharedTemplates = (_context: Record<string, unknown>, phases: readonly
 
 /** The plan CLI, answered from the templates already synthesized for the run unless told otherwise. */
 const plan = (argv: string[], synthesize: PlanDeps['synthesize'] = fromSharedTemplates) =>
-  runCli((args, io) => runPlanCli(args, io, { synthesize }), argv, {});
+  runCli((args, io) => runPlanCli(args, io, { topology: YELB, synthesize }), argv, {});
 
 /** Both stacks' templates of a phase, as the plan sees them. */
 function phaseTemplates(phase: MigrationPhase): PhaseTemplates {

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { processIo } from '../../lib/cli/cli-io';
 import { runRehearseCli } from '../../lib/rehearse/cli';
 import { fakeRehearsalAws, startYelbLike } from '../support/yelb-like';
-import { synthesizePhases } from '../../lib/plan/synth-phases';
+import { YELB } from '../../lib/model/yelb';
 
 const OUT = path.join(__dirname, 'example');
 
@@ -28,8 +28,8 @@ async function main(): Promise<number> {
   fs.rmSync(OUT, { recursive: true, force: true });
   try {
     return await runRehearseCli(['--rollback', '--rate', '50', '--votes', '20', '--out', OUT], processIo(), {
+      topology: YELB,
       aws: () => aws,
-      synthesize: synthesizePhases,
     });
   } finally {
     await yelb.close();

@@ -9,6 +9,7 @@ import { runCli } from '../support/cli';
 import { fromSharedTemplates, stackTemplates } from '../support/app';
 import { YelbLike, fakeRehearsalAws, startYelbLike } from '../support/yelb-like';
 import { tempDir } from '../support/temp';
+import { YELB } from '../../lib/model/yelb';
 
 /**
  * The rehearsal, offline: the deploy is injected (the toolkit's cannot run here) and drives a
@@ -26,7 +27,8 @@ const outDir = () => path.join(tempDir('yelb-rehearsal'), 'report');
 
 function rehearse(argv: string[], aws: RehearsalAws, deps: Partial<RehearseDeps> = {}) {
   return runCli(
-    (args, io) => runRehearseCli(args, io, { aws: () => aws, synthesize: fromSharedTemplates, ...deps }),
+    (args, io) =>
+      runRehearseCli(args, io, { topology: YELB, aws: () => aws, synthesize: fromSharedTemplates, ...deps }),
     argv,
     {}
   );
@@ -341,7 +343,7 @@ describe('npm run rehearse, offline', () => {
       throw new Error('the dry run called AWS');
     };
     const run = await runCli(
-      (args, io) => runRehearseCli(args, io, { aws: noAws, synthesize: fromSharedTemplates }),
+      (args, io) => runRehearseCli(args, io, { topology: YELB, aws: noAws, synthesize: fromSharedTemplates }),
       ['--dry-run', '--stage', 'blue', '--destroy', '-c', 'natGateways=2', '--out', 'r1'],
       {}
     );
@@ -421,19 +423,31 @@ describe('npm run rehearse -- report DIR', () => {
     fs.rmSync(path.join(out, 'report.md'));
     fs.rmSync(path.join(out, 'chart.svg'));
 
-    const loose = await runCli(runRehearseCli, ['report', out, '--max-error-rate', '0.5'], {});
+    const loose = await runCli(
+      (a, io) => runRehearseCli(a, io, { topology: YELB }),
+      ['report', out, '--max-error-rate', '0.5'],
+      {}
+    );
     expect(loose.code).toBe(0);
     expect(readReport(out).gate.maxErrorRate).toBe(0.5);
     expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/PASSED/);
     expect(fs.existsSync(path.join(out, 'chart.svg'))).toBe(true);
 
-    const strict = await runCli(runRehearseCli, ['report', out, '--max-error-rate', '0'], {});
+    const strict = await runCli(
+      (a, io) => runRehearseCli(a, io, { topology: YELB }),
+      ['report', out, '--max-error-rate', '0'],
+      {}
+    );
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/discovery → serviceConnect: error rate/);
   });
 
   test('refuses a folder without a report', async () => {
-    const run = await runCli(runRehearseCli, ['report', tempDir('empty')], {});
+    const run = await runCli(
+      (a, io) => runRehearseCli(a, io, { topology: YELB }),
+      ['report', tempDir('empty')],
+      {}
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/has no report.json/);
   });
@@ -446,7 +460,7 @@ describe('npm run rehearse -- report DIR', () => {
     example.total = 'lots';
     const dir = tempDir('bad-report');
     fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(example));
-    const run = await runCli(runRehearseCli, ['report', dir], {});
+    const run = await runCli((a, io) => runRehearseCli(a, io, { topology: YELB }), ['report', dir], {});
     expect(run.code).toBe(2);
     const file = path.join(dir, 'report.json');
     expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([

@@ -8,6 +8,7 @@ import { processIo } from '../../lib/cli/cli-io';
 import { runRehearseCli } from '../../lib/rehearse/cli';
 import { fromSharedTemplates } from '../support/app';
 import { fakeRehearsalAws, startYelbLike } from '../support/yelb-like';
+import { YELB } from '../../lib/model/yelb';
 
 async function main(): Promise<number> {
   const yelb = await startYelbLike();
@@ -16,6 +17,7 @@ async function main(): Promise<number> {
     during: (phase) => process.stderr.write(`deploying ${phase}\n`),
   });
   return runRehearseCli(process.argv.slice(2), processIo(), {
+    topology: YELB,
     aws: () => aws,
     synthesize: fromSharedTemplates,
   });

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { DEFAULT_LOAD_TEST_IMAGE, parseConfig } from '../../lib/app/config';
 import { buildApp, templatesOf } from '../support/app';
 import { logicalIdOf, resourcesOf, securityGroupRules } from '../support/template';
+import { YELB } from '../../lib/model/yelb';
 
 describe('the in-VPC load test stack', () => {
   const built = buildApp('serviceConnect', { loadTest: 'true' });
@@ -87,7 +88,9 @@ describe('the in-VPC load test stack', () => {
 
   test('takes another hey image from context', () => {
     // The stack runs config.loadTest.image (the default above); the config takes it from context.
-    expect(parseConfig({ loadTest: 'true', loadTestImage: 'example.com/tools/hey:0.1.4' }).loadTest).toEqual({
+    expect(
+      parseConfig({ loadTest: 'true', loadTestImage: 'example.com/tools/hey:0.1.4' }, YELB).loadTest
+    ).toEqual({
       image: 'example.com/tools/hey:0.1.4',
     });
     expect(built.config.loadTest).toEqual({ image: DEFAULT_LOAD_TEST_IMAGE });

@@ -6,6 +6,7 @@ import { cdkJsonContext } from '../../lib/app/cdk-json';
 import { MigrationPhase, phaseContext } from '../../lib/model/phase';
 import { YelbApp, createYelbApp } from '../../lib/app/yelb-app';
 import { CfnTemplate } from '../../lib/plan/template-diff';
+import { YELB } from '../../lib/model/yelb';
 
 /**
  * The context of cdk.json (feature flags included). `new App()` does not read cdk.json, so
@@ -23,7 +24,7 @@ export { phaseContext };
 
 /** Builds the app as `cdk synth -c …` does, for `phase` plus `context` (strings, like `-c`). */
 export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): YelbApp {
-  return createYelbApp({ context: { ...TEST_CONTEXT, ...phaseContext(phase), ...context } });
+  return createYelbApp({ context: { ...TEST_CONTEXT, ...phaseContext(phase), ...context } }, YELB);
 }
 
 /** Templates of both stacks for one phase. */

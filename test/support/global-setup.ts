@@ -5,6 +5,7 @@ import { cdkJsonContext } from '../../lib/app/cdk-json';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { synthesizePhases } from '../../lib/plan/synth-phases';
 import { tempEntries } from './temp';
+import { YELB } from '../../lib/model/yelb';
 
 /** Where the templates of every phase, default context, are written for the test files. */
 export const TEMPLATES_ENV = 'YELB_TEST_TEMPLATES';
@@ -20,7 +21,7 @@ export default function globalSetup(): void {
   process.env[TEMP_ENTRIES_ENV] = JSON.stringify(tempEntries());
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-templates-'));
   const context = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
-  for (const [phase, templates] of synthesizePhases(context, MIGRATION_PHASES)) {
+  for (const [phase, templates] of synthesizePhases(YELB, context, MIGRATION_PHASES)) {
     for (const [stack, template] of Object.entries(templates)) {
       fs.writeFileSync(path.join(dir, `${phase}.${stack}.json`), JSON.stringify(template));
     }
