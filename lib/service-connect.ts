@@ -1,6 +1,6 @@
 import type { ServiceConnectConfiguration, ServiceConnectService } from '@aws-sdk/client-ecs';
 import { legacyEndpoint } from './model/graph';
-import { ServiceSpec, Topology } from './model/topology';
+import { ServiceSpec, Topology, serviceId } from './model/topology';
 
 /** Where the configuration points: resolved by the caller (CDK tokens, or names and a region). */
 export interface ServiceConnectTarget {
@@ -14,7 +14,7 @@ export interface ServiceConnectTarget {
 
 /** The proxy log stream prefix of a service, as in the walkthrough: `db-envoy`. */
 export function proxyLogStreamPrefix(svc: ServiceSpec): string {
-  return `${svc.id}-envoy`;
+  return `${serviceId(svc)}-envoy`;
 }
 
 /**
@@ -73,7 +73,7 @@ export function discoveryName(entry: Pick<ServiceConnectService, 'discoveryName'
 export function discoveryNamesOf(topology: Topology, svc: ServiceSpec): string[] {
   const config = serviceConnectConfiguration(topology, svc, {
     namespace: topology.serviceConnectNamespace,
-    logGroupName: topology.logGroupName,
+    logGroupName: topology.logGroupName ?? 'unused',
   });
   return (config.services ?? []).map(discoveryName);
 }

@@ -1,6 +1,6 @@
-import { validateTopology } from '../model/graph';
 import { MigrationPhase, phaseOf } from '../model/phase';
-import { ServiceSpec, Topology } from '../model/topology';
+import { DeployableTopology, validateDeployable } from '../model/deployable';
+import { ServiceSpec, Topology, serviceId } from '../model/topology';
 import { pascalCase } from '../core/names';
 import { Problems, oneOf } from '../core/validation';
 import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from './stage';
@@ -14,7 +14,7 @@ export interface YelbConfig {
   /** The migration phase selected by `serviceConnect` and `retireLegacy`. */
   readonly phase: MigrationPhase;
   /** The topology with the context's overrides (images, desired counts, names) applied. */
-  readonly topology: Topology;
+  readonly topology: DeployableTopology;
   /** NAT gateways in the network stack (1 or 2). */
   readonly natGateways: number;
   /**
@@ -82,7 +82,7 @@ export const CONTEXT_PREFIX = 'yelb';
 
 /** `yelbUiImage`, `yelbAppserverDesiredCount`: the per-service context key for `setting`. */
 export function serviceContextKey(svc: ServiceSpec, setting: 'Image' | 'DesiredCount'): string {
-  return `${CONTEXT_PREFIX}${pascalCase(svc.id)}${setting}`;
+  return `${CONTEXT_PREFIX}${pascalCase(serviceId(svc))}${setting}`;
 }
 
 /**
@@ -262,7 +262,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     ...(values.clusterName !== undefined && { clusterName: values.clusterName as string }),
     ...(values.logGroupName !== undefined && { logGroupName: values.logGroupName as string }),
   });
-  const topology: Topology = {
+  const topology = validateDeployable({
     ...named,
     services: base.services.map((svc) => ({
       ...svc,
@@ -272,8 +272,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
       // dbStorage=ephemeral: the walkthrough's behaviour, data inside the task.
       dataVolume: values.dbStorage === 'ephemeral' ? undefined : svc.dataVolume,
     })),
-  };
-  validateTopology(topology);
+  });
 
   return {
     ...(stage !== undefined && { stage }),

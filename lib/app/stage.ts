@@ -31,16 +31,18 @@ export function stackNames(stage?: string): { network: string; yelb: string; loa
 }
 
 /** The topology's account-unique names for a stage; `explicit` names (from context) are kept as given. */
-export function stagedTopology(
-  base: Topology,
+export function stagedTopology<T extends Topology>(
+  base: T,
   stage: string | undefined,
   explicit: { clusterName?: string; logGroupName?: string } = {}
-): Topology {
+): T {
   if (!stage) return { ...base, ...explicit };
   return {
     ...base,
     clusterName: explicit.clusterName ?? `${base.clusterName}-${stage}`,
-    logGroupName: explicit.logGroupName ?? `${base.logGroupName}-${stage}`,
+    ...(base.logGroupName !== undefined || explicit.logGroupName !== undefined
+      ? { logGroupName: explicit.logGroupName ?? `${base.logGroupName}-${stage}` }
+      : {}),
     serviceConnectNamespace: `${stage}.${base.serviceConnectNamespace}`,
   };
 }

@@ -5,14 +5,15 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { ServiceSpec, Topology } from '../model/topology';
+import { DeployableTopology } from '../model/deployable';
+import { ServiceSpec, serviceId } from '../model/topology';
 import { pascalCase } from '../core/names';
 import { acknowledgeLoadBalancerPolicies, acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
 
 /** Props of {@link LegacyDiscovery}. */
 export interface LegacyDiscoveryProps {
   readonly vpc: ec2.IVpc;
-  readonly topology: Topology;
+  readonly topology: DeployableTopology;
   /** The Cloud Map private DNS namespace; it outlives this construct. */
   readonly cloudMapNamespace: servicediscovery.IPrivateDnsNamespace;
   /** Name of the internal load balancer (fixed, so that its metrics can be found by name). */
@@ -55,7 +56,7 @@ export class LegacyDiscovery extends Construct {
     for (const svc of topology.services.filter((s) => s.legacyDiscovery.kind === 'cloudMapDns')) {
       this.dnsServices.set(
         svc.name,
-        new servicediscovery.Service(this, `${pascalCase(svc.id)}DnsService`, {
+        new servicediscovery.Service(this, `${pascalCase(serviceId(svc))}DnsService`, {
           namespace: props.cloudMapNamespace,
           name: svc.name,
           description: `${svc.name} tasks (pre-Service Connect discovery)`,
@@ -90,7 +91,7 @@ export class LegacyDiscovery extends Construct {
       comment: 'Pre-Service Connect names of the services behind the internal load balancer',
     });
     for (const svc of behindAlb) {
-      const name = pascalCase(svc.id);
+      const name = pascalCase(serviceId(svc));
       const targetGroup = fastTargetGroup(this, `${name}TargetGroup`, {
         vpc,
         port: svc.port,
@@ -130,7 +131,7 @@ export class LegacyDiscovery extends Construct {
 }
 
 function healthCheckPathOf(svc: ServiceSpec): string {
-  if (svc.legacyDiscovery.kind !== 'internalAlb')
-    throw new Error(`${svc.name} is not behind the internal ALB`);
+  if (svc.legacyDiscovery.kind !== 'internalAlb' || !svc.legacyDiscovery.healthCheckPath)
+    throw new Error(`${svc.name} is not behind the internal ALB with a health-check path`);
   return svc.legacyDiscovery.healthCheckPath;
 }

@@ -7,14 +7,15 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { alarmTopicKey } from './log-group';
 import { callersOf } from '../model/graph';
-import { Topology } from '../model/topology';
+import { DeployableTopology } from '../model/deployable';
+import { serviceId } from '../model/topology';
 import { pascalCase } from '../core/names';
 import { discoveryNamesOf } from '../service-connect';
 import { PublicEntry } from './public-entry';
 
 /** Props of {@link MigrationDashboard}. */
 export interface MigrationDashboardProps {
-  readonly topology: Topology;
+  readonly topology: DeployableTopology;
   /** The public entry: its load balancer and target group are in every phase. */
   readonly publicEntry: PublicEntry;
   /**
@@ -141,7 +142,7 @@ export class MigrationDashboard extends Construct {
   }
 
   /** Row 3: running tasks, CPU and memory per service. */
-  private addTasks(topology: Topology): void {
+  private addTasks(topology: DeployableTopology): void {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: '## Tasks, CPU and memory per service', width: 24, height: 1 })
     );
@@ -181,7 +182,7 @@ export class MigrationDashboard extends Construct {
       ...topology.services.map((svc) => {
         const metric = (metricName: string) =>
           serviceMetric(cluster, svc.name, 'ECS/ContainerInsights', metricName, 'Average', null);
-        return new cloudwatch.Alarm(this, `${pascalCase(svc.id)}TasksAlarm`, {
+        return new cloudwatch.Alarm(this, `${pascalCase(serviceId(svc))}TasksAlarm`, {
           alarmDescription: `${svc.name} runs fewer tasks than desired for ${ALARM_THRESHOLDS.missingTasksMinutes} minutes`,
           metric: new cloudwatch.MathExpression({
             expression: 'desired - running',

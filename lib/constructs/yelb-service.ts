@@ -6,7 +6,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { callersOf, containerEnvironment } from '../model/graph';
-import { ServiceSpec, Topology } from '../model/topology';
+import { DeployableService, DeployableTopology } from '../model/deployable';
+import { ServiceSpec, serviceId } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
 import { acknowledgeEcrPull, containerImage } from './container-image';
 import { EfsDataVolume } from './data-volume';
@@ -16,9 +17,9 @@ import { singleWriterEntryPoint, startupAwareHealthCheck } from './single-writer
 /** Props of {@link YelbService}. */
 export interface YelbServiceProps {
   /** The service to run, from the topology. */
-  readonly spec: ServiceSpec;
+  readonly spec: DeployableService;
   /** The whole topology: the names this service calls come from it. */
-  readonly topology: Topology;
+  readonly topology: DeployableTopology;
   /** The task definition's family (per account and region: the stage's). */
   readonly taskFamily: string;
   /** The cluster to run in. */
@@ -147,7 +148,7 @@ export class YelbService extends Construct {
         }),
         command: [...volume.command],
       }),
-      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: spec.id }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: serviceId(spec) }),
       ...(spec.healthCheck && {
         healthCheck: {
           // Started by the single-writer script: healthy while it waits for the lock or
@@ -239,7 +240,7 @@ export class YelbService extends Construct {
       image: containerImage(this, 'ReadyImage', props.topology.readinessGateImage),
       essential: false,
       command: ['true'],
-      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: `${props.spec.id}-ready` }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: `${serviceId(props.spec)}-ready` }),
     });
     gate.addContainerDependencies({
       container: this.container,

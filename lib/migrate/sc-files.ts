@@ -2,7 +2,7 @@ import type { ServiceConnectConfiguration } from '@aws-sdk/client-ecs';
 import * as fs from 'fs';
 import * as path from 'path';
 import { legacyEndpoint } from '../model/graph';
-import { ServiceSpec, Topology } from '../model/topology';
+import { ServiceSpec, Topology, serviceId } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
 import { Problems, oneOf } from '../core/validation';
 
@@ -11,7 +11,7 @@ export const SC_UPDATE_DIR = path.join(__dirname, '..', '..', 'sc-update');
 
 /** `svc-db.json`: the walkthrough's file name for a service. */
 export function scFileName(svc: ServiceSpec): string {
-  return `svc-${svc.id}.json`;
+  return `svc-${serviceId(svc)}.json`;
 }
 
 /**
@@ -20,12 +20,14 @@ export function scFileName(svc: ServiceSpec): string {
  * migration CLI fills in at run time so that the files never change on disk.
  */
 export function expectedScFiles(topology: Topology): Map<string, ServiceConnectConfiguration> {
+  const logGroupName = topology.logGroupName;
+  if (!logGroupName) throw new Error("logGroupName: missing; the files need the proxies' log group");
   return new Map(
     topology.services.map((svc) => [
       scFileName(svc),
       serviceConnectConfiguration(topology, svc, {
         namespace: topology.serviceConnectNamespace,
-        logGroupName: topology.logGroupName,
+        logGroupName,
       }),
     ])
   );
@@ -55,7 +57,7 @@ export function loadScUpdates(dir: string, topology: Topology): ScUpdate[] {
   const problems = new Problems();
   const label = (file: string) => path.join(path.basename(dir), file);
   const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => /^svc-.*\.json$/.test(f)) : [];
-  const byId = new Map(topology.services.map((s) => [s.id, s]));
+  const byId = new Map(topology.services.map((s) => [serviceId(s), s]));
   const updates: ScUpdate[] = [];
 
   for (const file of files.sort()) {
@@ -63,7 +65,7 @@ export function loadScUpdates(dir: string, topology: Topology): ScUpdate[] {
     const svc = byId.get(id);
     if (!svc) {
       problems.add(
-        `${label(file)}: no service with id '${id}' in the model (known: ${oneOf(topology.services.map((s) => s.id))})`
+        `${label(file)}: no service with id '${id}' in the model (known: ${oneOf(topology.services.map(serviceId))})`
       );
       continue;
     }

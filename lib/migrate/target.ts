@@ -47,7 +47,7 @@ export async function resolveTarget(
   notes.push(
     `cluster ${cluster} (from ${options.cluster ? '--cluster' : outputs?.[YELB_OUTPUTS.clusterName] ? `stack ${options.stack}` : 'the model'})`
   );
-  const logGroupName = outputs?.[YELB_OUTPUTS.logGroupName] ?? topology.logGroupName;
+  const logGroupName = outputs?.[YELB_OUTPUTS.logGroupName] ?? topology.logGroupName ?? '';
   const phase = outputs?.[YELB_OUTPUTS.migrationPhase];
   const deployedPhase = MIGRATION_PHASES.find((p) => p === phase);
 

@@ -1,162 +1,228 @@
 import { Problems, oneOf } from '../core/validation';
-import { layers } from './layers';
-import { ServiceSpec, Topology } from './topology';
+import { ServiceSpec, Topology, serviceId } from './topology';
 
 /** Service Connect limit on a client alias's DNS name. */
 export const MAX_DNS_NAME_LENGTH = 127;
 
-const SERVICE_NAME = /^[a-z][a-z0-9-]{0,62}$/;
-const SERVICE_ID = /^[a-z][a-z0-9]{0,31}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** `services[2]`: the JSON path of a service of the topology. */
+const at = (index: number) => `services[${index}]`;
 
 /**
- * Checks that a topology is well formed: unique names, valid ports, calls only to known
- * services that can be found before the migration, and no cycle in the call graph.
- * Reports every problem at once.
+ * Checks what a migration needs of a topology: unique names, ids and port names, calls only to
+ * known services that callers can find before the migration, a name for every such service, and
+ * each old name used once. Reports every problem at once, one line each, naming the JSON path,
+ * the value and what is allowed. A cycle of calls is allowed: the migration moves its members in
+ * one wave.
  *
- * @throws ValidationError listing each problem on its own line.
+ * @throws ValidationError
  */
 export function validateTopology(topology: Topology): void {
   const problems = new Problems();
-  const names = topology.services.map((s) => s.name);
+  topologyProblems(topology, problems);
+  problems.throwIfAny();
+}
+
+function topologyProblems(topology: Topology, problems: Problems): void {
   const byName = new Map(topology.services.map((s) => [s.name, s]));
+  const names = topology.services.map((s) => s.name);
+  repeated(problems, names, 'name', (v) => `'${v}'`);
+  repeated(problems, topology.services.map(serviceId), 'id', (v) => `'${v}' (given, or derived from the name)`);
+  repeated(problems, topology.services.map((s) => s.portName), 'portName', (v) => `'${v}'`);
+  const aliases = topology.services.map((s) => {
+    const endpoint = legacyEndpointOrUndefined(topology, s);
+    return endpoint ? `${endpoint.host}:${endpoint.port}` : '';
+  });
+  repeated(problems, aliases, 'legacyDiscovery', (v) =>
+    v ? `the old name ${v}, which Service Connect can alias once per namespace` : ''
+  );
 
-  for (const [label, values] of [
-    ['service name', names],
-    ['service id', topology.services.map((s) => s.id)],
-    ['port name', topology.services.map((s) => s.portName)],
-  ] as const) {
-    for (const dup of duplicates(values)) problems.add(`${label} '${dup}' is used more than once`);
-  }
-
-  for (const svc of topology.services) {
-    const where = `service '${svc.name}'`;
+  topology.services.forEach((svc, i) => {
+    const where = at(i);
     problems.check(
-      SERVICE_NAME.test(svc.name),
-      `${where}: name must be 1-63 lower-case letters, digits or hyphens, starting with a letter`
+      !svc.singleton || svc.desiredCount === undefined || svc.desiredCount === 1,
+      `${where}.desiredCount: ${svc.desiredCount}; allowed: 1, as the service keeps its state in its task (singleton)`
     );
-    problems.check(
-      SERVICE_ID.test(svc.id),
-      `${where}: id '${svc.id}' must be lower-case letters and digits, starting with a letter`
-    );
-    problems.check(
-      SERVICE_NAME.test(svc.portName),
-      `${where}: port name '${svc.portName}' must be 1-63 lower-case letters, digits or hyphens`
-    );
-    problems.check(isPort(svc.port), `${where}: port ${svc.port} is not an integer from 1 to 65535`);
-    problems.check(
-      svc.publicEntry === undefined || isPort(svc.publicEntry.port),
-      `${where}: public port ${svc.publicEntry?.port} is not an integer from 1 to 65535`
-    );
-    problems.check(
-      Number.isInteger(svc.desiredCount) && svc.desiredCount >= 1,
-      `${where}: desired count ${svc.desiredCount} is not a positive integer`
-    );
-    problems.check(
-      !svc.singleton || svc.desiredCount === 1,
-      `${where}: keeps its state in the task, so its desired count must be 1, not ${svc.desiredCount}`
-    );
-    if (svc.dataVolume) {
-      const { path, directory, directoryEnvironment } = svc.dataVolume;
-      problems.check(
-        directory.startsWith(`${path.replace(/\/+$/, '')}/`),
-        `${where}: data directory '${directory}' must be inside the data volume '${path}'`
-      );
-      problems.check(
-        svc.healthCheck !== undefined,
-        `${where}: a data volume needs a health check, which says when the first start (its initialisation) is complete`
-      );
-      problems.check(
-        directoryEnvironment === undefined || ENV_NAME.test(directoryEnvironment),
-        `${where}: '${directoryEnvironment}' is not a valid environment variable name`
-      );
-    }
     if (svc.timeouts?.perRequestSeconds !== undefined) {
       problems.check(
         svc.appProtocol !== undefined,
-        `${where}: a per-request timeout needs an HTTP-family app protocol; the port is plain TCP`
+        `${where}.timeouts.perRequestSeconds: ${svc.timeouts.perRequestSeconds}; allowed: only with an appProtocol (http, http2, grpc), the port is plain TCP`
       );
     }
-    for (const [key, value] of Object.entries(svc.timeouts ?? {})) {
+    dataVolumeProblems(svc, where, problems);
+    legacyNameProblems(topology, svc, where, problems);
+    svc.calls.forEach((call, k) => {
+      const path = `${where}.calls[${k}]`;
       problems.check(
-        Number.isInteger(value) && value >= 0,
-        `${where}: timeout ${key} ${value} is not a whole number of seconds >= 0`
+        (call.env === undefined) !== (call.argument === undefined),
+        `${path}: has ${call.env === undefined ? 'neither env nor argument' : 'both env and argument'}; allowed: one of them, where the caller holds the address`
       );
-    }
-    for (const env of [...Object.keys(svc.environment ?? {}), ...svc.calls.map((c) => c.env)]) {
-      problems.check(ENV_NAME.test(env), `${where}: '${env}' is not a valid environment variable name`);
-    }
-    for (const dup of duplicates(svc.calls.map((c) => c.service))) {
-      problems.add(`${where}: calls '${dup}' more than once`);
-    }
-    for (const dup of duplicates([...Object.keys(svc.environment ?? {}), ...svc.calls.map((c) => c.env)])) {
-      problems.add(`${where}: environment variable '${dup}' is set more than once`);
-    }
-
-    const alias = legacyEndpoint(topology, svc);
-    if (alias) {
-      problems.check(
-        alias.host.length <= MAX_DNS_NAME_LENGTH,
-        `${where}: client alias '${alias.host}' is longer than ${MAX_DNS_NAME_LENGTH} characters`
-      );
-    }
-
-    for (const call of svc.calls) {
       const callee = byName.get(call.service);
       if (!callee) {
         problems.add(
-          `${where} calls '${call.service}', which is not a service of the topology (known: ${oneOf(names)})`
+          `${path}.service: '${call.service}' is not a service of the topology; allowed: ${oneOf(names)}`
         );
-        continue;
+      } else if (callee === svc) {
+        problems.add(`${path}.service: '${call.service}' is the service itself; allowed: another service`);
+      } else if (callee.legacyDiscovery.kind === 'none') {
+        problems.add(
+          `${path}.service: '${call.service}' has legacyDiscovery 'none', so its callers could not find it before the migration; allowed: a service found through Cloud Map DNS or an internal load balancer`
+        );
+      } else if (call.format === 'url' && callee.appProtocol === undefined) {
+        problems.add(
+          `${path}.format: 'url', but '${call.service}' is plain TCP (no appProtocol); allowed: 'host', or an appProtocol on '${call.service}'`
+        );
       }
-      if (callee === svc) {
-        problems.add(`${where} calls itself`);
-        continue;
-      }
-      problems.check(
-        callee.legacyDiscovery.kind !== 'none',
-        `${where} calls '${callee.name}', which has no legacy discovery ('none'): its callers could not find it before the migration`
-      );
-      problems.check(
-        call.format !== 'url' || callee.appProtocol !== undefined,
-        `${where} calls '${callee.name}' by URL, but '${callee.name}' is plain TCP`
-      );
-    }
-  }
+    });
+    repeated(
+      problems,
+      svc.calls.map((c) => c.service),
+      'calls',
+      (v) => `a second call of '${v}'`,
+      where
+    );
+    const envNames = [...Object.keys(svc.environment ?? {}), ...svc.calls.flatMap((c) => (c.env ? [c.env] : []))];
+    repeated(problems, envNames, 'environment', (v) => `the variable '${v}' set twice`, where);
+  });
+}
 
-  const entries = topology.services.filter((s) => s.publicEntry).map((s) => s.name);
+function dataVolumeProblems(svc: ServiceSpec, where: string, problems: Problems): void {
+  if (!svc.dataVolume) return;
+  const { path, directory } = svc.dataVolume;
   problems.check(
-    entries.length === 1,
-    `exactly one service must be the public entry (behind the internet-facing load balancer); found ${entries.length === 0 ? 'none' : oneOf(entries)}`
+    directory.startsWith(`${path.replace(/\/+$/, '')}/`),
+    `${where}.dataVolume.directory: '${directory}'; allowed: a directory inside the data volume '${path}'`
   );
+  problems.check(
+    svc.healthCheck !== undefined,
+    `${where}.healthCheck: missing; allowed: a health check, which a data volume needs to say when its first start (the initialisation) is complete`
+  );
+}
 
-  const albPorts = topology.services
-    .filter((s) => s.legacyDiscovery.kind === 'internalAlb')
-    .map((s) => String(s.port));
-  for (const dup of duplicates(albPorts)) {
-    problems.add(
-      `several services behind the internal load balancer use port ${dup}; each needs a listener port of its own`
+function legacyNameProblems(topology: Topology, svc: ServiceSpec, where: string, problems: Problems): void {
+  const discovery = svc.legacyDiscovery;
+  if (discovery.kind === 'cloudMapDns') {
+    problems.check(
+      discovery.namespace !== undefined || topology.cloudMapDnsNamespace !== undefined,
+      `${where}.legacyDiscovery.namespace: missing; allowed: the service's Cloud Map DNS namespace, here or as cloudMapDnsNamespace at the top`
     );
   }
+  if (discovery.kind === 'internalAlb') {
+    problems.check(
+      discovery.dnsName !== undefined || topology.internalZoneName !== undefined,
+      `${where}.legacyDiscovery.dnsName: missing; allowed: the name callers use, here or as internalZoneName at the top`
+    );
+  }
+  const endpoint = legacyEndpointOrUndefined(topology, svc);
+  if (endpoint) {
+    problems.check(
+      endpoint.host.length <= MAX_DNS_NAME_LENGTH,
+      `${where}.legacyDiscovery: the old name '${endpoint.host}' is ${endpoint.host.length} characters; allowed: at most ${MAX_DNS_NAME_LENGTH}, Service Connect's limit on a client alias`
+    );
+  }
+}
 
-  const cycle = findCycle(topology);
-  if (cycle) problems.add(`the call graph has a cycle: ${cycle.join(' → ')}`);
-  problems.throwIfAny();
+/** Adds a problem for each value of `values` that repeats (the second and later occurrences). */
+function repeated(
+  problems: Problems,
+  values: readonly string[],
+  field: string,
+  describe: (value: string) => string,
+  parent?: string
+): void {
+  const first = new Map<string, number>();
+  values.forEach((value, i) => {
+    if (!value) return;
+    const seen = first.get(value);
+    if (seen === undefined) {
+      first.set(value, i);
+      return;
+    }
+    const here = parent ? `${parent}.${field}` : `${at(i)}.${field}`;
+    const there = parent ? `entry ${seen}` : at(seen);
+    problems.add(`${here}: ${describe(value)} is used by ${there} too; allowed: each once`);
+  });
 }
 
 /**
  * Deployment waves, servers first: wave 0 holds the services that call nobody, and each later
- * wave the services whose callees are all in earlier waves. For Yelb:
+ * wave the services whose callees are all in earlier waves. Services that call each other in a
+ * cycle share a wave (no order of them puts servers first). For Yelb:
  * `[[yelb-db, yelb-redis], [yelb-appserver], [yelb-ui]]`. Within a wave, model order.
  *
  * Turning Service Connect on goes through the waves in this order; turning it off, in reverse.
  */
 export function serverFirstWaves(topology: Topology): ServiceSpec[][] {
-  return layers(
-    topology.services,
-    (s) => s.name,
-    (s) => s.calls.map((c) => c.service)
+  const groups = callCycles(topology);
+  const groupOf = new Map<string, number>();
+  groups.forEach((group, g) => group.forEach((name) => groupOf.set(name, g)));
+  const waveOf = new Map<number, number>();
+  const visit = (g: number): number => {
+    const known = waveOf.get(g);
+    if (known !== undefined) return known;
+    waveOf.set(g, 0); // a group's own calls inside it are not dependencies
+    const callees = groups[g]
+      .flatMap((name) => topology.services.find((s) => s.name === name)?.calls ?? [])
+      .map((c) => groupOf.get(c.service))
+      .filter((c): c is number => c !== undefined && c !== g);
+    const wave = callees.length === 0 ? 0 : Math.max(...callees.map(visit)) + 1;
+    waveOf.set(g, wave);
+    return wave;
+  };
+  const waves: ServiceSpec[][] = [];
+  for (const svc of topology.services) {
+    const wave = visit(groupOf.get(svc.name)!);
+    while (waves.length <= wave) waves.push([]);
+    waves[wave].push(svc);
+  }
+  return waves.filter((w) => w.length > 0);
+}
+
+/**
+ * The call graph's strongly connected components (Tarjan), by service name, in model order of
+ * their first member: a component of several services is a cycle of calls; every other service is
+ * a component of its own.
+ */
+export function callCycles(topology: Topology): string[][] {
+  const names = topology.services.map((s) => s.name);
+  const edges = new Map(
+    topology.services.map((s) => [s.name, s.calls.map((c) => c.service).filter((n) => names.includes(n))])
   );
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const components: string[][] = [];
+  const connect = (v: string) => {
+    index.set(v, index.size);
+    low.set(v, index.get(v)!);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        connect(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v)!, index.get(w)!));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      components.push(component.sort((a, b) => names.indexOf(a) - names.indexOf(b)));
+    }
+  };
+  for (const name of names) if (!index.has(name)) connect(name);
+  return components.sort((a, b) => names.indexOf(a[0]) - names.indexOf(b[0]));
+}
+
+/** The cycles of calls: components of more than one service. */
+export function cyclesOf(topology: Topology): string[][] {
+  return callCycles(topology).filter((c) => c.length > 1);
 }
 
 /** The service called `name`. @throws Error naming the known services when there is none. */
@@ -188,73 +254,49 @@ export interface Endpoint {
 
 /**
  * The name and port that callers use for `svc` before the migration: its Cloud Map DNS name or
- * its hosted-zone alias. Service Connect reuses them as client aliases, so no caller changes its
- * configuration. `undefined` for a service nobody calls.
+ * its load balancer's alias record, as discovered (or `<name>.<namespace or zone>` by default).
+ * Service Connect reuses them as client aliases, so no caller changes its configuration.
+ * `undefined` for a service nobody calls.
+ *
+ * @throws Error when the topology does not say the namespace or the name (validateTopology reports it).
  */
 export function legacyEndpoint(topology: Topology, svc: ServiceSpec): Endpoint | undefined {
-  switch (svc.legacyDiscovery.kind) {
-    case 'cloudMapDns':
-      return { host: `${svc.name}.${topology.cloudMapDnsNamespace}`, port: svc.port };
-    case 'internalAlb':
-      return { host: `${svc.name}.${topology.internalZoneName}`, port: svc.port };
+  if (svc.legacyDiscovery.kind === 'none') return undefined;
+  const endpoint = legacyEndpointOrUndefined(topology, svc);
+  if (!endpoint) throw new Error(`${svc.name}: the topology does not say the name its callers use`);
+  return endpoint;
+}
+
+function legacyEndpointOrUndefined(topology: Topology, svc: ServiceSpec): Endpoint | undefined {
+  const d = svc.legacyDiscovery;
+  switch (d.kind) {
+    case 'cloudMapDns': {
+      const namespace = d.namespace ?? topology.cloudMapDnsNamespace;
+      return namespace ? { host: `${d.serviceName ?? svc.name}.${namespace}`, port: svc.port } : undefined;
+    }
+    case 'internalAlb': {
+      const host = d.dnsName ?? (topology.internalZoneName && `${svc.name}.${topology.internalZoneName}`);
+      return host ? { host, port: d.port ?? svc.port } : undefined;
+    }
     case 'none':
       return undefined;
   }
 }
 
+/** The value a caller's setting holds for `call`: the callee's old name, as a host or a URL. */
+export function callValue(topology: Topology, svc: ServiceSpec, call: ServiceSpec['calls'][number]): string {
+  const callee = serviceNamed(topology, call.service);
+  const endpoint = legacyEndpoint(topology, callee);
+  if (!endpoint) throw new Error(`'${callee.name}' has no legacy endpoint to call (called by ${svc.name})`);
+  return call.format === 'url' ? `http://${endpoint.host}:${endpoint.port}` : endpoint.host;
+}
+
 /**
- * The container environment of `svc`: its own settings plus, for each service it calls, the
- * legacy name of that service. The same in every migration phase.
+ * The container environment of `svc`: its own settings plus, for each service it calls by an
+ * environment variable, the legacy name of that service. The same in every migration phase.
  */
 export function containerEnvironment(topology: Topology, svc: ServiceSpec): Record<string, string> {
   const env: Record<string, string> = { ...svc.environment };
-  for (const call of svc.calls) {
-    const callee = serviceNamed(topology, call.service);
-    const endpoint = legacyEndpoint(topology, callee);
-    if (!endpoint) throw new Error(`'${callee.name}' has no legacy endpoint to call`);
-    env[call.env] = call.format === 'url' ? `http://${endpoint.host}:${endpoint.port}` : endpoint.host;
-  }
+  for (const call of svc.calls) if (call.env) env[call.env] = callValue(topology, svc, call);
   return env;
-}
-
-function isPort(port: number): boolean {
-  return Number.isInteger(port) && port >= 1 && port <= 65535;
-}
-
-function duplicates(values: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const dups = new Set<string>();
-  for (const v of values) (seen.has(v) ? dups : seen).add(v);
-  return [...dups];
-}
-
-/** A cycle in the call graph as a path that starts and ends at the same service, if any. */
-function findCycle(topology: Topology): string[] | undefined {
-  const known = new Set(topology.services.map((s) => s.name));
-  const edges = new Map(
-    topology.services.map((s) => [
-      s.name,
-      s.calls.map((c) => c.service).filter((n) => known.has(n) && n !== s.name),
-    ])
-  );
-  const state = new Map<string, 'visiting' | 'done'>();
-  const path: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    if (state.get(name) === 'done') return undefined;
-    if (state.get(name) === 'visiting') return [...path.slice(path.indexOf(name)), name];
-    state.set(name, 'visiting');
-    path.push(name);
-    for (const next of edges.get(name) ?? []) {
-      const cycle = visit(next);
-      if (cycle) return cycle;
-    }
-    path.pop();
-    state.set(name, 'done');
-    return undefined;
-  };
-  for (const svc of topology.services) {
-    const cycle = visit(svc.name);
-    if (cycle) return cycle;
-  }
-  return undefined;
 }

@@ -2,138 +2,188 @@
  * The topology as data: the services, their ports, who calls whom, and how each one is found
  * before the migration. Everything else in this project (security-group rules, deployment
  * order, Service Connect configurations, `sc-update/`, the migration CLI's waves) is derived
- * from a {@link Topology}. This module imports nothing from the CDK.
+ * from a {@link Topology}.
+ *
+ * One zod schema is the source of the types (below), of the validation of a topology file
+ * (`topology-file.ts`, with JSON paths in its messages) and of the published JSON Schema
+ * (`topology.schema.json`). What only a deployment by the CDK app needs (image, task size, data
+ * volume, health check) is optional: a topology discovered from a live cluster is valid without
+ * it for the migration CLI. This module imports nothing from the CDK or the SDK.
  */
+import { z } from 'zod';
+import type { DeepReadonly } from '../core/types';
 
-/** Application protocol of a port. `undefined` in {@link ServiceSpec.appProtocol} means plain TCP. */
-export type AppProtocol = 'http' | 'http2' | 'grpc';
+/** An ECS service name: letters, digits, hyphens and underscores, up to 255. */
+export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+/** A short id: names the service's constructs, its `sc-update/` file and its proxy logs. */
+export const SERVICE_ID = /^[a-z][a-z0-9]{0,31}$/;
+/** A port mapping name, as ECS and Service Connect take it. */
+export const PORT_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/;
+/** An environment variable name. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A DNS name (lower case, no trailing dot), as callers use it. */
+export const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
-/** How a service is found by its callers before the migration to Service Connect. */
-export type LegacyDiscovery =
-  /** An A record per task in the Cloud Map private DNS namespace (`<name>.<cloudMapDns>`). */
-  | { readonly kind: 'cloudMapDns' }
-  /**
-   * An internal Application Load Balancer in front of the tasks, with an alias record
-   * `<name>.<internalZone>` in a Route 53 private hosted zone.
-   */
-  | { readonly kind: 'internalAlb'; readonly healthCheckPath: string }
-  /** Nobody inside the system calls this service (for example the web front end). */
-  | { readonly kind: 'none' };
+const port = z.number().int().min(1).max(65535).describe('a TCP port, 1 to 65535');
+const seconds = z.number().int().min(0);
+const dnsName = z.string().regex(DNS_NAME, 'a lower-case DNS name without a trailing dot');
 
 /** How a caller learns the address of a service it calls. */
-export interface ServiceCall {
-  /** Name of the called service ({@link ServiceSpec.name}). */
-  readonly service: string;
-  /** Environment variable of the caller's container that holds the address. */
-  readonly env: string;
-  /**
-   * `host`: the bare host name (`yelb-db.yelb.cloudmap.internal`);
-   * `url`: `http://host:port` (the called service must speak HTTP).
-   */
-  readonly format: 'host' | 'url';
-}
+const serviceCall = z
+  .object({
+    service: z.string().describe('the name of the called service'),
+    env: z
+      .string()
+      .regex(ENV_NAME, 'an environment variable name')
+      .optional()
+      .describe("the caller's environment variable that holds the address"),
+    argument: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("the index of the caller's command argument that holds the address (found by discovery)"),
+    format: z
+      .enum(['host', 'url'])
+      .describe('host: the bare host name; url: http://host:port (the called service speaks HTTP)'),
+    evidence: z.string().optional().describe('where discovery found the call, for a person to check'),
+  })
+  .strict();
 
-/** One ECS service of the topology. */
-export interface ServiceSpec {
-  /** ECS service name, container name and Cloud Map service name, e.g. `yelb-db`. */
-  readonly name: string;
-  /**
-   * Short id, e.g. `db`: names the construct (`Db`), the `sc-update/svc-db.json` file and the
-   * proxy log stream prefix (`db-envoy`). Lower-case letters and digits.
-   */
-  readonly id: string;
-  /** Default container image; overridable from context. */
-  readonly image: string;
-  /** Container port the service listens on. */
-  readonly port: number;
-  /** Name of the container's port mapping; Service Connect refers to it as `portName`. */
-  readonly portName: string;
-  /** Application protocol of the port; leave out for plain TCP (Postgres, Redis). */
-  readonly appProtocol?: AppProtocol;
-  /** Default number of tasks; overridable from context unless {@link singleton}. */
-  readonly desiredCount: number;
-  /**
-   * The service keeps state in its task (a database, a cache), so exactly one task may run:
-   * a second one would be a second, diverging copy of the data.
-   */
-  readonly singleton?: boolean;
-  /** Task CPU units (256 = 0.25 vCPU). */
-  readonly cpu: number;
-  /** Task memory in MiB. */
-  readonly memoryMiB: number;
-  /** Environment that does not depend on other services. */
-  readonly environment?: Readonly<Record<string, string>>;
-  /** Services this one calls, and how it learns their address. */
-  readonly calls: readonly ServiceCall[];
-  /** How callers find this service before the migration. */
-  readonly legacyDiscovery: LegacyDiscovery;
-  /** The service is the public entry point behind the internet-facing load balancer. */
-  readonly publicEntry?: { readonly port: number; readonly healthCheckPath: string };
-  /**
-   * The directory where the service keeps data that must outlive its task (a database). The
-   * app puts it on Amazon EFS unless told to keep the walkthrough's ephemeral storage.
-   */
-  readonly dataVolume?: DataVolume;
-  /**
-   * A container health check, for images that ship a tool to run one: a task that fails it is
-   * replaced instead of being sent traffic.
-   */
-  readonly healthCheck?: HealthCheck;
-  /**
-   * Service Connect timeouts for this service's endpoint (seconds). Only meaningful for a
-   * service that others call; `perRequestSeconds` only for HTTP-family protocols.
-   */
-  readonly timeouts?: { readonly idleSeconds?: number; readonly perRequestSeconds?: number };
-}
+/** How a service is found by its callers before the migration to Service Connect. */
+const legacyDiscovery = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('cloudMapDns').describe('A records of the tasks in a Cloud Map private DNS namespace'),
+      namespace: dnsName.optional().describe("the DNS namespace (default: the topology's cloudMapDnsNamespace)"),
+      serviceName: z.string().optional().describe("the Cloud Map service's name (default: the service's name)"),
+      registryArn: z.string().optional().describe("the Cloud Map service's ARN, as discovered"),
+      calledFromOutside: z
+        .boolean()
+        .optional()
+        .describe('callers outside ECS (Lambda, EC2) may use this name: retiring it is refused unless forced'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('internalAlb').describe('an internal load balancer, reached by an alias record'),
+      healthCheckPath: z.string().optional().describe("the target group's health-check path"),
+      dnsName: dnsName.optional().describe("the name callers use (default: <service>.<topology's internalZoneName>)"),
+      port: port.optional().describe("the listener's port callers use (default: the service's port)"),
+      targetGroupArn: z.string().optional().describe('the target group the service registers in, as discovered'),
+      loadBalancerName: z.string().optional(),
+      idleTimeoutSeconds: seconds.optional().describe("the load balancer's idle timeout"),
+      calledFromOutside: z.boolean().optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('none').describe('nobody inside the system calls this service') }).strict(),
+]);
 
 /** Where a service keeps data that must survive its task, and as whom it writes it. */
-export interface DataVolume {
-  /** Mount path in the container. */
-  readonly path: string;
-  /** POSIX user and group that own the files (the image's database user). */
-  readonly uid: number;
-  readonly gid: number;
-  /**
-   * The directory the image initialises on its first start and keeps its data in, inside
-   * {@link path} (a subdirectory, as the postgres image recommends for mounted volumes). A first
-   * start cut off before the service was ready is detected, and the directory initialised again.
-   */
-  readonly directory: string;
-  /** The environment variable that points the image at {@link directory} (`PGDATA`), if it needs one. */
-  readonly directoryEnvironment?: string;
-  /**
-   * The image's own entrypoint and command (its `ENTRYPOINT` and `CMD`). With the volume on
-   * shared storage the container runs them under an exclusive lock on a file in the volume,
-   * so that a second task waits until the first has exited: never two writers on one directory.
-   * A service with a data volume needs a {@link ServiceSpec.healthCheck}: it says when a first
-   * start is complete.
-   */
-  readonly command: readonly string[];
-}
+const dataVolume = z
+  .object({
+    path: z.string().describe('the mount path in the container'),
+    uid: z.number().int().min(0).describe('the POSIX user that owns the files (the image database user)'),
+    gid: z.number().int().min(0),
+    directory: z
+      .string()
+      .describe('the directory inside path that the image initialises on its first start and keeps its data in'),
+    directoryEnvironment: z
+      .string()
+      .regex(ENV_NAME)
+      .optional()
+      .describe('the environment variable that points the image at directory (PGDATA)'),
+    command: z
+      .array(z.string())
+      .min(1)
+      .describe("the image's own ENTRYPOINT and CMD, run under the volume's single-writer lock"),
+  })
+  .strict();
 
-/** A container health check: a shell command that exits 0 when the service can serve. */
-export interface HealthCheck {
-  readonly command: string;
-  /** Seconds after start during which failures do not count (first start, migrations). */
-  readonly startPeriodSeconds: number;
-}
+/** One ECS service of the topology. */
+export const serviceSpecSchema = z
+  .object({
+    name: z.string().regex(SERVICE_NAME, 'an ECS service name').describe('ECS service name and container name'),
+    id: z
+      .string()
+      .regex(SERVICE_ID, 'lower-case letters and digits, from a letter, at most 32')
+      .optional()
+      .describe('short id for constructs, sc-update/svc-<id>.json and the proxy log prefix (default: from the name)'),
+    port: port.describe('the container port the service is called on'),
+    portName: z
+      .string()
+      .regex(PORT_NAME, 'lower-case letters, digits, hyphens and underscores, at most 64')
+      .describe("the port mapping's name, which Service Connect refers to (migrate apply names a port that has none)"),
+    appProtocol: z
+      .enum(['http', 'http2', 'grpc'])
+      .optional()
+      .describe('the application protocol of the port; leave out for plain TCP'),
+    calls: z.array(serviceCall).describe('the services this one calls, and how it learns their address'),
+    legacyDiscovery: legacyDiscovery.describe('how callers find this service before the migration'),
+    publicEntry: z
+      .object({ port, healthCheckPath: z.string() })
+      .strict()
+      .optional()
+      .describe('the service is the public entry, behind the internet-facing load balancer'),
+    timeouts: z
+      .object({ idleSeconds: seconds.optional(), perRequestSeconds: seconds.optional() })
+      .strict()
+      .optional()
+      .describe("Service Connect timeouts of this service's endpoint, in seconds"),
+    image: z.string().optional().describe('container image (the CDK app needs it)'),
+    desiredCount: z.number().int().min(1).optional().describe('number of tasks (the CDK app needs it)'),
+    singleton: z
+      .boolean()
+      .optional()
+      .describe('keeps its state in its task: exactly one task may run (a database, a cache)'),
+    cpu: z.number().int().positive().optional().describe('task CPU units, 256 = 0.25 vCPU (the CDK app needs it)'),
+    memoryMiB: z.number().int().positive().optional().describe('task memory in MiB (the CDK app needs it)'),
+    environment: z
+      .record(z.string(), z.string())
+      .optional()
+      .describe('environment that does not depend on other services'),
+    dataVolume: dataVolume.optional(),
+    healthCheck: z
+      .object({ command: z.string(), startPeriodSeconds: seconds })
+      .strict()
+      .optional()
+      .describe('a container health check: a shell command that exits 0 when the service can serve'),
+  })
+  .strict();
 
-/** The whole system: names of the shared pieces and the services. */
-export interface Topology {
-  /** Default ECS cluster name. */
-  readonly clusterName: string;
-  /** Default CloudWatch log group for application and proxy logs. */
-  readonly logGroupName: string;
-  /** Cloud Map private DNS namespace for `cloudMapDns` discovery. */
-  readonly cloudMapDnsNamespace: string;
-  /** Route 53 private hosted zone for `internalAlb` discovery. */
-  readonly internalZoneName: string;
-  /** Cloud Map HTTP namespace that Service Connect uses. */
-  readonly serviceConnectNamespace: string;
-  /**
-   * A small image with `true` on its path, for the container that holds a task back from
-   * RUNNING until its app container is healthy (so Service Connect routes to it only then).
-   */
-  readonly readinessGateImage: string;
-  readonly services: readonly ServiceSpec[];
+/** The whole system: the names of the shared pieces, and the services. */
+export const topologySchema = z
+  .object({
+    $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
+    name: z.string().regex(SERVICE_ID).optional().describe('a short name for the system (default: from the cluster)'),
+    clusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/).describe('the ECS cluster'),
+    logGroupName: z.string().optional().describe("the log group of the Service Connect proxies' logs"),
+    cloudMapDnsNamespace: dnsName.optional().describe('the Cloud Map private DNS namespace of cloudMapDns services'),
+    internalZoneName: dnsName.optional().describe('the private hosted zone of internalAlb services'),
+    serviceConnectNamespace: z.string().min(1).describe('the Cloud Map HTTP namespace Service Connect uses'),
+    readinessGateImage: z.string().optional().describe("a small image with 'true' on its path (the CDK app)"),
+    services: z.array(serviceSpecSchema).min(1),
+  })
+  .strict();
+
+/** One service of the topology. */
+export type ServiceSpec = DeepReadonly<z.infer<typeof serviceSpecSchema>>;
+/** The whole system. */
+export type Topology = DeepReadonly<z.infer<typeof topologySchema>>;
+/** How a caller learns the address of a service it calls. */
+export type ServiceCall = ServiceSpec['calls'][number];
+/** How a service is found by its callers before the migration. */
+export type LegacyDiscovery = ServiceSpec['legacyDiscovery'];
+/** Application protocol of a port. */
+export type AppProtocol = NonNullable<ServiceSpec['appProtocol']>;
+/** Where a service keeps data that must survive its task. */
+export type DataVolume = NonNullable<ServiceSpec['dataVolume']>;
+/** A container health check. */
+export type HealthCheck = NonNullable<ServiceSpec['healthCheck']>;
+
+/** A service's id: given, or derived from its name (`yelb-db` → `yelbdb`). */
+export function serviceId(svc: Pick<ServiceSpec, 'id' | 'name'>): string {
+  if (svc.id) return svc.id;
+  const id = svc.name.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return (/^[a-z]/.test(id) ? id : `s${id}`).slice(0, 32);
 }

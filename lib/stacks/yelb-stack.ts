@@ -14,7 +14,8 @@ import { PublicEntry, PublicEntryProps } from '../constructs/public-entry';
 import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
 import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
-import { Topology } from '../model/topology';
+import { DeployableTopology } from '../model/deployable';
+import { serviceId } from '../model/topology';
 import { LEGACY_CONSTRUCT_ID, internalAlbName } from '../app/names';
 import { pascalCase } from '../core/names';
 import { YELB_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../app/outputs';
@@ -25,7 +26,7 @@ export interface YelbStackProps extends StackProps {
   /** The network, from the network stack. */
   readonly vpc: ec2.IVpc;
   /** The services to run. */
-  readonly topology: Topology;
+  readonly topology: DeployableTopology;
   /** Which phase of the migration to deploy. */
   readonly phase: MigrationPhase;
   /**
@@ -143,7 +144,7 @@ export class YelbStack extends Stack {
         })
       : undefined;
     for (const spec of topology.services) {
-      const service = new YelbService(this, pascalCase(spec.id), {
+      const service = new YelbService(this, pascalCase(serviceId(spec)), {
         mirror,
         spec,
         topology,
@@ -175,7 +176,7 @@ export class YelbStack extends Stack {
       const dnsService = this.legacy.dnsServiceOf(spec);
       if (dnsService) {
         this.teardown.guardCloudMapService(
-          `${pascalCase(spec.id)}DnsService`,
+          `${pascalCase(serviceId(spec))}DnsService`,
           dnsService,
           this.service(spec.name).service,
           retired
@@ -204,7 +205,7 @@ export class YelbStack extends Stack {
    * group would be two resources per call and bring a bigger topology to the 500-resource limit.
    * The load balancers' own rules to their targets come from the target groups.
    */
-  private openCallGraph(topology: Topology, vpc: ec2.IVpc): void {
+  private openCallGraph(topology: DeployableTopology, vpc: ec2.IVpc): void {
     for (const callerSpec of topology.services) {
       const caller = this.service(callerSpec.name);
       for (const calleeSpec of calleesOf(topology, callerSpec)) {
@@ -235,7 +236,7 @@ export class YelbStack extends Stack {
    * clients leave Service Connect before their servers' endpoints drain. A changed DependsOn
    * replaces nothing.
    */
-  private orderDeployments(topology: Topology, phase: MigrationPhase): void {
+  private orderDeployments(topology: DeployableTopology, phase: MigrationPhase): void {
     for (const callerSpec of topology.services) {
       const caller = this.service(callerSpec.name).cfnService;
       for (const calleeSpec of calleesOf(topology, callerSpec)) {
@@ -255,7 +256,7 @@ export class YelbStack extends Stack {
     }
   }
 
-  private addOutputs(topology: Topology, phase: MigrationPhase): void {
+  private addOutputs(topology: DeployableTopology, phase: MigrationPhase): void {
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
     out(YELB_OUTPUTS.appUrl, this.publicEntry.url, 'Yelb, through the public load balancer');
@@ -291,14 +292,14 @@ export class YelbStack extends Stack {
     );
     for (const spec of topology.services) {
       out(
-        serviceNameOutput(spec.id),
+        serviceNameOutput(serviceId(spec)),
         this.service(spec.name).service.serviceName,
         `ECS service of ${spec.name}`
       );
       const data = this.service(spec.name).data;
       if (data) {
         out(
-          dataFileSystemOutput(spec.id),
+          dataFileSystemOutput(serviceId(spec)),
           data.fileSystem.fileSystemId,
           `EFS file system of ${spec.name}'s data (its backups outlive the stack)`
         );

@@ -2,11 +2,14 @@ import {
   calleesOf,
   callersOf,
   containerEnvironment,
+  cyclesOf,
   legacyEndpoint,
   serverFirstWaves,
   serviceNamed,
   validateTopology,
 } from '../../lib/model/graph';
+import { validateDeployable } from '../../lib/model/deployable';
+import { ValidationError } from '../../lib/core/validation';
 import { ServiceSpec, Topology } from '../../lib/model/topology';
 import { YELB } from '../../lib/model/yelb';
 
@@ -15,107 +18,165 @@ function withService(name: string, change: Partial<ServiceSpec>): Topology {
   return { ...YELB, services: YELB.services.map((s) => (s.name === name ? { ...s, ...change } : s)) };
 }
 
-describe('validateTopology', () => {
+describe('validateTopology: what a migration needs, one line per problem with its JSON path', () => {
   test('accepts Yelb', () => {
     expect(() => validateTopology(YELB)).not.toThrow();
   });
 
-  test('fails when a service calls an unknown service, naming it and the known ones', () => {
-    const topology = withService('yelb-appserver', {
-      calls: [{ service: 'yelb-cache', env: 'CACHE', format: 'host' }],
-    });
-    expect(() => validateTopology(topology)).toThrow(
-      /service 'yelb-appserver' calls 'yelb-cache', which is not a service of the topology \(known: 'yelb-ui', 'yelb-appserver', 'yelb-db' or 'yelb-redis'\)/
+  const problemsOf = (topology: Topology): string[] => {
+    try {
+      validateTopology(topology);
+      return [];
+    } catch (err) {
+      if (err instanceof ValidationError) return [...err.problems];
+      throw err;
+    }
+  };
+
+  test.each<[string, string, Partial<ServiceSpec>, RegExp]>([
+    [
+      'an unknown service in calls, naming the known ones',
+      'yelb-appserver',
+      { calls: [{ service: 'yelb-cache', env: 'CACHE', format: 'host' }] },
+      /^services\[1\]\.calls\[0\]\.service: 'yelb-cache' is not a service of the topology; allowed: 'yelb-ui', 'yelb-appserver', 'yelb-db' or 'yelb-redis'$/,
+    ],
+    [
+      'a service that calls itself',
+      'yelb-db',
+      { calls: [{ service: 'yelb-db', env: 'SELF', format: 'host' }] },
+      /^services\[2\]\.calls\[0\]\.service: 'yelb-db' is the service itself/,
+    ],
+    [
+      'a call of a service its callers could not find',
+      'yelb-db',
+      { legacyDiscovery: { kind: 'none' } },
+      /^services\[1\]\.calls\[0\]\.service: 'yelb-db' has legacyDiscovery 'none'/,
+    ],
+    [
+      'a call by URL of a plain TCP service',
+      'yelb-appserver',
+      { appProtocol: undefined, timeouts: undefined },
+      /^services\[0\]\.calls\[0\]\.format: 'url', but 'yelb-appserver' is plain TCP/,
+    ],
+    [
+      'a per-request timeout on a TCP port',
+      'yelb-db',
+      { timeouts: { perRequestSeconds: 5 } },
+      /^services\[2\]\.timeouts\.perRequestSeconds: 5; allowed: only with an appProtocol/,
+    ],
+    [
+      'a stateful service with more than one task',
+      'yelb-redis',
+      { desiredCount: 2 },
+      /^services\[3\]\.desiredCount: 2; allowed: 1, as the service keeps its state in its task/,
+    ],
+    [
+      'a call with both an environment variable and an argument',
+      'yelb-ui',
+      { calls: [{ service: 'yelb-appserver', env: 'A', argument: 1, format: 'url' }] },
+      /^services\[0\]\.calls\[0\]: has both env and argument; allowed: one of them/,
+    ],
+  ])('refuses %s', (_label, name, change, message) => {
+    expect(problemsOf(withService(name, change))).toEqual([expect.stringMatching(message)]);
+  });
+
+  test('refuses two services with one name, id, port name or old name, naming both', () => {
+    const topology = withService('yelb-redis', { name: 'yelb-db', id: 'db', portName: 'yelb-db' });
+    expect(problemsOf(topology)).toEqual(
+      expect.arrayContaining([
+        "services[3].name: 'yelb-db' is used by services[2] too; allowed: each once",
+        "services[3].id: 'db' (given, or derived from the name) is used by services[2] too; allowed: each once",
+        "services[3].portName: 'yelb-db' is used by services[2] too; allowed: each once",
+      ])
     );
   });
 
-  test('fails when the call graph has a cycle, and shows it', () => {
-    const topology = withService('yelb-db', {
+  test('accepts a cycle of calls: the migration moves its members in one wave', () => {
+    const cycle = withService('yelb-db', {
       calls: [{ service: 'yelb-appserver', env: 'APP', format: 'host' }],
     });
-    expect(() => validateTopology(topology)).toThrow(/cycle: yelb-appserver → yelb-db → yelb-appserver/);
+    expect(problemsOf(cycle)).toEqual([]);
   });
 
-  test('fails when a service calls itself', () => {
-    const topology = withService('yelb-db', { calls: [{ service: 'yelb-db', env: 'SELF', format: 'host' }] });
-    expect(() => validateTopology(topology)).toThrow(/service 'yelb-db' calls itself/);
-  });
-
-  test('fails when a called service cannot be found before the migration', () => {
-    const topology = withService('yelb-db', { legacyDiscovery: { kind: 'none' } });
-    expect(() => validateTopology(topology)).toThrow(/calls 'yelb-db', which has no legacy discovery/);
-  });
-
-  test('fails when a service is called by URL but speaks plain TCP', () => {
-    const topology = withService('yelb-appserver', { appProtocol: undefined, timeouts: undefined });
-    expect(() => validateTopology(topology)).toThrow(
-      /calls 'yelb-appserver' by URL, but 'yelb-appserver' is plain TCP/
+  test('refuses an old name longer than Service Connect allows for a client alias', () => {
+    const topology = { ...YELB, cloudMapDnsNamespace: `${'a'.repeat(120)}.internal` };
+    expect(problemsOf(topology)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^services\[2\]\.legacyDiscovery: the old name 'yelb-db\.a+\.internal' is \d+ characters; allowed: at most 127/
+        ),
+      ])
     );
   });
 
-  test('fails when a per-request timeout is set on a TCP port', () => {
-    const topology = withService('yelb-db', { timeouts: { perRequestSeconds: 5 } });
-    expect(() => validateTopology(topology)).toThrow(
-      /yelb-db'.*per-request timeout needs an HTTP-family app protocol/
-    );
+  test('needs the namespace of a Cloud Map name, here or at the top', () => {
+    const { cloudMapDnsNamespace: _dropped, ...rest } = YELB;
+    expect(problemsOf(rest)).toEqual([
+      expect.stringMatching(/^services\[2\]\.legacyDiscovery\.namespace: missing/),
+      expect.stringMatching(/^services\[3\]\.legacyDiscovery\.namespace: missing/),
+    ]);
   });
 
-  test('fails when a stateful service has more than one task', () => {
-    const topology = withService('yelb-redis', { desiredCount: 2 });
-    expect(() => validateTopology(topology)).toThrow(
-      /'yelb-redis': keeps its state in the task, so its desired count must be 1, not 2/
-    );
+  test('reports every problem at once', () => {
+    const topology = withService('yelb-db', { desiredCount: 3, timeouts: { perRequestSeconds: 1 } });
+    expect(problemsOf(topology)).toHaveLength(2);
+  });
+});
+
+describe('validateDeployable: what the CDK app needs on top', () => {
+  const problemsOf = (topology: Topology): string[] => {
+    try {
+      validateDeployable(topology);
+      return [];
+    } catch (err) {
+      if (err instanceof ValidationError) return [...err.problems];
+      throw err;
+    }
+  };
+
+  test('accepts Yelb', () => {
+    expect(problemsOf(YELB)).toEqual([]);
   });
 
-  test('fails when names, ids or port names repeat', () => {
-    const topology = withService('yelb-redis', { name: 'yelb-db', id: 'db', portName: 'yelb-db' });
-    expect(() => validateTopology(topology)).toThrow(/service name 'yelb-db' is used more than once/);
-    expect(() => validateTopology(topology)).toThrow(/service id 'db' is used more than once/);
-    expect(() => validateTopology(topology)).toThrow(/port name 'yelb-db' is used more than once/);
+  test('refuses a service without an image or task size, naming the field', () => {
+    const { image: _image, cpu: _cpu, ...ui } = YELB.services[0];
+    const topology = { ...YELB, services: [ui, ...YELB.services.slice(1)] };
+    expect(problemsOf(topology)).toEqual([
+      expect.stringMatching(/^services\[0\]\.image: missing; allowed: a value, which the CDK app needs/),
+      expect.stringMatching(/^services\[0\]\.cpu: missing/),
+    ]);
   });
 
-  test('fails when two services behind the internal load balancer share a port', () => {
+  test('refuses anything but exactly one public entry', () => {
+    expect(problemsOf(withService('yelb-ui', { publicEntry: undefined }))).toEqual([
+      expect.stringMatching(/^services\[\*\]\.publicEntry: none; allowed: exactly one service/),
+    ]);
+    expect(
+      problemsOf(withService('yelb-appserver', { publicEntry: { port: 80, healthCheckPath: '/' } }))
+    ).toEqual([expect.stringMatching(/^services\[\*\]\.publicEntry: 'yelb-ui' or 'yelb-appserver'/)]);
+  });
+
+  test('refuses two services on one port of the internal load balancer', () => {
     const topology = withService('yelb-ui', {
       port: 4567,
       legacyDiscovery: { kind: 'internalAlb', healthCheckPath: '/' },
     });
-    expect(() => validateTopology(topology)).toThrow(
-      /several services behind the internal load balancer use port 4567/
+    expect(problemsOf(topology)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^services\[1\]\.port: 4567 is also 'yelb-ui''s port behind the internal load balancer/
+        ),
+      ])
     );
   });
 
-  test('fails when there is not exactly one public entry', () => {
-    const none = withService('yelb-ui', { publicEntry: undefined });
-    expect(() => validateTopology(none)).toThrow(
-      /exactly one service must be the public entry .*; found none/
-    );
-    const two = withService('yelb-appserver', { publicEntry: { port: 80, healthCheckPath: '/' } });
-    expect(() => validateTopology(two)).toThrow(/found 'yelb-ui' or 'yelb-appserver'/);
-  });
-
-  test('fails when a port or a desired count is out of range', () => {
-    const topology = withService('yelb-appserver', { port: 70000, desiredCount: 0 });
-    expect(() => validateTopology(topology)).toThrow(/port 70000 is not an integer from 1 to 65535/);
-    expect(() => validateTopology(topology)).toThrow(/desired count 0 is not a positive integer/);
-  });
-
-  test('fails when a client alias would be longer than Service Connect allows', () => {
-    const topology = { ...YELB, cloudMapDnsNamespace: `${'a'.repeat(120)}.internal` };
-    expect(() => validateTopology(topology)).toThrow(
-      /client alias 'yelb-db\.a+\.internal' is longer than 127 characters/
-    );
-  });
-
-  test('reports every problem at once, one per line', () => {
-    const topology = withService('yelb-db', { port: 0, desiredCount: 3 });
-    expect(() => validateTopology(topology)).toThrow(
-      expect.objectContaining({
-        problems: expect.arrayContaining([
-          expect.stringMatching(/port 0/),
-          expect.stringMatching(/must be 1, not 3/),
-        ]),
-      })
-    );
+  test('refuses a cycle, which DependsOn cannot order, and shows it', () => {
+    const topology = withService('yelb-db', {
+      calls: [{ service: 'yelb-appserver', env: 'APP', format: 'host' }],
+    });
+    expect(problemsOf(topology)).toEqual([
+      expect.stringMatching(/^services\[\*\]\.calls: yelb-appserver → yelb-db → yelb-appserver is a cycle/),
+    ]);
   });
 });
 
@@ -141,13 +202,22 @@ describe('serverFirstWaves', () => {
           .map((callee) => ({ service: `svc-${callee}`, env: `E_${callee}`, format: 'host' as const })),
       })),
     };
-    const waves = serverFirstWaves(layered).map((wave) => wave.map((s) => s.id));
+    const waves = serverFirstWaves(layered).map((wave) => wave.map((s) => s.id!));
     expect(waves).toEqual([['e'], ['d'], ['c'], ['b'], ['a']]);
   });
 
-  test('fails on a cycle instead of looping', () => {
-    const topology = withService('yelb-db', { calls: [{ service: 'yelb-ui', env: 'UI', format: 'host' }] });
-    expect(() => serverFirstWaves(topology)).toThrow(/cycle among/);
+  test('puts the members of a cycle in one wave, after what they call and before their callers', () => {
+    // yelb-db calls yelb-appserver, which calls yelb-db: one wave for both, redis before it.
+    const topology = withService('yelb-db', {
+      calls: [{ service: 'yelb-appserver', env: 'APP', format: 'host' }],
+    });
+    expect(serverFirstWaves(topology).map((wave) => wave.map((s) => s.name))).toEqual([
+      ['yelb-redis'],
+      ['yelb-appserver', 'yelb-db'],
+      ['yelb-ui'],
+    ]);
+    expect(cyclesOf(topology)).toEqual([['yelb-appserver', 'yelb-db']]);
+    expect(cyclesOf(YELB)).toEqual([]);
   });
 });
 

@@ -127,7 +127,7 @@ export class FakeAws {
     // The services as the CDK app deploys them, from the same model.
     for (const spec of topology.services) {
       const name = spec.name;
-      const count = spec.desiredCount;
+      const count = spec.desiredCount ?? 1;
       const clientServer = legacyEndpoint(topology, spec) !== undefined;
       const on = options.serviceConnectOn?.includes(name);
       const config = on
@@ -173,7 +173,7 @@ export class FakeAws {
     if (options.phase !== null) {
       this.stacks.set(options.stack ?? 'Yelb', {
         ClusterName: cluster,
-        LogGroupName: topology.logGroupName,
+        LogGroupName: topology.logGroupName ?? '',
         MigrationPhase: options.phase ?? 'discovery',
         ServiceConnectNamespaceName: ns.Name,
         ServiceConnectNamespaceId: ns.Id,

@@ -1,0 +1,92 @@
+import { Problems, ValidationError, oneOf } from '../core/validation';
+import { cyclesOf, validateTopology } from './graph';
+import { ServiceSpec, Topology } from './topology';
+
+/** A service the CDK app can deploy: what a migration may leave out is there. */
+export type DeployableService = ServiceSpec & {
+  readonly image: string;
+  readonly desiredCount: number;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+};
+
+/** A topology the CDK app can build: its services deployable, its shared names given. */
+export type DeployableTopology = Topology & {
+  readonly services: readonly DeployableService[];
+  readonly logGroupName: string;
+  readonly cloudMapDnsNamespace: string;
+  readonly internalZoneName: string;
+  readonly readinessGateImage: string;
+};
+
+const REQUIRED = ['image', 'desiredCount', 'cpu', 'memoryMiB'] as const;
+const SHARED = ['logGroupName', 'cloudMapDnsNamespace', 'internalZoneName', 'readinessGateImage'] as const;
+
+/**
+ * The topology, checked for what the CDK app builds on top of what a migration needs: every
+ * service's image and task size, the shared names, exactly one public entry, a health-check path
+ * and a listener port of its own for each service behind the internal load balancer, calls by
+ * environment variable, and no cycle of calls (the app orders the services with DependsOn, which
+ * CloudFormation refuses to make circular). One line per problem, with its JSON path.
+ *
+ * @throws ValidationError
+ */
+export function validateDeployable(topology: Topology): DeployableTopology {
+  const problems = new Problems();
+  try {
+    validateTopology(topology);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    err.problems.forEach((p) => problems.add(p));
+  }
+  for (const key of SHARED) {
+    problems.check(topology[key] !== undefined, `${key}: missing; allowed: a name, which the CDK app needs`);
+  }
+  topology.services.forEach((svc, i) => {
+    for (const key of REQUIRED) {
+      problems.check(svc[key] !== undefined, `services[${i}].${key}: missing; allowed: a value, which the CDK app needs to run the service`);
+    }
+    const d = svc.legacyDiscovery;
+    if (d.kind === 'internalAlb') {
+      problems.check(
+        d.healthCheckPath !== undefined,
+        `services[${i}].legacyDiscovery.healthCheckPath: missing; allowed: the path the internal load balancer checks`
+      );
+    }
+    if (d.kind === 'cloudMapDns' && d.namespace !== undefined) {
+      problems.check(
+        d.namespace === topology.cloudMapDnsNamespace,
+        `services[${i}].legacyDiscovery.namespace: '${d.namespace}'; allowed: '${topology.cloudMapDnsNamespace}', the one namespace the CDK app builds`
+      );
+    }
+    svc.calls.forEach((call, k) => {
+      problems.check(
+        call.env !== undefined,
+        `services[${i}].calls[${k}].env: missing; allowed: the environment variable the CDK app sets to the address`
+      );
+    });
+  });
+  const entries = topology.services.filter((s) => s.publicEntry).map((s) => s.name);
+  problems.check(
+    entries.length === 1,
+    `services[*].publicEntry: ${entries.length === 0 ? 'none' : oneOf(entries)}; allowed: exactly one service, behind the internet-facing load balancer`
+  );
+  const albPorts = new Map<number, string>();
+  topology.services.forEach((svc, i) => {
+    if (svc.legacyDiscovery.kind !== 'internalAlb') return;
+    const listener = svc.legacyDiscovery.port ?? svc.port;
+    const other = albPorts.get(listener);
+    problems.check(
+      other === undefined,
+      `services[${i}].port: ${listener} is also '${other}''s port behind the internal load balancer; allowed: a listener port of its own`
+    );
+    albPorts.set(listener, svc.name);
+  });
+  for (const cycle of cyclesOf(topology)) {
+    problems.add(
+      `services[*].calls: ${cycle.join(' → ')} → ${cycle[0]} is a cycle; allowed: none in the CDK app, which orders the services with DependsOn (the migration CLI migrates a cycle in one wave)`
+    );
+  }
+  problems.throwIfAny();
+  return topology as DeployableTopology;
+}
