@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { rehearsalReportJsonSchema } from '../rehearse/report';
+import { TOPOLOGY_SCHEMA_FILE, topologyJsonSchema } from '../model/topology-file';
 
 /** The repository's root. */
 const ROOT = path.join(__dirname, '..', '..');
@@ -10,7 +11,10 @@ const ROOT = path.join(__dirname, '..', '..');
  * stale).
  */
 export function publishedSchemas(): Map<string, unknown> {
-  return new Map<string, unknown>([['docs/rehearsal-report.schema.json', rehearsalReportJsonSchema()]]);
+  return new Map<string, unknown>([
+    ['docs/rehearsal-report.schema.json', rehearsalReportJsonSchema()],
+    [TOPOLOGY_SCHEMA_FILE, topologyJsonSchema()],
+  ]);
 }
 
 /** A schema file's text: two-space JSON with a final newline. */

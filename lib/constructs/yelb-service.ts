@@ -240,7 +240,10 @@ export class YelbService extends Construct {
       image: containerImage(this, 'ReadyImage', props.topology.readinessGateImage),
       essential: false,
       command: ['true'],
-      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: `${serviceId(props.spec)}-ready` }),
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: props.logGroup,
+        streamPrefix: `${serviceId(props.spec)}-ready`,
+      }),
     });
     gate.addContainerDependencies({
       container: this.container,

@@ -27,6 +27,24 @@ function shown(input: unknown): string {
 }
 
 /**
+ * The value an issue is about. A union's discriminator issue (`kind`) carries the whole object as
+ * its input while its path names the field: the field's value is the one to show.
+ */
+function valueAt(issue: z.core.$ZodIssue): unknown {
+  const input = (issue as { input?: unknown }).input;
+  const last = issue.path[issue.path.length - 1];
+  if (
+    issue.code === 'invalid_union' &&
+    input !== null &&
+    typeof input === 'object' &&
+    typeof last === 'string'
+  ) {
+    return (input as Record<string, unknown>)[last];
+  }
+  return input;
+}
+
+/**
  * `value` checked against `schema`. Every problem is reported at once, one line each, naming the
  * file, the JSON path, the value found and what is allowed.
  *
@@ -38,7 +56,7 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, label:
   throw new ValidationError(
     result.error.issues.map((issue) => {
       const found =
-        'input' in issue && issue.code !== 'unrecognized_keys' ? `; found ${shown(issue.input)}` : '';
+        'input' in issue && issue.code !== 'unrecognized_keys' ? `; found ${shown(valueAt(issue))}` : '';
       return `${label}: ${jsonPath(issue.path)}: ${issue.message}${found}`;
     })
   );

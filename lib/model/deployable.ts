@@ -44,7 +44,10 @@ export function validateDeployable(topology: Topology): DeployableTopology {
   }
   topology.services.forEach((svc, i) => {
     for (const key of REQUIRED) {
-      problems.check(svc[key] !== undefined, `services[${i}].${key}: missing; allowed: a value, which the CDK app needs to run the service`);
+      problems.check(
+        svc[key] !== undefined,
+        `services[${i}].${key}: missing; allowed: a value, which the CDK app needs to run the service`
+      );
     }
     const d = svc.legacyDiscovery;
     if (d.kind === 'internalAlb') {

@@ -26,8 +26,18 @@ function topologyProblems(topology: Topology, problems: Problems): void {
   const byName = new Map(topology.services.map((s) => [s.name, s]));
   const names = topology.services.map((s) => s.name);
   repeated(problems, names, 'name', (v) => `'${v}'`);
-  repeated(problems, topology.services.map(serviceId), 'id', (v) => `'${v}' (given, or derived from the name)`);
-  repeated(problems, topology.services.map((s) => s.portName), 'portName', (v) => `'${v}'`);
+  repeated(
+    problems,
+    topology.services.map(serviceId),
+    'id',
+    (v) => `'${v}' (given, or derived from the name)`
+  );
+  repeated(
+    problems,
+    topology.services.map((s) => s.portName),
+    'portName',
+    (v) => `'${v}'`
+  );
   const aliases = topology.services.map((s) => {
     const endpoint = legacyEndpointOrUndefined(topology, s);
     return endpoint ? `${endpoint.host}:${endpoint.port}` : '';
@@ -80,7 +90,10 @@ function topologyProblems(topology: Topology, problems: Problems): void {
       (v) => `a second call of '${v}'`,
       where
     );
-    const envNames = [...Object.keys(svc.environment ?? {}), ...svc.calls.flatMap((c) => (c.env ? [c.env] : []))];
+    const envNames = [
+      ...Object.keys(svc.environment ?? {}),
+      ...svc.calls.flatMap((c) => (c.env ? [c.env] : [])),
+    ];
     repeated(problems, envNames, 'environment', (v) => `the variable '${v}' set twice`, where);
   });
 }

@@ -22,7 +22,8 @@ export const PORT_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/;
 /** An environment variable name. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A DNS name (lower case, no trailing dot), as callers use it. */
-export const DNS_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+export const DNS_NAME =
+  /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 const port = z.number().int().min(1).max(65535).describe('a TCP port, 1 to 65535');
 const seconds = z.number().int().min(0);
@@ -55,22 +56,34 @@ const legacyDiscovery = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('cloudMapDns').describe('A records of the tasks in a Cloud Map private DNS namespace'),
-      namespace: dnsName.optional().describe("the DNS namespace (default: the topology's cloudMapDnsNamespace)"),
-      serviceName: z.string().optional().describe("the Cloud Map service's name (default: the service's name)"),
+      namespace: dnsName
+        .optional()
+        .describe("the DNS namespace (default: the topology's cloudMapDnsNamespace)"),
+      serviceName: z
+        .string()
+        .optional()
+        .describe("the Cloud Map service's name (default: the service's name)"),
       registryArn: z.string().optional().describe("the Cloud Map service's ARN, as discovered"),
       calledFromOutside: z
         .boolean()
         .optional()
-        .describe('callers outside ECS (Lambda, EC2) may use this name: retiring it is refused unless forced'),
+        .describe(
+          'callers outside ECS (Lambda, EC2) may use this name: retiring it is refused unless forced'
+        ),
     })
     .strict(),
   z
     .object({
       kind: z.literal('internalAlb').describe('an internal load balancer, reached by an alias record'),
       healthCheckPath: z.string().optional().describe("the target group's health-check path"),
-      dnsName: dnsName.optional().describe("the name callers use (default: <service>.<topology's internalZoneName>)"),
+      dnsName: dnsName
+        .optional()
+        .describe("the name callers use (default: <service>.<topology's internalZoneName>)"),
       port: port.optional().describe("the listener's port callers use (default: the service's port)"),
-      targetGroupArn: z.string().optional().describe('the target group the service registers in, as discovered'),
+      targetGroupArn: z
+        .string()
+        .optional()
+        .describe('the target group the service registers in, as discovered'),
       loadBalancerName: z.string().optional(),
       idleTimeoutSeconds: seconds.optional().describe("the load balancer's idle timeout"),
       calledFromOutside: z.boolean().optional(),
@@ -87,7 +100,9 @@ const dataVolume = z
     gid: z.number().int().min(0),
     directory: z
       .string()
-      .describe('the directory inside path that the image initialises on its first start and keeps its data in'),
+      .describe(
+        'the directory inside path that the image initialises on its first start and keeps its data in'
+      ),
     directoryEnvironment: z
       .string()
       .regex(ENV_NAME)
@@ -103,17 +118,24 @@ const dataVolume = z
 /** One ECS service of the topology. */
 export const serviceSpecSchema = z
   .object({
-    name: z.string().regex(SERVICE_NAME, 'an ECS service name').describe('ECS service name and container name'),
+    name: z
+      .string()
+      .regex(SERVICE_NAME, 'an ECS service name')
+      .describe('ECS service name and container name'),
     id: z
       .string()
       .regex(SERVICE_ID, 'lower-case letters and digits, from a letter, at most 32')
       .optional()
-      .describe('short id for constructs, sc-update/svc-<id>.json and the proxy log prefix (default: from the name)'),
+      .describe(
+        'short id for constructs, sc-update/svc-<id>.json and the proxy log prefix (default: from the name)'
+      ),
     port: port.describe('the container port the service is called on'),
     portName: z
       .string()
       .regex(PORT_NAME, 'lower-case letters, digits, hyphens and underscores, at most 64')
-      .describe("the port mapping's name, which Service Connect refers to (migrate apply names a port that has none)"),
+      .describe(
+        "the port mapping's name, which Service Connect refers to (migrate apply names a port that has none)"
+      ),
     appProtocol: z
       .enum(['http', 'http2', 'grpc'])
       .optional()
@@ -136,7 +158,12 @@ export const serviceSpecSchema = z
       .boolean()
       .optional()
       .describe('keeps its state in its task: exactly one task may run (a database, a cache)'),
-    cpu: z.number().int().positive().optional().describe('task CPU units, 256 = 0.25 vCPU (the CDK app needs it)'),
+    cpu: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('task CPU units, 256 = 0.25 vCPU (the CDK app needs it)'),
     memoryMiB: z.number().int().positive().optional().describe('task memory in MiB (the CDK app needs it)'),
     environment: z
       .record(z.string(), z.string())
@@ -155,10 +182,19 @@ export const serviceSpecSchema = z
 export const topologySchema = z
   .object({
     $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
-    name: z.string().regex(SERVICE_ID).optional().describe('a short name for the system (default: from the cluster)'),
-    clusterName: z.string().regex(/^[A-Za-z0-9_-]{1,255}$/).describe('the ECS cluster'),
+    name: z
+      .string()
+      .regex(SERVICE_ID)
+      .optional()
+      .describe('a short name for the system (default: from the cluster)'),
+    clusterName: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/)
+      .describe('the ECS cluster'),
     logGroupName: z.string().optional().describe("the log group of the Service Connect proxies' logs"),
-    cloudMapDnsNamespace: dnsName.optional().describe('the Cloud Map private DNS namespace of cloudMapDns services'),
+    cloudMapDnsNamespace: dnsName
+      .optional()
+      .describe('the Cloud Map private DNS namespace of cloudMapDns services'),
     internalZoneName: dnsName.optional().describe('the private hosted zone of internalAlb services'),
     serviceConnectNamespace: z.string().min(1).describe('the Cloud Map HTTP namespace Service Connect uses'),
     readinessGateImage: z.string().optional().describe("a small image with 'true' on its path (the CDK app)"),

@@ -6,6 +6,7 @@ import { Topology } from './topology';
  * and Redis found through Cloud Map DNS.
  */
 export const YELB: Topology = {
+  name: 'yelb',
   clusterName: 'yelb-cluster',
   logGroupName: 'ecs/serviceconnectdemo',
   cloudMapDnsNamespace: 'yelb.cloudmap.internal',
