@@ -45,7 +45,7 @@ export default tseslint.config(
 function layerRules() {
   const cdk = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag'];
   const app = ['**/app/*', '**/stacks/*', '**/constructs/*'];
-  const clis = ['**/migrate/*', '**/traffic/*', '**/plan/*', '**/rehearse/*', '**/bench/*'];
+  const clis = ['**/migrate/*', '**/discover/*', '**/traffic/*', '**/plan/*', '**/rehearse/*', '**/bench/*'];
   const handlers = ['**/teardown/*', '**/image-copy/handler'];
   // Every folder of lib/ but lib/core/, and the files at its root.
   const aboveCore = ['../*.ts', '../service-connect', '../*/*', '!../core/*'];
@@ -75,7 +75,7 @@ function layerRules() {
       why: "the CLIs' shared helpers load no CDK and no CLI",
     },
     {
-      files: ['lib/migrate/**', 'lib/traffic/**'],
+      files: ['lib/migrate/**', 'lib/discover/**', 'lib/traffic/**'],
       forbidden: [
         ...cdk,
         '**/stacks/*',

@@ -43,6 +43,7 @@ export function serviceConnectConfiguration(
       services: [
         {
           portName: svc.portName,
+          ...(svc.discoveryName !== undefined && { discoveryName: svc.discoveryName }),
           clientAliases: [{ port: alias.port, dnsName: alias.host }],
           ...(timeouts && {
             timeout: {

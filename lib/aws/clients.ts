@@ -1,6 +1,9 @@
 import { errorMessage } from '../core/errors';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 
 /**
@@ -13,6 +16,9 @@ export interface AwsClients {
   readonly ecs: ECSClient;
   readonly cloudMap: ServiceDiscoveryClient;
   readonly cloudFormation: CloudFormationClient;
+  readonly elb: ElasticLoadBalancingV2Client;
+  readonly route53: Route53Client;
+  readonly logs: CloudWatchLogsClient;
 }
 
 /** Creates the clients; `region` overrides the SDK's region resolution. */
@@ -22,6 +28,9 @@ export function createClients(region?: string): AwsClients {
     ecs: new ECSClient(config),
     cloudMap: new ServiceDiscoveryClient(config),
     cloudFormation: new CloudFormationClient(config),
+    elb: new ElasticLoadBalancingV2Client(config),
+    route53: new Route53Client(config),
+    logs: new CloudWatchLogsClient(config),
   };
 }
 

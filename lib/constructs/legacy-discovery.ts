@@ -5,7 +5,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { DeployableTopology } from '../model/deployable';
+import { DeployableService, DeployableTopology } from '../model/deployable';
 import { ServiceSpec, serviceId } from '../model/topology';
 import { pascalCase } from '../core/names';
 import { acknowledgeLoadBalancerPolicies, acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
@@ -67,7 +67,8 @@ export class LegacyDiscovery extends Construct {
       );
     }
 
-    const behindAlb = topology.services.filter((s) => s.legacyDiscovery.kind === 'internalAlb');
+    const services: readonly DeployableService[] = topology.services;
+    const behindAlb = services.filter((s) => s.legacyDiscovery.kind === 'internalAlb');
     if (behindAlb.length === 0 || props.retired) return;
 
     this.albSecurityGroup = new ec2.SecurityGroup(this, 'InternalAlbSecurityGroup', {

@@ -1,30 +1,25 @@
 import { parseCli, positiveDuration, stageOption } from '../cli/args';
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
-import { formatDuration } from '../cli/duration';
 import { Topology } from '../model/topology';
-import { YELB } from '../model/yelb';
 import { STACK_NAMES } from '../app/outputs';
 import { stackNames, stagedTopology } from '../app/stage';
-import { formatTable } from '../cli/table';
 import { AwsClients, createClients, resolvedRegion } from '../aws/clients';
 import { errorMessage } from '../core/errors';
-import { Direction, planWaves } from './plan';
-import {
-  MigrationFailure,
-  Progress,
-  ServiceOutcome,
-  WaitOptions,
-  runWaves,
-  waitForEmptyNamespace,
-} from './run';
-import { SC_UPDATE_DIR, ScUpdate, loadScUpdates } from './sc-files';
-import { gatherStatus, renderStatus } from './status';
-import { MigrationTarget, resolveTarget } from './target';
-import { turnServiceConnectOff } from '../aws/ecs';
+import { readTopologyFile } from '../model/topology-file';
+import { SC_UPDATE_DIR, loadScUpdates } from './sc-files';
+import { resolveTarget } from './target';
+import { Session, isFolder } from './session';
+import { discover } from './commands/discover';
+import { apply, dryRunApply, plan } from './commands/apply';
+import { dryRunRollback, rollback } from './commands/rollback';
+import { retire } from './commands/retire';
+import { status } from './commands/status';
+import { cleanup } from './commands/cleanup';
+import { MigrationFailure } from './run';
 
-/** Things a test may replace. */
+/** Things the caller gives: the topology when no --topology is passed (bin/ gives Yelb), and a test's clients. */
 export interface CliDeps {
-  readonly topology?: Topology;
+  readonly topology: Topology;
   readonly clients?: (region?: string) => AwsClients;
 }
 
@@ -37,99 +32,147 @@ const DEFAULT_TIMEOUT = '15m';
 export const USAGE = `usage: npm run migrate -- <command> [options]
 
 commands:
-  apply      turn Service Connect on with sc-update/*.json, servers first, wave by wave
-  rollback   turn Service Connect off, clients first, then wait until the namespace is empty
+  discover   read a live cluster (read-only) and write its topology file and the findings
+  plan       read the live system (read-only) and print what apply would do, wave by wave
+  apply      turn Service Connect on, servers first, wave by wave (names unnamed ports, creates
+             the namespace named with --namespace when it does not exist)
   status     per service: Service Connect, aliases, old path, tasks, deployments; drift
+  retire     detach each service's old path (Cloud Map registry, internal target group) once it
+             and all its callers run Service Connect; never deletes anything
+  rollback   attach retired old paths again, then Service Connect off, clients first, each
+             service back on the task definition it had; waits until the namespace is empty
   cleanup    before deleting the stacks by other means: Service Connect off everywhere at once,
              then wait until ECS has emptied the namespace (cdk destroy does this itself)
 
 options:
+  --topology FILE        the system to migrate (from discover); default: the CDK app's Yelb
+  --cluster NAME         ECS cluster (discover: required; else the stack's output or the topology's)
+  --namespace NAME       the Service Connect namespace (default: the topology's); apply creates it
   --region REGION        AWS region (default: the SDK's resolution, AWS_REGION, the profile)
-  --cluster NAME         ECS cluster (default: the stack's ClusterName output, else the model's)
-  --stage NAME           the copy of the app deployed with -c stage=NAME (stack ${STACK_NAMES.yelb}-NAME, its names)
-  --stack NAME           stack to read outputs from (default: ${STACK_NAMES.yelb}, or ${STACK_NAMES.yelb}-<stage>)
+  --stage NAME           Yelb: the copy deployed with -c stage=NAME (stack ${STACK_NAMES.yelb}-NAME, its names)
+  --stack NAME           stack to read outputs from (default for Yelb: ${STACK_NAMES.yelb}, or ${STACK_NAMES.yelb}-<stage>)
   --timeout DURATION     bound of each wave's wait: seconds or 15m, 900s, 1h (default: ${DEFAULT_TIMEOUT})
   --poll-interval DUR    first delay between polls (default: the waiter's ${WAITER_MIN_DELAY_SECONDS}s; env ${POLL_INTERVAL_ENV})
   --dry-run              apply/rollback: print the requests, one JSON per line; no AWS call at all
-  --json                 status: one JSON object on stdout
-  --sc-dir DIR           directory of svc-*.json (default: sc-update/)
+  --json                 discover, plan, status: one JSON document on stdout
+  --sc-dir DIR           svc-*.json files that override services' configurations (Yelb: sc-update/)
+  --out FILE             discover: the topology file to write
+  --force                discover: overwrite --out
+  --only NAMES           retire: only these services (comma-separated)
+  --allow-outside-callers  retire: also names that callers outside ECS may use (calledFromOutside)
   --verbose              stack traces and more detail on errors
   -h, --help             this text
 
 exit codes: 0 done, 1 a wave failed or AWS failed, 2 bad input or missing resources (nothing sent)`;
 
-const COMMANDS = ['apply', 'rollback', 'status', 'cleanup'] as const;
+const COMMANDS = ['discover', 'plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'] as const;
 type Command = (typeof COMMANDS)[number];
 
+/** Which command takes which option (the common ones are not listed). */
+const ONLY_FOR: Record<string, readonly Command[]> = {
+  '--dry-run': ['apply', 'rollback'],
+  '--json': ['discover', 'plan', 'status'],
+  '--out': ['discover'],
+  '--force': ['discover'],
+  '--only': ['retire'],
+  '--allow-outside-callers': ['retire'],
+  '--sc-dir': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
+  '--topology': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
+  '--stage': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
+  '--stack': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
+};
+
 /**
- * The migration CLI: `apply`, `rollback`, `status`. Returns the exit code. Everything is
- * validated before the first request that changes anything.
+ * The migration CLI. Returns the exit code. Everything is validated (options, the topology file,
+ * the overrides, then the live system with read-only calls) before the first request that
+ * changes anything.
  */
-export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: CliDeps = {}): Promise<number> {
-  const base = deps.topology ?? YELB;
+export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: CliDeps): Promise<number> {
   let verbose = argv.includes('--verbose');
   try {
     const options = parseOptions(argv, io.env);
     verbose = options.verbose;
-    // The stage's names (cluster, namespace, log group); the sc-update files are the same for every stage.
-    const topology = stagedTopology(base, options.stage);
     if (options.help) {
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    const updates = options.command === 'apply' ? loadScUpdates(options.scDir, base) : [];
     const clients = (deps.clients ?? createClients)(options.region);
     const region = options.region ?? (await resolvedRegion(clients));
     if (!region)
       throw new UsageError('no AWS region: pass --region or set AWS_REGION (or a region in your profile)');
 
-    if (options.dryRun)
-      return dryRun(options.command as Direction, topology, updates, region, options.cluster, io);
+    if (options.command === 'discover') {
+      return await discover(
+        clients,
+        {
+          cluster: options.cluster!,
+          region,
+          out: options.out ?? `${options.cluster}.topology.json`,
+          namespace: options.namespace,
+          json: options.json,
+          force: options.force,
+        },
+        io
+      );
+    }
+
+    // The topology: a file, or the CDK app's (with the stage's names).
+    const topology = options.topologyFile
+      ? readTopologyFile(options.topologyFile)
+      : stagedTopology(deps.topology, options.stage);
+    const scDir = options.scDir ?? (options.topologyFile ? undefined : SC_UPDATE_DIR);
+    if (options.scDir !== undefined && !isFolder(options.scDir))
+      throw new UsageError(`--sc-dir ${options.scDir} is not a folder`);
+    const overrides = scDir ? loadScUpdates(scDir, options.topologyFile ? topology : deps.topology) : [];
+
+    if (options.dryRun) {
+      const cluster = options.cluster ?? topology.clusterName;
+      const namespace = options.namespace ?? topology.serviceConnectNamespace;
+      return options.command === 'apply'
+        ? dryRunApply(topology, overrides, { cluster, region, namespace }, io, options.cluster !== undefined)
+        : dryRunRollback(topology, { cluster, region, namespace }, io, options.cluster !== undefined);
+    }
 
     const target = await resolveTarget(clients, region, topology, {
       cluster: options.cluster,
-      stack: options.stack,
+      stack: options.stack ?? (options.topologyFile ? undefined : stackNames(options.stage).yelb),
+      namespace: options.namespace,
+      mayCreateNamespace:
+        (options.command === 'apply' || options.command === 'plan') &&
+        (options.namespace !== undefined || options.topologyFile !== undefined),
     });
     for (const note of target.notes) io.stderr(`${note}\n`);
-
-    if (options.command === 'status') {
-      const report = await gatherStatus(clients, target, topology);
-      io.stdout(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(report)}\n`);
-      return 0;
-    }
-
-    const wait = { timeoutSeconds: options.timeoutSeconds, pollSeconds: options.pollSeconds };
-    const progress = (line: string) => io.stderr(`${line}\n`);
-    if (options.command === 'cleanup') {
-      return await cleanup(clients, target, topology, wait, progress, io);
-    }
-
-    const direction = options.command;
-    const waves = planWaves(direction, topology, updates, {
-      cluster: target.cluster,
-      region,
-      namespace: target.namespace.arn,
-      logGroupName: target.logGroupName,
-    });
-    const start = Date.now();
+    const session: Session = {
+      clients,
+      io,
+      topology,
+      overrides,
+      target,
+      wait: { timeoutSeconds: options.timeoutSeconds, pollSeconds: options.pollSeconds },
+      progress: (line) => io.stderr(`${line}\n`),
+      verbose,
+    };
     try {
-      const outcomes = await runWaves(clients, target.namespace, direction, waves, wait, progress);
-      if (direction === 'rollback') await waitForEmptyNamespace(clients, target.namespace, wait, progress);
-      io.stdout(`${summary(outcomes)}\n`);
-      io.stdout(
-        `${direction === 'apply' ? 'Service Connect is on' : 'Service Connect is off'} for every service (${formatDuration((Date.now() - start) / 1000)})\n`
-      );
-      return 0;
+      switch (options.command) {
+        case 'plan':
+          return await plan(session, options.json);
+        case 'apply':
+          return await apply(session);
+        case 'status':
+          return await status(session, options.json);
+        case 'retire':
+          return await retire(session, {
+            only: options.only,
+            allowOutsideCallers: options.allowOutsideCallers,
+          });
+        case 'rollback':
+          return await rollback(session);
+        case 'cleanup':
+          return await cleanup(session);
+      }
     } catch (err) {
       if (!(err instanceof MigrationFailure)) throw err;
-      io.stderr(`error: ${err.message}\n`);
-      if (err.events.length > 0)
-        io.stderr(`last events of ${err.service}:\n${err.events.map((e) => `  ${e}`).join('\n')}\n`);
-      const untouched = err.outcomes.filter((o) => o.result === 'not started').map((o) => o.service);
-      if (untouched.length > 0)
-        io.stderr(`not touched: ${untouched.join(', ')}; re-run to resume once the cause is fixed\n`);
-      if (err.outcomes.length > 0) io.stdout(`${summary(err.outcomes)}\n`);
-      return 1;
+      return reportFailure(err, io);
     }
   } catch (err) {
     const badInput = reportBadInput(err, io, 'nothing was changed');
@@ -140,17 +183,42 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
   }
 }
 
+/** A failed wave: what failed, its last events, what was not touched; exit 1. */
+export function reportFailure(err: MigrationFailure, io: CliIo, summary?: (text: string) => void): number {
+  io.stderr(`error: ${err.message}\n`);
+  if (err.events.length > 0)
+    io.stderr(`last events of ${err.service}:\n${err.events.map((e) => `  ${e}`).join('\n')}\n`);
+  const untouched = err.outcomes.filter((o) => o.result === 'not started').map((o) => o.service);
+  if (untouched.length > 0)
+    io.stderr(`not touched: ${untouched.join(', ')}; re-run to resume once the cause is fixed\n`);
+  summary?.('');
+  return 1;
+}
+
+/** `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1
+    ? items.join('')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
 interface Options {
   readonly command: Command;
   readonly region?: string;
   readonly cluster?: string;
-  readonly stack: string;
+  readonly stack?: string;
   readonly stage?: string;
+  readonly topologyFile?: string;
+  readonly namespace?: string;
   readonly timeoutSeconds: number;
   readonly pollSeconds: number;
   readonly dryRun: boolean;
   readonly json: boolean;
-  readonly scDir: string;
+  readonly scDir?: string;
+  readonly out?: string;
+  readonly force: boolean;
+  readonly only?: readonly string[];
+  readonly allowOutsideCallers: boolean;
   readonly verbose: boolean;
   readonly help: boolean;
 }
@@ -164,11 +232,17 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
       cluster: { type: 'string' },
       stack: { type: 'string' },
       stage: { type: 'string' },
+      topology: { type: 'string' },
+      namespace: { type: 'string' },
       timeout: { type: 'string', default: DEFAULT_TIMEOUT },
       'poll-interval': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
-      'sc-dir': { type: 'string', default: SC_UPDATE_DIR },
+      'sc-dir': { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      'allow-outside-callers': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -182,9 +256,17 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
       throw new UsageError(`unknown command '${command}'; allowed: ${COMMANDS.join(', ')}`);
     }
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    if (values['dry-run'] && (command === 'status' || command === 'cleanup'))
-      throw new UsageError(`--dry-run is for apply and rollback, not ${command}`);
-    if (values.json && command !== 'status') throw new UsageError('--json is for status');
+    for (const [option, commands] of Object.entries(ONLY_FOR)) {
+      const value = (values as Record<string, unknown>)[option.slice(2)];
+      if (value !== undefined && value !== false && !commands.includes(command as Command))
+        throw new UsageError(`${option} is for ${listed(commands)}, not ${command}`);
+    }
+    if (command === 'discover' && values.cluster === undefined)
+      throw new UsageError('discover needs --cluster NAME: the cluster to read');
+    if (values.topology !== undefined && (values.stage !== undefined || values.stack !== undefined))
+      throw new UsageError(
+        "--stage and --stack are for the CDK app's Yelb; a --topology file names its own cluster"
+      );
   }
   const timeoutSeconds = positiveDuration(
     '--timeout',
@@ -213,88 +295,30 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     if (value !== undefined && !/^[A-Za-z0-9_.:/-]+$/.test(value))
       throw new UsageError(`${name} '${value}' is not a valid name`);
   }
+  if (values.namespace !== undefined && !/^[!-~]{1,1024}$/.test(values.namespace))
+    throw new UsageError(
+      `--namespace '${values.namespace}' is not a namespace name (printable characters, no spaces)`
+    );
+  const only = values.only?.split(',').map((s) => s.trim());
+  if (only && only.some((s) => s === '')) throw new UsageError(`--only '${values.only}' has an empty name`);
   return {
     command: command as Command,
     stage: stageOption(values.stage),
     region: values.region,
     cluster: values.cluster,
-    stack: values.stack ?? stackNames(values.stage).yelb,
+    stack: values.stack,
+    topologyFile: values.topology,
+    namespace: values.namespace,
     timeoutSeconds,
     pollSeconds,
     dryRun: values['dry-run'],
     json: values.json,
     scDir: values['sc-dir'],
+    out: values.out,
+    force: values.force,
+    only,
+    allowOutsideCallers: values['allow-outside-callers'],
     verbose: values.verbose,
     help,
   };
-}
-
-function dryRun(
-  direction: Direction,
-  topology: Topology,
-  updates: readonly ScUpdate[],
-  region: string,
-  cluster: string | undefined,
-  io: CliIo
-): number {
-  const waves = planWaves(direction, topology, updates, { cluster: cluster ?? topology.clusterName, region });
-  io.stderr(
-    [
-      'dry run: no AWS call was made. These are the requests for a system in the opposite state, in order;',
-      'a real run skips services already in the target state, which a dry run cannot know, and waits for',
-      `each wave to be stable before the next. Cluster ${cluster ? 'from --cluster' : `'${topology.clusterName}' from the model`} (the stack is not read).`,
-    ].join('\n') + '\n'
-  );
-  for (const update of waves.flat())
-    io.stdout(`${JSON.stringify({ command: 'UpdateService', input: update.input })}\n`);
-  return 0;
-}
-
-/**
- * `cleanup`: what the stack's teardown custom resource does, for people who delete the stacks
- * (or the services) by other means. Every service with Service Connect on gets `enabled: false`
- * at once (the system is going away, so no order is needed), then the namespace must empty.
- */
-async function cleanup(
-  clients: AwsClients,
-  target: MigrationTarget,
-  topology: Topology,
-  wait: WaitOptions,
-  progress: Progress,
-  io: CliIo
-): Promise<number> {
-  const start = Date.now();
-  const changed = await turnServiceConnectOff(clients.ecs, {
-    cluster: target.cluster,
-    services: topology.services.map((s) => s.name),
-    namespaceId: target.namespace.id,
-  });
-  progress(
-    changed.length > 0
-      ? `Service Connect turned off: ${changed.join(', ')}`
-      : 'Service Connect was already off everywhere'
-  );
-  try {
-    await waitForEmptyNamespace(clients, target.namespace, wait, progress);
-  } catch (err) {
-    if (!(err instanceof MigrationFailure)) throw err;
-    io.stderr(`error: ${err.message}\n`);
-    return 1;
-  }
-  io.stdout(
-    `namespace ${target.namespace.name} is empty: the stacks can be deleted (${formatDuration((Date.now() - start) / 1000)})\n`
-  );
-  return 0;
-}
-
-function summary(outcomes: readonly ServiceOutcome[]): string {
-  return formatTable(
-    ['service', 'before → after', 'seconds', 'result'],
-    outcomes.map((o) => [
-      o.service,
-      `${o.before} → ${o.after}`,
-      o.seconds === undefined ? '-' : o.seconds.toFixed(0),
-      o.result,
-    ])
-  );
 }

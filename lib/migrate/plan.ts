@@ -1,70 +1,193 @@
-import type { ServiceConnectConfiguration, UpdateServiceCommandInput } from '@aws-sdk/client-ecs';
-import { serverFirstWaves } from '../model/graph';
+import type {
+  RegisterTaskDefinitionCommandInput,
+  Service,
+  ServiceConnectConfiguration,
+  UpdateServiceCommandInput,
+} from '@aws-sdk/client-ecs';
+import { cyclesOf, serverFirstWaves } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
+import { serviceConnectConfiguration } from '../service-connect';
+import { NamespaceRef, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
 import { ScUpdate } from './sc-files';
 
 /** The commands that change Service Connect. */
 export type Direction = 'apply' | 'rollback';
 
-/** One service's desired configuration within a wave. */
+/** What one update does. */
+export type UpdateAction =
+  'service-connect-on' | 'service-connect-off' | 'attach-old-path' | 'detach-old-path';
+
+/** One service's update within a wave. */
 export interface PlannedUpdate {
   readonly service: ServiceSpec;
-  readonly input: UpdateServiceCommandInput & { serviceConnectConfiguration: ServiceConnectConfiguration };
+  readonly action: UpdateAction;
+  readonly input: UpdateServiceCommandInput;
+  /** A revision to register first (a port name): its ARN becomes `input.taskDefinition`. */
+  readonly register?: RegisterTaskDefinitionCommandInput;
 }
 
-/** Where the configurations go, as far as it is known. */
+/** A wave: updates sent together, waited for together. */
+export interface PlannedWave {
+  readonly updates: readonly PlannedUpdate[];
+  /**
+   * Cycles of calls among the wave's services (apply): after the wave, each member whose tasks
+   * started before another member's endpoint existed is redeployed.
+   */
+  readonly cycles: readonly (readonly string[])[];
+}
+
+/** Where the configurations go. */
 export interface PlanTarget {
   readonly cluster: string;
   /** Filled into `awslogs-region`. */
   readonly region: string;
-  /** Namespace to send (name or ARN); defaults to the file's. */
-  readonly namespace?: string;
-  /** Log group to send; defaults to the file's. */
+  /** The namespace to send (name or ARN). */
+  readonly namespace: string;
+  /** The proxies' log group when a service names none (default: the topology's). */
   readonly logGroupName?: string;
 }
 
-/**
- * The UpdateService requests of `apply` or `rollback`, in waves from the call graph.
- * `apply` goes servers first (db and redis, then appserver, then ui), each with its
- * `sc-update/` configuration, the log region filled in; `rollback` goes clients first with
- * `enabled: false`. Pure: the dry run prints exactly this, a real run sends it wave by wave,
- * leaving out services already in the target state.
- */
-export function planWaves(
-  direction: Direction,
-  topology: Topology,
-  updates: readonly ScUpdate[],
-  target: PlanTarget
-): PlannedUpdate[][] {
-  const waves = serverFirstWaves(topology);
-  if (direction === 'rollback') waves.reverse();
-  return waves.map((wave) =>
-    wave.map((service) => ({
-      service,
-      input: {
-        cluster: target.cluster,
-        service: service.name,
-        serviceConnectConfiguration:
-          direction === 'apply' ? desiredConfiguration(updates, service, target) : { enabled: false },
-      },
-    }))
-  );
+/** What the live system says about each service, read before planning (task definitions). */
+export interface LiveFacts {
+  /** Apply: the revision to register to name a service's port. */
+  readonly revisions?: ReadonlyMap<string, RegisterTaskDefinitionCommandInput>;
+  /** Rollback: the revision a service returns to (it runs one that apply registered). */
+  readonly restore?: ReadonlyMap<string, string>;
 }
 
-function desiredConfiguration(
-  updates: readonly ScUpdate[],
+/**
+ * `apply`: servers first, wave by wave from the calls (a cycle in one wave), each service with
+ * the configuration derived from the topology (an `sc-update/` file overrides it), the log region
+ * filled in, and the revision that names its port when it has none.
+ */
+export function planApply(
+  topology: Topology,
+  target: PlanTarget,
+  overrides: readonly ScUpdate[] = [],
+  facts: LiveFacts = {}
+): PlannedWave[] {
+  const cycles = cyclesOf(topology);
+  return serverFirstWaves(topology).map((wave) => ({
+    updates: wave.map((service) => {
+      const register = facts.revisions?.get(service.name);
+      return {
+        service,
+        action: 'service-connect-on' as const,
+        input: {
+          cluster: target.cluster,
+          service: service.name,
+          serviceConnectConfiguration: desiredConfiguration(topology, service, target, overrides),
+        },
+        ...(register && { register }),
+      };
+    }),
+    cycles: cycles.filter((c) => c.some((name) => wave.some((s) => s.name === name))),
+  }));
+}
+
+/**
+ * `rollback`: first the old paths that `retire` detached are attached again (a caller turned back
+ * to DNS must find them), then Service Connect off, clients first, each service back on the
+ * revision it had before `apply` named its port.
+ */
+export function planRollback(
+  topology: Topology,
+  target: PlanTarget,
+  facts: LiveFacts & { readonly attach?: readonly PlannedUpdate[] } = {}
+): PlannedWave[] {
+  const waves = serverFirstWaves(topology).reverse();
+  const off: PlannedWave[] = waves.map((wave) => ({
+    updates: wave.map((service) => {
+      const restore = facts.restore?.get(service.name);
+      return {
+        service,
+        action: 'service-connect-off' as const,
+        input: {
+          cluster: target.cluster,
+          service: service.name,
+          serviceConnectConfiguration: { enabled: false },
+          ...(restore && { taskDefinition: restore }),
+        },
+      };
+    }),
+    cycles: [],
+  }));
+  return facts.attach && facts.attach.length > 0 ? [{ updates: facts.attach, cycles: [] }, ...off] : off;
+}
+
+/** The configuration a service gets: its `sc-update/` file if there is one, else the topology's. */
+export function desiredConfiguration(
+  topology: Topology,
   service: ServiceSpec,
-  target: PlanTarget
+  target: PlanTarget,
+  overrides: readonly ScUpdate[] = []
 ): ServiceConnectConfiguration {
-  const update = updates.find((u) => u.service.name === service.name);
-  if (!update) throw new Error(`no sc-update configuration for ${service.name}`);
-  const { config } = update;
+  const override = overrides.find((u) => u.service.name === service.name);
+  const logGroupName = service.logGroupName ?? target.logGroupName ?? topology.logGroupName;
+  if (!override) {
+    if (!logGroupName) throw new Error(`${service.name}: no log group for the Service Connect proxy`);
+    return serviceConnectConfiguration(topology, service, {
+      namespace: target.namespace,
+      logGroupName,
+      region: target.region,
+    });
+  }
+  const { config } = override;
   const options = { ...config.logConfiguration?.options };
   if (target.logGroupName) options['awslogs-group'] = target.logGroupName;
   options['awslogs-region'] = target.region;
   return {
     ...config,
-    namespace: target.namespace ?? config.namespace,
+    namespace: target.namespace,
     logConfiguration: { ...config.logConfiguration, logDriver: config.logConfiguration!.logDriver, options },
   };
+}
+
+/** The update that turns Service Connect on with `config`: to ask {@link isDone} whether a service runs it. */
+export function serviceConnectOn(service: ServiceSpec, config: ServiceConnectConfiguration): PlannedUpdate {
+  return {
+    service,
+    action: 'service-connect-on',
+    input: { service: service.name, serviceConnectConfiguration: config },
+  };
+}
+
+/**
+ * Whether a service already is where an update takes it, as ECS reports it (the PRIMARY
+ * deployment): the same Service Connect configuration and task definition, or the old path
+ * attached or detached. A real run skips it; after the update, it must hold.
+ */
+export function isDone(update: PlannedUpdate, live: Service, namespace: NamespaceRef): boolean {
+  const { input } = update;
+  if (input.serviceConnectConfiguration !== undefined) {
+    if (!sameServiceConnect(liveServiceConnect(live), input.serviceConnectConfiguration, namespace))
+      return false;
+  }
+  if (update.register) {
+    // Service Connect already on with this configuration means the port had its name.
+    return true;
+  }
+  if (input.taskDefinition !== undefined && primaryDeployment(live)?.taskDefinition !== input.taskDefinition)
+    return false;
+  if (input.serviceRegistries !== undefined && !sameRegistries(live, input)) return false;
+  if (input.loadBalancers !== undefined && !sameTargetGroups(live, input)) return false;
+  return true;
+}
+
+function sameRegistries(live: Service, input: UpdateServiceCommandInput): boolean {
+  const arns = (list?: { registryArn?: string }[]) =>
+    (list ?? [])
+      .map((r) => r.registryArn)
+      .sort()
+      .join();
+  return arns(live.serviceRegistries) === arns(input.serviceRegistries);
+}
+
+function sameTargetGroups(live: Service, input: UpdateServiceCommandInput): boolean {
+  const arns = (list?: { targetGroupArn?: string }[]) =>
+    (list ?? [])
+      .map((r) => r.targetGroupArn)
+      .sort()
+      .join();
+  return arns(live.loadBalancers) === arns(input.loadBalancers);
 }

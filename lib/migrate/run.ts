@@ -1,4 +1,4 @@
-import { ECSClient, Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ECSClient, RegisterTaskDefinitionCommand, Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import { WaiterResult, WaiterState, createWaiter } from '@smithy/core/client';
 import { AwsClients } from '../aws/clients';
@@ -7,8 +7,8 @@ import { formatDuration } from '../cli/duration';
 import { discoveryName } from '../service-connect';
 import { namespaceServices } from '../aws/cloud-map';
 import { describeServices, servicesByName } from '../aws/ecs';
-import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
-import { Direction, PlannedUpdate } from './plan';
+import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment } from './compare';
+import { PlannedUpdate, PlannedWave, UpdateAction, isDone } from './plan';
 
 /** How long and how often to wait. */
 export interface WaitOptions {
@@ -50,12 +50,11 @@ type Namespace = NamespaceRef & { readonly id: string };
 interface WaveContext {
   readonly clients: AwsClients;
   readonly namespace: Namespace;
-  readonly direction: Direction;
   readonly wait: WaitOptions;
   readonly progress: Progress;
 }
 
-/** A service whose UpdateService this run sent, and the deployment that started. */
+/** A service whose UpdateService this run sent (as sent: a registered revision filled in), and the deployment that started. */
 interface Started {
   readonly update: PlannedUpdate;
   readonly deploymentId: string;
@@ -64,38 +63,43 @@ interface Started {
 
 /**
  * Runs the waves in order; a failed wave stops the run and later waves are not touched. Each
- * wave is four steps: {@link sendUpdates} (services already in the target state, as ECS reports
- * it, are skipped), {@link waitForDeployments} (the SDK's waiter machinery with acceptors that
- * also stop early when a started deployment fails), {@link verifyPrimary} (the PRIMARY
- * deployment must be the one started and carry the configuration sent: a wait also ends well
- * after a circuit-breaker rollback), and for `apply` {@link waitForRegistrations} in Cloud Map.
+ * wave is four steps: {@link sendUpdates} (services already where the update takes them, as ECS
+ * reports it, are skipped; a revision that names a port is registered first),
+ * {@link waitForDeployments} (the SDK's waiter machinery with acceptors that also stop early when
+ * a started deployment fails), {@link verifyPrimary} (the PRIMARY deployment must be the one
+ * started and carry what was sent: a wait also ends well after a circuit-breaker rollback), and
+ * for Service Connect turned on {@link waitForRegistrations} in Cloud Map. A wave with a cycle of
+ * calls then redeploys the members that started before another member's endpoint existed
+ * ({@link redeployCycles}).
  *
  * @throws MigrationFailure with every service's outcome so far.
  */
 export async function runWaves(
   clients: AwsClients,
   namespace: Namespace,
-  direction: Direction,
-  waves: readonly PlannedUpdate[][],
+  waves: readonly PlannedWave[],
   wait: WaitOptions,
   progress: Progress
 ): Promise<ServiceOutcome[]> {
-  const context: WaveContext = { clients, namespace, direction, wait, progress };
+  const context: WaveContext = { clients, namespace, wait, progress };
   const outcomes: ServiceOutcome[] = [];
   for (const [index, wave] of waves.entries()) {
-    progress(`wave ${index + 1}/${waves.length}: ${wave.map((u) => u.service.name).join(', ')}`);
+    progress(`wave ${index + 1}/${waves.length}: ${wave.updates.map((u) => u.service.name).join(', ')}`);
     const waveStart = Date.now();
     const started = new Map<string, Started>();
     try {
-      outcomes.push(...(await sendUpdates(context, wave, started)));
-      await waitForDeployments(context, started, waveStart);
-      await verifyPrimary(context, started);
-      if (direction === 'apply') await waitForRegistrations(context, wave);
+      outcomes.push(...(await sendUpdates(context, wave.updates, started)));
+      await settle(context, started, waveStart);
+      await waitForRegistrations(
+        context,
+        wave.updates.filter((u) => u.action === 'service-connect-on')
+      );
+      if (wave.cycles.length > 0) await redeployCycles(context, wave, outcomes);
     } catch (err) {
       if (!(err instanceof MigrationFailure)) throw err;
       outcomes.push(...startedOutcomes(started, waveStart, err.service));
       const reached = new Set(outcomes.map((o) => o.service));
-      const notStarted = waves.flat().filter((u) => !reached.has(u.service.name));
+      const notStarted = waves.flatMap((w) => w.updates).filter((u) => !reached.has(u.service.name));
       outcomes.push(
         ...notStarted.map((u): ServiceOutcome => ({
           service: u.service.name,
@@ -112,37 +116,118 @@ export async function runWaves(
   return outcomes;
 }
 
+/** Waits for the started deployments and checks what the PRIMARY deployments carry. */
+async function settle(
+  context: WaveContext,
+  started: ReadonlyMap<string, Started>,
+  since: number
+): Promise<void> {
+  await waitForDeployments(context, started, since);
+  await verifyPrimary(context, started);
+}
+
 /**
- * Step 1: UpdateService for each service of the wave that is not in the target state yet, each
- * recorded in `started` as soon as it is sent. Returns the outcomes of the services skipped.
+ * After a wave with a cycle of calls: a task reaches only the endpoints that existed when it
+ * started, and no order of a cycle's members puts the servers first. Each member whose PRIMARY
+ * deployment started before another member's endpoint was created in the namespace is redeployed
+ * (forceNewDeployment), then waited for. Idempotent: a re-run finds the later deployments and
+ * sends nothing.
+ */
+async function redeployCycles(
+  context: WaveContext,
+  wave: PlannedWave,
+  outcomes: ServiceOutcome[]
+): Promise<void> {
+  const { clients, namespace, progress } = context;
+  const cluster = wave.updates[0].input.cluster!;
+  const created = new Map(
+    (await namespaceServices(clients.cloudMap, namespace.id)).map((s) => [
+      s.Name!,
+      s.CreateDate?.getTime() ?? 0,
+    ])
+  );
+  const members = wave.cycles.flat();
+  const live = await liveServices(clients.ecs, cluster, members);
+  const started = new Map<string, Started>();
+  const since = Date.now();
+  for (const cycle of wave.cycles) {
+    for (const name of cycle) {
+      const startedAt = primaryDeployment(live.get(name)!)?.createdAt?.getTime() ?? 0;
+      const later = cycle
+        .filter((other) => other !== name)
+        .flatMap((other) => endpointsOf(wave.updates.find((u) => u.service.name === other)))
+        .filter((endpoint) => (created.get(endpoint) ?? 0) > startedAt);
+      if (later.length === 0) continue;
+      const update: PlannedUpdate = {
+        ...wave.updates.find((u) => u.service.name === name)!,
+        register: undefined,
+        input: { cluster, service: name, forceNewDeployment: true },
+      };
+      const { service } = await send(name, 'UpdateService', () =>
+        clients.ecs.send(new UpdateServiceCommand(update.input))
+      );
+      const deploymentId = primaryDeployment(service!)?.id ?? 'unknown';
+      started.set(name, { update, deploymentId, before: 'on' });
+      progress(
+        `  ${name}: redeployed (deployment ${deploymentId}), its tasks started before ${later.join(', ')} existed in the namespace`
+      );
+    }
+  }
+  if (started.size === 0) return;
+  await settle(context, started, since);
+  for (const name of started.keys()) {
+    const outcome = outcomes.find((o) => o.service === name);
+    if (outcome) Object.assign(outcome, { result: 'changed' });
+  }
+}
+
+/** The discovery names a Service Connect update gives its service. */
+function endpointsOf(update: PlannedUpdate | undefined): string[] {
+  return (update?.input.serviceConnectConfiguration?.services ?? []).map(discoveryName);
+}
+
+/**
+ * Step 1: UpdateService for each service of the wave that is not where the update takes it yet,
+ * each recorded in `started` as soon as it is sent. A revision that names the port is registered
+ * just before its service's update. Returns the outcomes of the services skipped.
  */
 async function sendUpdates(
-  { clients, namespace, direction, progress }: WaveContext,
+  { clients, namespace, progress }: WaveContext,
   wave: readonly PlannedUpdate[],
   started: Map<string, Started>
 ): Promise<ServiceOutcome[]> {
-  const target = targetState(direction);
   const live = await liveServices(
     clients.ecs,
     wave[0].input.cluster!,
     wave.map((u) => u.service.name)
   );
   const skipped: ServiceOutcome[] = [];
-  for (const update of wave) {
-    const name = update.service.name;
-    const current = liveServiceConnect(live.get(name)!);
-    const before = stateLabel(current, update, namespace);
-    if (sameServiceConnect(current, update.input.serviceConnectConfiguration, namespace)) {
-      progress(`  ${name}: already ${target}, skipped`);
+  for (const planned of wave) {
+    const name = planned.service.name;
+    const current = live.get(name)!;
+    const before = stateLabel(current, planned, namespace);
+    if (isDone(planned, current, namespace)) {
+      progress(`  ${name}: already ${afterLabel(planned.action)}, skipped`);
       skipped.push({ service: name, before, after: before, result: 'skipped' });
       continue;
+    }
+    let update = planned;
+    if (planned.register) {
+      const { taskDefinition } = await send(name, 'RegisterTaskDefinition', () =>
+        clients.ecs.send(new RegisterTaskDefinitionCommand(planned.register!))
+      );
+      const arn = taskDefinition!.taskDefinitionArn!;
+      progress(`  ${name}: registered ${arn.split('/').pop()}, its port named '${planned.service.portName}'`);
+      update = { ...planned, register: undefined, input: { ...planned.input, taskDefinition: arn } };
     }
     const { service } = await send(name, 'UpdateService', () =>
       clients.ecs.send(new UpdateServiceCommand(update.input))
     );
     const deploymentId = primaryDeployment(service!)?.id ?? 'unknown';
     started.set(name, { update, deploymentId, before });
-    progress(`  ${name}: UpdateService sent, deployment ${deploymentId} (${before} → ${target})`);
+    progress(
+      `  ${name}: UpdateService sent, deployment ${deploymentId} (${before} → ${afterLabel(planned.action)})`
+    );
   }
   return skipped;
 }
@@ -218,10 +303,10 @@ async function verifyPrimary(
         []
       );
     }
-    if (!sameServiceConnect(liveServiceConnect(svc), s.update.input.serviceConnectConfiguration, namespace)) {
+    if (!isDone(s.update, svc, namespace)) {
       throw new MigrationFailure(
         name,
-        'the PRIMARY deployment does not carry the configuration that was sent',
+        'the PRIMARY deployment does not carry what was sent',
         recentEvents(svc),
         []
       );
@@ -235,7 +320,7 @@ async function waitForRegistrations(
   wave: readonly PlannedUpdate[]
 ): Promise<void> {
   const expected = wave.flatMap((u) =>
-    (u.input.serviceConnectConfiguration.services ?? []).map((s) => ({
+    (u.input.serviceConnectConfiguration?.services ?? []).map((s) => ({
       service: u.service.name,
       discoveryName: discoveryName(s),
     }))
@@ -332,7 +417,7 @@ export function recentEvents(service: Service): string[] {
  * until it answers SUCCESS or FAILURE, with exponential backoff and jitter from the poll interval
  * up to four times it, bounded by the timeout.
  */
-function poll(wait: WaitOptions, check: () => Promise<WaiterResult>): Promise<WaiterResult> {
+export function poll(wait: WaitOptions, check: () => Promise<WaiterResult>): Promise<WaiterResult> {
   return createWaiter(
     {
       client: undefined,
@@ -380,28 +465,40 @@ function startedOutcomes(
   return [...started].map(([name, s]) => ({
     service: name,
     before: s.before,
-    after: failedService === undefined ? targetState(s.update) : name === failedService ? 'failed' : '?',
+    after:
+      failedService === undefined ? afterLabel(s.update.action) : name === failedService ? 'failed' : '?',
     seconds: elapsed(waveStart),
     result: failedService === name ? 'failed' : 'changed',
   }));
 }
 
-function targetState(direction: Direction | PlannedUpdate): 'on' | 'off' {
-  if (typeof direction === 'string') return direction === 'apply' ? 'on' : 'off';
-  return isOn(direction.input.serviceConnectConfiguration) ? 'on' : 'off';
+/** Where an update takes a service, in a word or two. */
+function afterLabel(action: UpdateAction): string {
+  switch (action) {
+    case 'service-connect-on':
+      return 'on';
+    case 'service-connect-off':
+      return 'off';
+    case 'attach-old-path':
+      return 'old path attached';
+    case 'detach-old-path':
+      return 'old path detached';
+  }
 }
 
-/** `off`, `on`, or `on (other configuration)` relative to what an update would send. */
-function stateLabel(
-  current: Parameters<typeof isOn>[0],
-  update: PlannedUpdate,
-  namespace: NamespaceRef
-): string {
+/** `off`, `on`, or `on (other configuration)`; for the old path, attached or detached. */
+function stateLabel(live: Service, update: PlannedUpdate, namespace: NamespaceRef): string {
+  if (update.action === 'attach-old-path' || update.action === 'detach-old-path') {
+    const attached =
+      update.action === 'attach-old-path'
+        ? isDone(update, live, namespace)
+        : !isDone(update, live, namespace);
+    return attached ? 'old path attached' : 'old path detached';
+  }
+  const current = liveServiceConnect(live);
   if (!isOn(current)) return 'off';
-  if (!isOn(update.input.serviceConnectConfiguration)) return 'on';
-  return sameServiceConnect(current, update.input.serviceConnectConfiguration, namespace)
-    ? 'on'
-    : 'on (other configuration)';
+  if (update.action === 'service-connect-off') return 'on';
+  return isDone(update, live, namespace) ? 'on' : 'on (other configuration)';
 }
 
 function elapsed(start: number): number {

@@ -46,10 +46,11 @@ export interface ScUpdate {
 }
 
 /**
- * Reads `svc-*.json` from `dir` and checks each against the model before anything is sent:
- * valid JSON, a known service, the model's namespace, the service's port name, one client
- * alias for a client-server service and none for a client-only one, an awslogs log
- * configuration. Every model service needs its file.
+ * Reads the overrides `svc-*.json` in `dir` and checks each against the topology before anything
+ * is sent: valid JSON, a known service, the topology's namespace, the service's port name, one
+ * client alias for a client-server service and none for a client-only one, an awslogs log
+ * configuration. A service without a file gets the configuration derived from the topology
+ * (which is what `npm run sc-update` writes).
  *
  * @throws ValidationError with one line per problem.
  */
@@ -82,15 +83,8 @@ export function loadScUpdates(dir: string, topology: Topology): ScUpdate[] {
       updates.push({ service: svc, file: label(file), config: config as ServiceConnectConfiguration });
     }
   }
-  for (const svc of topology.services) {
-    if (!files.includes(scFileName(svc))) {
-      problems.add(
-        `${label(scFileName(svc))} is missing: every service of the model needs its file (npm run sc-update)`
-      );
-    }
-  }
   problems.throwIfAny();
-  return topology.services.map((svc) => updates.find((u) => u.service === svc)!);
+  return topology.services.flatMap((svc) => updates.filter((u) => u.service === svc));
 }
 
 function checkConfig(

@@ -55,11 +55,13 @@ export async function gatherStatus(
     const svc = live.get(spec.name);
     return svc ? [serviceStatus(svc)] : [];
   });
-  const registered = await namespaceServices(clients.cloudMap, target.namespace.id);
+  const registered = target.namespace.id
+    ? await namespaceServices(clients.cloudMap, target.namespace.id)
+    : [];
   return {
     region: target.region,
     cluster: target.cluster,
-    namespace: { name: target.namespace.name, arn: target.namespace.arn },
+    namespace: { name: target.namespace.name, arn: target.namespace.arn ?? '(does not exist)' },
     deployedPhase: target.deployedPhase,
     services,
     namespaceServices: registered.map((s) => ({ name: s.Name!, instances: s.InstanceCount })),

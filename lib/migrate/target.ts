@@ -8,11 +8,16 @@ import { AwsClients, stackOutputs } from '../aws/clients';
 import { NamespaceRef } from './compare';
 import { describeServices } from '../aws/ecs';
 
+/** The Service Connect namespace: found (with its ARN and ID), or to be created by `apply`. */
+export type TargetNamespace =
+  | (NamespaceRef & { readonly id: string })
+  | { readonly name: string; readonly arn?: undefined; readonly id?: undefined };
+
 /** The live system a command works on. */
 export interface MigrationTarget {
   readonly region: string;
   readonly cluster: string;
-  readonly namespace: NamespaceRef & { readonly id: string };
+  readonly namespace: TargetNamespace;
   readonly logGroupName: string;
   /** The phase of the last deployed template, when the stack could be read. */
   readonly deployedPhase?: MigrationPhase;
@@ -23,7 +28,12 @@ export interface MigrationTarget {
 /** What the user passed. */
 export interface TargetOptions {
   readonly cluster?: string;
-  readonly stack: string;
+  /** The stack whose outputs name the cluster and namespace (the CDK app's); none for a topology file. */
+  readonly stack?: string;
+  /** The Service Connect namespace by name (default: the topology's). */
+  readonly namespace?: string;
+  /** A namespace that does not exist is fine: `apply` creates it. */
+  readonly mayCreateNamespace?: boolean;
 }
 
 /**
@@ -40,12 +50,15 @@ export async function resolveTarget(
   options: TargetOptions
 ): Promise<MigrationTarget> {
   const notes: string[] = [];
-  const { outputs, reason } = await stackOutputs(clients, options.stack);
-  if (!outputs) notes.push(`stack '${options.stack}' not read (${reason}); using the model's names`);
+  const { outputs, reason } = options.stack
+    ? await stackOutputs(clients, options.stack)
+    : { outputs: undefined, reason: undefined };
+  if (options.stack && !outputs)
+    notes.push(`stack '${options.stack}' not read (${reason}); using the model's names`);
 
   const cluster = options.cluster ?? outputs?.[YELB_OUTPUTS.clusterName] ?? topology.clusterName;
   notes.push(
-    `cluster ${cluster} (from ${options.cluster ? '--cluster' : outputs?.[YELB_OUTPUTS.clusterName] ? `stack ${options.stack}` : 'the model'})`
+    `cluster ${cluster} (from ${options.cluster ? '--cluster' : outputs?.[YELB_OUTPUTS.clusterName] ? `stack ${options.stack}` : 'the topology'})`
   );
   const logGroupName = outputs?.[YELB_OUTPUTS.logGroupName] ?? topology.logGroupName ?? '';
   const phase = outputs?.[YELB_OUTPUTS.migrationPhase];
@@ -70,17 +83,29 @@ export async function resolveTarget(
     }
   }
 
+  const namespaceName = options.namespace ?? topology.serviceConnectNamespace;
   const namespace = await findNamespace(
     clients,
-    topology.serviceConnectNamespace,
-    outputs?.[YELB_OUTPUTS.serviceConnectNamespaceId]
+    namespaceName,
+    options.namespace ? undefined : outputs?.[YELB_OUTPUTS.serviceConnectNamespaceId]
   );
   problems.check(
-    namespace !== undefined,
-    `Service Connect namespace '${topology.serviceConnectNamespace}' does not exist in ${region} (an HTTP namespace)`
+    namespace !== undefined || options.mayCreateNamespace === true,
+    `Service Connect namespace '${namespaceName}' does not exist in ${region} (an HTTP namespace)${options.mayCreateNamespace === false ? '' : '; apply creates it when it is named with --namespace'}`
   );
   problems.throwIfAny();
-  return { region, cluster, namespace: namespace!, logGroupName, deployedPhase, notes };
+  if (!namespace)
+    notes.push(
+      `namespace ${namespaceName} does not exist yet: apply creates it (a Cloud Map HTTP namespace)`
+    );
+  return {
+    region,
+    cluster,
+    namespace: namespace ?? { name: namespaceName },
+    logGroupName,
+    deployedPhase,
+    notes,
+  };
 }
 
 /** The HTTP namespace called `name` (by the stack's namespace ID when known). */

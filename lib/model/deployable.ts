@@ -4,6 +4,8 @@ import { ServiceSpec, Topology } from './topology';
 
 /** A service the CDK app can deploy: what a migration may leave out is there. */
 export type DeployableService = ServiceSpec & {
+  readonly port: number;
+  readonly portName: string;
   readonly image: string;
   readonly desiredCount: number;
   readonly cpu: number;
@@ -19,7 +21,7 @@ export type DeployableTopology = Topology & {
   readonly readinessGateImage: string;
 };
 
-const REQUIRED = ['image', 'desiredCount', 'cpu', 'memoryMiB'] as const;
+const REQUIRED = ['port', 'portName', 'image', 'desiredCount', 'cpu', 'memoryMiB'] as const;
 const SHARED = ['logGroupName', 'cloudMapDnsNamespace', 'internalZoneName', 'readinessGateImage'] as const;
 
 /**
@@ -67,6 +69,14 @@ export function validateDeployable(topology: Topology): DeployableTopology {
         call.env !== undefined,
         `services[${i}].calls[${k}].env: missing; allowed: the environment variable the CDK app sets to the address`
       );
+      problems.check(
+        call.format !== 'text',
+        `services[${i}].calls[${k}].format: 'text'; allowed: 'host' or 'url', a value the CDK app can write`
+      );
+      problems.check(
+        call.name === undefined,
+        `services[${i}].calls[${k}].name: '${call.name}'; allowed: none, as the CDK app gives each service one old name`
+      );
     });
   });
   const entries = topology.services.filter((s) => s.publicEntry).map((s) => s.name);
@@ -78,6 +88,7 @@ export function validateDeployable(topology: Topology): DeployableTopology {
   topology.services.forEach((svc, i) => {
     if (svc.legacyDiscovery.kind !== 'internalAlb') return;
     const listener = svc.legacyDiscovery.port ?? svc.port;
+    if (listener === undefined) return;
     const other = albPorts.get(listener);
     problems.check(
       other === undefined,

@@ -1,5 +1,5 @@
 import { Problems, oneOf } from '../core/validation';
-import { ServiceSpec, Topology, serviceId } from './topology';
+import { ServiceSpec, Topology, endpointName, serviceId } from './topology';
 
 /** Service Connect limit on a client alias's DNS name. */
 export const MAX_DNS_NAME_LENGTH = 127;
@@ -32,12 +32,18 @@ function topologyProblems(topology: Topology, problems: Problems): void {
     'id',
     (v) => `'${v}' (given, or derived from the name)`
   );
-  repeated(
-    problems,
-    topology.services.map((s) => s.portName),
-    'portName',
-    (v) => `'${v}'`
-  );
+  // Service Connect names each endpoint's Cloud Map service after its discoveryName, else its port name.
+  const endpoints = new Map<string, number>();
+  topology.services.forEach((svc, i) => {
+    const name = endpointName(svc);
+    if (name === undefined) return;
+    const seen = endpoints.get(name);
+    if (seen === undefined) return void endpoints.set(name, i);
+    const field = svc.discoveryName !== undefined ? 'discoveryName' : 'portName';
+    problems.add(
+      `${at(i)}.${field}: '${name}' is used by ${at(seen)} too; allowed: each once, as it names the endpoint in the namespace${field === 'portName' ? ' (or set a discoveryName)' : ''}`
+    );
+  });
   const aliases = topology.services.map((s) => {
     const endpoint = legacyEndpointOrUndefined(topology, s);
     return endpoint ? `${endpoint.host}:${endpoint.port}` : '';
@@ -56,6 +62,16 @@ function topologyProblems(topology: Topology, problems: Problems): void {
       problems.check(
         svc.appProtocol !== undefined,
         `${where}.timeouts.perRequestSeconds: ${svc.timeouts.perRequestSeconds}; allowed: only with an appProtocol (http, http2, grpc), the port is plain TCP`
+      );
+    }
+    if (svc.legacyDiscovery.kind !== 'none') {
+      problems.check(
+        svc.port !== undefined,
+        `${where}.port: missing; allowed: the container port that callers reach, which a service found through '${svc.legacyDiscovery.kind}' has`
+      );
+      problems.check(
+        svc.portName !== undefined,
+        `${where}.portName: missing; allowed: a name for the port mapping, which Service Connect refers to (migrate apply gives it to a port that has none)`
       );
     }
     dataVolumeProblems(svc, where, problems);
@@ -77,7 +93,7 @@ function topologyProblems(topology: Topology, problems: Problems): void {
         problems.add(
           `${path}.service: '${call.service}' has legacyDiscovery 'none', so its callers could not find it before the migration; allowed: a service found through Cloud Map DNS or an internal load balancer`
         );
-      } else if (call.format === 'url' && callee.appProtocol === undefined) {
+      } else if (call.format === 'url' && callee.appProtocol === undefined && call.name === undefined) {
         problems.add(
           `${path}.format: 'url', but '${call.service}' is plain TCP (no appProtocol); allowed: 'host', or an appProtocol on '${call.service}'`
         );
@@ -285,11 +301,14 @@ function legacyEndpointOrUndefined(topology: Topology, svc: ServiceSpec): Endpoi
   switch (d.kind) {
     case 'cloudMapDns': {
       const namespace = d.namespace ?? topology.cloudMapDnsNamespace;
-      return namespace ? { host: `${d.serviceName ?? svc.name}.${namespace}`, port: svc.port } : undefined;
+      return namespace && svc.port !== undefined
+        ? { host: `${d.serviceName ?? svc.name}.${namespace}`, port: svc.port }
+        : undefined;
     }
     case 'internalAlb': {
       const host = d.dnsName ?? (topology.internalZoneName && `${svc.name}.${topology.internalZoneName}`);
-      return host ? { host, port: d.port ?? svc.port } : undefined;
+      const port = d.port ?? svc.port;
+      return host && port !== undefined ? { host, port } : undefined;
     }
     case 'none':
       return undefined;

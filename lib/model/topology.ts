@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { DeepReadonly } from '../core/types';
 
 /** An ECS service name: letters, digits, hyphens and underscores, up to 255. */
-export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+export const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 /** A short id: names the service's constructs, its `sc-update/` file and its proxy logs. */
 export const SERVICE_ID = /^[a-z][a-z0-9]{0,31}$/;
 /** A port mapping name, as ECS and Service Connect take it. */
@@ -45,8 +45,15 @@ const serviceCall = z
       .optional()
       .describe("the index of the caller's command argument that holds the address (found by discovery)"),
     format: z
-      .enum(['host', 'url'])
-      .describe('host: the bare host name; url: http://host:port (the called service speaks HTTP)'),
+      .enum(['host', 'url', 'text'])
+      .describe(
+        'host: the bare host name; url: http://host:port (the called service speaks HTTP); text: the name inside a longer value, such as a connection string (found by discovery, left as it is)'
+      ),
+    name: dnsName
+      .optional()
+      .describe(
+        "the name the caller uses, when it is not the called service's old name (found by discovery): Service Connect gives a service one client alias, so this caller keeps using the old path and retire refuses the called service"
+      ),
     evidence: z.string().optional().describe('where discovery found the call, for a person to check'),
   })
   .strict();
@@ -129,12 +136,36 @@ export const serviceSpecSchema = z
       .describe(
         'short id for constructs, sc-update/svc-<id>.json and the proxy log prefix (default: from the name)'
       ),
-    port: port.describe('the container port the service is called on'),
+    container: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('the container that serves the port (default: the container named like the service)'),
+    port: port
+      .optional()
+      .describe(
+        'the container port the service is called on (a service that listens on none is client-only)'
+      ),
     portName: z
       .string()
       .regex(PORT_NAME, 'lower-case letters, digits, hyphens and underscores, at most 64')
+      .optional()
       .describe(
         "the port mapping's name, which Service Connect refers to (migrate apply names a port that has none)"
+      ),
+    discoveryName: z
+      .string()
+      .regex(PORT_NAME, 'lower-case letters, digits, hyphens and underscores, at most 64')
+      .optional()
+      .describe(
+        'the name of the Cloud Map service that Service Connect registers the endpoint under, unique in the namespace (default: portName)'
+      ),
+    logGroupName: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "the log group of this service's Service Connect proxy (default: the topology's); its task execution role must be allowed to write there"
       ),
     appProtocol: z
       .enum(['http', 'http2', 'grpc'])
@@ -216,6 +247,11 @@ export type AppProtocol = NonNullable<ServiceSpec['appProtocol']>;
 export type DataVolume = NonNullable<ServiceSpec['dataVolume']>;
 /** A container health check. */
 export type HealthCheck = NonNullable<ServiceSpec['healthCheck']>;
+
+/** The name Service Connect registers a service's endpoint under: its discoveryName, else its port name. */
+export function endpointName(svc: Pick<ServiceSpec, 'discoveryName' | 'portName'>): string | undefined {
+  return svc.discoveryName ?? svc.portName;
+}
 
 /** A service's id: given, or derived from its name (`yelb-db` → `yelbdb`). */
 export function serviceId(svc: Pick<ServiceSpec, 'id' | 'name'>): string {

@@ -209,7 +209,7 @@ export class YelbStack extends Stack {
     for (const callerSpec of topology.services) {
       const caller = this.service(callerSpec.name);
       for (const calleeSpec of calleesOf(topology, callerSpec)) {
-        const port = ec2.Port.tcp(calleeSpec.port);
+        const port = ec2.Port.tcp(calleeSpec.port!); // validateDeployable: every service has its port
         const description = `${callerSpec.name} calls ${calleeSpec.name}`;
         caller.securityGroup.addEgressRule(
           ec2.Peer.ipv4(vpc.vpcCidrBlock),

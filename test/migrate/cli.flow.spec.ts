@@ -18,7 +18,8 @@ beforeEach(async () => {
 });
 afterEach(() => fake.stop());
 
-const migrate = (...argv: string[]) => runCli(runMigrateCli, argv, env);
+const migrate = (...argv: string[]) =>
+  runCli((args, io) => runMigrateCli(args, io, { topology: YELB }), argv, env);
 const ALL = ['yelb-ui', 'yelb-appserver', 'yelb-db', 'yelb-redis'];
 
 describe('apply', () => {
@@ -337,13 +338,19 @@ describe('validation before any change', () => {
   });
 
   test.each([
-    [['bogus'], /unknown command 'bogus'; allowed: apply, rollback, status/],
+    [
+      ['bogus'],
+      /unknown command 'bogus'; allowed: discover, plan, apply, status, retire, rollback, cleanup$/m,
+    ],
     [[], /a command is needed/],
     [['apply', '--timeout', 'soon'], /--timeout 'soon' is not a positive duration/],
     [['apply', '--poll-interval=0'], /--poll-interval '0' is not a positive duration/],
     [['apply', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['status', '--dry-run'], /--dry-run is for apply and rollback/],
-    [['apply', '--json'], /--json is for status/],
+    [['apply', '--json'], /--json is for discover, plan and status, not apply/],
+    [['discover'], /discover needs --cluster NAME/],
+    [['status', '--out', 'x.json'], /--out is for discover, not status/],
+    [['apply', '--topology', 'x.json', '--stage', 'blue'], /--stage and --stack are for the CDK app's Yelb/],
   ])('refuses bad arguments %j with exit 2 and one line', async (argv, message) => {
     const run = await migrate(...argv);
     expect(run.code).toBe(2);

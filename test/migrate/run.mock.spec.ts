@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-servicediscovery';
 import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { createClients } from '../../lib/aws/clients';
-import { planWaves } from '../../lib/migrate/plan';
+import { planApply } from '../../lib/migrate/plan';
 import { runWaves } from '../../lib/migrate/run';
 import { SC_UPDATE_DIR, loadScUpdates } from '../../lib/migrate/sc-files';
 import { resolveTarget } from '../../lib/migrate/target';
@@ -64,14 +64,15 @@ function service(name: string, config?: object): Service {
 }
 
 describe('runWaves with mocked clients', () => {
-  const waves = planWaves('apply', YELB, loadScUpdates(SC_UPDATE_DIR, YELB), {
-    cluster: 'yelb-cluster',
-    region: 'eu-west-1',
-    namespace: NS.arn,
-  });
+  const waves = planApply(
+    YELB,
+    { cluster: 'yelb-cluster', region: 'eu-west-1', namespace: NS.arn },
+    loadScUpdates(SC_UPDATE_DIR, YELB)
+  );
   /** What ECS would report for a service after this plan was applied. */
   const applied = (name: string) => {
-    const input = waves.flat().find((u) => u.service.name === name)!.input.serviceConnectConfiguration;
+    const input = waves.flatMap((w) => w.updates).find((u) => u.service.name === name)!.input
+      .serviceConnectConfiguration!;
     return {
       ...input,
       services: input.services?.map((s) => ({ ...s, discoveryName: s.portName })),
@@ -85,7 +86,7 @@ describe('runWaves with mocked clients', () => {
     cloudMap
       .on(ListServicesCommand)
       .resolves({ Services: ['yelb-db', 'yelb-redis', 'yelb-appserver'].map((Name) => ({ Name })) });
-    const outcomes = await runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    const outcomes = await runWaves(createClients('eu-west-1'), NS, waves, wait, () => undefined);
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(0);
     expect(outcomes.map((o) => o.result)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
   });
@@ -109,7 +110,7 @@ describe('runWaves with mocked clients', () => {
     cloudMap
       .on(ListServicesCommand)
       .resolves({ Services: ['yelb-db', 'yelb-redis', 'yelb-appserver'].map((Name) => ({ Name })) });
-    const outcomes = await runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    const outcomes = await runWaves(createClients('eu-west-1'), NS, waves, wait, () => undefined);
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
       'yelb-redis',
     ]);
@@ -131,7 +132,7 @@ describe('runWaves with mocked clients', () => {
         deployments: [{ id: 'd-started', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' }],
       },
     }));
-    const attempt = runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    const attempt = runWaves(createClients('eu-west-1'), NS, waves, wait, () => undefined);
     await expect(attempt).rejects.toThrow(/yelb-db: deployment d-started failed and was rolled back/);
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input.service)).toEqual([
       'yelb-db',
@@ -141,13 +142,14 @@ describe('runWaves with mocked clients', () => {
 });
 
 describe('runWaves: the checks that decide, and their near misses', () => {
-  const waves = planWaves('apply', YELB, loadScUpdates(SC_UPDATE_DIR, YELB), {
-    cluster: 'yelb-cluster',
-    region: 'eu-west-1',
-    namespace: NS.arn,
-  });
+  const waves = planApply(
+    YELB,
+    { cluster: 'yelb-cluster', region: 'eu-west-1', namespace: NS.arn },
+    loadScUpdates(SC_UPDATE_DIR, YELB)
+  );
   const sent = (name: string) => {
-    const input = waves.flat().find((u) => u.service.name === name)!.input.serviceConnectConfiguration;
+    const input = waves.flatMap((w) => w.updates).find((u) => u.service.name === name)!.input
+      .serviceConnectConfiguration!;
     return { ...input, services: input.services?.map((s) => ({ ...s, discoveryName: s.portName })) };
   };
   /** UpdateService starts `d-started`; DescribeServices then reports `after` for the started service. */
@@ -188,9 +190,9 @@ describe('runWaves: the checks that decide, and their near misses', () => {
         },
       ])
     );
-    await expect(
-      runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined)
-    ).rejects.toThrow(/yelb-db: the PRIMARY deployment does not carry the configuration that was sent/);
+    await expect(runWaves(createClients('eu-west-1'), NS, waves, wait, () => undefined)).rejects.toThrow(
+      /yelb-db: the PRIMARY deployment does not carry what was sent/
+    );
   });
 
   test('passes when the PRIMARY deployment is the one started and carries what was sent', async () => {
@@ -204,7 +206,7 @@ describe('runWaves: the checks that decide, and their near misses', () => {
         },
       ])
     );
-    const outcomes = await runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    const outcomes = await runWaves(createClients('eu-west-1'), NS, waves, wait, () => undefined);
     expect(outcomes.map((o) => o.result)).toEqual(['changed', 'changed', 'changed', 'changed']);
   });
 
@@ -220,9 +222,7 @@ describe('runWaves: the checks that decide, and their near misses', () => {
         { id, status: 'PRIMARY', rolloutState: 'COMPLETED', serviceConnectConfiguration: sent(n) },
       ]);
     });
-    await expect(
-      runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined)
-    ).rejects.toThrow(
+    await expect(runWaves(createClients('eu-west-1'), NS, waves, wait, () => undefined)).rejects.toThrow(
       /^yelb-db: the PRIMARY deployment is d-someone-else, not d-started that this run started/
     );
   });
@@ -244,7 +244,7 @@ describe('runWaves: the checks that decide, and their near misses', () => {
         { id: 'd-started', status: 'PRIMARY', rolloutState: 'IN_PROGRESS' },
       ]
     );
-    const outcomes = await runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined);
+    const outcomes = await runWaves(createClients('eu-west-1'), NS, waves, wait, () => undefined);
     expect(outcomes.map((o) => o.result)).toEqual(['changed', 'changed', 'changed', 'changed']);
   });
 
@@ -257,9 +257,9 @@ describe('runWaves: the checks that decide, and their near misses', () => {
       .on(DescribeServicesCommand)
       .callsFake((input) => ({ services: input.services.map((n: string) => service(n, otherNamespace(n))) }));
     ecs.on(UpdateServiceCommand).rejects(new Error('stop after the first update'));
-    await expect(
-      runWaves(createClients('eu-west-1'), NS, 'apply', waves, wait, () => undefined)
-    ).rejects.toThrow(/UpdateService failed/);
+    await expect(runWaves(createClients('eu-west-1'), NS, waves, wait, () => undefined)).rejects.toThrow(
+      /UpdateService failed/
+    );
     expect(ecs.commandCalls(UpdateServiceCommand)).toHaveLength(1);
   });
 });

@@ -86,7 +86,7 @@ describe('validateTopology: what a migration needs, one line per problem with it
       expect.arrayContaining([
         "services[3].name: 'yelb-db' is used by services[2] too; allowed: each once",
         "services[3].id: 'db' (given, or derived from the name) is used by services[2] too; allowed: each once",
-        "services[3].portName: 'yelb-db' is used by services[2] too; allowed: each once",
+        "services[3].portName: 'yelb-db' is used by services[2] too; allowed: each once, as it names the endpoint in the namespace (or set a discoveryName)",
       ])
     );
   });

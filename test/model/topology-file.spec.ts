@@ -57,7 +57,7 @@ describe('the topology file', () => {
       'two services with one port name',
       (t) => (t.services[3].portName = 'yelb-db'),
       [
-        /^topology\.json: services\[3\]\.portName: 'yelb-db' is used by services\[2\] too; allowed: each once$/,
+        /^topology\.json: services\[3\]\.portName: 'yelb-db' is used by services\[2\] too; allowed: each once, as it names the endpoint in the namespace \(or set a discoveryName\)$/,
       ],
     ],
     [
@@ -67,9 +67,23 @@ describe('the topology file', () => {
     ],
     [
       'a missing field',
-      (t) => delete t.services[0].portName,
+      (t) => delete t.services[0].calls,
       [
-        /^topology\.json: services\[0\]\.portName: Invalid input: expected string, received undefined; found missing$/,
+        /^topology\.json: services\[0\]\.calls: Invalid input: expected array, received undefined; found missing$/,
+      ],
+    ],
+    [
+      'a called service without a port name',
+      (t) => delete t.services[2].portName,
+      [
+        /^topology\.json: services\[2\]\.portName: missing; allowed: a name for the port mapping, which Service Connect refers to \(migrate apply gives it to a port that has none\)$/,
+      ],
+    ],
+    [
+      'two endpoints with one name',
+      (t) => (t.services[3].discoveryName = 'yelb-db'),
+      [
+        /^topology\.json: services\[3\]\.discoveryName: 'yelb-db' is used by services\[2\] too; allowed: each once, as it names the endpoint in the namespace$/,
       ],
     ],
     [

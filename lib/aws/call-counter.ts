@@ -1,0 +1,40 @@
+import { AwsClients } from './clients';
+
+/** The API calls the clients sent, by operation: what discovery reports and its benchmark measures. */
+export interface CallCounter {
+  /** Calls so far, retries not counted. */
+  total(): number;
+  byOperation(): Record<string, number>;
+}
+
+let counters = 0;
+
+/**
+ * Counts every command the clients send from now on, with a middleware at the `initialize` step
+ * (once per call, before the SDK's retries), paginators' pages included.
+ */
+export function countCalls(clients: AwsClients): CallCounter {
+  const counts = new Map<string, number>();
+  const all = [
+    clients.ecs,
+    clients.cloudMap,
+    clients.cloudFormation,
+    clients.elb,
+    clients.route53,
+    clients.logs,
+  ];
+  for (const client of all) {
+    (client.middlewareStack as { add: (middleware: unknown, options: object) => void }).add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => {
+        const name = (context.commandName ?? 'unknown').replace(/Command$/, '');
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize', name: `countCalls${(counters += 1)}` }
+    );
+  }
+  return {
+    total: () => [...counts.values()].reduce((a, b) => a + b, 0),
+    byOperation: () => Object.fromEntries([...counts].sort(([a], [b]) => a.localeCompare(b))),
+  };
+}

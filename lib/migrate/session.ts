@@ -1,0 +1,122 @@
+import * as fs from 'fs';
+import { Service } from '@aws-sdk/client-ecs';
+import { AwsClients } from '../aws/clients';
+import { servicesByName } from '../aws/ecs';
+import { CliIo } from '../cli/cli-io';
+import { Problems } from '../core/validation';
+import { legacyEndpoint } from '../model/graph';
+import { Topology } from '../model/topology';
+import { LiveFacts, PlanTarget, desiredConfiguration, isDone, serviceConnectOn } from './plan';
+import { ScUpdate } from './sc-files';
+import { MigrationTarget } from './target';
+import { WaitOptions } from './run';
+import { describeTaskDefinition, namedRevision, portProblem, previousRevision } from './task-definitions';
+import { paginateDescribeLogGroups } from '@aws-sdk/client-cloudwatch-logs';
+
+/** Everything a command that changes or reads a cluster works with, resolved before it starts. */
+export interface Session {
+  readonly clients: AwsClients;
+  readonly io: CliIo;
+  readonly topology: Topology;
+  /** `sc-update/` files that override the configuration derived from the topology. */
+  readonly overrides: readonly ScUpdate[];
+  readonly target: MigrationTarget;
+  readonly wait: WaitOptions;
+  readonly progress: (line: string) => void;
+  readonly verbose: boolean;
+}
+
+/** Where the configurations go, for the plan. */
+export function planTarget(session: Session): PlanTarget {
+  const { target, topology } = session;
+  return {
+    cluster: target.cluster,
+    region: target.region,
+    namespace: target.namespace.arn ?? target.namespace.name,
+    logGroupName: target.logGroupName || topology.logGroupName,
+  };
+}
+
+/** The live services of the topology, by name (10 per DescribeServices call). */
+export async function liveServicesOf(session: Session): Promise<Map<string, Service>> {
+  return (
+    (await servicesByName(
+      session.clients.ecs,
+      session.target.cluster,
+      session.topology.services.map((s) => s.name)
+    )) ?? new Map()
+  );
+}
+
+/**
+ * What `apply` must know of the live system before its first change, read-only: for each service
+ * with an endpoint that does not run the configuration yet, its task definition (a missing
+ * container or port is a problem; a port without its name gets a revision), and that every log
+ * group the proxies write to exists.
+ *
+ * @throws ValidationError with every problem.
+ */
+export async function applyFacts(session: Session, live: ReadonlyMap<string, Service>): Promise<LiveFacts> {
+  const { topology, target } = session;
+  const problems = new Problems();
+  const revisions = new Map<string, ReturnType<typeof namedRevision> & object>();
+  const planned = planTarget(session);
+  const groups = new Set<string>();
+  for (const svc of topology.services) {
+    const desired = desiredConfiguration(topology, svc, planned, session.overrides);
+    const group = desired.logConfiguration?.options?.['awslogs-group'];
+    if (group) groups.add(group);
+    const current = live.get(svc.name);
+    if (!current || legacyEndpoint(topology, svc) === undefined) continue;
+    const { name, arn } = target.namespace;
+    if (arn && isDone(serviceConnectOn(svc, desired), current, { name, arn })) continue;
+    const described = await describeTaskDefinition(session.clients.ecs, current.taskDefinition!);
+    const problem = portProblem(described.taskDefinition, svc);
+    if (problem) {
+      problems.add(problem);
+      continue;
+    }
+    const revision = namedRevision(described, svc);
+    if (revision) revisions.set(svc.name, revision);
+  }
+  for (const group of groups) {
+    if (!(await logGroupExists(session.clients, group)))
+      problems.add(
+        `log group '${group}' does not exist in ${target.region}: the proxies' logs go there (create it: aws logs create-log-group --log-group-name ${group}, or set logGroupName in the topology)`
+      );
+  }
+  problems.throwIfAny();
+  return { revisions };
+}
+
+/** For `rollback`: the revision each service returns to, when it runs one that `apply` registered. */
+export async function rollbackFacts(
+  session: Session,
+  live: ReadonlyMap<string, Service>
+): Promise<LiveFacts> {
+  const restore = new Map<string, string>();
+  for (const svc of session.topology.services) {
+    const current = live.get(svc.name);
+    if (!current?.taskDefinition) continue;
+    const previous = previousRevision(
+      await describeTaskDefinition(session.clients.ecs, current.taskDefinition)
+    );
+    if (previous) restore.set(svc.name, previous);
+  }
+  return { restore };
+}
+
+async function logGroupExists(clients: AwsClients, name: string): Promise<boolean> {
+  for await (const page of paginateDescribeLogGroups(
+    { client: clients.logs },
+    { logGroupNamePrefix: name }
+  )) {
+    if ((page.logGroups ?? []).some((g) => g.logGroupName === name)) return true;
+  }
+  return false;
+}
+
+/** Whether `dir` exists as a folder (for --sc-dir). */
+export function isFolder(dir: string): boolean {
+  return fs.existsSync(dir) && fs.statSync(dir).isDirectory();
+}

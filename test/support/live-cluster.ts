@@ -1,0 +1,83 @@
+/**
+ * A live cluster as a team runs it, described for the fake AWS (`FakeAws.seedCluster`): ECS
+ * services and their task definitions, how each one is found (a Cloud Map DNS name, an internal
+ * load balancer's listener with an alias record, a host rule, a path rule), the public load
+ * balancer, and names in the Cloud Map namespaces that other clusters registered. The fake turns
+ * it into the API objects that discovery reads.
+ */
+
+/** A container of a service's task definition. */
+export interface LiveContainer {
+  readonly name: string;
+  readonly image: string;
+  /** Port mappings; `name` and `appProtocol` left out as many real ones are. */
+  readonly ports?: readonly {
+    readonly containerPort: number;
+    readonly name?: string;
+    readonly appProtocol?: string;
+  }[];
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly command?: readonly string[];
+  readonly healthCheck?: readonly string[];
+  /** Values from Secrets Manager or SSM (names only). */
+  readonly secrets?: readonly string[];
+  readonly essential?: boolean;
+  /** The awslogs group of the container's logs. */
+  readonly logGroup?: string;
+}
+
+/** How a service is reached through an internal load balancer. */
+export interface LiveListenerRoute {
+  /** The load balancer (of `LiveCluster.loadBalancers`). */
+  readonly lb: string;
+  readonly listenerPort: number;
+  /** The listener forwards by default (no host or path), or by a rule with these conditions. */
+  readonly host?: string;
+  readonly path?: string;
+  /** Alias records in the cluster's private zone that point at the load balancer. */
+  readonly aliases?: readonly string[];
+  readonly protocol?: 'HTTP' | 'TCP';
+  readonly healthCheckPath?: string;
+}
+
+export interface LiveService {
+  readonly name: string;
+  readonly desiredCount?: number;
+  readonly cpu?: string;
+  readonly memory?: string;
+  readonly containers: readonly LiveContainer[];
+  /** Registered in this Cloud Map DNS name (`name`.`namespace`), A records of the tasks. */
+  readonly cloudMap?: { readonly namespace: string; readonly name: string };
+  readonly internal?: LiveListenerRoute;
+  /** Behind the public load balancer on this listener port. */
+  readonly public?: { readonly lb: string; readonly listenerPort: number; readonly healthCheckPath?: string };
+  /** The container and port the load balancer or registry names (default: the first port mapping). */
+  readonly target?: { readonly container: string; readonly port: number };
+}
+
+export interface LiveLoadBalancer {
+  readonly name: string;
+  readonly scheme: 'internal' | 'internet-facing';
+  readonly type?: 'application' | 'network';
+  /** Seconds; ALB default 60. */
+  readonly idleTimeout?: number;
+}
+
+export interface LiveCluster {
+  readonly cluster: string;
+  readonly vpc: string;
+  /** The private hosted zone of the load balancers' alias records. */
+  readonly zone?: string;
+  readonly loadBalancers?: readonly LiveLoadBalancer[];
+  readonly services: readonly LiveService[];
+  /** Names in a Cloud Map DNS namespace that something else registered. */
+  readonly foreignNames?: readonly {
+    readonly namespace: string;
+    readonly name: string;
+    readonly cluster?: string;
+  }[];
+  /** The cluster's default Service Connect namespace (an HTTP namespace that exists). */
+  readonly defaultNamespace?: string;
+  /** Log groups that exist. */
+  readonly logGroups?: readonly string[];
+}
