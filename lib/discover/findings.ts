@@ -66,7 +66,10 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 /** The findings and unmatched addresses for people. */
 export function renderFindings(findings: readonly Finding[], unmatched: readonly UnmatchedAddress[]): string {
   const counts = (['error', 'warning', 'info'] as const)
-    .map((s) => `${findings.filter((f) => f.severity === s).length} ${s}${s === 'info' ? '' : 's'}`)
+    .map((s) => {
+      const n = findings.filter((f) => f.severity === s).length;
+      return `${n} ${s}${s === 'info' || n === 1 ? '' : 's'}`;
+    })
     .join(', ');
   const lines = [`findings: ${counts}`];
   for (const f of findings) {

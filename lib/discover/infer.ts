@@ -195,8 +195,12 @@ function liveService(snapshot: ClusterSnapshot, service: EcsService, findings: F
           continue;
         }
         const lbName = aliasTargetName(lb.DNSName ?? '');
+        // A listener's default action gets the names that none of its host rules claims.
+        const claimed = hostRules(snapshot, listener);
         const names = [
-          ...aliasRecords(snapshot, lbName).filter((n) => !hosts || hosts.some((h) => hostMatches(h, n))),
+          ...aliasRecords(snapshot, lbName).filter((n) =>
+            hosts ? hosts.some((h) => hostMatches(h, n)) : !claimed.some((h) => hostMatches(h, n))
+          ),
           ...(hosts ?? []).filter((h) => !h.includes('*')),
         ];
         for (const recordNameOf of new Set(names)) {
@@ -246,6 +250,14 @@ function listenersTo(
     }
   }
   return found;
+}
+
+/** The host-header values of a listener's rules. */
+function hostRules(snapshot: ClusterSnapshot, listener: Listener): string[] {
+  return (snapshot.rules.get(listener.ListenerArn ?? '') ?? [])
+    .filter((r) => !r.IsDefault)
+    .flatMap((r) => ruleValues(r, 'host-header'))
+    .map((h) => h.toLowerCase());
 }
 
 function forwardsTo(actions: Rule['Actions'], targetGroup: TargetGroup): boolean {
@@ -353,8 +365,9 @@ function callsOf(
     ];
     for (const { value, evidence, where } of values) {
       for (const address of addressesIn(value)) {
-        if (ownNames.has(address.host)) continue;
         const route = resolve(index, address);
+        if (route !== 'ambiguous' && route?.service === live.name) continue;
+        if (!route && ownNames.has(address.host)) continue;
         if (route === 'ambiguous') {
           unmatched.push({
             service: live.name,
@@ -629,15 +642,17 @@ function environmentOf(
   const env: Record<string, string> = {};
   for (const { name: key, value } of container?.environment ?? []) {
     if (!key || callEnv.has(key)) continue;
-    if (SECRET_NAME.test(key)) redacted.push(key);
-    env[key] = SECRET_NAME.test(key) ? REDACTED : (value ?? '');
+    // A credential in a URL (`https://key@host`, `redis://:password@host`) is a secret too.
+    const withoutCredentials = (value ?? '').replace(/(:\/\/)[^/@\s]+@/g, '$1(redacted)@');
+    if (SECRET_NAME.test(key) || withoutCredentials !== value) redacted.push(key);
+    env[key] = SECRET_NAME.test(key) ? REDACTED : withoutCredentials;
   }
   if (redacted.length > 0) {
     findings.push({
       code: 'redacted-environment',
       severity: 'info',
       services: [name],
-      what: `${name} has plain environment values named like secrets (${redacted.join(', ')}); the file does not copy them.`,
+      what: `${name} has plain environment values that look like secrets (${redacted.join(', ')}: by their name, or a credential in a URL); the file does not copy them.`,
       why: "A topology file is shared and committed; secrets belong in Secrets Manager or SSM (the task definition's secrets).",
       action: 'Nothing for the migration: it never writes environment values. Move them to secrets.',
     });

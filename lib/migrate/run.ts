@@ -155,8 +155,11 @@ async function redeployCycles(
       const startedAt = primaryDeployment(live.get(name)!)?.createdAt?.getTime() ?? 0;
       const later = cycle
         .filter((other) => other !== name)
-        .flatMap((other) => endpointsOf(wave.updates.find((u) => u.service.name === other)))
-        .filter((endpoint) => (created.get(endpoint) ?? 0) > startedAt);
+        .flatMap((other) =>
+          endpointsOf(wave.updates.find((u) => u.service.name === other))
+            .filter((endpoint) => (created.get(endpoint) ?? 0) > startedAt)
+            .map((endpoint) => `${other}'s endpoint ${endpoint}`)
+        );
       if (later.length === 0) continue;
       const update: PlannedUpdate = {
         ...wave.updates.find((u) => u.service.name === name)!,

@@ -51,6 +51,8 @@ interface FakeService {
   events: { id: string; createdAt: number; message: string }[];
   /** Requests until the PRIMARY deployment settles. */
   pollsLeft: number;
+  /** The Service Connect endpoints (discovery names) the service has had, by namespace ARN. */
+  endpoints?: Map<string, Set<string>>;
   /** Fail the next deployment (circuit breaker): how. */
   failNext?: 'visible' | 'instant';
   /** The rollback deployment that follows a failure: polls until it completes. */
@@ -528,6 +530,11 @@ export class FakeAws {
     };
   }
 
+  /** A task definition as registered (`family:revision` or its ARN). */
+  taskDefinitionOf(reference: string): any {
+    return this.taskDefinitionNamed(reference)?.definition;
+  }
+
   /** Names of the Cloud Map services in a namespace. */
   namespaceServiceNames(name = 'yelb.sc.internal'): string[] {
     return [...(this.namespaces.find((n) => n.Name === name)?.services.keys() ?? [])].sort();
@@ -911,48 +918,35 @@ export class FakeAws {
       message: `(service ${svc.name}) has reached a steady state (${how}).`,
     });
     const config = primary.serviceConnectConfiguration;
+    svc.endpoints ??= new Map();
     for (const ns of this.namespaces) {
-      const names =
+      const names: string[] =
         config?.enabled && config.namespace === ns.Arn
           ? (config.services ?? []).map((s: any) => s.discoveryName)
           : [];
+      const had = svc.endpoints.get(ns.Arn) ?? new Set<string>();
       for (const name of names) {
         const existing = ns.services.get(name);
         if (!existing || existing.drainPolls !== undefined)
           ns.services.set(name, this.cloudMapService(`srv-sc-${name}`));
+        had.add(name);
       }
-      if (ns.Type !== 'HTTP') continue;
       // Endpoints this service no longer has: ECS removes their Cloud Map services.
-      for (const [name, s] of ns.services) {
-        if (names.includes(name) || s.drainPolls !== undefined || !s.id.startsWith('srv-sc-')) continue;
-        if (this.ownerOf(ns, name) === svc || this.ownerOf(ns, name) === undefined) {
-          if (svc.name === name || this.endpointOf(svc, name)) s.drainPolls = this.pollsToDrain;
-        }
+      for (const name of [...had].filter((n) => !names.includes(n))) {
+        const s = ns.services.get(name);
+        if (s && s.drainPolls === undefined) s.drainPolls = this.pollsToDrain;
+        had.delete(name);
       }
+      // Seeded endpoints (seedYelb) are named after the service.
+      if (
+        !names.includes(svc.name) &&
+        ns.services.get(svc.name)?.drainPolls === undefined &&
+        ns.Type === 'HTTP'
+      )
+        if (ns.services.has(svc.name)) ns.services.get(svc.name)!.drainPolls = this.pollsToDrain;
+      svc.endpoints.set(ns.Arn, had);
     }
     this.syncInstances(svc);
-  }
-
-  /** The service whose PRIMARY configuration has endpoint `name` in `ns`. */
-  private ownerOf(ns: FakeNamespace, name: string): FakeService | undefined {
-    return [...this.services.values()].find((s) => {
-      const c = s.deployments.find((d) => d.status === 'PRIMARY')?.serviceConnectConfiguration;
-      return (
-        c?.enabled && c.namespace === ns.Arn && (c.services ?? []).some((e: any) => e.discoveryName === name)
-      );
-    });
-  }
-
-  /** Whether an earlier deployment of `svc` had endpoint `name`. */
-  private endpointOf(svc: FakeService, name: string): boolean {
-    return this.requests.some(
-      (r) =>
-        r.operation === 'UpdateService' &&
-        r.input.service === svc.name &&
-        (r.input.serviceConnectConfiguration?.services ?? []).some(
-          (e: any) => (e.discoveryName ?? e.portName) === name
-        )
-    );
   }
 
   /** The tasks' instances in the Cloud Map DNS services the service is registered in, and only there. */

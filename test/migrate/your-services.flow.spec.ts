@@ -1,0 +1,460 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { POLL_INTERVAL_ENV, runMigrateCli } from '../../lib/migrate/cli';
+import { PREVIOUS_REVISION_TAG } from '../../lib/migrate/task-definitions';
+import { callCycles } from '../../lib/model/graph';
+import { Topology } from '../../lib/model/topology';
+import { readTopologyFile } from '../../lib/model/topology-file';
+import { YELB } from '../../lib/model/yelb';
+import { runCli } from '../support/cli';
+import { FakeAws } from '../support/fake-aws';
+import { SHOP } from '../support/shop-cluster';
+import { tempDir } from '../support/temp';
+
+// A cluster that is not Yelb (test/support/shop-cluster.ts), end to end through the real SDK
+// clients against the fake AWS: discover → file → plan → apply → status → retire → rollback.
+let fake: FakeAws;
+let env: Record<string, string>;
+let dir: string;
+let file: string;
+
+beforeEach(async () => {
+  fake = new FakeAws();
+  env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
+  fake.seedCluster(SHOP);
+  dir = tempDir('shop');
+  file = path.join(dir, 'shop.json');
+});
+afterEach(() => fake.stop());
+
+const migrate = (...argv: string[]) =>
+  runCli((args, io) => runMigrateCli(args, io, { topology: YELB }), argv, env);
+const discovered = async () => {
+  const run = await migrate('discover', '--cluster', 'shop', '--out', file);
+  expect(run.code).toBe(0);
+  return readTopologyFile(file);
+};
+const ops = () => fake.requests.map((r) => r.operation);
+const updatesOf = (name: string) =>
+  fake.requests.filter((r) => r.operation === 'UpdateService' && r.input.service === name);
+const withTopology = (...argv: string[]) => migrate(...argv, '--topology', file);
+
+describe('discover', () => {
+  test('writes a topology file the migration reads, with every call and its evidence', async () => {
+    const run = await migrate('discover', '--cluster', 'shop', '--out', file);
+    expect(run.stderr).not.toMatch(/error/);
+    const topology = readTopologyFile(file);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).$schema).toMatch(/topology\.schema\.json$/);
+    expect(topology.services.map((s) => s.name)).toEqual(SHOP.services.map((s) => s.name));
+    const calls = topology.services.flatMap((s) => s.calls.map((c) => `${s.name} → ${c.service}`));
+    expect(calls.sort()).toEqual(
+      [
+        'web → api',
+        'api → orders',
+        'api → catalog',
+        'api → sessions',
+        'orders → payments',
+        'orders → inventory',
+        'orders → orders-db',
+        'orders → notifications',
+        'payments → orders',
+        'inventory → catalog',
+        'inventory → search',
+        'catalog → search',
+        'worker → inventory',
+        'worker → api',
+        'legacy-batch → api',
+      ].sort()
+    );
+    const service = (name: string) => topology.services.find((s) => s.name === name)!;
+    expect(service('worker').calls).toContainEqual({
+      service: 'api',
+      argument: 3,
+      format: 'url',
+      evidence: 'container worker, command argument 3',
+    });
+    expect(service('orders').calls).toContainEqual({
+      service: 'orders-db',
+      env: 'DATABASE_URL',
+      format: 'text',
+      evidence: 'container orders, environment DATABASE_URL',
+    });
+    // How each is found today, as discovered: Cloud Map, an alias record of the internal ALB
+    // (default action, host rule), the NLB; the public entry; none for the path rule.
+    expect(service('orders').legacyDiscovery).toMatchObject({
+      kind: 'cloudMapDns',
+      namespace: 'shop.local',
+      serviceName: 'orders',
+    });
+    expect(service('api').legacyDiscovery).toMatchObject({
+      kind: 'internalAlb',
+      dnsName: 'api.shop.internal',
+      port: 80,
+      loadBalancerName: 'shop-internal',
+      idleTimeoutSeconds: 60,
+    });
+    expect(service('catalog').legacyDiscovery).toMatchObject({ dnsName: 'catalog.shop.internal', port: 80 });
+    expect(service('search').legacyDiscovery).toMatchObject({ dnsName: 'search.shop.internal', port: 9200 });
+    expect(service('web').publicEntry).toEqual({ port: 80, healthCheckPath: '/' });
+    expect(service('admin').legacyDiscovery).toEqual({ kind: 'none' });
+    expect(service('reports').legacyDiscovery).toMatchObject({ calledFromOutside: true });
+    // Ports: names kept, unnamed ones named, a second 'http' told apart in the namespace.
+    expect(service('api')).toMatchObject({
+      container: 'app',
+      port: 8080,
+      portName: 'app-8080',
+      appProtocol: 'http',
+    });
+    expect(service('orders')).toMatchObject({ portName: 'orders-http', appProtocol: 'http' });
+    expect(service('payments')).toMatchObject({ portName: 'http' });
+    expect(service('payments').discoveryName).toBeUndefined();
+    expect(service('inventory')).toMatchObject({ portName: 'http', discoveryName: 'inventory-http' });
+    expect(service('worker').port).toBeUndefined();
+    expect(service('api').timeouts).toEqual({ perRequestSeconds: 60 });
+    // Secrets are not copied; a credential in a URL neither.
+    expect(service('api').environment).toEqual({
+      DB_PASSWORD: '(redacted by discovery)',
+      SENTRY_DSN: 'https://(redacted)@o1.ingest.sentry.io/42',
+      LOG_LEVEL: 'info',
+    });
+    expect(callCycles(topology).filter((c) => c.length > 1)).toEqual([['orders', 'payments']]);
+  });
+
+  test('reports the findings, each with its services, why and what to do, and lists unmatched addresses', async () => {
+    const run = await migrate('discover', '--cluster', 'shop', '--out', file, '--json');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    const codes = (code: string) =>
+      report.findings.filter((f: any) => f.code === code).map((f: any) => f.services.join(' '));
+    expect(codes('unnamed-port').sort()).toEqual(['api', 'catalog', 'orders-db', 'reports', 'search']);
+    expect(codes('no-app-protocol').sort()).toEqual(['api', 'catalog', 'inventory']);
+    expect(codes('lb-idle-timeout').sort()).toEqual(['api', 'catalog']);
+    expect(codes('no-health-check')).toEqual(['catalog']);
+    expect(codes('nginx-ipv6')).toEqual(['web']);
+    expect(codes('call-cycle')).toEqual(['orders payments']);
+    expect(codes('uncalled-name')).toEqual(['reports']);
+    expect(codes('two-names')).toEqual(['api legacy-batch']);
+    expect(codes('path-routing')).toEqual(['admin']);
+    expect(codes('several-ports')).toEqual(['search']);
+    expect(codes('secrets-not-read')).toEqual(['notifications']);
+    expect(report.findings.find((f: any) => f.code === 'other-clusters').what).toMatch(
+      /ledger\.shop\.local \(finance\)/
+    );
+    for (const f of report.findings) {
+      expect(['error', 'warning', 'info']).toContain(f.severity);
+      expect(f.what && f.why && f.action).toBeTruthy();
+    }
+    expect(report.unmatched).toEqual([
+      {
+        service: 'api',
+        evidence: 'container app, environment SENTRY_DSN',
+        address: 'https://o1.ingest.sentry.io',
+      },
+      { service: 'worker', evidence: 'container worker, environment CONFIG', address: 'logback.xml' },
+      {
+        service: 'legacy-batch',
+        evidence: 'container batch, environment UPSTREAM',
+        address: 'http://partner.example.com:8443',
+      },
+    ]);
+    expect(report.apiCalls.DescribeServices).toBe(2);
+  });
+
+  test('prints the findings for people, with progress on stderr', async () => {
+    const run = await migrate('discover', '--cluster', 'shop', '--out', file);
+    expect(run.stdout).toMatch(/^findings: 1 error, \d+ warnings, \d+ info/);
+    expect(run.stdout).toMatch(/ERROR path-routing \[admin\]\n  admin is reached through a path rule/);
+    expect(run.stdout).toMatch(/\n  why: .*\n  do: /);
+    expect(run.stdout).toMatch(/14 service\(s\), 15 call\(s\) written to .*shop\.json; \d+ API calls/);
+    expect(run.stderr).toMatch(/ECS: 14 service\(s\) in shop\nECS: 14 task definition\(s\)\nCloud Map: /);
+  });
+
+  test('is read-only, and asks DescribeServices at most 10 services at a time', async () => {
+    await discovered();
+    expect(fake.writes()).toEqual([]);
+    const described = fake.requests.filter((r) => r.operation === 'DescribeServices');
+    expect(described.map((r) => r.input.services.length)).toEqual([10, 4]);
+  });
+
+  test('reads every page of the paged APIs', async () => {
+    fake.pageSize = 1;
+    const topology = await discovered();
+    expect(topology.services).toHaveLength(14);
+    expect(ops().filter((o) => o === 'ListServices').length).toBeGreaterThan(14);
+    expect(topology.services.find((s) => s.name === 'catalog')!.legacyDiscovery).toMatchObject({
+      dnsName: 'catalog.shop.internal',
+    });
+  });
+
+  test.each<[string, string[], RegExp]>([
+    ['no cluster', ['discover', '--out', 'x.json'], /discover needs --cluster NAME/],
+    [
+      'a cluster that does not exist',
+      ['discover', '--cluster', 'nope'],
+      /cluster 'nope' does not exist in us-east-1/,
+    ],
+  ])('refuses %s (exit 2)', async (_label, argv, message) => {
+    const run = await migrate(
+      ...argv.map((a) => (a === 'x.json' ? file : a)),
+      ...(argv.includes('--out') ? [] : ['--out', file])
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  test('does not overwrite a file without --force, and asks AWS nothing then', async () => {
+    fs.writeFileSync(file, '{"edited": "by hand"}');
+    const run = await migrate('discover', '--cluster', 'shop', '--out', file);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/shop\.json exists; pass --force to overwrite it/);
+    expect(fake.requests).toEqual([]);
+    expect((await migrate('discover', '--cluster', 'shop', '--out', file, '--force')).code).toBe(0);
+  });
+});
+
+describe('plan, apply, status, retire and rollback of a discovered cluster', () => {
+  test('plan is read-only and shows the namespace, the revisions and every update, wave by wave', async () => {
+    await discovered();
+    fake.requests.length = 0;
+    const run = await withTopology('plan');
+    expect(run.code).toBe(0);
+    expect(fake.writes()).toEqual([]);
+    expect(run.stdout).toMatch(/namespace shop\.sc\.internal: does not exist, apply creates it/);
+    expect(run.stdout).toMatch(
+      /api: RegisterTaskDefinition api \(a new revision: port 8080 named 'app-8080', appProtocol http; nothing else changes\)/
+    );
+    expect(run.stdout).toMatch(
+      /orders-db: UpdateService Service Connect on, client alias orders-db\.shop\.local:5432, on the new revision/
+    );
+    expect(run.stdout).toMatch(/then: redeploy the members of orders ↔ payments/);
+    const json = JSON.parse((await withTopology('plan', '--json')).stdout);
+    expect(json.namespace).toEqual({ name: 'shop.sc.internal', create: true });
+    expect(json.waves).toHaveLength(6);
+  });
+
+  test('apply: the namespace created, servers before their callers, ports named by a revision that changes nothing else, the cycle redeployed', async () => {
+    const topology = await discovered();
+    fake.requests.length = 0;
+    const run = await withTopology('apply');
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    expect(fake.hasNamespace('shop.sc.internal')).toBe(true);
+    expect(ops().indexOf('CreateHttpNamespace')).toBeLessThan(ops().indexOf('UpdateService'));
+    for (const name of SHOP.services.map((s) => s.name)) expect(fake.serviceConnectOf(name)).toBe('on');
+    expectServersFirst(topology);
+
+    // A revision for each port without a name (or app protocol), and only for those.
+    const registered = fake.requests.filter((r) => r.operation === 'RegisterTaskDefinition');
+    expect(registered.map((r) => r.input.family).sort()).toEqual([
+      'api',
+      'catalog',
+      'inventory',
+      'orders-db',
+      'reports',
+      'search',
+    ]);
+    const api = fake.serviceOf('api');
+    expect(api.taskDefinition).toMatch(/task-definition\/api:2$/);
+    expect(api.portMappings).toEqual([
+      { containerPort: 8080, hostPort: 8080, protocol: 'tcp', name: 'app-8080', appProtocol: 'http' },
+    ]);
+    const revision = registered.find((r) => r.input.family === 'api')!.input;
+    expect(revision.tags).toEqual([
+      { key: PREVIOUS_REVISION_TAG, value: expect.stringMatching(/task-definition\/api:1$/) },
+    ]);
+    // The revision is the original but for the port's name and app protocol (and the tag).
+    const { taskDefinitionArn: _a, revision: _r, status: _s, ...original } = fake.taskDefinitionOf('api:1');
+    const { tags: _t, ...sent } = revision;
+    const mapping = sent.containerDefinitions[0].portMappings[0];
+    expect(mapping).toMatchObject({ name: 'app-8080', appProtocol: 'http' });
+    delete mapping.name;
+    delete mapping.appProtocol;
+    expect(sent).toEqual(original);
+
+    // The cycle: one wave, then each member redeployed after the other's endpoint existed.
+    const orders = updatesOf('orders');
+    const payments = updatesOf('payments');
+    expect(orders.map((r) => r.input.forceNewDeployment ?? false)).toEqual([false, true]);
+    expect(payments.map((r) => r.input.forceNewDeployment ?? false)).toEqual([false, true]);
+    expect(run.stderr).toMatch(
+      /orders: redeployed .*its tasks started before payments's endpoint http existed/
+    );
+  });
+
+  test('apply is idempotent: a second run registers nothing, creates nothing and sends nothing', async () => {
+    await discovered();
+    await withTopology('apply');
+    const before = fake.writes().length;
+    const run = await withTopology('apply');
+    expect(run.code).toBe(0);
+    expect(fake.writes().length).toBe(before);
+    expect(run.stderr.match(/already on, skipped/g)).toHaveLength(14);
+  });
+
+  test('apply stops at a failed deployment and resumes on the next run', async () => {
+    await discovered();
+    fake.failNextDeployment('api');
+    const failed = await withTopology('apply');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/error: api: deployment ecs-svc\/\d+ failed and was rolled back/);
+    expect(failed.stderr).toMatch(/not touched: web, worker, legacy-batch/);
+    expect(fake.serviceConnectOf('web')).toBe('off');
+    expect(fake.serviceConnectOf('orders')).toBe('on');
+    const resumed = await withTopology('apply');
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/orders: already on, skipped/);
+    expect(fake.serviceConnectOf('web')).toBe('on');
+    expect(fake.serviceOf('api').portMappings[0].name).toBe('app-8080');
+  });
+
+  test('apply rides out throttling with the SDK retry strategy', async () => {
+    await discovered();
+    fake.throttle(2, 'DescribeTaskDefinition');
+    fake.throttle(2, 'RegisterTaskDefinition');
+    const run = await withTopology('apply');
+    expect(run.code).toBe(0);
+  });
+
+  test('status shows every service on, with its alias and old path, 10 services per DescribeServices', async () => {
+    await discovered();
+    await withTopology('apply');
+    fake.requests.length = 0;
+    const run = await withTopology('status', '--json');
+    const report = JSON.parse(run.stdout);
+    expect(report.services).toHaveLength(14);
+    expect(report.services.every((s: any) => s.serviceConnect === 'on')).toBe(true);
+    expect(report.services.find((s: any) => s.service === 'api').aliases).toEqual(['api.shop.internal:80']);
+    const batches = fake.requests
+      .filter((r) => r.operation === 'DescribeServices')
+      .map((r) => r.input.services.length);
+    expect(Math.max(...batches)).toBe(10);
+    expect(batches.filter((n) => n === 4)).not.toHaveLength(0);
+  });
+
+  test('retire refuses, before any change, a service with callers outside or by another name; --only retires the ready ones and deletes nothing', async () => {
+    const topology = await discovered();
+    await withTopology('apply');
+    const writes = fake.writes().length;
+    const refused = await withTopology('retire');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /error: api: legacy-batch \(as api-legacy\.shop\.internal\) call it by a name Service Connect does not alias/
+    );
+    expect(refused.stderr).toMatch(
+      /error: reports: its name may have callers outside ECS \(calledFromOutside\)/
+    );
+    expect(fake.writes().length).toBe(writes);
+
+    const run = await withTopology('retire', '--only', 'orders,catalog,reports', '--allow-outside-callers');
+    expect(run.code).toBe(0);
+    expect(
+      fake
+        .writes()
+        .slice(writes)
+        .map((r) => r.operation)
+    ).toEqual(['UpdateService', 'UpdateService', 'UpdateService']);
+    expect(fake.serviceOf('orders').registries).toEqual([]);
+    expect(fake.serviceOf('catalog').targetGroups).toEqual([]);
+    // The public target group of web and the others' paths are left alone.
+    expect(fake.serviceOf('web').targetGroups).toHaveLength(1);
+    expect(fake.serviceOf('payments').registries).toHaveLength(1);
+    const again = await withTopology('retire', '--only', 'orders');
+    expect(again.stderr).toMatch(/orders: already old path detached, skipped/);
+    expect(topology.services.find((s) => s.name === 'orders')!.legacyDiscovery.kind).toBe('cloudMapDns');
+  });
+
+  test('retire refuses a service whose callers do not run Service Connect yet', async () => {
+    await discovered();
+    fake.failNextDeployment('api');
+    await withTopology('apply');
+    const run = await withTopology('retire', '--only', 'orders');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/orders: its caller\(s\) api do not run Service Connect yet/);
+  });
+
+  test('rollback attaches the retired paths first, then turns Service Connect off clients first, each service back on its revision', async () => {
+    const topology = await discovered();
+    await withTopology('apply');
+    await withTopology('retire', '--only', 'orders,catalog');
+    fake.requests.length = 0;
+    const run = await withTopology('rollback');
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    const updates = fake.requests.filter((r) => r.operation === 'UpdateService');
+    expect(
+      updates
+        .slice(0, 2)
+        .map((u) => u.input.service)
+        .sort()
+    ).toEqual(['catalog', 'orders']);
+    expect(fake.serviceOf('orders').registries).toHaveLength(1);
+    expect(fake.serviceOf('catalog').targetGroups).toHaveLength(1);
+    for (const name of SHOP.services.map((s) => s.name)) expect(fake.serviceConnectOf(name)).toBe('off');
+    expect(fake.serviceOf('api').taskDefinition).toMatch(/task-definition\/api:1$/);
+    expect(fake.serviceOf('api').portMappings[0].name).toBeUndefined();
+    expect(fake.namespaceServiceNames('shop.sc.internal')).toEqual([]);
+    // Clients first: a service turns off only after every caller did.
+    const off = updates
+      .filter((u) => u.input.serviceConnectConfiguration?.enabled === false)
+      .map((u) => u.input.service);
+    for (const svc of topology.services)
+      for (const call of svc.calls)
+        if (!sameCycle(topology, svc.name, call.service))
+          expect(off.indexOf(svc.name)).toBeLessThan(off.indexOf(call.service));
+  });
+
+  test('refuses a bad topology file before any AWS call, every problem with its path', async () => {
+    const topology = JSON.parse(JSON.stringify(await discovered()));
+    topology.services[1].calls[0].service = 'orderz';
+    topology.services[3].name = 'orders';
+    fs.writeFileSync(file, JSON.stringify(topology));
+    fake.requests.length = 0;
+    const run = await withTopology('apply');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /shop\.json: services\[1\]\.calls\[0\]\.service: 'orderz' is not a service of the topology/
+    );
+    expect(run.stderr).toMatch(/shop\.json: services\[3\]\.name: 'orders' is used by services\[2\] too/);
+    expect(run.stderr).toMatch(/nothing was changed/);
+    expect(fake.requests).toEqual([]);
+  });
+
+  test('refuses a task definition without the port the file names, before any change', async () => {
+    const topology = JSON.parse(JSON.stringify(await discovered()));
+    topology.services.find((s: any) => s.name === 'orders-db').port = 5433;
+    topology.services.find((s: any) => s.name === 'orders-db').legacyDiscovery.calledFromOutside = undefined;
+    fs.writeFileSync(file, JSON.stringify(topology));
+    const run = await withTopology('apply');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /orders-db: task definition orders-db:1: container 'postgres' has no port mapping for port 5433 \(ports: 5432\)/
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
+  test('apply --dry-run of a topology file makes no AWS call', async () => {
+    await discovered();
+    fake.requests.length = 0;
+    const run = await withTopology('apply', '--dry-run');
+    expect(run.code).toBe(0);
+    expect(fake.requests).toEqual([]);
+    expect(run.stdout.trim().split('\n')).toHaveLength(14);
+  });
+});
+
+/** Every caller's update comes after its callee's (cycles apart), and after the callee was stable. */
+function expectServersFirst(topology: Topology): void {
+  const first = (name: string) =>
+    fake.requests.findIndex((r) => r.operation === 'UpdateService' && r.input.service === name);
+  for (const svc of topology.services)
+    for (const call of svc.calls) {
+      if (sameCycle(topology, svc.name, call.service)) continue;
+      expect([svc.name, first(svc.name)]).toEqual([svc.name, expect.any(Number)]);
+      expect(first(call.service)).toBeLessThan(first(svc.name));
+    }
+}
+
+function sameCycle(topology: Topology, a: string, b: string): boolean {
+  return callCycles(topology).some((c) => c.includes(a) && c.includes(b));
+}
