@@ -1,26 +1,22 @@
 /**
- * `npm run sc-update`: regenerates `sc-update/svc-*.json` from the service model, the
- * walkthrough's per-service Service Connect configurations. The migration CLI applies them.
+ * `npm run sc-update [-- --topology FILE --out DIR]`: writes the per-service Service Connect
+ * configurations (`svc-<id>.json`, the walkthrough's files) derived from a topology: Yelb's into
+ * `sc-update/` by default, any topology file's into the folder named. The migration CLI derives
+ * the same configurations itself; a file in its --sc-dir overrides one service's.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { SC_UPDATE_DIR, expectedScFiles, renderScFile } from '../lib/migrate/sc-files';
+import { parseArgs } from 'util';
+import { reportBadInput, processIo } from '../lib/cli/cli-io';
+import { SC_UPDATE_DIR, writeScFiles } from '../lib/migrate/sc-files';
+import { readTopologyFile } from '../lib/model/topology-file';
 import { YELB } from '../lib/model/yelb';
 
-fs.mkdirSync(SC_UPDATE_DIR, { recursive: true });
-const expected = expectedScFiles(YELB);
-for (const [file, config] of expected) {
-  const target = path.join(SC_UPDATE_DIR, file);
-  const text = renderScFile(config);
-  const old = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
-  if (old !== text) fs.writeFileSync(target, text);
-  console.log(
-    `${old === text ? 'unchanged' : old === undefined ? 'created  ' : 'updated  '} sc-update/${file}`
-  );
-}
-for (const file of fs
-  .readdirSync(SC_UPDATE_DIR)
-  .filter((f) => /^svc-.*\.json$/.test(f) && !expected.has(f))) {
-  fs.rmSync(path.join(SC_UPDATE_DIR, file));
-  console.log(`removed   sc-update/${file} (no such service in the model)`);
+const io = processIo();
+try {
+  const { values } = parseArgs({ options: { topology: { type: 'string' }, out: { type: 'string' } } });
+  if (values.topology && !values.out)
+    throw new Error('--topology needs --out DIR: sc-update/ holds the files of Yelb');
+  const topology = values.topology ? readTopologyFile(values.topology) : YELB;
+  for (const line of writeScFiles(topology, values.out ?? SC_UPDATE_DIR)) io.stdout(`${line}\n`);
+} catch (err) {
+  process.exitCode = reportBadInput(err, io) ?? (io.stderr(`error: ${(err as Error).message}\n`), 2);
 }

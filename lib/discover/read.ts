@@ -34,6 +34,7 @@ import {
 import { AwsClients } from '../aws/clients';
 import { namespaceServices } from '../aws/cloud-map';
 import { chunks, describeServices } from '../aws/ecs';
+import { mapLimit } from '../core/concurrency';
 import { ValidationError } from '../core/validation';
 import { ClusterSnapshot, ZoneRecord } from './snapshot';
 
@@ -41,6 +42,12 @@ import { ClusterSnapshot, ZoneRecord } from './snapshot';
 const ELB_ARNS_PER_CALL = 20;
 /** How often a long step reports its progress. */
 const PROGRESS_EVERY = 25;
+/**
+ * Read calls in flight at once, per step. Independent reads (a task definition, a Cloud Map
+ * service's instances) need not wait for each other; five stays well under the APIs' request
+ * rates, and the SDK retries what is throttled.
+ */
+export const READ_CONCURRENCY = 5;
 
 /** Where reading reports progress (stderr in the CLI). */
 export type Progress = (line: string) => void;
@@ -106,14 +113,14 @@ async function readTaskDefinitions(
 ): Promise<Map<string, TaskDefinition>> {
   const arns = unique(services.map((s) => s.taskDefinition));
   const taskDefinitions = new Map<string, TaskDefinition>();
-  for (const arn of arns) {
+  await mapLimit(arns, READ_CONCURRENCY, async (arn) => {
     const { taskDefinition } = await clients.ecs.send(
       new DescribeTaskDefinitionCommand({ taskDefinition: arn })
     );
     if (taskDefinition) taskDefinitions.set(arn, taskDefinition);
     if (taskDefinitions.size % PROGRESS_EVERY === 0)
       progress(`ECS: read ${taskDefinitions.size}/${arns.length} task definitions`);
-  }
+  });
   progress(`ECS: ${taskDefinitions.size} task definition(s)`);
   return taskDefinitions;
 }
@@ -124,10 +131,11 @@ async function readCloudMap(
   progress: Progress
 ): Promise<Pick<ClusterSnapshot, 'registries' | 'namespaces' | 'namespaceServices' | 'instances'>> {
   const registries = new Map<string, CloudMapService>();
-  for (const arn of unique(services.flatMap((s) => (s.serviceRegistries ?? []).map((r) => r.registryArn)))) {
+  const registryArns = unique(services.flatMap((s) => (s.serviceRegistries ?? []).map((r) => r.registryArn)));
+  await mapLimit(registryArns, READ_CONCURRENCY, async (arn) => {
     const { Service } = await clients.cloudMap.send(new GetServiceCommand({ Id: resourceId(arn) }));
     if (Service) registries.set(arn, Service);
-  }
+  });
   const namespaces = new Map<string, Namespace>();
   for (const id of unique([...registries.values()].map((s) => s.NamespaceId))) {
     const { Namespace } = await clients.cloudMap.send(new GetNamespaceCommand({ Id: id }));
@@ -138,7 +146,7 @@ async function readCloudMap(
   for (const id of namespaces.keys()) {
     const summaries = await namespaceServices(clients.cloudMap, id);
     byNamespace.set(id, summaries);
-    for (const summary of summaries) {
+    await mapLimit(summaries, READ_CONCURRENCY, async (summary) => {
       const listed: InstanceSummary[] = [];
       for await (const page of paginateListInstances(
         { client: clients.cloudMap },
@@ -148,7 +156,7 @@ async function readCloudMap(
       instances.set(summary.Id!, listed);
       if (instances.size % PROGRESS_EVERY === 0)
         progress(`Cloud Map: read the instances of ${instances.size} names`);
-    }
+    });
   }
   progress(
     `Cloud Map: ${registries.size} registr${registries.size === 1 ? 'y' : 'ies'} in ${namespaces.size} namespace(s), ${instances.size} name(s) in all`

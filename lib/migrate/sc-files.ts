@@ -20,17 +20,49 @@ export function scFileName(svc: ServiceSpec): string {
  * migration CLI fills in at run time so that the files never change on disk.
  */
 export function expectedScFiles(topology: Topology): Map<string, ServiceConnectConfiguration> {
-  const logGroupName = topology.logGroupName;
-  if (!logGroupName) throw new Error("logGroupName: missing; the files need the proxies' log group");
+  const problems = new Problems();
+  topology.services.forEach((svc, i) =>
+    problems.check(
+      (svc.logGroupName ?? topology.logGroupName) !== undefined,
+      `services[${i}].logGroupName: missing, and no logGroupName at the top; allowed: the log group of ${svc.name}'s Service Connect proxy`
+    )
+  );
+  problems.throwIfAny();
   return new Map(
     topology.services.map((svc) => [
       scFileName(svc),
       serviceConnectConfiguration(topology, svc, {
         namespace: topology.serviceConnectNamespace,
-        logGroupName,
+        logGroupName: svc.logGroupName ?? topology.logGroupName!,
       }),
     ])
   );
+}
+
+/**
+ * Writes the files of `topology` into `dir` (created if missing): each file rewritten only when
+ * its text changes, and `svc-*.json` files of services the topology no longer has removed.
+ * Returns one line per file: created, updated, unchanged or removed.
+ */
+export function writeScFiles(topology: Topology, dir: string): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const expected = expectedScFiles(topology);
+  const lines: string[] = [];
+  const shown = (file: string) => path.join(path.relative(process.cwd(), dir) || '.', file);
+  for (const [file, config] of expected) {
+    const target = path.join(dir, file);
+    const text = renderScFile(config);
+    const old = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : undefined;
+    if (old !== text) fs.writeFileSync(target, text);
+    lines.push(
+      `${old === text ? 'unchanged' : old === undefined ? 'created  ' : 'updated  '} ${shown(file)}`
+    );
+  }
+  for (const file of fs.readdirSync(dir).filter((f) => /^svc-.*\.json$/.test(f) && !expected.has(f))) {
+    fs.rmSync(path.join(dir, file));
+    lines.push(`removed   ${shown(file)} (no such service in the topology)`);
+  }
+  return lines;
 }
 
 /** A file's text: two-space JSON with a final newline. */

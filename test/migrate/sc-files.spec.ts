@@ -1,6 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { SC_UPDATE_DIR, expectedScFiles, loadScUpdates, renderScFile } from '../../lib/migrate/sc-files';
+import {
+  SC_UPDATE_DIR,
+  expectedScFiles,
+  loadScUpdates,
+  renderScFile,
+  writeScFiles,
+} from '../../lib/migrate/sc-files';
+import { Topology } from '../../lib/model/topology';
 import { YELB } from '../../lib/model/yelb';
 import { ValidationError } from '../../lib/core/validation';
 import { templatesOf } from '../support/app';
@@ -135,5 +142,51 @@ describe('loadScUpdates', () => {
     expect(() => loadScUpdates(dir, YELB)).toThrow(ValidationError);
     expect(() => loadScUpdates(dir, YELB)).toThrow(message);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('writeScFiles for any topology', () => {
+  const shop: Topology = {
+    clusterName: 'shop',
+    serviceConnectNamespace: 'shop.sc.internal',
+    logGroupName: '/ecs/shop',
+    services: [
+      {
+        name: 'web',
+        calls: [{ service: 'api', env: 'API', format: 'url' }],
+        legacyDiscovery: { kind: 'none' },
+      },
+      {
+        name: 'api',
+        port: 8080,
+        portName: 'http',
+        discoveryName: 'api-http',
+        appProtocol: 'http',
+        calls: [],
+        legacyDiscovery: { kind: 'internalAlb', dnsName: 'api.shop.internal', port: 80 },
+      },
+    ],
+  };
+
+  test('writes one file per service, rewrites only what changed, removes the files of services that are gone', () => {
+    const dir = tempDir('sc');
+    fs.writeFileSync(path.join(dir, 'svc-old.json'), '{}');
+    const lines = writeScFiles(shop, dir);
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['created', 'created', 'removed']);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'svc-api.json'), 'utf8')).services).toEqual([
+      {
+        portName: 'http',
+        discoveryName: 'api-http',
+        clientAliases: [{ port: 80, dnsName: 'api.shop.internal' }],
+      },
+    ]);
+    expect(writeScFiles(shop, dir).map((l) => l.split(/\s+/)[0])).toEqual(['unchanged', 'unchanged']);
+    expect(loadScUpdates(dir, shop).map((u) => u.service.name)).toEqual(['web', 'api']);
+  });
+
+  test('refuses a topology without a log group for the proxies', () => {
+    expect(() => writeScFiles({ ...shop, logGroupName: undefined }, tempDir('sc'))).toThrow(
+      /services\[0\]\.logGroupName: missing, and no logGroupName at the top/
+    );
   });
 });

@@ -134,6 +134,8 @@ export class FakeAws {
   pollsToDrain = 2;
   /** Items per page of the paged APIs the fake pages (ListServices of ECS, listeners, rules, records). */
   pageSize = 100;
+  /** Milliseconds before each answer: a network and an API that take time, for the benchmark. */
+  latencyMs = 0;
   private readonly clusters = new Map<string, string>();
   private readonly services = new Map<string, FakeService>();
   private readonly namespaces: FakeNamespace[] = [];
@@ -638,63 +640,69 @@ export class FakeAws {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const target = String(req.headers['x-amz-target'] ?? '');
-      const url = new URL(req.url ?? '/', 'http://fake');
-      const query = Object.fromEntries(new URLSearchParams(body));
-      const [api, operation, input]: [RecordedRequest['api'], string, any] = target.startsWith(
-        'AmazonEC2ContainerServiceV20141113.'
-      )
-        ? ['ecs', target.split('.')[1], JSON.parse(body || '{}')]
-        : target.startsWith('Route53AutoNaming_v20170314.')
-          ? ['cloudmap', target.split('.')[1], JSON.parse(body || '{}')]
-          : target.startsWith('Logs_20140328.')
-            ? ['logs', target.split('.')[1], JSON.parse(body || '{}')]
-            : url.pathname.startsWith('/2013-04-01/')
-              ? [
-                  'route53',
-                  route53Operation(url.pathname),
-                  { path: url.pathname, ...Object.fromEntries(url.searchParams) },
-                ]
-              : query.Version === '2015-12-01'
-                ? ['elb', query.Action ?? '', query]
-                : ['cloudformation', query.Action ?? '', query];
+    req.on('end', () =>
+      this.latencyMs > 0
+        ? setTimeout(() => this.answer(req, res, body), this.latencyMs)
+        : this.answer(req, res, body)
+    );
+  }
 
-      if (this.drops.count > 0 && (!this.drops.operation || this.drops.operation === operation)) {
-        this.drops.count -= 1;
-        req.socket.destroy();
-        return;
-      }
-      this.requests.push({ api, operation, input });
-      // Time passes with every request: deployments move on, as real ones do between polls.
-      for (const svc of this.services.values()) this.advance(svc);
-      const xml = api === 'cloudformation' || api === 'elb' || api === 'route53';
-      if (this.throttles.count > 0 && (!this.throttles.operation || this.throttles.operation === operation)) {
-        this.throttles.count -= 1;
-        return xml
-          ? this.xmlError(res, 400, 'Throttling', 'Rate exceeded')
-          : this.jsonError(res, 400, 'ThrottlingException', 'Rate exceeded');
-      }
-      try {
-        if (api === 'ecs') return this.json(res, this.ecs(operation, input));
-        if (api === 'cloudmap') return this.json(res, this.cloudMap(operation, input));
-        if (api === 'logs') return this.json(res, this.logs(operation, input));
-        if (api === 'elb')
-          return this.xml(
-            res,
-            operation,
-            this.elb(operation, input),
-            'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/'
-          );
-        if (api === 'route53') return this.route53(res, operation, input);
-        return this.cloudFormation(res, operation, input);
-      } catch (err) {
-        const e = err as { code?: string; message: string };
-        return xml
-          ? this.xmlError(res, 400, e.code ?? 'ValidationError', e.message)
-          : this.jsonError(res, 400, e.code ?? 'InvalidParameterException', e.message);
-      }
-    });
+  private answer(req: http.IncomingMessage, res: http.ServerResponse, body: string): void {
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const query = Object.fromEntries(new URLSearchParams(body));
+    const [api, operation, input]: [RecordedRequest['api'], string, any] = target.startsWith(
+      'AmazonEC2ContainerServiceV20141113.'
+    )
+      ? ['ecs', target.split('.')[1], JSON.parse(body || '{}')]
+      : target.startsWith('Route53AutoNaming_v20170314.')
+        ? ['cloudmap', target.split('.')[1], JSON.parse(body || '{}')]
+        : target.startsWith('Logs_20140328.')
+          ? ['logs', target.split('.')[1], JSON.parse(body || '{}')]
+          : url.pathname.startsWith('/2013-04-01/')
+            ? [
+                'route53',
+                route53Operation(url.pathname),
+                { path: url.pathname, ...Object.fromEntries(url.searchParams) },
+              ]
+            : query.Version === '2015-12-01'
+              ? ['elb', query.Action ?? '', query]
+              : ['cloudformation', query.Action ?? '', query];
+
+    if (this.drops.count > 0 && (!this.drops.operation || this.drops.operation === operation)) {
+      this.drops.count -= 1;
+      req.socket.destroy();
+      return;
+    }
+    this.requests.push({ api, operation, input });
+    // Time passes with every request: deployments move on, as real ones do between polls.
+    for (const svc of this.services.values()) this.advance(svc);
+    const xml = api === 'cloudformation' || api === 'elb' || api === 'route53';
+    if (this.throttles.count > 0 && (!this.throttles.operation || this.throttles.operation === operation)) {
+      this.throttles.count -= 1;
+      return xml
+        ? this.xmlError(res, 400, 'Throttling', 'Rate exceeded')
+        : this.jsonError(res, 400, 'ThrottlingException', 'Rate exceeded');
+    }
+    try {
+      if (api === 'ecs') return this.json(res, this.ecs(operation, input));
+      if (api === 'cloudmap') return this.json(res, this.cloudMap(operation, input));
+      if (api === 'logs') return this.json(res, this.logs(operation, input));
+      if (api === 'elb')
+        return this.xml(
+          res,
+          operation,
+          this.elb(operation, input),
+          'http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/'
+        );
+      if (api === 'route53') return this.route53(res, operation, input);
+      return this.cloudFormation(res, operation, input);
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      return xml
+        ? this.xmlError(res, 400, e.code ?? 'ValidationError', e.message)
+        : this.jsonError(res, 400, e.code ?? 'InvalidParameterException', e.message);
+    }
   }
 
   private serviceNamed(reference: string): FakeService | undefined {
