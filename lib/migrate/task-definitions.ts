@@ -81,8 +81,9 @@ export function namedRevision(
           ),
         }
   );
+  // Tags starting with aws: are AWS's own (CloudFormation's stack tags): a request may not set them.
   const tags = [
-    ...described.tags.filter((t) => t.key !== PREVIOUS_REVISION_TAG),
+    ...described.tags.filter((t) => t.key !== PREVIOUS_REVISION_TAG && !/^aws:/i.test(t.key ?? '')),
     { key: PREVIOUS_REVISION_TAG, value: td.taskDefinitionArn! },
   ];
   return {

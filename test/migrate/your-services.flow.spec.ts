@@ -261,6 +261,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     ]);
     const revision = registered.find((r) => r.input.family === 'api')!.input;
     expect(revision.tags).toEqual([
+      { key: 'team', value: 'shop' },
       { key: PREVIOUS_REVISION_TAG, value: expect.stringMatching(/task-definition\/api:1$/) },
     ]);
     // The revision is the original but for the port's name and app protocol (and the tag).

@@ -321,47 +321,61 @@ export class FakeAws {
 
   private seedLiveService(live: LiveCluster, svc: LiveService, zone: FakeZone | undefined): void {
     const count = svc.desiredCount ?? 1;
-    const { arn: taskDefinition } = this.registerTaskDefinition({
-      family: svc.name,
-      cpu: svc.cpu ?? '256',
-      memory: svc.memory ?? '512',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${svc.name}-execution`,
-      containerDefinitions: svc.containers.map((c) => ({
-        name: c.name,
-        image: c.image,
-        essential: c.essential ?? true,
-        portMappings: (c.ports ?? []).map((p) => ({
-          containerPort: p.containerPort,
-          hostPort: p.containerPort,
-          protocol: 'tcp',
-          ...(p.name && { name: p.name }),
-          ...(p.appProtocol && { appProtocol: p.appProtocol }),
-        })),
-        environment: Object.entries(c.environment ?? {}).map(([name, value]) => ({ name, value })),
-        ...(c.command && { command: [...c.command] }),
-        ...(c.healthCheck && {
-          healthCheck: { command: [...c.healthCheck], interval: 30, timeout: 5, retries: 3, startPeriod: 10 },
-        }),
-        ...(c.secrets && {
-          secrets: c.secrets.map((name) => ({
-            name,
-            valueFrom: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name}`,
+    // As CloudFormation made it: its own aws: tags beside the team's.
+    const cfnTags = [
+      { key: 'aws:cloudformation:stack-name', value: live.cluster },
+      { key: 'team', value: live.cluster },
+    ];
+    const { arn: taskDefinition } = this.registerTaskDefinition(
+      {
+        family: svc.name,
+        cpu: svc.cpu ?? '256',
+        memory: svc.memory ?? '512',
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/${svc.name}-execution`,
+        containerDefinitions: svc.containers.map((c) => ({
+          name: c.name,
+          image: c.image,
+          essential: c.essential ?? true,
+          portMappings: (c.ports ?? []).map((p) => ({
+            containerPort: p.containerPort,
+            hostPort: p.containerPort,
+            protocol: 'tcp',
+            ...(p.name && { name: p.name }),
+            ...(p.appProtocol && { appProtocol: p.appProtocol }),
           })),
-        }),
-        ...(c.logGroup && {
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: {
-              'awslogs-group': c.logGroup,
-              'awslogs-region': REGION,
-              'awslogs-stream-prefix': c.name,
+          environment: Object.entries(c.environment ?? {}).map(([name, value]) => ({ name, value })),
+          ...(c.command && { command: [...c.command] }),
+          ...(c.healthCheck && {
+            healthCheck: {
+              command: [...c.healthCheck],
+              interval: 30,
+              timeout: 5,
+              retries: 3,
+              startPeriod: 10,
             },
-          },
-        }),
-      })),
-    });
+          }),
+          ...(c.secrets && {
+            secrets: c.secrets.map((name) => ({
+              name,
+              valueFrom: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/${name}`,
+            })),
+          }),
+          ...(c.logGroup && {
+            logConfiguration: {
+              logDriver: 'awslogs',
+              options: {
+                'awslogs-group': c.logGroup,
+                'awslogs-region': REGION,
+                'awslogs-stream-prefix': c.name,
+              },
+            },
+          }),
+        })),
+      },
+      cfnTags
+    );
     const served = svc.target ?? {
       container: svc.containers.find((c) => (c.ports ?? []).length > 0)?.name ?? svc.containers[0].name,
       port: svc.containers.flatMap((c) => c.ports ?? [])[0]?.containerPort ?? 0,
@@ -771,6 +785,10 @@ export class FakeAws {
       }
       case 'RegisterTaskDefinition': {
         const { tags, ...definition } = input;
+        if ((tags ?? []).some((t: any) => /^aws:/i.test(t.key)))
+          throw Object.assign(new Error('Tag keys with the aws: prefix are reserved.'), {
+            code: 'InvalidParameterException',
+          });
         for (const c of definition.containerDefinitions ?? [])
           for (const m of c.portMappings ?? [])
             if (m.appProtocol && !m.name)
