@@ -26,6 +26,7 @@ export const FINDING_CODES = [
   'several-ports',
   'no-port',
   'classic-load-balancer',
+  'deployment-controller',
   'already-service-connect',
   'secrets-not-read',
   'redacted-environment',

@@ -713,6 +713,18 @@ function serviceFindings(
       action: 'Add a port mapping to the task definition first; the file leaves it client-only.',
     });
   }
+  const controller = live.service.deploymentController?.type;
+  if (controller !== undefined && controller !== 'ECS') {
+    findings.push({
+      code: 'deployment-controller',
+      severity: 'error',
+      services: [name],
+      what: `${name} is deployed by ${controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'an external controller'} (deploymentController ${controller}).`,
+      why: 'UpdateService cannot change its Service Connect configuration or task definition: apply refuses it.',
+      action:
+        'Migrate it through its controller, or move it to the ECS deployment controller (blue/green is an ECS strategy now) first; leave it out of the file meanwhile.',
+    });
+  }
   const config = live.service.deployments?.find((d) => d.status === 'PRIMARY')?.serviceConnectConfiguration;
   if (config?.enabled) {
     findings.push({

@@ -67,6 +67,13 @@ export async function applyFacts(session: Session, live: ReadonlyMap<string, Ser
     const group = desired.logConfiguration?.options?.['awslogs-group'];
     if (group) groups.add(group);
     const current = live.get(svc.name);
+    const controller = current?.deploymentController?.type;
+    if (controller !== undefined && controller !== 'ECS') {
+      problems.add(
+        `${svc.name}: deployed by ${controller === 'CODE_DEPLOY' ? 'CodeDeploy' : 'an external controller'} (deploymentController ${controller}): UpdateService cannot change its configuration; migrate it through that controller`
+      );
+      continue;
+    }
     if (!current || legacyEndpoint(topology, svc) === undefined) continue;
     const { name, arn } = target.namespace;
     if (arn && isDone(serviceConnectOn(svc, desired), current, { name, arn })) continue;

@@ -178,7 +178,7 @@ describe('inferTopology', () => {
     });
   });
 
-  test('reports a Classic Load Balancer and a service already on Service Connect', () => {
+  test('reports a CodeDeploy service, a Classic Load Balancer and a service already on Service Connect', () => {
     const legacy = service('legacy', {}, 80);
     const { findings } = inferTopology(
       snapshot({
@@ -186,6 +186,7 @@ describe('inferTopology', () => {
           {
             ...legacy.service,
             loadBalancers: [{ loadBalancerName: 'classic-1', containerName: 'legacy', containerPort: 80 }],
+            deploymentController: { type: 'CODE_DEPLOY' },
             deployments: [
               { status: 'PRIMARY', serviceConnectConfiguration: { enabled: true, namespace: 'arn:ns/1' } },
             ],
@@ -194,6 +195,10 @@ describe('inferTopology', () => {
         taskDefinitions: new Map([legacy.taskDefinition]),
       })
     );
-    expect(findings.map((f) => f.code)).toEqual(['classic-load-balancer', 'already-service-connect']);
+    expect(findings.map((f) => f.code)).toEqual([
+      'deployment-controller',
+      'classic-load-balancer',
+      'already-service-connect',
+    ]);
   });
 });

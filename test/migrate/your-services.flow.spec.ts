@@ -434,6 +434,34 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(fake.writes()).toEqual([]);
   });
 
+  test('refuses a service that CodeDeploy deploys, before any change', async () => {
+    await fake.stop();
+    fake = new FakeAws();
+    env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
+    fake.seedCluster({
+      ...SHOP,
+      services: SHOP.services.map((s) =>
+        s.name === 'catalog' ? { ...s, deploymentController: 'CODE_DEPLOY' as const } : s
+      ),
+    });
+    const report = JSON.parse(
+      (await migrate('discover', '--cluster', 'shop', '--out', file, '--json')).stdout
+    );
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        code: 'deployment-controller',
+        severity: 'error',
+        services: ['catalog'],
+      })
+    );
+    const run = await withTopology('apply', '--namespace', 'shop.sc.internal');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /catalog: deployed by CodeDeploy \(deploymentController CODE_DEPLOY\): UpdateService cannot change/
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
   test('apply --dry-run of a topology file makes no AWS call', async () => {
     await discovered();
     fake.requests.length = 0;

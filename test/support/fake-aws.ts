@@ -51,6 +51,7 @@ interface FakeService {
   events: { id: string; createdAt: number; message: string }[];
   /** Requests until the PRIMARY deployment settles. */
   pollsLeft: number;
+  deploymentController?: string;
   /** The Service Connect endpoints (discovery names) the service has had, by namespace ARN. */
   endpoints?: Map<string, Set<string>>;
   /** Fail the next deployment (circuit breaker): how. */
@@ -445,6 +446,7 @@ export class FakeAws {
       deployments: [this.deployment('PRIMARY', 'COMPLETED', count, undefined, taskDefinition)],
       serviceRegistries: registries,
       loadBalancers,
+      deploymentController: svc.deploymentController,
       events: [
         { id: 'e0', createdAt: 1_700_000_000, message: `(service ${svc.name}) has reached a steady state.` },
       ],
@@ -1006,6 +1008,7 @@ export class FakeAws {
       clusterArn: this.clusters.get(cluster),
       status: 'ACTIVE',
       launchType: 'FARGATE',
+      deploymentController: { type: svc.deploymentController ?? 'ECS' },
       desiredCount: svc.desiredCount,
       runningCount: svc.deployments.find((d) => d.status === 'PRIMARY')?.runningCount ?? 0,
       pendingCount: 0,

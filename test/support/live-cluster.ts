@@ -51,6 +51,8 @@ export interface LiveService {
   readonly internal?: LiveListenerRoute;
   /** Behind the public load balancer on this listener port. */
   readonly public?: { readonly lb: string; readonly listenerPort: number; readonly healthCheckPath?: string };
+  /** How it is deployed (default: ECS's own rolling deployments). */
+  readonly deploymentController?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
   /** The container and port the load balancer or registry names (default: the first port mapping). */
   readonly target?: { readonly container: string; readonly port: number };
 }
