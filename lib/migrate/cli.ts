@@ -16,6 +16,7 @@ import { retire } from './commands/retire';
 import { status } from './commands/status';
 import { cleanup } from './commands/cleanup';
 import { MigrationFailure } from './run';
+import { reportFailure } from './commands/output';
 
 /** Things the caller gives: the topology when no --topology is passed (bin/ gives Yelb), and a test's clients. */
 export interface CliDeps {
@@ -181,18 +182,6 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
     if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
     return 1;
   }
-}
-
-/** A failed wave: what failed, its last events, what was not touched; exit 1. */
-export function reportFailure(err: MigrationFailure, io: CliIo, summary?: (text: string) => void): number {
-  io.stderr(`error: ${err.message}\n`);
-  if (err.events.length > 0)
-    io.stderr(`last events of ${err.service}:\n${err.events.map((e) => `  ${e}`).join('\n')}\n`);
-  const untouched = err.outcomes.filter((o) => o.result === 'not started').map((o) => o.service);
-  if (untouched.length > 0)
-    io.stderr(`not touched: ${untouched.join(', ')}; re-run to resume once the cause is fixed\n`);
-  summary?.('');
-  return 1;
 }
 
 /** `a, b and c`. */

@@ -1,21 +1,18 @@
 import { CliIo } from '../../cli/cli-io';
-import { formatDuration } from '../../cli/duration';
 import { Topology } from '../../model/topology';
 import { aliasesOf } from '../compare';
 import { createHttpNamespace } from '../namespace';
 import { PlanTarget, PlannedWave, isDone, planApply } from '../plan';
-import { MigrationFailure, runWaves } from '../run';
 import { ScUpdate } from '../sc-files';
 import { Session, applyFacts, liveServicesOf, planTarget } from '../session';
-import { outcomeTable } from './output';
-import { reportFailure } from '../cli';
+import { runAndReport } from './output';
 
 /**
  * `apply`: reads the live system and checks it (task definitions, log groups) before the first
  * change; creates the namespace when it is named and missing; then the waves, servers first.
  */
 export async function apply(session: Session): Promise<number> {
-  const { clients, io, target, wait, progress } = session;
+  const { clients, target, wait, progress } = session;
   const live = await liveServicesOf(session);
   const facts = await applyFacts(session, live);
   const namespace =
@@ -28,20 +25,7 @@ export async function apply(session: Session): Promise<number> {
     session.overrides,
     facts
   );
-  const start = Date.now();
-  try {
-    const outcomes = await runWaves(clients, namespace, waves, wait, progress);
-    io.stdout(`${outcomeTable(outcomes)}\n`);
-    io.stdout(`Service Connect is on for every service (${formatDuration((Date.now() - start) / 1000)})\n`);
-    return 0;
-  } catch (err) {
-    if (!(err instanceof MigrationFailure)) throw err;
-    return reportFailure(
-      err,
-      io,
-      () => err.outcomes.length > 0 && io.stdout(`${outcomeTable(err.outcomes)}\n`)
-    );
-  }
+  return runAndReport(session, namespace, waves, 'Service Connect is on for every service');
 }
 
 /**

@@ -1,10 +1,7 @@
-import { formatDuration } from '../../cli/duration';
 import { Problems, ValidationError, oneOf } from '../../core/validation';
 import { planRetire } from '../old-path';
-import { MigrationFailure, runWaves } from '../run';
 import { Session, liveServicesOf, planTarget } from '../session';
-import { outcomeTable } from './output';
-import { reportFailure } from '../cli';
+import { runAndReport } from './output';
 
 /** What retire was told. */
 export interface RetireOptions {
@@ -20,7 +17,7 @@ export interface RetireOptions {
  * records stay for their owner (the IaC that made them) to delete.
  */
 export async function retire(session: Session, options: RetireOptions): Promise<number> {
-  const { clients, io, target, topology, wait, progress } = session;
+  const { io, target, topology } = session;
   const problems = new Problems();
   for (const name of options.only ?? [])
     problems.check(
@@ -46,20 +43,10 @@ export async function retire(session: Session, options: RetireOptions): Promise<
     io.stdout('nothing to retire\n');
     return 0;
   }
-  const start = Date.now();
-  try {
-    const outcomes = await runWaves(clients, namespace, [{ updates, cycles: [] }], wait, progress);
-    io.stdout(`${outcomeTable(outcomes)}\n`);
-    io.stdout(
-      `old path detached from ${updates.map((u) => u.service.name).join(', ')} (${formatDuration((Date.now() - start) / 1000)}); nothing was deleted: the Cloud Map services and target groups are still there for their owner to delete\n`
-    );
-    return 0;
-  } catch (err) {
-    if (!(err instanceof MigrationFailure)) throw err;
-    return reportFailure(
-      err,
-      io,
-      () => err.outcomes.length > 0 && io.stdout(`${outcomeTable(err.outcomes)}\n`)
-    );
-  }
+  return runAndReport(
+    session,
+    namespace,
+    [{ updates, cycles: [] }],
+    `old path detached from ${updates.map((u) => u.service.name).join(', ')}; nothing was deleted: the Cloud Map services and target groups are still there for their owner to delete`
+  );
 }
