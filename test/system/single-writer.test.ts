@@ -193,13 +193,20 @@ const describePostgres = postgresRunnable && pgBin ? describe : describe.skip;
 describePostgres(
   "a first start of Postgres killed half-way (Debian's Postgres, the image's init logic)",
   () => {
-    const ENTRYPOINT = path.join(__dirname, '..', 'support', 'postgres-entrypoint.sh');
     // Postgres refuses to run as root: as root (CI), the "container" runs as the postgres user.
     const asUser = process.getuid?.() === 0 ? userOf('postgres') : undefined;
     const own = (dir: string) => {
       if (asUser) execFileSync('chown', [`${asUser.uid}:${asUser.gid}`, dir]);
       return dir;
     };
+    // The image's entry point, copied where that user can read it: the checkout may sit in a
+    // folder only root may enter (mktemp -d makes it 0700).
+    let ENTRYPOINT: string;
+    beforeAll(() => {
+      ENTRYPOINT = path.join(own(tempDir('yelb-pg-image')), 'postgres-entrypoint.sh');
+      fs.copyFileSync(path.join(__dirname, '..', 'support', 'postgres-entrypoint.sh'), ENTRYPOINT);
+      fs.chmodSync(ENTRYPOINT, 0o755);
+    });
     let volume: string;
     let port: number;
     let options: SingleWriterOptions;
