@@ -115,15 +115,18 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
   );
 
   findings.push(...cycleFindings(specs), ...foreignFindings(foreign, snapshot.cluster));
+  // The log group most services write to is the topology's; a service names its own only when it differs.
+  const logGroupName = mostCommon(specs.map((s) => s.logGroupName));
   const topology: Topology = {
-    name: clusterId(snapshot.cluster),
+    ...(clusterId(snapshot.cluster) && { name: clusterId(snapshot.cluster) }),
     clusterName: snapshot.cluster,
-    ...(mostCommon(specs.map((s) => s.logGroupName)) !== undefined && {
-      logGroupName: mostCommon(specs.map((s) => s.logGroupName)),
-    }),
+    ...(logGroupName !== undefined && { logGroupName }),
     serviceConnectNamespace:
       options.namespace ?? snapshot.defaultNamespace ?? `${snapshot.cluster.toLowerCase()}.sc.internal`,
-    services: specs,
+    services: specs.map(({ logGroupName: own, ...spec }) => ({
+      ...spec,
+      ...(own !== undefined && own !== logGroupName && { logGroupName: own }),
+    })),
   };
   validateTopology(topology);
   return { topology, findings: sortFindings(findings), unmatched };
@@ -140,7 +143,10 @@ function liveService(snapshot: ClusterSnapshot, service: EcsService, findings: F
   const container =
     containers.find((c) => c.name === attached?.containerName) ??
     containers.find((c) => (c.portMappings ?? []).length > 0 && c.essential !== false) ??
-    containers.find((c) => (c.portMappings ?? []).length > 0);
+    containers.find((c) => (c.portMappings ?? []).length > 0) ??
+    // A client-only service: its (first essential) container, for its image and logs.
+    containers.find((c) => c.essential !== false) ??
+    containers[0];
   const mapping =
     container?.portMappings?.find((m) => m.containerPort === attached?.containerPort) ??
     container?.portMappings?.[0];

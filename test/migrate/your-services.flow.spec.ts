@@ -118,6 +118,11 @@ describe('discover', () => {
       LOG_LEVEL: 'info',
     });
     expect(callCycles(topology).filter((c) => c.length > 1)).toEqual([['orders', 'payments']]);
+    // The proxies' logs: the log group most services write to, and a service's own where it differs.
+    expect(topology.logGroupName).toBe('/ecs/shop');
+    expect(topology.services.filter((s) => s.logGroupName).map((s) => [s.name, s.logGroupName])).toEqual([
+      ['legacy-batch', '/ecs/batch'],
+    ]);
   });
 
   test('reports the findings, each with its services, why and what to do, and lists unmatched addresses', async () => {

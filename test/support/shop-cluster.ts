@@ -15,7 +15,7 @@ export const SHOP: LiveCluster = {
   cluster: 'shop',
   vpc: 'vpc-0shop',
   zone: 'shop.internal',
-  logGroups: ['/ecs/shop'],
+  logGroups: ['/ecs/shop', '/ecs/batch'],
   loadBalancers: [
     { name: 'shop-public', scheme: 'internet-facing' },
     { name: 'shop-internal', scheme: 'internal', idleTimeout: 60 },
@@ -236,7 +236,7 @@ export const SHOP: LiveCluster = {
             API: 'http://api-legacy.shop.internal',
             UPSTREAM: 'http://partner.example.com:8443',
           },
-          logGroup: '/ecs/shop',
+          logGroup: '/ecs/batch',
         },
       ],
     },
