@@ -2,7 +2,7 @@ import type { LoadBalancer, Service, ServiceRegistry } from '@aws-sdk/client-ecs
 import { GetServiceCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import { callersOf } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
-import { NamespaceRef, isOn, liveServiceConnect } from './compare';
+import { NamespaceRef } from './compare';
 import { PlannedUpdate, PlanTarget, desiredConfiguration, isDone, serviceConnectOn } from './plan';
 import { ScUpdate } from './sc-files';
 
@@ -182,9 +182,4 @@ export async function planAttach(
     }
   }
   return updates;
-}
-
-/** Whether a live service runs Service Connect (any configuration). */
-export function runsServiceConnect(live: Service | undefined): boolean {
-  return live !== undefined && isOn(liveServiceConnect(live));
 }

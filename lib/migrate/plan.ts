@@ -10,9 +10,6 @@ import { serviceConnectConfiguration } from '../service-connect';
 import { NamespaceRef, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
 import { ScUpdate } from './sc-files';
 
-/** The commands that change Service Connect. */
-export type Direction = 'apply' | 'rollback';
-
 /** What one update does. */
 export type UpdateAction =
   'service-connect-on' | 'service-connect-off' | 'attach-old-path' | 'detach-old-path';
