@@ -25,6 +25,7 @@ export const FINDING_CODES = [
   'path-routing',
   'several-ports',
   'no-port',
+  'not-read',
   'classic-load-balancer',
   'deployment-controller',
   'already-service-connect',

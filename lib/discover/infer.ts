@@ -115,6 +115,17 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
   );
 
   findings.push(...cycleFindings(specs), ...foreignFindings(foreign, snapshot.cluster));
+  for (const unread of snapshot.unread ?? []) {
+    findings.push({
+      code: 'not-read',
+      severity: 'warning',
+      services: [],
+      what: `Not read, access denied: ${unread}`,
+      why: 'The names and calls that go through what was not read are missing from the file: their callers would keep the old path.',
+      action:
+        'Run discover again with read access to it (docs/your-services.md lists the permissions), or add those names and calls by hand.',
+    });
+  }
   // The log group most services write to is the topology's; a service names its own only when it differs.
   const logGroupName = mostCommon(specs.map((s) => s.logGroupName));
   const topology: Topology = {

@@ -76,8 +76,22 @@ export async function readCluster(
   const services = await readServices(clients, cluster, progress);
   const taskDefinitions = await readTaskDefinitions(clients, services, progress);
   const cloudMap = await readCloudMap(clients, services, progress);
-  const elb = await readLoadBalancers(clients, services, progress);
-  const records = await readAliasRecords(clients, region, elb.loadBalancers, progress);
+  // Load balancers and Route 53 are read if allowed: a team may migrate without those rights.
+  const unread: string[] = [];
+  const elb = await ifAllowed(
+    () => readLoadBalancers(clients, services, progress),
+    { targetGroups: [], loadBalancers: [], idleTimeouts: new Map(), listeners: [], rules: new Map() },
+    'Elastic Load Balancing',
+    unread,
+    progress
+  );
+  const records = await ifAllowed(
+    () => readAliasRecords(clients, region, elb.loadBalancers, progress),
+    [],
+    'Route 53',
+    unread,
+    progress
+  );
   const defaultNamespace = found.serviceConnectDefaults?.namespace
     ? await namespaceName(clients, found.serviceConnectDefaults.namespace)
     : undefined;
@@ -90,7 +104,32 @@ export async function readCluster(
     ...cloudMap,
     ...elb,
     records,
+    unread,
   };
+}
+
+/** Access denied, as the SDK names it for the APIs read here. */
+const DENIED = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
+
+/**
+ * `read()`, or `none` when the caller may not read it (access denied): what was not read is
+ * recorded (with the error) and becomes a finding. Other errors are thrown.
+ */
+async function ifAllowed<T>(
+  read: () => Promise<T>,
+  none: T,
+  what: string,
+  unread: string[],
+  progress: Progress
+): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (!DENIED.has((err as Error).name)) throw err;
+    unread.push(`${what}: ${(err as Error).message}`);
+    progress(`${what}: not read (access denied)`);
+    return none;
+  }
 }
 
 async function readServices(clients: AwsClients, cluster: string, progress: Progress): Promise<EcsService[]> {

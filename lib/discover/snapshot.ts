@@ -39,6 +39,8 @@ export interface ClusterSnapshot {
   readonly rules: ReadonlyMap<string, readonly Rule[]>;
   /** The records of the private hosted zones associated with the load balancers' VPCs. */
   readonly records: readonly ZoneRecord[];
+  /** What could not be read (access denied), with the error: its calls and names are missing. */
+  readonly unread?: readonly string[];
 }
 
 /** A record set and the private hosted zone it is in. */

@@ -208,6 +208,37 @@ describe('discover', () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
+  test('without the right to read Route 53, says what it could not read and what is missing', async () => {
+    fake.deny('ListHostedZonesByVPC');
+    const run = await migrate('discover', '--cluster', 'shop', '--out', file, '--json');
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/Route 53: not read \(access denied\)/);
+    const report = JSON.parse(run.stdout);
+    expect(report.findings).toContainEqual(
+      expect.objectContaining({
+        code: 'not-read',
+        severity: 'warning',
+        what: expect.stringMatching(
+          /^Not read, access denied: Route 53: .*not authorized to perform: ListHostedZonesByVPC/
+        ),
+      })
+    );
+    // Without the alias records, the callers of api.shop.internal are not found: listed, not guessed.
+    const topology = readTopologyFile(file);
+    expect(topology.services.find((s) => s.name === 'web')!.calls).toEqual([]);
+    expect(report.unmatched).toContainEqual(
+      expect.objectContaining({ service: 'web', address: 'http://api.shop.internal' })
+    );
+  });
+
+  test('stops on a denied read of ECS, naming it', async () => {
+    fake.deny('DescribeTaskDefinition');
+    const run = await migrate('discover', '--cluster', 'shop', '--out', file);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/error: .*not authorized to perform: DescribeTaskDefinition/);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
   test('does not overwrite a file without --force, and asks AWS nothing then', async () => {
     fs.writeFileSync(file, '{"edited": "by hand"}');
     const run = await migrate('discover', '--cluster', 'shop', '--out', file);

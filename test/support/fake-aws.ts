@@ -152,6 +152,7 @@ export class FakeAws {
   private throttles: { count: number; operation?: string } = { count: 0 };
   private drops: { count: number; operation?: string } = { count: 0 };
   private neverDrain = false;
+  private readonly denied = new Set<string>();
   /**
    * Instances of Cloud Map DNS services by service ID; deregistered ones by polls left; one that
    * `vanishes` is listed, then gone when it is deregistered (ECS deregistered it meanwhile).
@@ -511,6 +512,11 @@ export class FakeAws {
     this.throttles = { count, operation };
   }
 
+  /** Every request of `operation` is denied (AccessDenied), as for a role without the permission. */
+  deny(operation: string): void {
+    this.denied.add(operation);
+  }
+
   /** The next `count` requests (of `operation`, or any) lose their connection. */
   dropConnections(count: number, operation?: string): void {
     this.drops = { count, operation };
@@ -699,6 +705,12 @@ export class FakeAws {
       return xml
         ? this.xmlError(res, 400, 'Throttling', 'Rate exceeded')
         : this.jsonError(res, 400, 'ThrottlingException', 'Rate exceeded');
+    }
+    if (this.denied.has(operation)) {
+      const message = `User: arn:aws:sts::${ACCOUNT}:assumed-role/migrate/me is not authorized to perform: ${operation}`;
+      return xml
+        ? this.xmlError(res, 403, 'AccessDenied', message)
+        : this.jsonError(res, 400, 'AccessDeniedException', message);
     }
     try {
       if (api === 'ecs') return this.json(res, this.ecs(operation, input));
