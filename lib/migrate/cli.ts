@@ -97,26 +97,15 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
       io.stdout(`${USAGE}\n`);
       return 0;
     }
-    // The topology (a file, or the CDK app's with the stage's names) and the overrides are
-    // checked before anything else, AWS included.
-    const topology =
-      options.command === 'discover'
-        ? undefined
-        : options.topologyFile
-          ? readTopologyFile(options.topologyFile)
-          : stagedTopology(deps.topology, options.stage);
-    const scDir = options.scDir ?? (options.topologyFile ? undefined : SC_UPDATE_DIR);
-    if (options.scDir !== undefined && !isFolder(options.scDir))
-      throw new UsageError(`--sc-dir ${options.scDir} is not a folder`);
-    const overrides =
-      topology && scDir ? loadScUpdates(scDir, options.topologyFile ? topology : deps.topology) : [];
-
-    const clients = (deps.clients ?? createClients)(options.region);
-    const region = options.region ?? (await resolvedRegion(clients));
-    if (!region)
-      throw new UsageError('no AWS region: pass --region or set AWS_REGION (or a region in your profile)');
-
-    if (!topology) {
+    const aws = async () => {
+      const clients = (deps.clients ?? createClients)(options.region);
+      const region = options.region ?? (await resolvedRegion(clients));
+      if (!region)
+        throw new UsageError('no AWS region: pass --region or set AWS_REGION (or a region in your profile)');
+      return { clients, region };
+    };
+    if (options.command === 'discover') {
+      const { clients, region } = await aws();
       return await discover(
         clients,
         {
@@ -130,6 +119,17 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
         io
       );
     }
+
+    // The topology (a file, or the CDK app's with the stage's names) and the overrides are
+    // checked before anything else, AWS included.
+    const topology = options.topologyFile
+      ? readTopologyFile(options.topologyFile)
+      : stagedTopology(deps.topology, options.stage);
+    const scDir = options.scDir ?? (options.topologyFile ? undefined : SC_UPDATE_DIR);
+    if (options.scDir !== undefined && !isFolder(options.scDir))
+      throw new UsageError(`--sc-dir ${options.scDir} is not a folder`);
+    const overrides = scDir ? loadScUpdates(scDir, options.topologyFile ? topology : deps.topology) : [];
+    const { clients, region } = await aws();
 
     if (options.dryRun) {
       const cluster = options.cluster ?? topology.clusterName;
@@ -175,8 +175,6 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
           return await rollback(session);
         case 'cleanup':
           return await cleanup(session);
-        case 'discover':
-          throw new Error('discover needs no topology'); // handled above
       }
     } catch (err) {
       if (!(err instanceof MigrationFailure)) throw err;

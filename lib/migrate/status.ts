@@ -32,6 +32,8 @@ export interface StatusReport {
   readonly namespace: { readonly name: string; readonly arn: string };
   /** Phase of the last deployed template, when the stack could be read. */
   readonly deployedPhase?: MigrationPhase;
+  /** The CDK stack whose template the drift is measured against; none for a topology file. */
+  readonly stack?: string;
   readonly services: readonly ServiceStatus[];
   /** The services registered in the Service Connect namespace. */
   readonly namespaceServices: readonly { readonly name: string; readonly instances?: number }[];
@@ -63,6 +65,7 @@ export async function gatherStatus(
     cluster: target.cluster,
     namespace: { name: target.namespace.name, arn: target.namespace.arn ?? '(does not exist)' },
     deployedPhase: target.deployedPhase,
+    stack: target.stack,
     services,
     namespaceServices: registered.map((s) => ({ name: s.Name!, instances: s.InstanceCount })),
     drift: target.deployedPhase ? driftFrom(target.deployedPhase, topology, services) : [],
@@ -126,7 +129,7 @@ export function driftFrom(
 /** The report for people: a table per part. */
 export function renderStatus(report: StatusReport): string {
   const lines = [
-    `cluster ${report.cluster} in ${report.region}; deployed template: ${report.deployedPhase ? `phase '${report.deployedPhase}'` : 'unknown (stack not read)'}`,
+    `cluster ${report.cluster} in ${report.region}; deployed template: ${report.deployedPhase ? `phase '${report.deployedPhase}'` : report.stack ? 'unknown (stack not read)' : 'none (a topology file: no stack to compare with)'}`,
     '',
     formatTable(
       ['service', 'service connect', 'client aliases', 'old path', 'tasks', 'deployment'],

@@ -21,6 +21,8 @@ export interface MigrationTarget {
   readonly logGroupName: string;
   /** The phase of the last deployed template, when the stack could be read. */
   readonly deployedPhase?: MigrationPhase;
+  /** The CDK stack read for outputs; none for a topology file. */
+  readonly stack?: string;
   /** Where the values came from, for the user. */
   readonly notes: readonly string[];
 }
@@ -102,6 +104,7 @@ export async function resolveTarget(
     region,
     cluster,
     namespace: namespace ?? { name: namespaceName },
+    stack: options.stack,
     logGroupName,
     deployedPhase,
     notes,

@@ -231,6 +231,13 @@ describe('discover', () => {
     );
   });
 
+  test('rides out throttling of its parallel reads with the SDK retry strategy', async () => {
+    fake.throttle(2, 'DescribeTaskDefinition');
+    const topology = await discovered();
+    expect(topology.services).toHaveLength(14);
+    expect(ops().filter((o) => o === 'DescribeTaskDefinition')).toHaveLength(16);
+  });
+
   test('stops on a denied read of ECS, naming it', async () => {
     fake.deny('DescribeTaskDefinition');
     const run = await migrate('discover', '--cluster', 'shop', '--out', file);
@@ -347,15 +354,21 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
 
   test('apply rides out throttling with the SDK retry strategy', async () => {
     await discovered();
-    fake.throttle(2, 'DescribeTaskDefinition');
     fake.throttle(2, 'RegisterTaskDefinition');
     const run = await withTopology('apply');
     expect(run.code).toBe(0);
+    // Six revisions, two of the requests throttled and sent again by the SDK.
+    expect(ops().filter((o) => o === 'RegisterTaskDefinition')).toHaveLength(8);
+    expect(fake.serviceOf('api').portMappings[0].name).toBe('app-8080');
   });
 
   test('status shows every service on, with its alias and old path, 10 services per DescribeServices', async () => {
     await discovered();
     await withTopology('apply');
+    fake.requests.length = 0;
+    expect((await withTopology('status')).stdout).toMatch(
+      /^cluster shop in us-east-1; deployed template: none \(a topology file: no stack to compare with\)/
+    );
     fake.requests.length = 0;
     const run = await withTopology('status', '--json');
     const report = JSON.parse(run.stdout);
