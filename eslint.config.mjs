@@ -48,7 +48,7 @@ function layerRules() {
   const clis = ['**/migrate/*', '**/discover/*', '**/traffic/*', '**/plan/*', '**/rehearse/*', '**/bench/*'];
   const handlers = ['**/teardown/*', '**/image-copy/handler'];
   // What a CLI that runs where no CDK app is may not load: the CDK, and the app's CDK parts.
-  const cdkApp = [...cdk, '**/stacks/*', '**/constructs/*', '**/app/yelb-app', '**/app/cfn-limits'];
+  const cdkApp = [...cdk, '**/stacks/*', '**/constructs/*', '**/app/app', '**/app/cfn-limits'];
   // Every folder of lib/ but lib/core/, and the files at its root.
   const aboveCore = ['../*.ts', '../service-connect', '../*/*', '!../core/*'];
   const layers = [

@@ -18,7 +18,7 @@ import { serverFirstWaves } from '../lib/model/graph';
 import { MIGRATION_PHASES, phaseContext } from '../lib/model/phase';
 import { Topology } from '../lib/model/topology';
 import { formatTable } from '../lib/cli/table';
-import { createYelbApp } from '../lib/app/yelb-app';
+import { createApp } from '../lib/app/app';
 
 const SIZES = [4, 16, 48];
 const OVER_THE_LIMIT = 56;
@@ -33,7 +33,7 @@ function synth(
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'));
   try {
     const started = process.hrtime.bigint();
-    const { app } = createYelbApp(
+    const { app } = createApp(
       { context: { ...cdkJsonContext(), ...phaseContext(phase) }, outdir },
       topology
     );

@@ -1,5 +1,6 @@
 /** `npm run traffic -- [options]`: see lib/traffic/cli.ts, or `--help`. */
 import { runAsProcess } from '../lib/cli/cli-io';
 import { runTrafficCli } from '../lib/traffic/cli';
+import { YELB } from '../lib/model/yelb';
 
-runAsProcess(runTrafficCli);
+runAsProcess((argv, io) => runTrafficCli(argv, io, { topology: YELB }));

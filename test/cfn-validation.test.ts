@@ -2,7 +2,7 @@ import { CloudFormationValidatePlugin } from 'aws-cdk-lib';
 import * as fs from 'fs';
 import * as path from 'path';
 import { MIGRATION_PHASES } from '../lib/model/phase';
-import { cloudFormationValidation } from '../lib/app/yelb-app';
+import { cloudFormationValidation } from '../lib/app/app';
 import { TEMPLATES_ENV } from './support/global-setup';
 import { buildApp } from './support/app';
 import { tempDir } from './support/temp';
@@ -63,10 +63,10 @@ describe('CloudFormation template validation', () => {
 
   test('-c validateTemplates=true runs it at synth; a plain cdk synth does not', () => {
     const on = buildApp('discovery', { validateTemplates: 'true' });
-    on.yelb.services.get('yelb-db')!.cfnService.addPropertyOverride('DesiredCounts', 1);
+    on.system.services.get('yelb-db')!.cfnService.addPropertyOverride('DesiredCounts', 1);
     expect(() => on.app.synth()).toThrow(/DesiredCounts: Additional properties are not allowed/);
     const off = buildApp('discovery');
-    off.yelb.services.get('yelb-db')!.cfnService.addPropertyOverride('DesiredCounts', 1);
+    off.system.services.get('yelb-db')!.cfnService.addPropertyOverride('DesiredCounts', 1);
     expect(() => off.app.synth()).not.toThrow();
   });
 });

@@ -7,7 +7,7 @@ const STEPS: [MigrationPhase, MigrationPhase][] = MIGRATION_PHASES.flatMap((from
   MIGRATION_PHASES.filter((to) => to !== from).map((to): [MigrationPhase, MigrationPhase] => [from, to])
 );
 
-const resourceIds = (phase: MigrationPhase) => Object.keys(templatesOf(phase).yelb.toJSON().Resources).sort();
+const resourceIds = (phase: MigrationPhase) => Object.keys(templatesOf(phase).system.toJSON().Resources).sort();
 
 describe('logical IDs across phases', () => {
   test('the discovery and serviceConnect phases have the same resources', () => {
@@ -35,7 +35,7 @@ describe('logical IDs across phases', () => {
 });
 
 describe.each(STEPS)('deploying %s over %s', (from, to) => {
-  const changes = resourceChanges(templatesOf(from).yelb.toJSON(), templatesOf(to).yelb.toJSON());
+  const changes = resourceChanges(templatesOf(from).system.toJSON(), templatesOf(to).system.toJSON());
 
   test('replaces nothing', () => {
     expect(changes.filter(replaces)).toEqual([]);

@@ -1,16 +1,17 @@
 import { MigrationPhase, phaseOf } from '../model/phase';
 import { DeployableTopology, validateDeployable } from '../model/deployable';
-import { ServiceSpec, Topology, serviceId } from '../model/topology';
+import { ServiceSpec, Topology, serviceId, systemName } from '../model/topology';
 import { pascalCase } from '../core/names';
-import { Problems, oneOf } from '../core/validation';
-import { STAGE, STAGE_ALLOWED, stackNames, stagedTopology } from './stage';
+import { Problems, ValidationError, oneOf } from '../core/validation';
+import { STAGE, STAGE_ALLOWED, StackNames, stackNames, stagedTopology } from './stage';
+import { readTopologyFile } from '../model/topology-file';
 
 /** Everything the CDK app needs, parsed and validated from context once, in `bin/`. */
-export interface YelbConfig {
+export interface AppConfig {
   /** The copy of the app (`-c stage=NAME`), if any: in every name that must be unique per account and region. */
   readonly stage?: string;
   /** The stack names, with the stage (`stage`) if any. */
-  readonly stackNames: { readonly network: string; readonly yelb: string; readonly loadTest: string };
+  readonly stackNames: StackNames;
   /** The migration phase selected by `serviceConnect` and `retireLegacy`. */
   readonly phase: MigrationPhase;
   /** The topology with the context's overrides (images, desired counts, names) applied. */
@@ -77,12 +78,41 @@ const LOG_GROUP_NAME = /^[A-Za-z0-9_\-/.#]{1,512}$/;
 const IMAGE =
   /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
 
-/** Prefix of the per-service context keys; any unknown key with it is refused. */
-export const CONTEXT_PREFIX = 'yelb';
+/**
+ * Prefix of the per-service context keys, the system's name (`yelb`); any unknown key with it
+ * is refused.
+ */
+export function contextPrefix(topology: Pick<Topology, 'name' | 'clusterName'>): string {
+  return systemName(topology);
+}
 
 /** `yelbUiImage`, `yelbAppserverDesiredCount`: the per-service context key for `setting`. */
-export function serviceContextKey(svc: ServiceSpec, setting: 'Image' | 'DesiredCount'): string {
-  return `${CONTEXT_PREFIX}${pascalCase(serviceId(svc))}${setting}`;
+export function serviceContextKey(
+  topology: Pick<Topology, 'name' | 'clusterName'>,
+  svc: ServiceSpec,
+  setting: 'Image' | 'DesiredCount'
+): string {
+  return `${contextPrefix(topology)}${pascalCase(serviceId(svc))}${setting}`;
+}
+
+/** The context key that names a topology file for the app to build instead of Yelb. */
+export const TOPOLOGY_KEY = 'topology';
+
+/**
+ * The topology the app builds: the file that `-c topology=FILE` names (read and checked as the
+ * migration CLI reads it), else `fallback` (Yelb, from bin/).
+ *
+ * @throws ValidationError naming the file, for a file that cannot be read or is not a topology
+ */
+export function resolveTopology(context: Readonly<Record<string, unknown>>, fallback: Topology): Topology {
+  const file = context[TOPOLOGY_KEY];
+  if (file === undefined) return fallback;
+  if (typeof file !== 'string' || file.trim() === '') {
+    throw new ValidationError([
+      `context key '${TOPOLOGY_KEY}' has value ${show(file)}; allowed: the path of a topology file (JSON, topology.schema.json)`,
+    ]);
+  }
+  return readTopologyFile(file);
 }
 
 /**
@@ -91,6 +121,10 @@ export function serviceContextKey(svc: ServiceSpec, setting: 'Image' | 'DesiredC
  */
 export function contextKeys(base: Topology): Record<string, ContextKey> {
   const keys: Record<string, ContextKey> = {
+    [TOPOLOGY_KEY]: {
+      allowed: `the path of a topology file (JSON, topology.schema.json) to build instead of Yelb: its services, images and counts (default: Yelb)`,
+      parse: (raw) => (typeof raw === 'string' && raw.trim() !== '' ? raw : undefined),
+    },
     stage: {
       allowed: `${STAGE_ALLOWED}: a copy of the app beside others in the account (default: none)`,
       parse: (raw) => parsePattern(raw, STAGE),
@@ -106,7 +140,7 @@ export function contextKeys(base: Topology): Record<string, ContextKey> {
       parse: (raw) => parsePattern(raw, EMAIL),
     },
     loadTest: {
-      allowed: `${oneOf(['true', 'false'])}: add the ${'YelbLoadTest'} stack, hey as a Fargate task (default false)`,
+      allowed: `${oneOf(['true', 'false'])}: add the ${stackNames(base).loadTest} stack, hey as a Fargate task (default false)`,
       parse: parseBoolean,
     },
     loadTestImage: {
@@ -165,11 +199,11 @@ export function contextKeys(base: Topology): Record<string, ContextKey> {
     },
   };
   for (const svc of base.services) {
-    keys[serviceContextKey(svc, 'Image')] = {
+    keys[serviceContextKey(base, svc, 'Image')] = {
       allowed: `a container image reference such as 'repo/name:tag' (default '${svc.image}')`,
       parse: (raw) => parsePattern(raw, IMAGE),
     };
-    keys[serviceContextKey(svc, 'DesiredCount')] = svc.singleton
+    keys[serviceContextKey(base, svc, 'DesiredCount')] = svc.singleton
       ? {
           allowed: `1 only: ${svc.name} keeps its state in its task, a second task would be a second copy of the data`,
           parse: (raw) => parseInteger(raw, 1, 1),
@@ -190,8 +224,9 @@ export function contextKeys(base: Topology): Record<string, ContextKey> {
  *
  * @throws ValidationError
  */
-export function parseConfig(context: Readonly<Record<string, unknown>>, base: Topology): YelbConfig {
+export function parseConfig(context: Readonly<Record<string, unknown>>, base: Topology): AppConfig {
   const keys = contextKeys(base);
+  const prefix = contextPrefix(base);
   const problems = new Problems();
   const values: Record<string, unknown> = {};
 
@@ -211,9 +246,9 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
       problems.add(
         `context key '${key}' is not known; did you mean '${sameLetters}'? (keys are case-sensitive)`
       );
-    } else if (key.toLowerCase().startsWith(CONTEXT_PREFIX)) {
-      const ours = Object.keys(keys).filter((k) => k.startsWith(CONTEXT_PREFIX));
-      problems.add(`context key '${key}' is not known; the '${CONTEXT_PREFIX}' keys are ${oneOf(ours)}`);
+    } else if (key.toLowerCase().startsWith(prefix)) {
+      const ours = Object.keys(keys).filter((k) => k.startsWith(prefix));
+      problems.add(`context key '${key}' is not known; the '${prefix}' keys are ${oneOf(ours)}`);
     } else {
       // A near miss of one of ours (a typo such as dbStorag) rather than a key of the CDK's.
       // Keys two or more letters longer or shorter cannot be within two edits (the CDK's feature
@@ -266,9 +301,9 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     ...named,
     services: base.services.map((svc) => ({
       ...svc,
-      image: (values[serviceContextKey(svc, 'Image')] as string | undefined) ?? svc.image,
+      image: (values[serviceContextKey(base, svc, 'Image')] as string | undefined) ?? svc.image,
       desiredCount:
-        (values[serviceContextKey(svc, 'DesiredCount')] as number | undefined) ?? svc.desiredCount,
+        (values[serviceContextKey(base, svc, 'DesiredCount')] as number | undefined) ?? svc.desiredCount,
       // dbStorage=ephemeral: the walkthrough's behaviour, data inside the task.
       dataVolume: values.dbStorage === 'ephemeral' ? undefined : svc.dataVolume,
     })),
@@ -276,7 +311,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
 
   return {
     ...(stage !== undefined && { stage }),
-    stackNames: stackNames(stage),
+    stackNames: stackNames(base, stage),
     phase: phaseOf({ serviceConnect, retireLegacy }),
     topology,
     natGateways: (values.natGateways as number | undefined) ?? MAX_AZS,

@@ -5,11 +5,8 @@ import { pascalCase } from '../core/names';
  * (`DescribeStacks`) and never load the CDK. No CDK imports here.
  */
 
-/** Stack names of the app. */
-export const STACK_NAMES = { network: 'YelbNetwork', yelb: 'Yelb', loadTest: 'YelbLoadTest' } as const;
-
-/** Output keys of the Yelb stack. */
-export const YELB_OUTPUTS = {
+/** Output keys of the system's stack (`Yelb`). */
+export const SYSTEM_OUTPUTS = {
   appUrl: 'AppUrl',
   clusterName: 'ClusterName',
   logGroupName: 'LogGroupName',

@@ -1,5 +1,5 @@
-import { Topology } from '../model/topology';
-import { STACK_NAMES } from './outputs';
+import { pascalCase } from '../core/names';
+import { Topology, systemName } from '../model/topology';
 
 /**
  * `-c stage=NAME`: a complete, independent copy of the app beside the others in one account and
@@ -20,14 +20,40 @@ import { STACK_NAMES } from './outputs';
 export const STAGE = /^[a-z](?:[a-z0-9-]{0,10}[a-z0-9])?$/;
 export const STAGE_ALLOWED = '1-12 lower-case letters, digits or hyphens, starting with a letter';
 
-/** The stack names of a stage (the plain names without one). */
-export function stackNames(stage?: string): { network: string; yelb: string; loadTest: string } {
+/** The app's stacks: the network, the system (its services), and the optional in-VPC load test. */
+export interface StackNames {
+  readonly network: string;
+  readonly system: string;
+  readonly loadTest: string;
+}
+
+/**
+ * The stack names of a topology, from its name (`yelb` → `YelbNetwork`, `Yelb`, `YelbLoadTest`),
+ * with the stage if any (`Yelb-blue`).
+ */
+export function stackNames(topology: Pick<Topology, 'name' | 'clusterName'>, stage?: string): StackNames {
+  const system = pascalCase(systemName(topology));
   const suffix = stage ? `-${stage}` : '';
   return {
-    network: `${STACK_NAMES.network}${suffix}`,
-    yelb: `${STACK_NAMES.yelb}${suffix}`,
-    loadTest: `${STACK_NAMES.loadTest}${suffix}`,
+    network: `${system}Network${suffix}`,
+    system: `${system}${suffix}`,
+    loadTest: `${system}LoadTest${suffix}`,
   };
+}
+
+/** The in-VPC load test's task definition family (without a stage): `yelb-loadtest`. */
+export function loadTestFamily(topology: Pick<Topology, 'name' | 'clusterName'>): string {
+  return `${systemName(topology)}-loadtest`;
+}
+
+/** How the stacks' descriptions and the resources' name the system: its title, else its name (`Yelb`). */
+export function systemTitle(topology: Pick<Topology, 'name' | 'clusterName' | 'title'>): string {
+  return topology.title ?? pascalCase(systemName(topology));
+}
+
+/** How descriptions of single resources name the system: `Yelb`. */
+export function systemLabel(topology: Pick<Topology, 'name' | 'clusterName'>): string {
+  return pascalCase(systemName(topology));
 }
 
 /** The topology's account-unique names for a stage; `explicit` names (from context) are kept as given. */

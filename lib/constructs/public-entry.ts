@@ -9,6 +9,8 @@ import { acknowledgeLoadBalancerPolicies, acknowledgeNoAccessLogs, fastTargetGro
 /** Props of {@link PublicEntry}. */
 export interface PublicEntryProps {
   readonly vpc: ec2.IVpc;
+  /** How the alias record's comment names the system (`Yelb`). */
+  readonly systemLabel: string;
   /** Port of the listener and of the target containers. */
   readonly port: number;
   /** Health-check path of the target group; must not depend on a database. */
@@ -145,7 +147,7 @@ export class PublicEntry extends Construct {
         // Absolute (trailing dot): the zone's name is not known to the app.
         recordName: `${props.https.domain.name}.`,
         target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
-        comment: 'Yelb, through the public load balancer',
+        comment: `${props.systemLabel}, through the public load balancer`,
       });
     }
   }

@@ -15,6 +15,8 @@ import type { DrainProperties, InstanceDrainProperties } from '../teardown/handl
 /** Props of {@link ServiceConnectDrain}. */
 export interface ServiceConnectDrainProps {
   readonly clusterName: string;
+  /** How the handler role's description names the system (`Yelb`). */
+  readonly systemLabel: string;
   /** The services that may have joined Service Connect; the drain runs before they are deleted. */
   readonly services: readonly ecs.FargateService[];
   /** The namespace to drain; the drain runs before it is deleted. */
@@ -63,7 +65,7 @@ export class ServiceConnectDrain extends Construct {
     const logGroup = encryptedLogGroup(this, 'Logs', { retentionDays: props.logRetentionDays });
     const role = new iam.Role(this, 'HandlerRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Turns Service Connect off on the Yelb services and watches the namespace drain',
+      description: `Turns Service Connect off on the ${props.systemLabel} services and watches the namespace drain`,
     });
     role.addToPolicy(
       new iam.PolicyStatement({

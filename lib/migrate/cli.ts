@@ -1,7 +1,6 @@
 import { parseCli, positiveDuration, stageOption } from '../cli/args';
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { Topology } from '../model/topology';
-import { STACK_NAMES } from '../app/outputs';
 import { stackNames, stagedTopology } from '../app/stage';
 import { AwsClients, createClients, resolvedRegion } from '../aws/clients';
 import { errorMessage } from '../core/errors';
@@ -50,8 +49,9 @@ options:
   --cluster NAME         ECS cluster (discover: required; else the stack's output or the topology's)
   --namespace NAME       the Service Connect namespace (default: the topology's); apply creates it
   --region REGION        AWS region (default: the SDK's resolution, AWS_REGION, the profile)
-  --stage NAME           Yelb: the copy deployed with -c stage=NAME (stack ${STACK_NAMES.yelb}-NAME, its names)
-  --stack NAME           stack to read outputs from (default for Yelb: ${STACK_NAMES.yelb}, or ${STACK_NAMES.yelb}-<stage>)
+  --stage NAME           Yelb: the copy deployed with -c stage=NAME (stack Yelb-NAME, its names)
+  --stack NAME           stack to read outputs from (default for Yelb: Yelb, or Yelb-<stage>; a --topology
+                         file deployed by the CDK app (-c topology=FILE): its stack, e.g. Shop)
   --timeout DURATION     bound of each wave's wait: seconds or 15m, 900s, 1h (default: ${DEFAULT_TIMEOUT})
   --poll-interval DUR    first delay between polls (default: the waiter's ${WAITER_MIN_DELAY_SECONDS}s; env ${POLL_INTERVAL_ENV})
   --dry-run              apply/rollback: print the requests, one JSON per line; no AWS call at all
@@ -141,7 +141,7 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
 
     const target = await resolveTarget(clients, region, topology, {
       cluster: options.cluster,
-      stack: options.stack ?? (options.topologyFile ? undefined : stackNames(options.stage).yelb),
+      stack: options.stack ?? (options.topologyFile ? undefined : stackNames(deps.topology, options.stage).system),
       namespace: options.namespace,
       mayCreateNamespace:
         (options.command === 'apply' || options.command === 'plan') &&

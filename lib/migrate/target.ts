@@ -2,7 +2,7 @@ import { DescribeClustersCommand, Service } from '@aws-sdk/client-ecs';
 import { GetNamespaceCommand, paginateListNamespaces } from '@aws-sdk/client-servicediscovery';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { Topology } from '../model/topology';
-import { YELB_OUTPUTS } from '../app/outputs';
+import { SYSTEM_OUTPUTS } from '../app/outputs';
 import { Problems } from '../core/validation';
 import { AwsClients, stackOutputs } from '../aws/clients';
 import { NamespaceRef } from './compare';
@@ -58,12 +58,12 @@ export async function resolveTarget(
   if (options.stack && !outputs)
     notes.push(`stack '${options.stack}' not read (${reason}); using the model's names`);
 
-  const cluster = options.cluster ?? outputs?.[YELB_OUTPUTS.clusterName] ?? topology.clusterName;
+  const cluster = options.cluster ?? outputs?.[SYSTEM_OUTPUTS.clusterName] ?? topology.clusterName;
   notes.push(
-    `cluster ${cluster} (from ${options.cluster ? '--cluster' : outputs?.[YELB_OUTPUTS.clusterName] ? `stack ${options.stack}` : 'the topology'})`
+    `cluster ${cluster} (from ${options.cluster ? '--cluster' : outputs?.[SYSTEM_OUTPUTS.clusterName] ? `stack ${options.stack}` : 'the topology'})`
   );
-  const logGroupName = outputs?.[YELB_OUTPUTS.logGroupName] ?? topology.logGroupName ?? '';
-  const phase = outputs?.[YELB_OUTPUTS.migrationPhase];
+  const logGroupName = outputs?.[SYSTEM_OUTPUTS.logGroupName] ?? topology.logGroupName ?? '';
+  const phase = outputs?.[SYSTEM_OUTPUTS.migrationPhase];
   const deployedPhase = MIGRATION_PHASES.find((p) => p === phase);
 
   const problems = new Problems();
@@ -89,7 +89,7 @@ export async function resolveTarget(
   const namespace = await findNamespace(
     clients,
     namespaceName,
-    options.namespace ? undefined : outputs?.[YELB_OUTPUTS.serviceConnectNamespaceId]
+    options.namespace ? undefined : outputs?.[SYSTEM_OUTPUTS.serviceConnectNamespaceId]
   );
   problems.check(
     namespace !== undefined || options.mayCreateNamespace === true,

@@ -99,6 +99,48 @@ const legacyDiscovery = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('none').describe('nobody inside the system calls this service') }).strict(),
 ]);
 
+const urlPath = z.string().regex(/^\/[^\s#]*$/, 'a path from /, without spaces or #');
+
+/** One HTTP request of a data check, through the public entry. */
+const dataCheckRequest = z
+  .object({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH']).describe('the HTTP method'),
+    path: urlPath.describe(`the path, query included; {token} is replaced by the run's own value`),
+    body: z.string().optional().describe(`the request body; {token} is replaced by the run's own value`),
+    contentType: z.string().optional().describe("the body's Content-Type (default: application/json)"),
+  })
+  .strict();
+
+/**
+ * How a rehearsal checks that no data is lost while it migrates: Yelb's votes, or a write and a
+ * read that the file describes (the read, made before and after every step, must keep returning
+ * what was written).
+ */
+const dataCheck = z
+  .discriminatedUnion('kind', [
+    z
+      .object({ kind: z.literal('yelbVotes') })
+      .strict()
+      .describe("Yelb's votes: cast through /api/<restaurant>, read back from /api/getvotes, counted exactly"),
+    z
+      .object({
+        kind: z.literal('http'),
+        write: dataCheckRequest.describe('what to send once, before the first step'),
+        read: z
+          .object({
+            path: urlPath.describe(`the path that reads the data back; {token} is replaced`),
+            expect: z
+              .string()
+              .min(1)
+              .describe(`text the read's body must contain after the write, every time; {token} is replaced`),
+          })
+          .strict(),
+      })
+      .strict()
+      .describe('a write, then a read that must return what was written before and after every step'),
+  ])
+  .describe("a rehearsal's check that no data is lost (default: none, said so in the report)");
+
 /** Where a service keeps data that must survive its task, and as whom it writes it. */
 const dataVolume = z
   .object({
@@ -174,7 +216,14 @@ export const serviceSpecSchema = z
     calls: z.array(serviceCall).describe('the services this one calls, and how it learns their address'),
     legacyDiscovery: legacyDiscovery.describe('how callers find this service before the migration'),
     publicEntry: z
-      .object({ port, healthCheckPath: z.string() })
+      .object({
+        port,
+        healthCheckPath: urlPath.describe("the public target group's health-check path"),
+        trafficPath: urlPath
+          .optional()
+          .describe("the path a rehearsal's and `npm run traffic`'s requests go to (default: healthCheckPath)"),
+        dataCheck: dataCheck.optional(),
+      })
       .strict()
       .optional()
       .describe('the service is the public entry, behind the internet-facing load balancer'),
@@ -215,9 +264,17 @@ export const topologySchema = z
     $schema: z.string().optional().describe('the JSON Schema of this file, for editors'),
     name: z
       .string()
-      .regex(SERVICE_ID)
+      .regex(SERVICE_ID, 'lower-case letters and digits, from a letter, at most 32')
       .optional()
-      .describe('a short name for the system (default: from the cluster)'),
+      .describe(
+        "a short name for the system (default: from the cluster): the CDK app's stack names (Yelb, YelbNetwork) and context keys (yelbUiImage) derive from it"
+      ),
+    title: z
+      .string()
+      .min(1)
+      .max(60)
+      .optional()
+      .describe("how the stacks' descriptions name the system (default: its name)"),
     clusterName: z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,255}$/)
@@ -243,6 +300,8 @@ export type ServiceCall = ServiceSpec['calls'][number];
 export type LegacyDiscovery = ServiceSpec['legacyDiscovery'];
 /** Application protocol of a port. */
 export type AppProtocol = NonNullable<ServiceSpec['appProtocol']>;
+/** A rehearsal's check that no data is lost. */
+export type DataCheck = NonNullable<NonNullable<ServiceSpec['publicEntry']>['dataCheck']>;
 /** Where a service keeps data that must survive its task. */
 export type DataVolume = NonNullable<ServiceSpec['dataVolume']>;
 /** A container health check. */
@@ -258,4 +317,9 @@ export function serviceId(svc: Pick<ServiceSpec, 'id' | 'name'>): string {
   if (svc.id) return svc.id;
   const id = svc.name.toLowerCase().replace(/[^a-z0-9]/g, '');
   return (/^[a-z]/.test(id) ? id : `s${id}`).slice(0, 32);
+}
+
+/** The system's short name: given, or derived from its cluster (`yelb-cluster` → `yelbcluster`). */
+export function systemName(topology: Pick<Topology, 'name' | 'clusterName'>): string {
+  return topology.name ?? serviceId({ name: topology.clusterName });
 }

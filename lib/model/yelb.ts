@@ -7,6 +7,7 @@ import { Topology } from './topology';
  */
 export const YELB: Topology = {
   name: 'yelb',
+  title: 'Yelb sample',
   clusterName: 'yelb-cluster',
   logGroupName: 'ecs/serviceconnectdemo',
   cloudMapDnsNamespace: 'yelb.cloudmap.internal',
@@ -28,7 +29,13 @@ export const YELB: Topology = {
       // nginx resolves this name once, when it starts (no `resolver` directive).
       calls: [{ service: 'yelb-appserver', env: 'YELB_APPSERVER_ENDPOINT', format: 'url' }],
       legacyDiscovery: { kind: 'none' },
-      publicEntry: { port: 80, healthCheckPath: '/' },
+      // The traffic reads every count (ui → appserver → db); the votes are Yelb's data check.
+      publicEntry: {
+        port: 80,
+        healthCheckPath: '/',
+        trafficPath: '/api/getvotes',
+        dataCheck: { kind: 'yelbVotes' },
+      },
     },
     {
       name: 'yelb-appserver',

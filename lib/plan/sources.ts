@@ -2,7 +2,7 @@ import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudf
 import * as fs from 'fs';
 import * as path from 'path';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { YELB_OUTPUTS } from '../app/outputs';
+import { SYSTEM_OUTPUTS } from '../app/outputs';
 import { UsageError } from '../cli/cli-io';
 import { PhaseTemplates } from './synth-phases';
 import { CfnTemplate } from './template-diff';
@@ -24,7 +24,7 @@ export interface Baseline {
 export function phaseOfTemplates(templates: PhaseTemplates): MigrationPhase | undefined {
   for (const template of Object.values(templates)) {
     const outputs = template.Outputs as Record<string, { Value?: unknown }> | undefined;
-    const phase = MIGRATION_PHASES.find((p) => p === outputs?.[YELB_OUTPUTS.migrationPhase]?.Value);
+    const phase = MIGRATION_PHASES.find((p) => p === outputs?.[SYSTEM_OUTPUTS.migrationPhase]?.Value);
     if (phase) return phase;
   }
   return undefined;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { MigrationPhase, phaseContext } from '../model/phase';
-import { createYelbApp } from '../app/yelb-app';
+import { createApp } from '../app/app';
 import { CfnTemplate } from './template-diff';
 import { Topology } from '../model/topology';
 
@@ -24,7 +24,7 @@ export function synthesizePhases(
   for (const phase of phases) {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `yelb-${phase}-`));
     try {
-      const { app } = createYelbApp({ context: { ...context, ...phaseContext(phase) }, outdir }, topology);
+      const { app } = createApp({ context: { ...context, ...phaseContext(phase) }, outdir }, topology);
       const assembly = app.synth();
       result.set(
         phase,

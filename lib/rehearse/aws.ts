@@ -2,7 +2,7 @@ import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ECSClient, waitUntilServicesStable } from '@aws-sdk/client-ecs';
 import * as path from 'path';
 import { CDK_JSON, cdkJsonApp } from '../app/cdk-json';
-import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
+import { SYSTEM_OUTPUTS } from '../app/outputs';
 import { MigrationPhase } from '../model/phase';
 import { deployedBaseline } from '../plan/sources';
 import { DESCRIBE_SERVICES_LIMIT, chunks } from '../aws/ecs';
@@ -52,10 +52,10 @@ export function toolkitAws(region: string | undefined, log: (line: string) => vo
           stacks: { strategy: lib.StackSelectionStrategy.ALL_STACKS },
           deploymentMethod: { method: 'change-set' },
         });
-        // The Yelb stack of the stage is the one with the MigrationPhase output.
-        const yelb = result.stacks.find((s) => YELB_OUTPUTS.migrationPhase in s.outputs);
-        if (!yelb) throw new Error(`the deploy returned no ${STACK_NAMES.yelb} stack with outputs`);
-        return yelb.outputs;
+        // The system's stack (Yelb) of the stage is the one with the MigrationPhase output.
+        const system = result.stacks.find((s) => SYSTEM_OUTPUTS.migrationPhase in s.outputs);
+        if (!system) throw new Error(`the deploy returned no stack with a ${SYSTEM_OUTPUTS.migrationPhase} output`);
+        return system.outputs;
       }),
 
     waitStable: async (cluster, services) => {

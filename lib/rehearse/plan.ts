@@ -1,4 +1,4 @@
-import { YelbConfig, parseConfig } from '../app/config';
+import { AppConfig, parseConfig } from '../app/config';
 import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
 import { Topology } from '../model/topology';
@@ -31,7 +31,7 @@ export interface RehearsalOptions {
 
 /** The stack names, cluster and ECS services the rehearsal works on, from the model. */
 export interface RehearsalTarget {
-  readonly stacks: YelbConfig['stackNames'];
+  readonly stacks: AppConfig['stackNames'];
   readonly cluster: string;
   readonly services: readonly string[];
 }
@@ -112,7 +112,7 @@ export function rehearsalActions(
   target: RehearsalTarget,
   plans: readonly StepPlan[]
 ): RehearsalAction[] {
-  const stacks = [target.stacks.network, target.stacks.yelb, target.stacks.loadTest];
+  const stacks = [target.stacks.network, target.stacks.system, target.stacks.loadTest];
   const wait: RehearsalAction = { action: 'wait-stable', cluster: target.cluster, services: target.services };
   return [
     { action: 'check-deployed', expect: options.start, stacks },

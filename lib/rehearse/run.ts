@@ -1,5 +1,5 @@
 import { errorMessage } from '../core/errors';
-import { YELB_OUTPUTS } from '../app/outputs';
+import { SYSTEM_OUTPUTS } from '../app/outputs';
 import { MigrationPhase } from '../model/phase';
 import { planStep } from '../plan/plan';
 import { Baseline } from '../plan/sources';
@@ -183,8 +183,8 @@ class Rehearsal {
     this.moving = { from: this.phase ?? phase, to: phase };
     this.deployedSomething = true;
     const outputs = await this.interruptible(this.deps.aws.deploy(phase, context));
-    this.appUrl = outputs[YELB_OUTPUTS.appUrl] ?? this.appUrl;
-    const deployedPhase = outputs[YELB_OUTPUTS.migrationPhase];
+    this.appUrl = outputs[SYSTEM_OUTPUTS.appUrl] ?? this.appUrl;
+    const deployedPhase = outputs[SYSTEM_OUTPUTS.migrationPhase];
     if (deployedPhase !== phase) {
       throw new StopRun(
         `the deploy of ${phase} left the Yelb stack in phase ${deployedPhase ?? '(no MigrationPhase output)'}`
@@ -327,7 +327,7 @@ class Rehearsal {
   }
 
   private requireUrl(): string {
-    if (!this.appUrl) throw new Error(`the Yelb stack has no ${YELB_OUTPUTS.appUrl} output`);
+    if (!this.appUrl) throw new Error(`the Yelb stack has no ${SYSTEM_OUTPUTS.appUrl} output`);
     return this.appUrl;
   }
 

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeEcrPull, containerImage } from '../constructs/container-image';
 import { ImageMirror } from '../constructs/image-mirror';
-import { ecsTasksPrincipal } from '../constructs/yelb-service';
+import { ecsTasksPrincipal } from '../constructs/migrating-service';
 import { LOAD_TEST_OUTPUTS } from '../app/outputs';
 import { WALKTHROUGH_LOAD, heyArgs } from '../traffic/hey';
 

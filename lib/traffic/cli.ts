@@ -11,8 +11,10 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { AwsClients, createClients, stackOutputs } from '../aws/clients';
-import { STACK_NAMES, YELB_OUTPUTS } from '../app/outputs';
+import { SYSTEM_OUTPUTS } from '../app/outputs';
 import { stackNames } from '../app/stage';
+import { Topology } from '../model/topology';
+import { readTopologyFile } from '../model/topology-file';
 import { heyArgs } from './hey';
 import { loadTestTarget, runInVpc } from './in-vpc';
 import { runLoad } from './load';
@@ -20,12 +22,13 @@ import { errorRateVerdict, progressLine, renderReport } from './report';
 
 export const TRAFFIC_USAGE = `usage: npm run traffic -- [options]
 
-Sends HTTP GET requests to Yelb and reports, exactly, what happened to each: status codes,
+Sends HTTP GET requests to the app (Yelb, or a --topology file's) and reports, exactly, what happened to each: status codes,
 errors by kind, latency, and a timeline with one row per second.
 
 target:
-  --url URL                 default: the AppUrl output of the ${STACK_NAMES.yelb} stack
-  --path PATH               default: /api/getvotes (unless --url has a path)
+  --url URL                 default: the AppUrl output of the app's stack (Yelb)
+  --path PATH               default: the public entry's trafficPath (Yelb: /api/getvotes), unless --url has a path
+  --topology FILE           the app deployed with -c topology=FILE: its stacks and trafficPath (default: Yelb)
 load (hey's flags):
   -c, --connections N       concurrent connections (default 100)
   -n, --requests N          total requests (default 10000); ignored with -z
@@ -36,17 +39,18 @@ output:
   --json                    one JSON object on stdout (progress stays on stderr)
   --max-error-rate R        exit 1 when (non-2xx + errors) / requests > R, e.g. 0.01
 in the VPC (the walkthrough's Fargate hey task; deploy it with -c loadTest=true):
-  --in-vpc                  run hey with these flags in the ${STACK_NAMES.loadTest} stack's task and print its summary
+  --in-vpc                  run hey with these flags in the load-test stack's task (YelbLoadTest) and print its summary
 aws:
   --stage NAME              the copy of the app deployed with -c stage=NAME (its stacks)
-  --stack NAME              stack to read AppUrl from (default ${STACK_NAMES.yelb}, or ${STACK_NAMES.yelb}-<stage>)
+  --stack NAME              stack to read AppUrl from (default Yelb, or Yelb-<stage>; a topology's own)
   --region REGION
   -h, --help
 
 exit codes: 0 done, 1 error rate above --max-error-rate or the in-VPC task failed, 2 bad input`;
 
-/** Things a test may replace. */
+/** What the caller gives: the topology when no --topology is passed (bin/ gives Yelb), and a test's clients. */
 export interface TrafficDeps {
+  readonly topology: Topology;
   readonly aws?: (region?: string) => AwsClients & { readonly logs: CloudWatchLogsClient };
 }
 
@@ -64,6 +68,8 @@ interface TrafficOptions {
   readonly stack: string;
   /** The load-test stack of the stage. */
   readonly loadTestStack: string;
+  /** The path requested when neither --path nor --url names one: the public entry's trafficPath. */
+  readonly trafficPath: string;
   readonly region?: string;
   readonly help: boolean;
 }
@@ -72,11 +78,11 @@ interface TrafficOptions {
 export async function runTrafficCli(
   argv: readonly string[],
   io: CliIo,
-  deps: TrafficDeps = {}
+  deps: TrafficDeps
 ): Promise<number> {
   let options: TrafficOptions;
   try {
-    options = parseTrafficOptions(argv);
+    options = parseTrafficOptions(argv, deps.topology);
   } catch (err) {
     const badInput = reportBadInput(err, io);
     if (badInput) return badInput;
@@ -129,7 +135,7 @@ export async function runTrafficCli(
   }
 }
 
-function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
+function parseTrafficOptions(argv: readonly string[], fallback: Topology): TrafficOptions {
   const parsed = parseCli({
     args: [...argv],
     options: {
@@ -145,6 +151,7 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
       'in-vpc': { type: 'boolean', default: false },
       stack: { type: 'string' },
       stage: { type: 'string' },
+      topology: { type: 'string' },
       region: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -164,6 +171,7 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
   if (v.path !== undefined && !v.path.startsWith('/'))
     throw new UsageError(`--path '${v.path}' must start with /`);
   const maxErrorRate = v['max-error-rate'] !== undefined ? errorRateOption(v['max-error-rate']) : undefined;
+  const topology = v.topology !== undefined ? readTopologyFile(v.topology) : fallback;
   const stage = stageOption(v.stage);
   if (v['in-vpc'] && (v.json || maxErrorRate !== undefined)) {
     throw new UsageError(
@@ -181,27 +189,28 @@ function parseTrafficOptions(argv: readonly string[]): TrafficOptions {
     json: v.json,
     maxErrorRate,
     inVpc: v['in-vpc'],
-    stack: v.stack ?? stackNames(stage).yelb,
-    loadTestStack: stackNames(stage).loadTest,
+    stack: v.stack ?? stackNames(topology, stage).system,
+    loadTestStack: stackNames(topology, stage).loadTest,
+    trafficPath: trafficPathOf(topology),
     region: v.region,
     help: v.help,
   };
 }
 
-/** `--url` (with `--path`), else the stack's AppUrl output; the path defaults to /api/getvotes. */
+/** `--url` (with `--path`), else the stack's AppUrl output; the path defaults to the topology's trafficPath. */
 async function targetUrl(options: TrafficOptions, aws: () => AwsClients): Promise<string> {
   let base = options.url;
   if (base === undefined) {
     const { outputs, reason } = await stackOutputs(aws(), options.stack);
-    base = outputs?.[YELB_OUTPUTS.appUrl];
+    base = outputs?.[SYSTEM_OUTPUTS.appUrl];
     if (!base) {
       throw new UsageError(
-        `no --url, and the ${options.stack} stack's ${YELB_OUTPUTS.appUrl} output could not be read (${reason ?? 'no such output'}): pass --url`
+        `no --url, and the ${options.stack} stack's ${SYSTEM_OUTPUTS.appUrl} output could not be read (${reason ?? 'no such output'}): pass --url`
       );
     }
   }
   const url = new URL(base);
-  const path = options.path ?? (url.pathname === '/' ? '/api/getvotes' : undefined);
+  const path = options.path ?? (url.pathname === '/' ? options.trafficPath : undefined);
   return path ? new URL(path, url).toString() : url.toString();
 }
 
@@ -233,4 +242,10 @@ async function inVpc(
     return 1;
   }
   return 0;
+}
+
+/** Where traffic goes through the public entry: its trafficPath, else its health-check path. */
+export function trafficPathOf(topology: Topology): string {
+  const entry = topology.services.find((s) => s.publicEntry)?.publicEntry;
+  return entry?.trafficPath ?? entry?.healthCheckPath ?? '/';
 }

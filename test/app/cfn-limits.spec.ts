@@ -2,7 +2,7 @@ import { CfnOutput } from 'aws-cdk-lib';
 import { CloudFormationLimits, limitProblems, templateUsage } from '../../lib/app/cfn-limits';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createYelbApp } from '../../lib/app/yelb-app';
+import { createApp } from '../../lib/app/app';
 import { TEST_CONTEXT } from '../support/app';
 import { tempDir } from '../support/temp';
 import { YELB } from '../../lib/model/yelb';
@@ -46,7 +46,7 @@ describe('CloudFormation quotas', () => {
   });
 
   test('the app runs the check at every synth', () => {
-    const { app, yelb } = createYelbApp({ context: TEST_CONTEXT }, YELB);
+    const { app, system: yelb } = createApp({ context: TEST_CONTEXT }, YELB);
     for (let i = 0; i < 200; i++) new CfnOutput(yelb, `Extra${i}`, { value: 'x' });
     expect(() => app.synth()).toThrow(/stack Yelb has 216 outputs; CloudFormation allows 200 per stack/);
   });

@@ -153,9 +153,9 @@ describe('contextKeys', () => {
   test('derives a key per service setting from the model', () => {
     const keys = Object.keys(contextKeys(YELB));
     for (const svc of YELB.services) {
-      expect(keys).toContain(serviceContextKey(svc, 'Image'));
-      expect(keys).toContain(serviceContextKey(svc, 'DesiredCount'));
+      expect(keys).toContain(serviceContextKey(YELB, svc, 'Image'));
+      expect(keys).toContain(serviceContextKey(YELB, svc, 'DesiredCount'));
     }
-    expect(serviceContextKey(serviceNamed(YELB, 'yelb-appserver'), 'Image')).toBe('yelbAppserverImage');
+    expect(serviceContextKey(YELB, serviceNamed(YELB, 'yelb-appserver'), 'Image')).toBe('yelbAppserverImage');
   });
 });

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { STAGE, stackNames, stagedTopology } from '../../lib/app/stage';
 import { YELB } from '../../lib/model/yelb';
-import { YelbApp } from '../../lib/app/yelb-app';
+import { MigrationApp } from '../../lib/app/app';
 import { buildApp } from '../support/app';
 
 /**
@@ -26,7 +26,7 @@ const ACCOUNT_UNIQUE: Record<string, string> = {
 };
 
 /** Every account-unique name an app sets, stack names included (a name CloudFormation generates is not listed). */
-function accountUniqueNames(built: YelbApp): string[] {
+function accountUniqueNames(built: MigrationApp): string[] {
   const stacks = built.app.node.children.filter((c): c is Stack => c instanceof Stack);
   const names = stacks.map((s) => `stack ${s.stackName}`);
   for (const stack of stacks) {
@@ -78,7 +78,7 @@ describe('-c stage=NAME: a copy beside the others', () => {
 
   test('the names the clients use stay the same in every stage (the migration story is the same)', () => {
     for (const built of [blue, green]) {
-      const yelb = Template.fromStack(built.yelb);
+      const yelb = Template.fromStack(built.system);
       yelb.hasResourceProperties('AWS::ServiceDiscovery::PrivateDnsNamespace', {
         Name: 'yelb.cloudmap.internal',
       });
@@ -108,7 +108,7 @@ describe('-c stage=NAME: a copy beside the others', () => {
       )
     );
     expect(stagedTopology(YELB, undefined)).toEqual(YELB);
-    expect(stackNames()).toEqual({ network: 'YelbNetwork', yelb: 'Yelb', loadTest: 'YelbLoadTest' });
+    expect(stackNames(YELB)).toEqual({ network: 'YelbNetwork', system: 'Yelb', loadTest: 'YelbLoadTest' });
   });
 
   test('an explicit cluster or log group name is kept as given', () => {

@@ -38,7 +38,7 @@ describe('sc-update/', () => {
   test.each(['serviceConnect', 'retired'] as const)(
     'says what the CDK app renders in the %s phase',
     (phase) => {
-      const { yelb: template } = templatesOf(phase);
+      const { system: template } = templatesOf(phase);
       const resources = template.toJSON().Resources;
       const namespaceName = (ref: any) => resources[ref['Fn::GetAtt'][0]].Properties.Name;
       const logGroupName = (ref: any) => resources[ref.Ref].Properties.LogGroupName;

@@ -18,7 +18,7 @@ const plan = (argv: string[], synthesize: PlanDeps['synthesize'] = fromSharedTem
 
 /** Both stacks' templates of a phase, as the plan sees them. */
 function phaseTemplates(phase: MigrationPhase): PhaseTemplates {
-  const { network, yelb } = templatesOf(phase);
+  const { network, system: yelb } = templatesOf(phase);
   return { YelbNetwork: network.toJSON(), Yelb: yelb.toJSON() };
 }
 

@@ -6,5 +6,5 @@ import { normalized } from './normalize';
 // environment-agnostic, so no account or region leaks in. Update on purpose with
 // `npm run test:update` and review the diff.
 test.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
-  expect(normalized(templatesOf(phase).yelb.toJSON())).toMatchSnapshot();
+  expect(normalized(templatesOf(phase).system.toJSON())).toMatchSnapshot();
 });

@@ -1,7 +1,10 @@
 import { CfnElement, CfnOutput, CfnResource, Stack } from 'aws-cdk-lib';
-import { STACK_NAMES } from '../../lib/app/outputs';
+import { stackNames } from '../../lib/app/stage';
+import { YELB } from '../../lib/model/yelb';
+
+const STACK_NAMES = stackNames(YELB);
 import { phaseContext } from '../../lib/model/phase';
-import { YelbApp } from '../../lib/app/yelb-app';
+import { MigrationApp } from '../../lib/app/app';
 import { buildApp } from '../support/app';
 
 /**
@@ -10,8 +13,8 @@ import { buildApp } from '../support/app';
  * it exists (aws-cdk `lib/cli/cdk-toolkit.js`: "stack has no resources, deleting existing
  * stack"); destroy deletes in reverse dependency order.
  */
-const stacksOf = (built: YelbApp) => built.app.node.children.filter((c): c is Stack => c instanceof Stack);
-const names = (built: YelbApp) =>
+const stacksOf = (built: MigrationApp) => built.app.node.children.filter((c): c is Stack => c instanceof Stack);
+const names = (built: MigrationApp) =>
   stacksOf(built)
     .map((s) => s.stackName)
     .sort();
@@ -23,7 +26,7 @@ const FLAG_COMBINATIONS: Record<string, string>[] = [
 ];
 
 /** The order in which `cdk destroy --all` deletes the stacks: dependents first. */
-function destroyOrder(built: YelbApp): string[] {
+function destroyOrder(built: MigrationApp): string[] {
   const order: string[] = [];
   const visit = (stack: Stack) => {
     if (order.includes(stack.stackName)) return;
@@ -41,7 +44,7 @@ describe('the stacks of the app', () => {
   test('without flags, the app names every stack that any combination of flags creates', () => {
     const everyStack = new Set(flagged.flatMap(names));
     expect(names(plain)).toEqual([...everyStack].sort());
-    expect(names(plain)).toEqual(Object.values(STACK_NAMES).sort());
+    expect(names(plain)).toEqual(['Yelb', 'YelbLoadTest', 'YelbNetwork']);
   });
 
   test('without loadTest=true the load-test stack has no resources: deploy skips it, or deletes a deployed one', () => {
@@ -54,13 +57,13 @@ describe('the stacks of the app', () => {
     const assembly = reported.app.synth();
     const resources = (name: string) => Object.keys(assembly.getStackByName(name).template.Resources ?? {});
     expect(resources(STACK_NAMES.loadTest)).toEqual([]);
-    expect(resources(STACK_NAMES.yelb)).toContain('CDKMetadata');
+    expect(resources(STACK_NAMES.system)).toContain('CDKMetadata');
   });
 
   test.each([
     ['without loadTest', () => plain],
     ['with loadTest=true', () => flagged[0]],
   ])('destroy deletes the load test first and the network last (%s)', (_label, built) => {
-    expect(destroyOrder(built())).toEqual([STACK_NAMES.loadTest, STACK_NAMES.yelb, STACK_NAMES.network]);
+    expect(destroyOrder(built())).toEqual([STACK_NAMES.loadTest, STACK_NAMES.system, STACK_NAMES.network]);
   });
 });

@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ALARM_THRESHOLDS } from '../../lib/constructs/migration-dashboard';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { YELB } from '../../lib/model/yelb';
-import { createYelbApp } from '../../lib/app/yelb-app';
+import { createApp } from '../../lib/app/app';
 import { TEST_CONTEXT, templatesOf } from '../support/app';
 import { ecsServices, logicalIdOf, resourcesOf } from '../support/template';
 
@@ -16,7 +16,7 @@ function flatten(value: any): string {
 }
 
 function dashboardOf(phase: (typeof MIGRATION_PHASES)[number], context: Record<string, string> = {}) {
-  const { yelb } = templatesOf(phase, context);
+  const { system: yelb } = templatesOf(phase, context);
   const [dashboard] = resourcesOf(yelb, 'AWS::CloudWatch::Dashboard');
   return { template: yelb, dashboard, body: JSON.parse(flatten(dashboard.Properties.DashboardBody)) };
 }
@@ -212,8 +212,8 @@ describe('Service Connect metrics when port names differ from service names', ()
     ...YELB,
     services: YELB.services.map((s) => (s.name === 'yelb-appserver' ? { ...s, portName: 'api-http' } : s)),
   };
-  const built = createYelbApp({ context: { ...TEST_CONTEXT, serviceConnect: 'true' } }, topology);
-  const template = Template.fromStack(built.yelb);
+  const built = createApp({ context: { ...TEST_CONTEXT, serviceConnect: 'true' } }, topology);
+  const template = Template.fromStack(built.system);
 
   test('the template leaves DiscoveryName to ECS, so the endpoint is named after the port', () => {
     const appserver = ecsServices(template)['yelb-appserver'];

@@ -6,7 +6,7 @@ import { templatesOf } from '../support/app';
 import { ecsServices, logicalIdOf, resourcesOf } from '../support/template';
 
 describe.each(MIGRATION_PHASES)('the database on EFS, %s phase', (phase) => {
-  const { yelb: template } = templatesOf(phase);
+  const { system: template } = templatesOf(phase);
   const fileSystem = logicalIdOf(template, 'AWS::EFS::FileSystem', 'DbData');
   const accessPoint = logicalIdOf(template, 'AWS::EFS::AccessPoint', 'DbData');
 
@@ -137,7 +137,7 @@ describe.each(MIGRATION_PHASES)('the database on EFS, %s phase', (phase) => {
 });
 
 describe('health checks', () => {
-  const { yelb: template } = templatesOf('serviceConnect');
+  const { system: template } = templatesOf('serviceConnect');
   const healthChecks = Object.fromEntries(
     resourcesOf(template, 'AWS::ECS::TaskDefinition').map((td) => [
       td.Properties.Family,
@@ -175,7 +175,7 @@ describe('health checks', () => {
 });
 
 describe('Service Connect routes to a task only once its app is healthy (containers-roadmap#2334)', () => {
-  const { yelb: template } = templatesOf('serviceConnect');
+  const { system: template } = templatesOf('serviceConnect');
   const containers = (family: string) =>
     resourcesOf(template, 'AWS::ECS::TaskDefinition').find((td) => td.Properties.Family === family)!
       .Properties.ContainerDefinitions;
@@ -203,7 +203,7 @@ describe('Service Connect routes to a task only once its app is healthy (contain
 
 describe('storage context', () => {
   // One synth for both settings: each test checks its own.
-  const { yelb: retainedWithoutBackups } = templatesOf('discovery', {
+  const { system: retainedWithoutBackups } = templatesOf('discovery', {
     dbStorageRemoval: 'retain',
     dbBackups: 'false',
   });
@@ -219,13 +219,13 @@ describe('storage context', () => {
     retainedWithoutBackups.hasResourceProperties('AWS::EFS::FileSystem', {
       BackupPolicy: { Status: 'DISABLED' },
     });
-    templatesOf('discovery').yelb.hasResourceProperties('AWS::EFS::FileSystem', {
+    templatesOf('discovery').system.hasResourceProperties('AWS::EFS::FileSystem', {
       BackupPolicy: { Status: 'ENABLED' },
     });
   });
 
   test('dbStorage=ephemeral keeps the walkthrough: data in the task, new tasks first', () => {
-    const { yelb } = templatesOf('serviceConnect', { dbStorage: 'ephemeral' });
+    const { system: yelb } = templatesOf('serviceConnect', { dbStorage: 'ephemeral' });
     yelb.resourceCountIs('AWS::EFS::FileSystem', 0);
     yelb.resourceCountIs('AWS::EFS::AccessPoint', 0);
     const db = resourcesOf(yelb, 'AWS::ECS::TaskDefinition').find(
@@ -244,7 +244,7 @@ describe('storage context', () => {
 });
 
 test('no step of the migration or its rollback touches the file system or its access point', () => {
-  const templates = new Map(MIGRATION_PHASES.map((p) => [p, { Yelb: templatesOf(p).yelb.toJSON() }]));
+  const templates = new Map(MIGRATION_PHASES.map((p) => [p, { Yelb: templatesOf(p).system.toJSON() }]));
   for (const plan of planSteps([...MIGRATION_STEPS, ['retired', 'discovery']], templates)) {
     const efs = plan.stacks
       .flatMap((s) => [...s.added, ...s.removed, ...s.updated])

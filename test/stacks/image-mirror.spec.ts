@@ -39,7 +39,7 @@ describe('image references', () => {
 });
 
 describe('images in ECR by default (mirrorImages)', () => {
-  const { yelb } = templatesOf('serviceConnect');
+  const { system: yelb } = templatesOf('serviceConnect');
   const built = buildApp('serviceConnect', { loadTest: 'true' });
   const loadTest = Template.fromStack(built.loadTest!);
   const repositories = resourcesOf(yelb, 'AWS::ECR::Repository');
@@ -149,13 +149,13 @@ describe('images in ECR by default (mirrorImages)', () => {
 
   test('passes cdk-nag, in the app and over the templates CloudFormation receives', () => {
     expect(new AwsSolutionsChecks(built.app).validateScope(built.app).violations).toEqual([]);
-    const templates = { Yelb: Template.fromStack(built.yelb).toJSON(), YelbLoadTest: loadTest.toJSON() };
-    expect(nagOverTemplates([built.yelb, built.loadTest!], templates)).toEqual([]);
+    const templates = { Yelb: Template.fromStack(built.system).toJSON(), YelbLoadTest: loadTest.toJSON() };
+    expect(nagOverTemplates([built.system, built.loadTest!], templates)).toEqual([]);
   });
 });
 
 describe('-c mirrorImages=false: pulled from where they are', () => {
-  const { yelb } = templatesOf('serviceConnect', { mirrorImages: 'false' });
+  const { system: yelb } = templatesOf('serviceConnect', { mirrorImages: 'false' });
 
   test('no repository, no copy, and the tasks pull from Docker Hub', () => {
     expect(resourcesOf(yelb, 'AWS::ECR::Repository')).toEqual([]);

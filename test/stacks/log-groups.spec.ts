@@ -5,7 +5,7 @@ import { resourcesOf } from '../support/template';
 
 describe.each(MIGRATION_PHASES)('log groups, %s phase', (phase) => {
   const built = buildApp(phase, { loadTest: 'true' });
-  const templates = [built.network, built.yelb, built.loadTestStack].map((s) => Template.fromStack(s));
+  const templates = [built.network, built.system, built.loadTestStack].map((s) => Template.fromStack(s));
 
   test("every log group is the app's: a retention, deleted with the stack, encrypted with the stack's key", () => {
     for (const template of templates) {

@@ -12,7 +12,7 @@ describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZone
     domainName: 'yelb.example.com',
     hostedZoneId: 'Z0123456789ABCDEFGHIJ',
   });
-  const template = Template.fromStack(built.yelb);
+  const template = Template.fromStack(built.system);
   const listeners = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::Listener').filter((l) =>
     JSON.stringify(l.Properties.LoadBalancerArn).includes('PublicAlb')
   );
@@ -106,7 +106,7 @@ describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZone
     const step = planStep(
       'serviceConnect',
       'serviceConnect',
-      { Yelb: templatesOf('serviceConnect').yelb.toJSON() },
+      { Yelb: templatesOf('serviceConnect').system.toJSON() },
       { Yelb: template.toJSON() }
     );
     expect(step.blockers).toEqual([]);
@@ -124,7 +124,7 @@ describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZone
 });
 
 describe('without a certificate', () => {
-  const { yelb: template } = templatesOf('discovery');
+  const { system: template } = templatesOf('discovery');
 
   test("keeps today's HTTP listener on 80, forwarding, and an http:// AppUrl", () => {
     const listeners = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::Listener').filter(
@@ -137,7 +137,7 @@ describe('without a certificate', () => {
 
 test("a certificate without a name: HTTPS on the load balancer's own DNS name", () => {
   const built = buildApp('discovery', { certificateArn: CERTIFICATE });
-  const template = Template.fromStack(built.yelb);
+  const template = Template.fromStack(built.system);
   expect(JSON.stringify(template.toJSON().Outputs.AppUrl.Value)).toMatch(/^\{"Fn::Join":\["",\["https:\/\//);
   // The old path's record in the private zone only: no alias record without a name.
   expect(

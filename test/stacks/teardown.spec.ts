@@ -3,7 +3,7 @@ import { templatesOf } from '../support/app';
 import { ecsServices, logicalIdOf, resourcesOf, stackArn } from '../support/template';
 
 describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase) => {
-  const { yelb: template } = templatesOf(phase);
+  const { system: template } = templatesOf(phase);
   const [drain] = resourcesOf(template, 'Custom::ServiceConnectDrain');
 
   test('is deleted before every ECS service and the namespace, which it drains', () => {
@@ -110,7 +110,7 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
 });
 
 describe.each(MIGRATION_PHASES)("the old path's Cloud Map DNS services, %s phase", (phase) => {
-  const { yelb: template } = templatesOf(phase);
+  const { system: template } = templatesOf(phase);
   // Retired, they stay, empty: a deletion in the cleanup phase that fails would not fail the
   // update, and a rollback would then fail to create them again under the same name.
   test('are in the template with their guards, under the same logical IDs in every phase', () => {

@@ -14,7 +14,7 @@ const OLD_NAMES = {
 } as const;
 
 describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
-  const { yelb: template } = templatesOf(phase);
+  const { system: template } = templatesOf(phase);
   const services = ecsServices(template);
 
   test('has the cluster with Container Insights and one log group with retention', () => {
@@ -333,7 +333,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
 });
 
 describe.each(LEGACY_PHASES)('the old discovery path in the %s phase', (phase) => {
-  const { yelb: template } = templatesOf(phase);
+  const { system: template } = templatesOf(phase);
   const services = ecsServices(template);
 
   test('puts yelb-appserver behind an internal load balancer on 4567, with its own security group', () => {
@@ -419,7 +419,7 @@ describe.each(LEGACY_PHASES)('the old discovery path in the %s phase', (phase) =
 });
 
 describe('discovery phase', () => {
-  const { yelb: template } = templatesOf('discovery');
+  const { system: template } = templatesOf('discovery');
   const services = ecsServices(template);
 
   test('says Service Connect is off on every service, explicitly', () => {
@@ -459,7 +459,7 @@ describe('discovery phase', () => {
 });
 
 describe.each(SERVICE_CONNECT_PHASES)('Service Connect in the %s phase', (phase) => {
-  const { yelb: template } = templatesOf(phase);
+  const { system: template } = templatesOf(phase);
   const services = ecsServices(template);
   const namespace = {
     'Fn::GetAtt': [
@@ -528,7 +528,7 @@ describe.each(SERVICE_CONNECT_PHASES)('Service Connect in the %s phase', (phase)
 });
 
 describe('retired phase', () => {
-  const { yelb: template } = templatesOf('retired');
+  const { system: template } = templatesOf('retired');
   const services = ecsServices(template);
 
   test('removes the internal load balancer, its listener and target group, the zone and the record; keeps the DNS services, empty', () => {
@@ -560,7 +560,7 @@ describe('retired phase', () => {
 
 describe('images and counts from context', () => {
   // One synth for the three settings: each test checks its own.
-  const { yelb: template } = templatesOf('discovery', {
+  const { system: template } = templatesOf('discovery', {
     yelbDbImage: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/mirror/yelb-db:0.6',
     yelbRedisImage: 'public.ecr.aws/docker/library/redis:7.2',
     yelbUiDesiredCount: '5',
@@ -621,7 +621,7 @@ describe('images and counts from context', () => {
       LogGroupName: 'ecs/serviceconnectdemo',
       RetentionInDays: 30,
     });
-    templatesOf('discovery').yelb.hasResourceProperties('AWS::Logs::LogGroup', {
+    templatesOf('discovery').system.hasResourceProperties('AWS::Logs::LogGroup', {
       LogGroupName: 'ecs/serviceconnectdemo',
       RetentionInDays: 7,
     });

@@ -4,7 +4,7 @@ import * as path from 'path';
 import { TEMPLATES_ENV } from './global-setup';
 import { cdkJsonContext } from '../../lib/app/cdk-json';
 import { MigrationPhase, phaseContext } from '../../lib/model/phase';
-import { YelbApp, createYelbApp } from '../../lib/app/yelb-app';
+import { MigrationApp, createApp } from '../../lib/app/app';
 import { CfnTemplate } from '../../lib/plan/template-diff';
 import { YELB } from '../../lib/model/yelb';
 
@@ -23,14 +23,14 @@ export const TEST_CONTEXT: Record<string, unknown> = { ...CDK_JSON_CONTEXT, 'aws
 export { phaseContext };
 
 /** Builds the app as `cdk synth -c …` does, for `phase` plus `context` (strings, like `-c`). */
-export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): YelbApp {
-  return createYelbApp({ context: { ...TEST_CONTEXT, ...phaseContext(phase), ...context } }, YELB);
+export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): MigrationApp {
+  return createApp({ context: { ...TEST_CONTEXT, ...phaseContext(phase), ...context } }, YELB);
 }
 
 /** Templates of both stacks for one phase. */
 export interface PhaseTemplates {
   readonly network: Template;
-  readonly yelb: Template;
+  readonly system: Template;
 }
 
 const cache = new Map<string, PhaseTemplates>();
@@ -46,12 +46,12 @@ export function templatesOf(phase: MigrationPhase, context: Record<string, strin
   if (!templates && shared && Object.keys(context).length === 0) {
     const read = (stack: string) =>
       Template.fromJSON(JSON.parse(fs.readFileSync(path.join(shared, `${phase}.${stack}.json`), 'utf8')));
-    templates = { network: read('YelbNetwork'), yelb: read('Yelb') };
+    templates = { network: read("YelbNetwork"), system: read('Yelb') };
     cache.set(key, templates);
   }
   if (!templates) {
     const built = buildApp(phase, context);
-    templates = { network: Template.fromStack(built.network), yelb: Template.fromStack(built.yelb) };
+    templates = { network: Template.fromStack(built.network), system: Template.fromStack(built.system) };
     cache.set(key, templates);
   }
   return templates;
@@ -62,7 +62,7 @@ export function templatesOf(phase: MigrationPhase, context: Record<string, strin
  * empty YelbLoadTest included): a copy of the shared templates, free to change.
  */
 export function stackTemplates(phase: MigrationPhase): Record<string, CfnTemplate> {
-  const { network, yelb } = templatesOf(phase);
+  const { network, system: yelb } = templatesOf(phase);
   return structuredClone({
     YelbNetwork: network.toJSON(),
     Yelb: yelb.toJSON(),

@@ -34,7 +34,7 @@ interface CfnResponse {
 
 /** The waiter state machine's retry policy, read from the synthesized template. */
 function waiterRetry(): { intervalSeconds: number; maxAttempts: number; backoffRate: number } {
-  const [machine] = resourcesOf(templatesOf('serviceConnect').yelb, 'AWS::StepFunctions::StateMachine');
+  const [machine] = resourcesOf(templatesOf('serviceConnect').system, 'AWS::StepFunctions::StateMachine');
   const definition = JSON.stringify(machine.Properties.DefinitionString);
   const number = (key: string) => Number(new RegExp(`\\\\"${key}\\\\":([0-9.]+)`).exec(definition)![1]);
   return {
@@ -101,7 +101,7 @@ afterEach(async () => {
 });
 
 /** CloudFormation's delete request, as the stack's deletion sends it. */
-function deleteRequest(template = templatesOf('serviceConnect').yelb) {
+function deleteRequest(template = templatesOf('serviceConnect').system) {
   const [drain] = resourcesOf(template, 'Custom::ServiceConnectDrain');
   return {
     RequestType: 'Delete',

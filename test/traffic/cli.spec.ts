@@ -1,3 +1,4 @@
+import { YELB } from '../../lib/model/yelb';
 import { runTrafficCli } from '../../lib/traffic/cli';
 import { runCli } from '../support/cli';
 import { FakeAws } from '../support/fake-aws';
@@ -5,7 +6,7 @@ import { TestServer, ok, startServer } from '../support/http-server';
 
 let server: TestServer | undefined;
 afterEach(() => server?.close());
-const traffic = (argv: string[], env: Record<string, string> = {}) => runCli(runTrafficCli, argv, env);
+const traffic = (argv: string[], env: Record<string, string> = {}) => runCli((a, io) => runTrafficCli(a, io, { topology: YELB }), argv, env);
 
 describe('npm run traffic', () => {
   test('--json writes exactly one JSON object on stdout, progress on stderr', async () => {

@@ -1,3 +1,4 @@
+import { YELB } from '../../lib/model/yelb';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CloudWatchLogsClient, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
@@ -5,7 +6,7 @@ import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { runTrafficCli } from '../../lib/traffic/cli';
 import { runCli } from '../support/cli';
 
-const traffic = (argv: string[], env: Record<string, string> = {}) => runCli(runTrafficCli, argv, env);
+const traffic = (argv: string[], env: Record<string, string> = {}) => runCli((a, io) => runTrafficCli(a, io, { topology: YELB }), argv, env);
 
 describe('npm run traffic -- --in-vpc', () => {
   // Stubbed while these tests run only (mockClient patches the client classes themselves).

@@ -14,8 +14,8 @@ import { EfsDataVolume } from './data-volume';
 import { ImageMirror } from './image-mirror';
 import { singleWriterEntryPoint, startupAwareHealthCheck } from './single-writer';
 
-/** Props of {@link YelbService}. */
-export interface YelbServiceProps {
+/** Props of {@link MigratingService}. */
+export interface MigratingServiceProps {
   /** The service to run, from the topology. */
   readonly spec: DeployableService;
   /** The whole topology: the names this service calls come from it. */
@@ -73,7 +73,7 @@ export interface YelbServiceProps {
  * rollback on. Both discovery kinds are rendered explicitly in every phase, because
  * CloudFormation leaves a live setting alone when its property is left out of the template.
  */
-export class YelbService extends Construct {
+export class MigratingService extends Construct {
   /** The ECS service. */
   public readonly service: ecs.FargateService;
   /** The task definition. */
@@ -87,7 +87,7 @@ export class YelbService extends Construct {
   /** The service's data on EFS, when the model gives it a data volume. */
   public readonly data?: EfsDataVolume;
 
-  constructor(scope: Construct, id: string, props: YelbServiceProps) {
+  constructor(scope: Construct, id: string, props: MigratingServiceProps) {
     super(scope, id);
     const { spec, cluster } = props;
 
@@ -234,7 +234,7 @@ export class YelbService extends Construct {
    * a small non-essential container that starts only once the app container is HEALTHY, so the
    * task reaches RUNNING, and receives Service Connect traffic, only then. It exits at once.
    */
-  private addReadinessGate(props: YelbServiceProps): void {
+  private addReadinessGate(props: MigratingServiceProps): void {
     const gate = this.taskDefinition.addContainer('Ready', {
       containerName: `${props.spec.name}-ready`,
       image: containerImage(this, 'ReadyImage', props.topology.readinessGateImage),
@@ -252,7 +252,7 @@ export class YelbService extends Construct {
   }
 
   /** The model's Service Connect configuration, in the CDK's terms. */
-  private serviceConnectProps(props: YelbServiceProps, namespaceArn: string): ecs.ServiceConnectProps {
+  private serviceConnectProps(props: MigratingServiceProps, namespaceArn: string): ecs.ServiceConnectProps {
     const config = serviceConnectConfiguration(props.topology, props.spec, {
       namespace: namespaceArn,
       logGroupName: props.logGroup.logGroupName,

@@ -1,19 +1,20 @@
 import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
-import { YelbConfig, parseConfig } from './config';
-import { stagedFamily } from './stage';
+import { AppConfig, parseConfig, resolveTopology } from './config';
+import { loadTestFamily, stagedFamily, systemTitle } from './stage';
 import { Topology } from '../model/topology';
 import { LoadTestStack } from '../stacks/load-test-stack';
 import { NetworkStack } from '../stacks/network-stack';
-import { YelbStack } from '../stacks/yelb-stack';
+import { SystemStack } from '../stacks/system-stack';
 
 /** The app, its validated config and its stacks. */
-export interface YelbApp {
+export interface MigrationApp {
   readonly app: App;
-  readonly config: YelbConfig;
+  readonly config: AppConfig;
   readonly network: NetworkStack;
-  readonly yelb: YelbStack;
+  /** The system's stack: its cluster, services, load balancers and namespaces (`Yelb`). */
+  readonly system: SystemStack;
   /**
    * The in-VPC load test stack, in the app with every context: with `-c loadTest=true` it holds
    * the hey task ({@link loadTest}), otherwise it is empty.
@@ -35,16 +36,18 @@ export interface YelbApp {
  *
  * @throws ValidationError for bad context, before any construct is created.
  */
-export function createYelbApp(props: AppProps, topology: Topology): YelbApp {
+export function createApp(props: AppProps, topology: Topology): MigrationApp {
   const app = new App({ builtinCloudFormationValidation: false, ...props });
-  const config = parseConfig(app.node.getAllContext() as Record<string, unknown>, topology);
+  const context = app.node.getAllContext() as Record<string, unknown>;
+  const config = parseConfig(context, resolveTopology(context, topology));
   const names = config.stackNames;
+  const title = systemTitle(config.topology);
   const network = new NetworkStack(app, names.network, {
     natGateways: config.natGateways,
     flowLogRetentionDays: config.flowLogRetentionDays,
-    description: 'Yelb sample: VPC, subnets, NAT gateways, flow logs',
+    description: `${title}: VPC, subnets, NAT gateways, flow logs`,
   });
-  const yelb = new YelbStack(app, names.yelb, {
+  const system = new SystemStack(app, names.system, {
     vpc: network.vpc,
     topology: config.topology,
     phase: config.phase,
@@ -55,20 +58,20 @@ export function createYelbApp(props: AppProps, topology: Topology): YelbApp {
     mirrorImages: config.mirrorImages,
     dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     dataBackups: config.dataBackups,
-    description: `Yelb sample on ECS Fargate, migration phase '${config.phase}'`,
+    description: `${title} on ECS Fargate, migration phase '${config.phase}'`,
   });
   const loadTest =
     config.loadTest &&
     new LoadTestStack(app, names.loadTest, {
       vpc: network.vpc,
-      cluster: yelb.cluster,
-      logGroup: yelb.logGroup,
-      appUrl: yelb.publicEntry.url,
+      cluster: system.cluster,
+      logGroup: system.logGroup,
+      appUrl: system.publicEntry.url,
       image: config.loadTest.image,
-      taskFamily: stagedFamily(LOAD_TEST_FAMILY, config.stage),
+      taskFamily: stagedFamily(loadTestFamily(config.topology), config.stage),
       logRetentionDays: config.logRetentionDays,
       ...(config.mirrorImages && { mirrorRepositoryPrefix: `${config.topology.clusterName}-loadtest` }),
-      description: 'Yelb sample: hey as a Fargate task, the walkthrough load test',
+      description: `${title}: hey as a Fargate task, the walkthrough load test`,
     });
   // Every stack that some context can create is in the app with every context, so that
   // `cdk list` names it and `cdk destroy --all` (no flags) deletes it. Without loadTest=true the
@@ -78,7 +81,7 @@ export function createYelbApp(props: AppProps, topology: Topology): YelbApp {
   const loadTestStack =
     loadTest ||
     new Stack(app, names.loadTest, {
-      description: 'Yelb sample: the in-VPC load test, empty (deploy with -c loadTest=true to add it)',
+      description: `${title}: the in-VPC load test, empty (deploy with -c loadTest=true to add it)`,
       // The CDK CLI adds AWS::CDK::Metadata to every stack unless told not to: a resource, which
       // would make it deploy this stack instead of skipping it.
       analyticsReporting: false,
@@ -91,8 +94,8 @@ export function createYelbApp(props: AppProps, topology: Topology): YelbApp {
     });
   }
   loadTestStack.addStackDependency(network, 'deleted before the VPC it runs in');
-  loadTestStack.addStackDependency(yelb, 'deleted before the cluster and log group it uses');
-  for (const stack of [network, yelb, loadTestStack]) {
+  loadTestStack.addStackDependency(system, 'deleted before the cluster and log group it uses');
+  for (const stack of [network, system, loadTestStack]) {
     // Every role of the app gets its grants from the CDK as one policy attached to that role
     // alone (AWS::IAM::Policy): what NIST's rule calls an inline policy.
     Validations.of(stack).acknowledge({
@@ -103,11 +106,9 @@ export function createYelbApp(props: AppProps, topology: Topology): YelbApp {
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());
   if (config.validateTemplates) Validations.of(app).addPlugins(cloudFormationValidation());
-  return { app, config, network, yelb, loadTestStack, ...(loadTest && { loadTest }) };
+  return { app, config, network, system, loadTestStack, ...(loadTest && { loadTest }) };
 }
 
-/** The load test's task definition family (without a stage). */
-export const LOAD_TEST_FAMILY = 'yelb-loadtest';
 
 let validationPlugin: CloudFormationValidatePlugin | undefined;
 

@@ -11,18 +11,18 @@ import { LegacyDiscovery } from '../constructs/legacy-discovery';
 import { MigrationDashboard } from '../constructs/migration-dashboard';
 import { ServiceConnectDrain } from '../constructs/service-connect-drain';
 import { PublicEntry, PublicEntryProps } from '../constructs/public-entry';
-import { YelbService, ecsTasksPrincipal } from '../constructs/yelb-service';
+import { MigratingService, ecsTasksPrincipal } from '../constructs/migrating-service';
 import { calleesOf } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { DeployableTopology } from '../model/deployable';
 import { serviceId } from '../model/topology';
 import { LEGACY_CONSTRUCT_ID, internalAlbName } from '../app/names';
 import { pascalCase } from '../core/names';
-import { YELB_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../app/outputs';
-import { stagedFamily } from '../app/stage';
+import { SYSTEM_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../app/outputs';
+import { stagedFamily, systemLabel } from '../app/stage';
 
-/** Props of {@link YelbStack}. */
-export interface YelbStackProps extends StackProps {
+/** Props of {@link SystemStack}. */
+export interface SystemStackProps extends StackProps {
   /** The network, from the network stack. */
   readonly vpc: ec2.IVpc;
   /** The services to run. */
@@ -74,9 +74,9 @@ export interface YelbStackProps extends StackProps {
  * topology and the phase; resources present in several phases keep their logical IDs, so a
  * phase change updates them in place.
  */
-export class YelbStack extends Stack {
+export class SystemStack extends Stack {
   /** The services, by model name. */
-  public readonly services = new Map<string, YelbService>();
+  public readonly services = new Map<string, MigratingService>();
   public readonly cluster: ecs.Cluster;
   public readonly logGroup: logs.LogGroup;
   public readonly publicEntry: PublicEntry;
@@ -88,9 +88,10 @@ export class YelbStack extends Stack {
   /** Drains the Service Connect namespace before `cdk destroy` deletes it. */
   public readonly teardown: ServiceConnectDrain;
 
-  constructor(scope: Construct, id: string, props: YelbStackProps) {
+  constructor(scope: Construct, id: string, props: SystemStackProps) {
     super(scope, id, props);
     const { vpc, topology, phase } = props;
+    const label = systemLabel(topology);
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc,
@@ -105,11 +106,11 @@ export class YelbStack extends Stack {
     // would add nothing but resources (a topology of 48 services meets the 500 limit first).
     const noPermissionsTaskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: ecsTasksPrincipal(this, 'task'),
-      description: 'Task role of the Yelb services that call no AWS API: no permissions',
+      description: `Task role of the ${label} services that call no AWS API: no permissions`,
     });
     const executionRole = new iam.Role(this, 'ExecutionRole', {
       assumedBy: ecsTasksPrincipal(this, 'execution'),
-      description: 'Task execution role of every Yelb service: writes container logs',
+      description: `Task execution role of every ${label} service: writes container logs`,
     });
 
     this.cloudMapNamespace = new servicediscovery.PrivateDnsNamespace(this, 'CloudMapNamespace', {
@@ -124,7 +125,13 @@ export class YelbStack extends Stack {
 
     const entry = topology.services.find((s) => s.publicEntry);
     if (!entry?.publicEntry) throw new Error('the topology has no public entry service');
-    this.publicEntry = new PublicEntry(this, 'PublicAlb', { vpc, ...entry.publicEntry, https: props.https });
+    this.publicEntry = new PublicEntry(this, 'PublicAlb', {
+      vpc,
+      port: entry.publicEntry.port,
+      healthCheckPath: entry.publicEntry.healthCheckPath,
+      https: props.https,
+      systemLabel: label,
+    });
 
     const albName = internalAlbName(topology.clusterName);
     const retired = !keepsLegacyPath(phase);
@@ -144,7 +151,7 @@ export class YelbStack extends Stack {
         })
       : undefined;
     for (const spec of topology.services) {
-      const service = new YelbService(this, pascalCase(serviceId(spec)), {
+      const service = new MigratingService(this, pascalCase(serviceId(spec)), {
         mirror,
         spec,
         topology,
@@ -171,6 +178,7 @@ export class YelbStack extends Stack {
       namespace: this.serviceConnectNamespace,
       cloudMapNamespace: this.cloudMapNamespace,
       logRetentionDays: props.logRetentionDays,
+      systemLabel: label,
     });
     for (const spec of topology.services) {
       const dnsService = this.legacy.dnsServiceOf(spec);
@@ -259,34 +267,34 @@ export class YelbStack extends Stack {
   private addOutputs(topology: DeployableTopology, phase: MigrationPhase): void {
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
-    out(YELB_OUTPUTS.appUrl, this.publicEntry.url, 'Yelb, through the public load balancer');
-    out(YELB_OUTPUTS.clusterName, this.cluster.clusterName, 'ECS cluster');
-    out(YELB_OUTPUTS.logGroupName, this.logGroup.logGroupName, 'Application and Service Connect proxy logs');
-    out(YELB_OUTPUTS.migrationPhase, phase, 'Migration phase of the last deployment');
-    out(YELB_OUTPUTS.dashboardUrl, this.dashboard.url, 'CloudWatch dashboard of the migration');
+    out(SYSTEM_OUTPUTS.appUrl, this.publicEntry.url, `${systemLabel(topology)}, through the public load balancer`);
+    out(SYSTEM_OUTPUTS.clusterName, this.cluster.clusterName, 'ECS cluster');
+    out(SYSTEM_OUTPUTS.logGroupName, this.logGroup.logGroupName, 'Application and Service Connect proxy logs');
+    out(SYSTEM_OUTPUTS.migrationPhase, phase, 'Migration phase of the last deployment');
+    out(SYSTEM_OUTPUTS.dashboardUrl, this.dashboard.url, 'CloudWatch dashboard of the migration');
     out(
-      YELB_OUTPUTS.cloudMapNamespaceName,
+      SYSTEM_OUTPUTS.cloudMapNamespaceName,
       topology.cloudMapDnsNamespace,
       'Cloud Map DNS namespace (old path)'
     );
-    out(YELB_OUTPUTS.cloudMapNamespaceId, this.cloudMapNamespace.namespaceId, 'Cloud Map DNS namespace ID');
+    out(SYSTEM_OUTPUTS.cloudMapNamespaceId, this.cloudMapNamespace.namespaceId, 'Cloud Map DNS namespace ID');
     out(
-      YELB_OUTPUTS.cloudMapNamespaceArn,
+      SYSTEM_OUTPUTS.cloudMapNamespaceArn,
       this.cloudMapNamespace.namespaceArn,
       'Cloud Map DNS namespace ARN'
     );
     out(
-      YELB_OUTPUTS.serviceConnectNamespaceName,
+      SYSTEM_OUTPUTS.serviceConnectNamespaceName,
       topology.serviceConnectNamespace,
       'Service Connect namespace'
     );
     out(
-      YELB_OUTPUTS.serviceConnectNamespaceId,
+      SYSTEM_OUTPUTS.serviceConnectNamespaceId,
       this.serviceConnectNamespace.namespaceId,
       'Service Connect namespace ID'
     );
     out(
-      YELB_OUTPUTS.serviceConnectNamespaceArn,
+      SYSTEM_OUTPUTS.serviceConnectNamespaceArn,
       this.serviceConnectNamespace.namespaceArn,
       'Service Connect namespace ARN'
     );
@@ -307,14 +315,14 @@ export class YelbStack extends Stack {
     }
   }
 
-  private service(name: string): YelbService {
+  private service(name: string): MigratingService {
     const service = this.services.get(name);
     if (!service) throw new Error(`no ECS service for '${name}'`);
     return service;
   }
 }
 
-function loadBalancerTarget(service: YelbService): ecs.IEcsLoadBalancerTarget {
+function loadBalancerTarget(service: MigratingService): ecs.IEcsLoadBalancerTarget {
   return service.service.loadBalancerTarget({
     containerName: service.container.containerName,
     containerPort: service.container.containerPort,
