@@ -1,7 +1,7 @@
 import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
-import { AppConfig, parseConfig, resolveTopology } from './config';
+import { AppConfig, parseConfig } from './config';
 import { loadTestFamily, stagedFamily, systemTitle } from './stage';
 import { Topology } from '../model/topology';
 import { LoadTestStack } from '../stacks/load-test-stack';
@@ -38,8 +38,7 @@ export interface MigrationApp {
  */
 export function createApp(props: AppProps, topology: Topology): MigrationApp {
   const app = new App({ builtinCloudFormationValidation: false, ...props });
-  const context = app.node.getAllContext() as Record<string, unknown>;
-  const config = parseConfig(context, resolveTopology(context, topology));
+  const config = parseConfig(app.node.getAllContext() as Record<string, unknown>, topology);
   const names = config.stackNames;
   const title = systemTitle(config.topology);
   const network = new NetworkStack(app, names.network, {

@@ -5,6 +5,7 @@ import { pascalCase } from '../core/names';
 import { Problems, ValidationError, oneOf } from '../core/validation';
 import { STAGE, STAGE_ALLOWED, StackNames, stackNames, stagedTopology } from './stage';
 import { readTopologyFile } from '../model/topology-file';
+import { checkDeployLimits } from './deploy-limits';
 
 /** Everything the CDK app needs, parsed and validated from context once, in `bin/`. */
 export interface AppConfig {
@@ -224,7 +225,9 @@ export function contextKeys(base: Topology): Record<string, ContextKey> {
  *
  * @throws ValidationError
  */
-export function parseConfig(context: Readonly<Record<string, unknown>>, base: Topology): AppConfig {
+export function parseConfig(context: Readonly<Record<string, unknown>>, fallback: Topology): AppConfig {
+  const base = resolveTopology(context, fallback);
+  const source = context[TOPOLOGY_KEY] as string | undefined;
   const keys = contextKeys(base);
   const prefix = contextPrefix(base);
   const problems = new Problems();
@@ -297,16 +300,29 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     ...(values.clusterName !== undefined && { clusterName: values.clusterName as string }),
     ...(values.logGroupName !== undefined && { logGroupName: values.logGroupName as string }),
   });
-  const topology = validateDeployable({
-    ...named,
-    services: base.services.map((svc) => ({
-      ...svc,
-      image: (values[serviceContextKey(base, svc, 'Image')] as string | undefined) ?? svc.image,
-      desiredCount:
-        (values[serviceContextKey(base, svc, 'DesiredCount')] as number | undefined) ?? svc.desiredCount,
-      // dbStorage=ephemeral: the walkthrough's behaviour, data inside the task.
-      dataVolume: values.dbStorage === 'ephemeral' ? undefined : svc.dataVolume,
-    })),
+  // On by default: tasks pulling from Docker Hub meet its anonymous limit (10 pulls per hour
+  // per address) during a migration, which replaces every task.
+  const mirrorImages = (values.mirrorImages as boolean | undefined) ?? true;
+  const topology = labelled(source, () => {
+    const deployable = validateDeployable({
+      ...named,
+      services: base.services.map((svc) => ({
+        ...svc,
+        image: (values[serviceContextKey(base, svc, 'Image')] as string | undefined) ?? svc.image,
+        desiredCount:
+          (values[serviceContextKey(base, svc, 'DesiredCount')] as number | undefined) ?? svc.desiredCount,
+        // dbStorage=ephemeral: the walkthrough's behaviour, data inside the task.
+        dataVolume: values.dbStorage === 'ephemeral' ? undefined : svc.dataVolume,
+      })),
+    });
+    checkDeployLimits(deployable, {
+      mirrorImages,
+      https: values.certificateArn !== undefined,
+      domain: values.domainName !== undefined,
+      alarmEmail: values.alarmEmail !== undefined,
+      ...(stage !== undefined && { stage }),
+    });
+    return deployable;
   });
 
   return {
@@ -321,9 +337,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
     alarmEmail: values.alarmEmail as string | undefined,
     dataRemoval: (values.dbStorageRemoval as 'destroy' | 'retain' | undefined) ?? 'destroy',
     dataBackups: (values.dbBackups as boolean | undefined) ?? true,
-    // On by default: tasks pulling from Docker Hub meet its anonymous limit (10 pulls per hour
-    // per address) during a migration, which replaces every task.
-    mirrorImages: (values.mirrorImages as boolean | undefined) ?? true,
+    mirrorImages,
     ...(values.certificateArn !== undefined && {
       https: {
         certificateArn: values.certificateArn as string,
@@ -336,6 +350,16 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, base: To
       loadTest: { image: (values.loadTestImage as string | undefined) ?? DEFAULT_LOAD_TEST_IMAGE },
     }),
   };
+}
+
+/** `check()`, its problems prefixed with the topology file's name when the topology is one. */
+function labelled<T>(source: string | undefined, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (!(err instanceof ValidationError) || source === undefined) throw err;
+    throw new ValidationError(err.problems.map((p) => `${source}: ${p}`));
+  }
 }
 
 /** `true`/`false`, as a boolean (cdk.json) or as the string the command line passes. */

@@ -4,14 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
-// 123456789012.dkr.ecr.eu-west-1.amazonaws.com[.cn]/repo/name[:tag][@sha256:digest]
-const PRIVATE_ECR =
-  /^(?<account>\d{12})\.dkr\.ecr\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(?<repository>[^:@]+)(?::(?<tag>[^@]+))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
-
-/** Whether an image is in ECR already: a private repository, or ECR Public. */
-export function isInEcr(reference: string): boolean {
-  return PRIVATE_ECR.test(reference) || reference.startsWith('public.ecr.aws/');
-}
+import { PRIVATE_ECR } from '../image-copy/reference';
 
 /**
  * The container image for an image reference. A private ECR image (for example a mirror of

@@ -12,7 +12,7 @@ import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
 import type { ImageCopyProperties } from '../image-copy/handler';
 import { fullReference, mirrorTag, parseImageReference } from '../image-copy/reference';
-import { isInEcr } from './container-image';
+import { isInEcr } from '../image-copy/reference';
 
 /** Props of {@link ImageMirror}. */
 export interface ImageMirrorProps {

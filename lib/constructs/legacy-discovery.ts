@@ -7,6 +7,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { DeployableService, DeployableTopology } from '../model/deployable';
 import { ServiceSpec, serviceId } from '../model/topology';
+import { legacyEndpoint } from '../model/graph';
 import { pascalCase } from '../core/names';
 import { acknowledgeLoadBalancerPolicies, acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
 
@@ -95,11 +96,12 @@ export class LegacyDiscovery extends Construct {
       const name = pascalCase(serviceId(svc));
       const targetGroup = fastTargetGroup(this, `${name}TargetGroup`, {
         vpc,
-        port: svc.port,
+        port: svc.port!, // validateTopology: a service behind a load balancer has its port
         healthCheckPath: healthCheckPathOf(svc),
       });
       const listener = alb.addListener(`${name}Listener`, {
-        port: svc.port,
+        // The port its callers use: the alias port Service Connect keeps.
+        port: legacyEndpoint(topology, svc)!.port,
         protocol: elbv2.ApplicationProtocol.HTTP,
         open: false,
         defaultTargetGroups: [targetGroup],

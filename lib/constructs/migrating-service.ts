@@ -129,14 +129,18 @@ export class MigratingService extends Construct {
       containerName: spec.name,
       image,
       essential: true,
-      portMappings: [
-        {
-          name: spec.portName,
-          containerPort: spec.port,
-          protocol: ecs.Protocol.TCP,
-          ...(spec.appProtocol && { appProtocol: APP_PROTOCOLS[spec.appProtocol] }),
-        },
-      ],
+      // A client-only worker listens on nothing that others reach: no port mapping.
+      portMappings:
+        spec.port === undefined
+          ? []
+          : [
+              {
+                name: spec.portName,
+                containerPort: spec.port,
+                protocol: ecs.Protocol.TCP,
+                ...(spec.appProtocol && { appProtocol: APP_PROTOCOLS[spec.appProtocol] }),
+              },
+            ],
       environment,
       // Data on shared storage: the image's entrypoint runs under the volume's lock (one writer),
       // and a first start cut off half-way initialises again.
@@ -262,6 +266,7 @@ export class MigratingService extends Construct {
       namespace: namespaceArn,
       services: (config.services ?? []).map((svc) => ({
         portMappingName: svc.portName!,
+        ...(svc.discoveryName !== undefined && { discoveryName: svc.discoveryName }),
         dnsName: svc.clientAliases?.[0]?.dnsName,
         port: svc.clientAliases?.[0]?.port,
         idleTimeout: seconds(svc.timeout?.idleTimeoutSeconds),

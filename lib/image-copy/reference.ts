@@ -83,3 +83,12 @@ export function fullReference(image: ImageReference): string {
   const suffix = `${image.tag !== undefined ? `:${image.tag}` : ''}${image.digest ? `@${image.digest}` : ''}`;
   return `${image.registry}/${image.repository}${suffix}`;
 }
+
+/** 123456789012.dkr.ecr.eu-west-1.amazonaws.com[.cn]/repo/name[:tag][@sha256:digest], in parts. */
+export const PRIVATE_ECR =
+  /^(?<account>\d{12})\.dkr\.ecr\.(?<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/(?<repository>[^:@]+)(?::(?<tag>[^@]+))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
+
+/** Whether an image is in ECR already: a private repository, or ECR Public (the app does not mirror it). */
+export function isInEcr(reference: string): boolean {
+  return PRIVATE_ECR.test(reference) || reference.startsWith('public.ecr.aws/');
+}

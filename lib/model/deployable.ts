@@ -1,11 +1,12 @@
 import { Problems, ValidationError, oneOf } from '../core/validation';
-import { cyclesOf, validateTopology } from './graph';
+import { validateTopology } from './graph';
 import { ServiceSpec, Topology } from './topology';
 
-/** A service the CDK app can deploy: what a migration may leave out is there. */
+/**
+ * A service the CDK app can deploy: what a migration may leave out is there. A client-only
+ * service (a worker that nobody calls and that is not the public entry) may have no port.
+ */
 export type DeployableService = ServiceSpec & {
-  readonly port: number;
-  readonly portName: string;
   readonly image: string;
   readonly desiredCount: number;
   readonly cpu: number;
@@ -21,15 +22,15 @@ export type DeployableTopology = Topology & {
   readonly readinessGateImage: string;
 };
 
-const REQUIRED = ['port', 'portName', 'image', 'desiredCount', 'cpu', 'memoryMiB'] as const;
+const REQUIRED = ['image', 'desiredCount', 'cpu', 'memoryMiB'] as const;
 const SHARED = ['logGroupName', 'cloudMapDnsNamespace', 'internalZoneName', 'readinessGateImage'] as const;
 
 /**
  * The topology, checked for what the CDK app builds on top of what a migration needs: every
  * service's image and task size, the shared names, exactly one public entry, a health-check path
  * and a listener port of its own for each service behind the internal load balancer, calls by
- * environment variable, and no cycle of calls (the app orders the services with DependsOn, which
- * CloudFormation refuses to make circular). One line per problem, with its JSON path.
+ * environment variable. A cycle of calls is allowed: the app chains its members (see
+ * `deploymentOrder`). One line per problem, with its JSON path.
  *
  * @throws ValidationError
  */
@@ -49,6 +50,12 @@ export function validateDeployable(topology: Topology): DeployableTopology {
       problems.check(
         svc[key] !== undefined,
         `services[${i}].${key}: missing; allowed: a value, which the CDK app needs to run the service`
+      );
+    }
+    if (svc.publicEntry) {
+      problems.check(
+        svc.port !== undefined && svc.portName !== undefined,
+        `services[${i}].${svc.port === undefined ? 'port' : 'portName'}: missing; allowed: the container port (and its name) that the public load balancer sends to`
       );
     }
     const d = svc.legacyDiscovery;
@@ -96,11 +103,6 @@ export function validateDeployable(topology: Topology): DeployableTopology {
     );
     albPorts.set(listener, svc.name);
   });
-  for (const cycle of cyclesOf(topology)) {
-    problems.add(
-      `services[*].calls: ${cycle.join(' → ')} → ${cycle[0]} is a cycle; allowed: none in the CDK app, which orders the services with DependsOn (the migration CLI migrates a cycle in one wave)`
-    );
-  }
   problems.throwIfAny();
   return topology as DeployableTopology;
 }

@@ -249,6 +249,68 @@ export function callCycles(topology: Topology): string[][] {
   return components.sort((a, b) => names.indexOf(a[0]) - names.indexOf(b[0]));
 }
 
+/** One `DependsOn` of a deployment: `service` is updated once `after` is stable. */
+export interface DeploymentWait {
+  readonly service: string;
+  readonly after: string;
+}
+
+/**
+ * Which service waits for which in one CloudFormation deployment. `serversFirst` (Service
+ * Connect on): each caller waits for the services it calls, so that no client starts before the
+ * endpoints it calls exist. `clientsFirst` (Service Connect off, a rollback): each called service
+ * waits for its callers, so that clients leave before the endpoints they use drain.
+ *
+ * The members of a call cycle cannot all wait for each other (CloudFormation refuses a circular
+ * DependsOn): they wait in a chain instead, in model order for `serversFirst` and the reverse
+ * for `clientsFirst`. Going forward, a member that calls a later one ({@link cycleBackCalls})
+ * starts before that one's endpoint exists, and reaches it by its old name, which the old path
+ * still answers; in the retired phase it is redeployed (its own old path is detached) before the
+ * later one's old path goes, so every member runs with every alias by then.
+ */
+export function deploymentOrder(topology: Topology, direction: 'serversFirst' | 'clientsFirst'): DeploymentWait[] {
+  const components = callCycles(topology);
+  const componentOf = new Map<string, number>();
+  components.forEach((members, i) => members.forEach((name) => componentOf.set(name, i)));
+  const waits: DeploymentWait[] = [];
+  for (const caller of topology.services) {
+    for (const callee of calleesOf(topology, caller)) {
+      if (componentOf.get(caller.name) === componentOf.get(callee.name)) continue;
+      waits.push(
+        direction === 'serversFirst'
+          ? { service: caller.name, after: callee.name }
+          : { service: callee.name, after: caller.name }
+      );
+    }
+  }
+  for (const members of components.filter((c) => c.length > 1)) {
+    for (let i = 1; i < members.length; i++) {
+      waits.push(
+        direction === 'serversFirst'
+          ? { service: members[i], after: members[i - 1] }
+          : { service: members[i - 1], after: members[i] }
+      );
+    }
+  }
+  return waits;
+}
+
+/**
+ * The calls inside a cycle from a member to a later one in model order: with Service Connect
+ * turned on in one deployment, the caller starts before the callee's endpoint exists and keeps
+ * using the callee's old path until its next deployment (see {@link deploymentOrder}).
+ */
+export function cycleBackCalls(topology: Topology): { caller: string; callee: string }[] {
+  const names = topology.services.map((s) => s.name);
+  return cyclesOf(topology).flatMap((members) =>
+    members.flatMap((caller) =>
+      serviceNamed(topology, caller)
+        .calls.filter((c) => members.includes(c.service) && names.indexOf(c.service) > names.indexOf(caller))
+        .map((c) => ({ caller, callee: c.service }))
+    )
+  );
+}
+
 /** The cycles of calls: components of more than one service. */
 export function cyclesOf(topology: Topology): string[][] {
   return callCycles(topology).filter((c) => c.length > 1);

@@ -12,7 +12,7 @@ import { MigrationDashboard } from '../constructs/migration-dashboard';
 import { ServiceConnectDrain } from '../constructs/service-connect-drain';
 import { PublicEntry, PublicEntryProps } from '../constructs/public-entry';
 import { MigratingService, ecsTasksPrincipal } from '../constructs/migrating-service';
-import { calleesOf } from '../model/graph';
+import { calleesOf, deploymentOrder, legacyEndpoint } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { DeployableTopology } from '../model/deployable';
 import { serviceId } from '../model/topology';
@@ -217,18 +217,23 @@ export class SystemStack extends Stack {
     for (const callerSpec of topology.services) {
       const caller = this.service(callerSpec.name);
       for (const calleeSpec of calleesOf(topology, callerSpec)) {
-        const port = ec2.Port.tcp(calleeSpec.port!); // validateDeployable: every service has its port
+        const containerPort = calleeSpec.port!; // validateTopology: every called service has its port
+        // The port callers use: the container's, or the internal load balancer listener's.
+        const aliasPort = legacyEndpoint(topology, calleeSpec)!.port;
+        const port = ec2.Port.tcp(containerPort);
         const description = `${callerSpec.name} calls ${calleeSpec.name}`;
-        caller.securityGroup.addEgressRule(
-          ec2.Peer.ipv4(vpc.vpcCidrBlock),
-          port,
-          `${description} (in the VPC)`
-        );
+        for (const reached of new Set([containerPort, aliasPort])) {
+          caller.securityGroup.addEgressRule(
+            ec2.Peer.ipv4(vpc.vpcCidrBlock),
+            ec2.Port.tcp(reached),
+            `${description} (in the VPC)`
+          );
+        }
         this.service(calleeSpec.name).securityGroup.addIngressRule(caller.securityGroup, port, description);
         if (this.legacy.albRouteOf(calleeSpec) && this.legacy.albSecurityGroup) {
           this.legacy.albSecurityGroup.addIngressRule(
             caller.securityGroup,
-            port,
+            ec2.Port.tcp(aliasPort),
             `${description} through the internal load balancer`
           );
         }
@@ -238,27 +243,26 @@ export class SystemStack extends Stack {
 
   /**
    * `DependsOn` between the services from the call graph, in the direction of the phase being
-   * deployed. With Service Connect on, each caller waits for the services it calls, so that
-   * servers join the namespace first and no client starts before their endpoints exist.
-   * Without it (the first deployment, or a rollback) each callee waits for its callers, so that
-   * clients leave Service Connect before their servers' endpoints drain. A changed DependsOn
-   * replaces nothing.
+   * deployed (`deploymentOrder`). With Service Connect on, each caller waits for the services it
+   * calls, so that servers join the namespace first and no client starts before their endpoints
+   * exist. Without it (the first deployment, or a rollback) each callee waits for its callers, so
+   * that clients leave Service Connect before their servers' endpoints drain. The members of a
+   * call cycle wait for each other in a chain instead. A changed DependsOn replaces nothing.
    */
   private orderDeployments(topology: DeployableTopology, phase: MigrationPhase): void {
+    const direction = usesServiceConnect(phase) ? 'serversFirst' : 'clientsFirst';
+    for (const { service, after } of deploymentOrder(topology, direction)) {
+      this.service(service).cfnService.addResourceDependency(this.service(after).cfnService);
+    }
+    if (usesServiceConnect(phase)) return;
+    // nginx resolves the name once, at start: the record and the listener must exist.
     for (const callerSpec of topology.services) {
       const caller = this.service(callerSpec.name).cfnService;
       for (const calleeSpec of calleesOf(topology, callerSpec)) {
-        const callee = this.service(calleeSpec.name).cfnService;
-        if (usesServiceConnect(phase)) {
-          caller.addResourceDependency(callee);
-        } else {
-          callee.addResourceDependency(caller);
-          // nginx resolves the name once, at start: the record and the listener must exist.
-          const route = this.legacy.albRouteOf(calleeSpec);
-          if (route) {
-            caller.addResourceDependency(route.record.node.defaultChild as CfnResource);
-            caller.addResourceDependency(route.listener.node.defaultChild as CfnResource);
-          }
+        const route = this.legacy.albRouteOf(calleeSpec);
+        if (route) {
+          caller.addResourceDependency(route.record.node.defaultChild as CfnResource);
+          caller.addResourceDependency(route.listener.node.defaultChild as CfnResource);
         }
       }
     }

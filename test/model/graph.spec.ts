@@ -1,4 +1,6 @@
 import {
+  cycleBackCalls,
+  deploymentOrder,
   calleesOf,
   callersOf,
   containerEnvironment,
@@ -170,13 +172,86 @@ describe('validateDeployable: what the CDK app needs on top', () => {
     );
   });
 
-  test('refuses a cycle, which DependsOn cannot order, and shows it', () => {
-    const topology = withService('yelb-db', {
+  test('accepts a cycle (the app chains its members) and a client-only worker without a port', () => {
+    const cycle = withService('yelb-db', {
       calls: [{ service: 'yelb-appserver', env: 'APP', format: 'host' }],
     });
-    expect(problemsOf(topology)).toEqual([
-      expect.stringMatching(/^services\[\*\]\.calls: yelb-appserver → yelb-db → yelb-appserver is a cycle/),
+    expect(problemsOf(cycle)).toEqual([]);
+    const worker: Topology = {
+      ...YELB,
+      services: [
+        ...YELB.services,
+        {
+          ...YELB.services[3],
+          name: 'worker',
+          id: 'worker',
+          port: undefined,
+          portName: undefined,
+          singleton: undefined,
+          legacyDiscovery: { kind: 'none' },
+          calls: [{ service: 'yelb-db', env: 'DB', format: 'host' }],
+        },
+      ],
+    };
+    expect(problemsOf(worker)).toEqual([]);
+  });
+
+  test('refuses a public entry without a port', () => {
+    expect(problemsOf(withService('yelb-ui', { port: undefined }))).toEqual([
+      expect.stringMatching(
+        /^services\[0\]\.port: missing; allowed: the container port \(and its name\) that the public load balancer sends to/
+      ),
     ]);
+  });
+});
+
+describe('deploymentOrder', () => {
+  const pairs = (topology: Topology, direction: 'serversFirst' | 'clientsFirst') =>
+    deploymentOrder(topology, direction)
+      .map((w) => `${w.service} after ${w.after}`)
+      .sort();
+
+  test('Yelb: callers wait for their callees with Service Connect on, callees for their callers without', () => {
+    expect(pairs(YELB, 'serversFirst')).toEqual([
+      'yelb-appserver after yelb-db',
+      'yelb-appserver after yelb-redis',
+      'yelb-ui after yelb-appserver',
+    ]);
+    expect(pairs(YELB, 'clientsFirst')).toEqual([
+      'yelb-appserver after yelb-ui',
+      'yelb-db after yelb-appserver',
+      'yelb-redis after yelb-appserver',
+    ]);
+  });
+
+  // a → b → c → a, d → b: the cycle's members in a chain (model order), d outside it.
+  const cycle: Topology = {
+    ...YELB,
+    services: ['a', 'b', 'c', 'd'].map((id) => ({
+      ...YELB.services[2],
+      name: id,
+      id,
+      portName: id,
+      dataVolume: undefined,
+      calls: { a: ['b'], b: ['c'], c: ['a'], d: ['b'] }[id]!.map((callee) => ({
+        service: callee,
+        env: callee.toUpperCase(),
+        format: 'host' as const,
+      })),
+    })),
+  };
+
+  test('a cycle becomes a chain in model order (reversed without Service Connect), other calls as usual', () => {
+    expect(pairs(cycle, 'serversFirst')).toEqual(['b after a', 'c after b', 'd after b']);
+    expect(pairs(cycle, 'clientsFirst')).toEqual(['a after b', 'b after c', 'b after d']);
+  });
+
+  test('the calls a chain leaves unordered are the back calls: a caller before its callee', () => {
+    expect(cycleBackCalls(cycle)).toEqual([
+      { caller: 'a', callee: 'b' },
+      { caller: 'b', callee: 'c' },
+    ]);
+    expect(cycleBackCalls(YELB)).toEqual([]);
   });
 });
 

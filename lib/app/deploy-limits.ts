@@ -1,0 +1,144 @@
+import { Problems } from '../core/validation';
+import { DeployableService, DeployableTopology } from '../model/deployable';
+import { calleesOf, legacyEndpoint } from '../model/graph';
+import { CFN_LIMITS, CFN_RESOURCE_LIMIT } from './cfn-limits';
+import { internalAlbName } from './names';
+import { isInEcr } from '../image-copy/reference';
+
+/**
+ * The quotas that CloudFormation, Elastic Load Balancing and Amazon EC2 would otherwise enforce
+ * only at deploy time, checked on the model before anything is synthesized: a topology that the
+ * app can write but AWS would refuse half-way through a deployment is refused at `cdk synth`,
+ * one line per problem with its JSON path, the number, the quota and whose quota it is.
+ * No CDK imports: it counts what the stack's constructs create (test/app/deploy-limits.spec.ts
+ * holds the count to the synthesized templates).
+ */
+
+/** Quotas of other services than CloudFormation that the app's resources meet. */
+export const AWS_QUOTAS = {
+  /** Elastic Load Balancing: listeners per load balancer (one per service behind the internal one). */
+  listenersPerLoadBalancer: 50,
+  /** Elastic Load Balancing: a load balancer's name. */
+  loadBalancerNameLength: 32,
+  /** Amazon VPC: inbound (or outbound) rules per security group, default (adjustable). */
+  rulesPerSecurityGroup: 60,
+  /** Amazon ECS: a task definition family's name. */
+  familyNameLength: 255,
+} as const;
+
+/** What of the app's options changes how many resources the system's stack has. */
+export interface StackOptions {
+  readonly mirrorImages: boolean;
+  readonly https: boolean;
+  readonly domain: boolean;
+  readonly alarmEmail: boolean;
+  readonly stage?: string;
+}
+
+/**
+ * Resources of the system's stack in its biggest phase (discovery and serviceConnect; retired
+ * has the internal load balancer's fewer), counted the way the constructs create them:
+ * - fixed: cluster, log group and its key, two roles (and a policy), two namespaces, the public
+ *   load balancer (balancer, group, listener, target group, two rules), dashboard, two alarms,
+ *   and the teardown (19: its functions, roles, policies, log groups, state machine, drain);
+ * - per service 4 (service, task definition, security group, tasks alarm), per call 1 (the
+ *   callee's ingress rule);
+ * - the internal load balancer 3 (balancer, group, zone), per service behind it 5 (target
+ *   group, listener, alias record, two rules), per caller of such a service 1;
+ * - per Cloud Map DNS service 2 (the service and its drain guard);
+ * - per data volume 9 (file system, access point, a mount target per subnet, group, two rules,
+ *   task role and policy);
+ * - mirrored images: 8 for the copier, 2 per image from outside ECR (repository, copy);
+ * - HTTPS 1 (the redirect listener), its domain 1 (alias record), alarm e-mail 3 (topic, its
+ *   policy, subscription).
+ */
+export function resourceCount(topology: DeployableTopology, options: StackOptions, subnets = 2): number {
+  const services: readonly DeployableService[] = topology.services;
+  const behindAlb = services.filter((s) => s.legacyDiscovery.kind === 'internalAlb');
+  const mirrored = new Set(services.map((s) => s.image).filter((image) => !isInEcr(image)));
+  return (
+    36 +
+    services.length * 4 +
+    services.reduce((sum, s) => sum + calleesOf(topology, s).length, 0) +
+    (behindAlb.length > 0 ? 3 : 0) +
+    behindAlb.length * 5 +
+    behindAlb.reduce((sum, s) => sum + callersOf(topology, s.name).length, 0) +
+    services.filter((s) => s.legacyDiscovery.kind === 'cloudMapDns').length * 2 +
+    services.filter((s) => s.dataVolume).length * (7 + subnets) +
+    (options.mirrorImages && mirrored.size > 0 ? 8 + mirrored.size * 2 : 0) +
+    (options.https ? 1 : 0) +
+    (options.domain ? 1 : 0) +
+    (options.alarmEmail ? 3 : 0)
+  );
+}
+
+/** Outputs of the system's stack: 11 of its own, a service name each, a file system ID per data volume. */
+export function outputCount(topology: DeployableTopology): number {
+  return 11 + topology.services.length + topology.services.filter((s) => s.dataVolume).length;
+}
+
+/**
+ * Every quota the topology would exceed once deployed, one line each.
+ *
+ * @throws ValidationError
+ */
+export function checkDeployLimits(topology: DeployableTopology, options: StackOptions): void {
+  const problems = new Problems();
+  const resources = resourceCount(topology, options);
+  problems.check(
+    resources <= CFN_RESOURCE_LIMIT,
+    `services: ${topology.services.length} services make about ${resources} resources in one stack; allowed: at most ${CFN_RESOURCE_LIMIT} (CloudFormation's quota of resources per stack): remove services, or set mirrorImages=false (2 per image)`
+  );
+  const outputs = outputCount(topology);
+  problems.check(
+    outputs <= CFN_LIMITS.outputs,
+    `services: ${topology.services.length} services make ${outputs} outputs; allowed: at most ${CFN_LIMITS.outputs} (CloudFormation's quota of outputs per stack)`
+  );
+
+  const behindAlb = topology.services.flatMap((s, i) => (s.legacyDiscovery.kind === 'internalAlb' ? [i] : []));
+  problems.check(
+    behindAlb.length <= AWS_QUOTAS.listenersPerLoadBalancer,
+    `services[*].legacyDiscovery: ${behindAlb.length} services are behind the internal load balancer, one listener each; allowed: at most ${AWS_QUOTAS.listenersPerLoadBalancer} (Elastic Load Balancing's quota of listeners per load balancer)`
+  );
+  const albName = `legacy-${topology.clusterName}`;
+  problems.check(
+    behindAlb.length === 0 || albName.length <= AWS_QUOTAS.loadBalancerNameLength,
+    `clusterName: '${topology.clusterName}' (with the stage, if any) is ${topology.clusterName.length} characters; allowed: at most ${AWS_QUOTAS.loadBalancerNameLength - 'legacy-'.length} while a service is behind the internal load balancer, whose name '${albName}' may have ${AWS_QUOTAS.loadBalancerNameLength} (Elastic Load Balancing); cut to '${internalAlbName(topology.clusterName)}', it could be another copy's`
+  );
+  // Inbound rules: one per caller (Service Connect's proxies connect task to task), one from
+  // each load balancer in front of the service. The internal load balancer's own group: one per
+  // caller and port behind it.
+  const rules = AWS_QUOTAS.rulesPerSecurityGroup;
+  topology.services.forEach((svc, i) => {
+    const inbound =
+      callersOf(topology, svc.name).length +
+      (svc.legacyDiscovery.kind === 'internalAlb' ? 1 : 0) +
+      (svc.publicEntry ? 1 : 0);
+    problems.check(
+      inbound <= rules,
+      `services[${i}]: '${svc.name}' needs ${inbound} inbound security-group rules (its callers and load balancers); allowed: at most ${rules} (Amazon VPC's default quota of rules per security group; raise it first)`
+    );
+    // Inline egress rules: one per port it reaches (the container's, the load balancer's).
+    const reached = calleesOf(topology, svc).flatMap((c) => [c.port, legacyEndpoint(topology, c)?.port]);
+    const outbound = new Set(reached).size + (svc.dataVolume ? 1 : 0);
+    problems.check(
+      outbound <= rules,
+      `services[${i}].calls: '${svc.name}' needs ${outbound} outbound security-group rules (one per port it calls); allowed: at most ${rules} (Amazon VPC's default quota of rules per security group)`
+    );
+    const family = options.stage ? `${svc.name}-${options.stage}` : svc.name;
+    problems.check(
+      family.length <= AWS_QUOTAS.familyNameLength,
+      `services[${i}].name: the task definition family '${family}' is ${family.length} characters; allowed: at most ${AWS_QUOTAS.familyNameLength} (Amazon ECS)`
+    );
+  });
+  const albRules = behindAlb.reduce((sum, i) => sum + callersOf(topology, topology.services[i].name).length, 0);
+  problems.check(
+    albRules <= rules,
+    `services[*].calls: the internal load balancer's security group needs ${albRules} inbound rules (a caller and port each); allowed: at most ${rules} (Amazon VPC's default quota of rules per security group)`
+  );
+  problems.throwIfAny();
+}
+
+function callersOf(topology: DeployableTopology, name: string): string[] {
+  return topology.services.filter((s) => s.calls.some((c) => c.service === name)).map((s) => s.name);
+}
