@@ -10,7 +10,10 @@ describe.each(MIGRATION_PHASES)('cdk-nag AwsSolutions, %s phase', (phase) => {
 
   test('finds nothing that is not acknowledged in the templates CloudFormation receives (raw CfnResources too)', () => {
     const { network, system: yelb } = templatesOf(phase);
-    const templates = { [built.network.stackName]: network.toJSON(), [built.system.stackName]: yelb.toJSON() };
+    const templates = {
+      [built.network.stackName]: network.toJSON(),
+      [built.system.stackName]: yelb.toJSON(),
+    };
     expect(nagOverTemplates([built.network, built.system], templates)).toEqual([]);
   });
 

@@ -7,7 +7,8 @@ const STEPS: [MigrationPhase, MigrationPhase][] = MIGRATION_PHASES.flatMap((from
   MIGRATION_PHASES.filter((to) => to !== from).map((to): [MigrationPhase, MigrationPhase] => [from, to])
 );
 
-const resourceIds = (phase: MigrationPhase) => Object.keys(templatesOf(phase).system.toJSON().Resources).sort();
+const resourceIds = (phase: MigrationPhase) =>
+  Object.keys(templatesOf(phase).system.toJSON().Resources).sort();
 
 describe('logical IDs across phases', () => {
   test('the discovery and serviceConnect phases have the same resources', () => {

@@ -108,7 +108,6 @@ export function createApp(props: AppProps, topology: Topology): MigrationApp {
   return { app, config, network, system, loadTestStack, ...(loadTest && { loadTest }) };
 }
 
-
 let validationPlugin: CloudFormationValidatePlugin | undefined;
 
 /**

@@ -96,6 +96,9 @@ export function serviceContextKey(
   return `${contextPrefix(topology)}${pascalCase(serviceId(svc))}${setting}`;
 }
 
+/** The shape of a per-service key of any system: `yelbUiImage`, `shopCartDesiredCount`. */
+const PER_SERVICE_KEY = /^[a-z][a-z0-9]*[A-Z][A-Za-z0-9]*(Image|DesiredCount)$/;
+
 /** The context key that names a topology file for the app to build instead of Yelb. */
 export const TOPOLOGY_KEY = 'topology';
 
@@ -249,7 +252,9 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, fallback
       problems.add(
         `context key '${key}' is not known; did you mean '${sameLetters}'? (keys are case-sensitive)`
       );
-    } else if (key.toLowerCase().startsWith(prefix)) {
+    } else if (key.toLowerCase().startsWith(prefix) || PER_SERVICE_KEY.test(key)) {
+      // Also another system's per-service key (yelbUiImage with -c topology=shop.json): never
+      // ignored, or the image the user meant would silently not be the one deployed.
       const ours = Object.keys(keys).filter((k) => k.startsWith(prefix));
       problems.add(`context key '${key}' is not known; the '${prefix}' keys are ${oneOf(ours)}`);
     } else {

@@ -95,7 +95,9 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
     `services: ${topology.services.length} services make ${outputs} outputs; allowed: at most ${CFN_LIMITS.outputs} (CloudFormation's quota of outputs per stack)`
   );
 
-  const behindAlb = topology.services.flatMap((s, i) => (s.legacyDiscovery.kind === 'internalAlb' ? [i] : []));
+  const behindAlb = topology.services.flatMap((s, i) =>
+    s.legacyDiscovery.kind === 'internalAlb' ? [i] : []
+  );
   problems.check(
     behindAlb.length <= AWS_QUOTAS.listenersPerLoadBalancer,
     `services[*].legacyDiscovery: ${behindAlb.length} services are behind the internal load balancer, one listener each; allowed: at most ${AWS_QUOTAS.listenersPerLoadBalancer} (Elastic Load Balancing's quota of listeners per load balancer)`
@@ -131,7 +133,10 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
       `services[${i}].name: the task definition family '${family}' is ${family.length} characters; allowed: at most ${AWS_QUOTAS.familyNameLength} (Amazon ECS)`
     );
   });
-  const albRules = behindAlb.reduce((sum, i) => sum + callersOf(topology, topology.services[i].name).length, 0);
+  const albRules = behindAlb.reduce(
+    (sum, i) => sum + callersOf(topology, topology.services[i].name).length,
+    0
+  );
   problems.check(
     albRules <= rules,
     `services[*].calls: the internal load balancer's security group needs ${albRules} inbound rules (a caller and port each); allowed: at most ${rules} (Amazon VPC's default quota of rules per security group)`

@@ -141,7 +141,8 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
 
     const target = await resolveTarget(clients, region, topology, {
       cluster: options.cluster,
-      stack: options.stack ?? (options.topologyFile ? undefined : stackNames(deps.topology, options.stage).system),
+      stack:
+        options.stack ?? (options.topologyFile ? undefined : stackNames(deps.topology, options.stage).system),
       namespace: options.namespace,
       mayCreateNamespace:
         (options.command === 'apply' || options.command === 'plan') &&

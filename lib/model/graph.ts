@@ -268,7 +268,10 @@ export interface DeploymentWait {
  * still answers; in the retired phase it is redeployed (its own old path is detached) before the
  * later one's old path goes, so every member runs with every alias by then.
  */
-export function deploymentOrder(topology: Topology, direction: 'serversFirst' | 'clientsFirst'): DeploymentWait[] {
+export function deploymentOrder(
+  topology: Topology,
+  direction: 'serversFirst' | 'clientsFirst'
+): DeploymentWait[] {
   const components = callCycles(topology);
   const componentOf = new Map<string, number>();
   components.forEach((members, i) => members.forEach((name) => componentOf.set(name, i)));

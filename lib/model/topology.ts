@@ -121,7 +121,9 @@ const dataCheck = z
     z
       .object({ kind: z.literal('yelbVotes') })
       .strict()
-      .describe("Yelb's votes: cast through /api/<restaurant>, read back from /api/getvotes, counted exactly"),
+      .describe(
+        "Yelb's votes: cast through /api/<restaurant>, read back from /api/getvotes, counted exactly"
+      ),
     z
       .object({
         kind: z.literal('http'),
@@ -221,7 +223,9 @@ export const serviceSpecSchema = z
         healthCheckPath: urlPath.describe("the public target group's health-check path"),
         trafficPath: urlPath
           .optional()
-          .describe("the path a rehearsal's and `npm run traffic`'s requests go to (default: healthCheckPath)"),
+          .describe(
+            "the path a rehearsal's and `npm run traffic`'s requests go to (default: healthCheckPath)"
+          ),
         dataCheck: dataCheck.optional(),
       })
       .strict()

@@ -54,7 +54,8 @@ export function toolkitAws(region: string | undefined, log: (line: string) => vo
         });
         // The system's stack (Yelb) of the stage is the one with the MigrationPhase output.
         const system = result.stacks.find((s) => SYSTEM_OUTPUTS.migrationPhase in s.outputs);
-        if (!system) throw new Error(`the deploy returned no stack with a ${SYSTEM_OUTPUTS.migrationPhase} output`);
+        if (!system)
+          throw new Error(`the deploy returned no stack with a ${SYSTEM_OUTPUTS.migrationPhase} output`);
         return system.outputs;
       }),
 

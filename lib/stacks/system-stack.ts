@@ -7,6 +7,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { encryptedLogGroup } from '../constructs/log-group';
 import { ImageMirror } from '../constructs/image-mirror';
+import { isInEcr } from '../image-copy/reference';
 import { LegacyDiscovery } from '../constructs/legacy-discovery';
 import { MigrationDashboard } from '../constructs/migration-dashboard';
 import { ServiceConnectDrain } from '../constructs/service-connect-drain';
@@ -143,13 +144,15 @@ export class SystemStack extends Stack {
       retired,
     });
 
-    const mirror = props.mirrorImages
-      ? new ImageMirror(this, 'Mirror', {
-          repositoryPrefix: topology.clusterName,
-          vpc,
-          logRetentionDays: props.logRetentionDays,
-        })
-      : undefined;
+    // The copier only where an image needs it: every image in ECR already needs none.
+    const mirror =
+      props.mirrorImages && topology.services.some((s) => !isInEcr(s.image))
+        ? new ImageMirror(this, 'Mirror', {
+            repositoryPrefix: topology.clusterName,
+            vpc,
+            logRetentionDays: props.logRetentionDays,
+          })
+        : undefined;
     for (const spec of topology.services) {
       const service = new MigratingService(this, pascalCase(serviceId(spec)), {
         mirror,
@@ -271,9 +274,17 @@ export class SystemStack extends Stack {
   private addOutputs(topology: DeployableTopology, phase: MigrationPhase): void {
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
-    out(SYSTEM_OUTPUTS.appUrl, this.publicEntry.url, `${systemLabel(topology)}, through the public load balancer`);
+    out(
+      SYSTEM_OUTPUTS.appUrl,
+      this.publicEntry.url,
+      `${systemLabel(topology)}, through the public load balancer`
+    );
     out(SYSTEM_OUTPUTS.clusterName, this.cluster.clusterName, 'ECS cluster');
-    out(SYSTEM_OUTPUTS.logGroupName, this.logGroup.logGroupName, 'Application and Service Connect proxy logs');
+    out(
+      SYSTEM_OUTPUTS.logGroupName,
+      this.logGroup.logGroupName,
+      'Application and Service Connect proxy logs'
+    );
     out(SYSTEM_OUTPUTS.migrationPhase, phase, 'Migration phase of the last deployment');
     out(SYSTEM_OUTPUTS.dashboardUrl, this.dashboard.url, 'CloudWatch dashboard of the migration');
     out(

@@ -75,11 +75,7 @@ interface TrafficOptions {
 }
 
 /** `npm run traffic`: returns the exit code. */
-export async function runTrafficCli(
-  argv: readonly string[],
-  io: CliIo,
-  deps: TrafficDeps
-): Promise<number> {
+export async function runTrafficCli(argv: readonly string[], io: CliIo, deps: TrafficDeps): Promise<number> {
   let options: TrafficOptions;
   try {
     options = parseTrafficOptions(argv, deps.topology);

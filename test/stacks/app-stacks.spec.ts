@@ -13,7 +13,8 @@ import { buildApp } from '../support/app';
  * it exists (aws-cdk `lib/cli/cdk-toolkit.js`: "stack has no resources, deleting existing
  * stack"); destroy deletes in reverse dependency order.
  */
-const stacksOf = (built: MigrationApp) => built.app.node.children.filter((c): c is Stack => c instanceof Stack);
+const stacksOf = (built: MigrationApp) =>
+  built.app.node.children.filter((c): c is Stack => c instanceof Stack);
 const names = (built: MigrationApp) =>
   stacksOf(built)
     .map((s) => s.stackName)

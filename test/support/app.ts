@@ -46,7 +46,7 @@ export function templatesOf(phase: MigrationPhase, context: Record<string, strin
   if (!templates && shared && Object.keys(context).length === 0) {
     const read = (stack: string) =>
       Template.fromJSON(JSON.parse(fs.readFileSync(path.join(shared, `${phase}.${stack}.json`), 'utf8')));
-    templates = { network: read("YelbNetwork"), system: read('Yelb') };
+    templates = { network: read('YelbNetwork'), system: read('Yelb') };
     cache.set(key, templates);
   }
   if (!templates) {

@@ -6,7 +6,8 @@ import { TestServer, ok, startServer } from '../support/http-server';
 
 let server: TestServer | undefined;
 afterEach(() => server?.close());
-const traffic = (argv: string[], env: Record<string, string> = {}) => runCli((a, io) => runTrafficCli(a, io, { topology: YELB }), argv, env);
+const traffic = (argv: string[], env: Record<string, string> = {}) =>
+  runCli((a, io) => runTrafficCli(a, io, { topology: YELB }), argv, env);
 
 describe('npm run traffic', () => {
   test('--json writes exactly one JSON object on stdout, progress on stderr', async () => {

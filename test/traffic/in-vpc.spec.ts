@@ -6,7 +6,8 @@ import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { runTrafficCli } from '../../lib/traffic/cli';
 import { runCli } from '../support/cli';
 
-const traffic = (argv: string[], env: Record<string, string> = {}) => runCli((a, io) => runTrafficCli(a, io, { topology: YELB }), argv, env);
+const traffic = (argv: string[], env: Record<string, string> = {}) =>
+  runCli((a, io) => runTrafficCli(a, io, { topology: YELB }), argv, env);
 
 describe('npm run traffic -- --in-vpc', () => {
   // Stubbed while these tests run only (mockClient patches the client classes themselves).

@@ -1,0 +1,171 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseConfig } from '../../lib/app/config';
+import { checkDeployLimits, outputCount, resourceCount } from '../../lib/app/deploy-limits';
+import { ValidationError } from '../../lib/core/validation';
+import { layeredTopology } from '../../lib/bench/scale-topology';
+import { validateDeployable } from '../../lib/model/deployable';
+import { ServiceSpec, Topology } from '../../lib/model/topology';
+import { YELB } from '../../lib/model/yelb';
+import { TEST_CONTEXT, buildApp } from '../support/app';
+import { tempDir } from '../support/temp';
+
+const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+const OPTIONS = { mirrorImages: true, https: false, domain: false, alarmEmail: false };
+
+const problemsOf = (topology: Topology, options = OPTIONS): string[] => {
+  try {
+    checkDeployLimits(validateDeployable(topology), options);
+    return [];
+  } catch (err) {
+    if (err instanceof ValidationError) return err.problems;
+    throw err;
+  }
+};
+
+describe('the resource count before synth is the synthesized one', () => {
+  test.each([
+    ['Yelb', {}],
+    ['Yelb without the mirror', { mirrorImages: 'false' }],
+    [
+      'Yelb with HTTPS, its domain and alarm e-mail',
+      {
+        certificateArn: CERTIFICATE,
+        domainName: 'yelb.example.com',
+        hostedZoneId: 'Z0123456789ABCDEFGHIJ',
+        alarmEmail: 'ops@example.com',
+      },
+    ],
+    ['Yelb with data in the task', { dbStorage: 'ephemeral' }],
+  ])('%s', (_label, context: Record<string, string>) => {
+    const built = buildApp('serviceConnect', context);
+    const template = Template.fromStack(built.system).toJSON();
+    const config = built.config;
+    const options = {
+      mirrorImages: config.mirrorImages,
+      https: config.https !== undefined,
+      domain: config.https?.domain !== undefined,
+      alarmEmail: config.alarmEmail !== undefined,
+    };
+    expect(Object.keys(template.Resources).length).toBe(resourceCount(config.topology, options));
+    expect(Object.keys(template.Outputs).length).toBe(outputCount(config.topology));
+  });
+});
+
+describe('quotas AWS would enforce only at deploy time are refused before synth', () => {
+  test('resources per stack (CloudFormation), naming the count and the quota', () => {
+    expect(problemsOf(layeredTopology(48))).toEqual([
+      expect.stringMatching(
+        /^services: 48 services make about 503 resources in one stack; allowed: at most 500 \(CloudFormation's quota of resources per stack\)/
+      ),
+    ]);
+    expect(problemsOf(layeredTopology(48), { ...OPTIONS, mirrorImages: false })).toEqual([]);
+  });
+
+  test('listeners per load balancer (Elastic Load Balancing)', () => {
+    const services = Array.from({ length: 51 }, (_, i): ServiceSpec => ({
+      ...YELB.services[1],
+      name: `api-${i}`,
+      id: `api${i}`,
+      portName: `api-${i}`,
+      port: 9000 + i,
+      calls: [],
+    }));
+    const topology: Topology = { ...YELB, services: [{ ...YELB.services[0], calls: [] }, ...services] };
+    expect(problemsOf(topology, { ...OPTIONS, mirrorImages: false })).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^services\[\*\]\.legacyDiscovery: 51 services are behind the internal load balancer, one listener each; allowed: at most 50 \(Elastic Load Balancing's quota of listeners per load balancer\)/
+        ),
+      ])
+    );
+  });
+
+  test("the internal load balancer's name (32 characters), with the stage", () => {
+    const topology = { ...YELB, clusterName: 'a-cluster-name-of-26-chars' };
+    expect(problemsOf(topology)).toEqual([
+      expect.stringMatching(
+        /^clusterName: 'a-cluster-name-of-26-chars' \(with the stage, if any\) is 26 characters; allowed: at most 25 while a service is behind the internal load balancer/
+      ),
+    ]);
+    // No service behind it: no load balancer, no limit.
+    const noAlb: Topology = {
+      ...topology,
+      services: YELB.services.map((s) =>
+        s.legacyDiscovery.kind === 'internalAlb' ? { ...s, legacyDiscovery: { kind: 'cloudMapDns' } } : s
+      ),
+    };
+    expect(problemsOf(noAlb)).toEqual([]);
+  });
+
+  test('security-group rules: a service with more callers than a group has inbound rules', () => {
+    const callers = Array.from({ length: 60 }, (_, i): ServiceSpec => ({
+      ...YELB.services[3],
+      name: `client-${i}`,
+      id: `client${i}`,
+      portName: `client-${i}`,
+      port: 7000 + i,
+      legacyDiscovery: { kind: 'none' },
+      singleton: undefined,
+      calls: [{ service: 'yelb-appserver', env: 'APP', format: 'url' }],
+    }));
+    const topology: Topology = { ...YELB, services: [...YELB.services, ...callers] };
+    expect(problemsOf(topology, { ...OPTIONS, mirrorImages: false })).toEqual([
+      expect.stringMatching(
+        /^services\[1\]: 'yelb-appserver' needs 62 inbound security-group rules \(its callers and load balancers\); allowed: at most 60/
+      ),
+      expect.stringMatching(
+        /^services\[\*\]\.calls: the internal load balancer's security group needs 61 inbound rules .*allowed: at most 60/
+      ),
+    ]);
+  });
+});
+
+describe('-c topology=FILE', () => {
+  const write = (name: string, topology: unknown): string => {
+    const file = path.join(tempDir('topology-file'), name);
+    fs.writeFileSync(file, JSON.stringify(topology));
+    return file;
+  };
+  const parse = (context: Record<string, unknown>) => () =>
+    parseConfig({ ...TEST_CONTEXT, ...context }, YELB);
+
+  test("builds the file's system: its names, its context keys, Yelb's refused", () => {
+    const file = write('shop.json', { ...YELB, name: 'shop', title: undefined });
+    const config = parse({ topology: file, shopUiImage: 'nginx:1.27' })();
+    expect(config.stackNames).toEqual({ network: 'ShopNetwork', system: 'Shop', loadTest: 'ShopLoadTest' });
+    expect(config.topology.services[0].image).toBe('nginx:1.27');
+    expect(parse({ topology: file, yelbUiImage: 'nginx:1.27' })).toThrow(
+      /context key 'yelbUiImage' is not known; the 'shop' keys are 'shopUiImage', 'shopUiDesiredCount'/
+    );
+  });
+
+  test('refuses a file the app cannot build, one line per problem naming the file and the JSON path', () => {
+    const services = YELB.services.map((s) => (s.name === 'yelb-ui' ? { ...s, image: undefined } : s));
+    const file = write('bad.json', { ...YELB, clusterName: 'a-cluster-name-of-26-chars', services });
+    expect(() => parse({ topology: file })()).toThrow(ValidationError);
+    try {
+      parse({ topology: file })();
+    } catch (err) {
+      expect((err as ValidationError).problems).toEqual([
+        `${file}: services[0].image: missing; allowed: a value, which the CDK app needs to run the service`,
+      ]);
+    }
+    const tooLong = write('long.json', { ...YELB, clusterName: 'a-cluster-name-of-26-chars' });
+    expect(parse({ topology: tooLong })).toThrow(
+      new RegExp(`^${tooLong}: clusterName: 'a-cluster-name-of-26-chars'`)
+    );
+  });
+
+  test('refuses a missing file, and a file that is not a topology, naming it', () => {
+    expect(parse({ topology: '/nonexistent/topology.json' })).toThrow(
+      /\/nonexistent\/topology\.json: cannot be read \(ENOENT\)/
+    );
+    const file = write('not.json', { clusterName: 'x' });
+    expect(parse({ topology: file })).toThrow(new RegExp(`${file}: serviceConnectNamespace`));
+    expect(parse({ topology: '' })).toThrow(
+      /context key 'topology' has value ''; allowed: the path of a topology file/
+    );
+  });
+});
