@@ -3,7 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
 import { AppConfig, parseConfig } from './config';
 import { loadTestFamily, stagedFamily, systemTitle } from './stage';
-import { Topology } from '../model/topology';
+import { Topology, trafficPathOf } from '../model/topology';
 import { LoadTestStack } from '../stacks/load-test-stack';
 import { NetworkStack } from '../stacks/network-stack';
 import { SystemStack } from '../stacks/system-stack';
@@ -66,6 +66,7 @@ export function createApp(props: AppProps, topology: Topology): MigrationApp {
       cluster: system.cluster,
       logGroup: system.logGroup,
       appUrl: system.publicEntry.url,
+      trafficPath: trafficPathOf(config.topology),
       image: config.loadTest.image,
       taskFamily: stagedFamily(loadTestFamily(config.topology), config.stage),
       logRetentionDays: config.logRetentionDays,

@@ -327,3 +327,9 @@ export function serviceId(svc: Pick<ServiceSpec, 'id' | 'name'>): string {
 export function systemName(topology: Pick<Topology, 'name' | 'clusterName'>): string {
   return topology.name ?? serviceId({ name: topology.clusterName });
 }
+
+/** Where traffic goes through the public entry: its trafficPath, else its health-check path. */
+export function trafficPathOf(topology: Topology): string {
+  const entry = topology.services.find((s) => s.publicEntry)?.publicEntry;
+  return entry?.trafficPath ?? entry?.healthCheckPath ?? '/';
+}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cdkJsonContext } from '../app/cdk-json';
@@ -22,15 +23,16 @@ import {
   RehearsalOptions,
   deployContext,
   phasesOf,
-  rehearsalActions,
+  rehearsalScript,
   rehearsalSteps,
   rehearsalTarget,
+  scriptLines,
   stepPlans,
 } from './plan';
 import { DEFAULT_MAX_ERROR_RATE, RehearsalReport, judge, rehearsalReportSchema } from './report';
 import { parseWith } from '../core/schema';
 import { RehearsalAws, runRehearsal } from './run';
-import { VOTES_PATH } from './yelb-api';
+import { resolveTopology } from '../app/config';
 
 /** Requests per second of the traffic, and votes cast, unless the options say otherwise. */
 const DEFAULT_RATE = 20;
@@ -40,11 +42,13 @@ export const REHEARSE_USAGE = `usage: npm run rehearse -- [options]
        npm run rehearse -- report DIR [--max-error-rate R]
 
 Rehearses the whole migration in your own account, under load, and writes a report: deploys
-the discovery phase (cdk deploy, with this project's cdk.json and your -c context), casts votes
-through Yelb, sends traffic to Yelb at a steady rate for the whole run, and steps
-discovery → serviceConnect → retired (with --rollback, back to discovery), one deploy per step.
-Before each step it checks the plan's safety verdict (as npm run plan), after each it waits
-until ECS reports the services stable and reads the votes: they must be exactly those cast.
+the discovery phase (cdk deploy, with this project's cdk.json and your -c context), writes the
+data check's data (Yelb: casts votes), sends traffic to the public entry's trafficPath at a
+steady rate for the whole run, and steps discovery → serviceConnect → retired (with --rollback,
+back to discovery), one deploy per step. Before each step it checks the plan's safety verdict
+(as npm run plan), after each it waits until ECS reports the services stable and reads the data
+back: it must be exactly what was written. Yelb by default; -c topology=FILE rehearses the
+system that file describes (its dataCheck, or none: the report says so).
 
 options:
   --stage NAME             the copy of the app (-c stage=NAME): its own stacks and names
@@ -53,13 +57,14 @@ options:
                            phases: ${MIGRATION_PHASES.join(', ')})
   --rollback               after the migration, step back to discovery
   --destroy                delete the stacks at the end, also after a failed gate
-  --rate N                 requests per second to ${VOTES_PATH}, all the time (default ${DEFAULT_RATE})
-  --votes N                votes to cast after the first deploy (default ${DEFAULT_VOTES})
+  --rate N                 requests per second to the trafficPath (Yelb: /api/getvotes), all the time (default ${DEFAULT_RATE})
+  --votes N                Yelb's data check: votes to cast after the first deploy (default ${DEFAULT_VOTES})
   --timeout D              per request (default 10s)
   --max-error-rate R       the gate: each step's (non-2xx + errors) / requests (default ${DEFAULT_MAX_ERROR_RATE})
   --out DIR                where the report goes (default rehearsal-<date>-<time>)
   -c, --context key=value  context, as for cdk deploy (the phase flags are the rehearsal's;
-                           natGateways is 1 unless given: one Elastic IP per rehearsal)
+                           natGateways is 1 unless given: one Elastic IP per rehearsal);
+                           -c topology=FILE rehearses that file's system
   --dry-run                print each planned action as one JSON line; no AWS call
   -h, --help               this text
 
@@ -70,7 +75,7 @@ The report: report.json, report.md, ${CHART_SVG} and ${CHART_PNG} (requests and 
 second, each step marked). Ctrl-C stops the traffic, writes the report so far, leaves the stacks
 as they are and prints the commands that continue or roll back.
 
-exit codes: 0 every step passed the gate and no vote was lost, 1 otherwise (the reasons name
+exit codes: 0 every step passed the gate and no data was lost, 1 otherwise (the reasons name
 the step), 2 bad input`;
 
 /** What the entry point gives: the topology, and things a test may replace. */
@@ -109,26 +114,34 @@ async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps):
     io.stdout(`${REHEARSE_USAGE}\n`);
     return 0;
   }
-  const { options, dryRun } = parsed;
-  // Bad context is refused here, before any synth or AWS call.
-  const target = rehearsalTarget(options, deps.topology);
+  const { options, dryRun, votesGiven } = parsed;
+  // Bad context is refused here, before any synth or AWS call. The run's own token makes an
+  // HTTP data check's write this run's, not a leftover of an earlier one.
+  const topology = resolveTopology(deployContext(options, options.start), deps.topology);
+  const target = rehearsalTarget(options, topology, `rehearsal-${randomBytes(4).toString('hex')}`);
+  if (votesGiven && target.dataCheck?.kind !== 'yelbVotes') {
+    throw new UsageError(
+      `--votes is for Yelb's votes; this topology's data check is ${target.dataCheck?.kind ?? 'none'}`
+    );
+  }
   const steps = rehearsalSteps(options.start, options.rollback);
   const phases = phasesOf(steps);
   const log = (line: string) => io.stderr(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   log(`synthesizing ${phases.join(', ')} offline for the plan checks…`);
   const synthesize =
     deps.synthesize ??
-    ((c: Record<string, unknown>, p: readonly MigrationPhase[]) => synthesizePhases(deps.topology, c, p));
+    ((c: Record<string, unknown>, p: readonly MigrationPhase[]) => synthesizePhases(topology, c, p));
   const templates = synthesize(
     // No asset bundling: the plan compares templates, it deploys nothing.
     { ...cdkJsonContext(), ...deployContext(options, options.start), 'aws:cdk:bundling-stacks': [] },
     phases
   );
-  const actions = rehearsalActions(options, target, stepPlans(steps, templates));
+  const script = rehearsalScript(options, target, stepPlans(steps, templates));
 
   if (dryRun) {
-    for (const action of actions) io.stdout(`${JSON.stringify(action)}\n`);
-    return actions.every((a) => a.action !== 'plan' || a.safe) ? 0 : 1;
+    const lines = scriptLines(script);
+    for (const line of lines) io.stdout(`${JSON.stringify(line)}\n`);
+    return lines.every((a) => a.action !== 'plan' || a.safe) ? 0 : 1;
   }
 
   const interrupt = new AbortController();
@@ -138,13 +151,14 @@ async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps):
   };
   if (!deps.signal) process.once('SIGINT', onSigint);
   try {
-    const report = await runRehearsal(options, actions, {
+    const report = await runRehearsal(options, script, {
       aws: (deps.aws ?? toolkitAws)(options.region, log),
       progress: log,
       signal: deps.signal ?? interrupt.signal,
       startTemplates: templates.get(options.start),
+      ...(target.dataCheck && { dataCheck: target.dataCheck }),
+      writeReport,
     });
-    await writeReport(options.out, report);
     io.stdout(summary(report, options.out));
     if (report.interrupted) io.stdout(afterInterrupt(report, options));
     return report.verdict.ok ? 0 : 1;
@@ -204,7 +218,7 @@ export async function writeReport(dir: string, report: RehearsalReport): Promise
 
 function summary(report: RehearsalReport, dir: string): string {
   const lines = [
-    `rehearsal ${report.verdict.ok ? 'PASSED' : 'FAILED'} (gate: error rate at most ${report.gate.maxErrorRate} per step, no vote lost)`,
+    `rehearsal ${report.verdict.ok ? 'PASSED' : 'FAILED'} (gate: error rate at most ${report.gate.maxErrorRate} per step, ${report.data.check === 'none' ? 'no data check: the topology describes none' : `no ${report.data.check === 'yelbVotes' ? 'vote' : 'data'} lost`})`,
     ...report.verdict.reasons.map((r) => `  - ${r}`),
     `report: ${path.join(dir, 'report.md')} (and report.json, ${CHART_SVG}, ${CHART_PNG})`,
   ];
@@ -264,7 +278,7 @@ function contextFlags(context: Readonly<Record<string, string>>): string[] {
 function parseRehearseOptions(
   argv: readonly string[],
   now: Date
-): 'help' | { options: RehearsalOptions; dryRun: boolean } {
+): 'help' | { options: RehearsalOptions; dryRun: boolean; votesGiven: boolean } {
   const { values, positionals } = parseCli({
     args: [...argv],
     allowPositionals: true,
@@ -275,7 +289,7 @@ function parseRehearseOptions(
       rollback: { type: 'boolean', default: false },
       destroy: { type: 'boolean', default: false },
       rate: { type: 'string', default: String(DEFAULT_RATE) },
-      votes: { type: 'string', default: String(DEFAULT_VOTES) },
+      votes: { type: 'string' },
       timeout: { type: 'string', default: '10s' },
       'max-error-rate': { type: 'string', default: String(DEFAULT_MAX_ERROR_RATE) },
       out: { type: 'string' },
@@ -315,6 +329,7 @@ function parseRehearseOptions(
   }
   return {
     dryRun: values['dry-run'],
+    votesGiven: values.votes !== undefined,
     options: {
       ...(values.stage !== undefined && { stage: stageOption(values.stage) }),
       ...(values.region !== undefined && { region: values.region }),
@@ -322,7 +337,7 @@ function parseRehearseOptions(
       rollback: values.rollback,
       destroy: values.destroy,
       rate: rateOption(values.rate),
-      votes: wholeNumber('--votes', values.votes, 1000),
+      votes: wholeNumber('--votes', values.votes ?? String(DEFAULT_VOTES), 1000),
       timeoutMs: positiveDuration('--timeout', values.timeout) * 1000,
       maxErrorRate: errorRateOption(values['max-error-rate']),
       out,

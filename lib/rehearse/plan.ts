@@ -1,11 +1,12 @@
 import { AppConfig, parseConfig } from '../app/config';
 import { cdkJsonContext } from '../app/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
-import { Topology } from '../model/topology';
+import { Topology, trafficPathOf } from '../model/topology';
 import { StepPlan, planIsSafe, planStep } from '../plan/plan';
 import { blockedBecause } from '../plan/render';
+import { dataCheckOf } from './data-check';
 import { PhaseTemplates } from '../plan/synth-phases';
-import { Votes, VOTES_PATH, spreadVotes } from './yelb-api';
+import { DataCheck } from './data-check';
 
 /** What the user asked for (`npm run rehearse -- …`), validated. */
 export interface RehearsalOptions {
@@ -19,7 +20,7 @@ export interface RehearsalOptions {
   readonly destroy: boolean;
   /** Requests per second of the traffic, for the whole run. */
   readonly rate: number;
-  /** Votes cast after the first deploy, spread over the restaurants. */
+  /** Yelb's data check: votes cast after the first deploy, spread over the restaurants. */
   readonly votes: number;
   /** Per request of the traffic and of the votes. */
   readonly timeoutMs: number;
@@ -34,6 +35,10 @@ export interface RehearsalTarget {
   readonly stacks: AppConfig['stackNames'];
   readonly cluster: string;
   readonly services: readonly string[];
+  /** Where the traffic goes through the public entry: its trafficPath. */
+  readonly trafficPath: string;
+  /** The system's data check, if its topology describes one. */
+  readonly dataCheck?: DataCheck;
 }
 
 /** One thing the rehearsal does; the dry run prints each as a JSON line. */
@@ -41,7 +46,11 @@ export type RehearsalAction =
   | { readonly action: 'check-deployed'; readonly expect: MigrationPhase; readonly stacks: readonly string[] }
   | { readonly action: 'deploy'; readonly phase: MigrationPhase; readonly context: Record<string, string> }
   | { readonly action: 'wait-stable'; readonly cluster: string; readonly services: readonly string[] }
-  | { readonly action: 'votes'; readonly cast: Votes }
+  | {
+      readonly action: 'write-data';
+      readonly check: DataCheck['kind'];
+      readonly description: string;
+    }
   | { readonly action: 'traffic'; readonly state: 'start'; readonly rate: number; readonly path: string }
   | { readonly action: 'traffic'; readonly state: 'stop' }
   | { readonly action: 'step'; readonly from: MigrationPhase; readonly to: MigrationPhase }
@@ -52,9 +61,32 @@ export type RehearsalAction =
       readonly safe: boolean;
       readonly blockers: readonly string[];
     }
-  | { readonly action: 'read-votes' }
+  | { readonly action: 'read-data' }
+  | { readonly action: 'end-step' }
   | { readonly action: 'report'; readonly out: string }
   | { readonly action: 'destroy'; readonly stacks: readonly string[] };
+
+/**
+ * A rehearsal, as it runs and as its dry run prints it: the setup, the steps, and the teardown,
+ * which runs whatever happened before (the traffic stops; with --destroy the stacks go, unless
+ * Ctrl-C stopped the run or nothing was deployed; the report is written).
+ */
+export interface RehearsalScript {
+  readonly setup: readonly RehearsalAction[];
+  readonly steps: readonly (readonly RehearsalAction[])[];
+  readonly teardown: readonly RehearsalAction[];
+}
+
+/** The script's actions in the order they run, each with its part: what the dry run prints. */
+export function scriptLines(
+  script: RehearsalScript
+): ({ part: 'setup' | 'step' | 'teardown' } & RehearsalAction)[] {
+  return [
+    ...script.setup.map((a) => ({ part: 'setup' as const, ...a })),
+    ...script.steps.flatMap((step) => step.map((a) => ({ part: 'step' as const, ...a }))),
+    ...script.teardown.map((a) => ({ part: 'teardown' as const, ...a })),
+  ];
+}
 
 /** The steps from `start`: forward to the last phase, and with `rollback` back to the first. */
 export function rehearsalSteps(start: MigrationPhase, rollback: boolean): [MigrationPhase, MigrationPhase][] {
@@ -77,13 +109,20 @@ export function deployContext(options: RehearsalOptions, phase: MigrationPhase):
   };
 }
 
-/** The stacks, cluster and services of the app with the user's context (bad context is refused here). */
-export function rehearsalTarget(options: RehearsalOptions, topology: Topology): RehearsalTarget {
+/** The stacks, cluster, services and data check of the app with the user's context (bad context is refused here). */
+export function rehearsalTarget(
+  options: RehearsalOptions,
+  topology: Topology,
+  token = 'rehearsal'
+): RehearsalTarget {
   const config = parseConfig({ ...cdkJsonContext(), ...deployContext(options, options.start) }, topology);
+  const dataCheck = dataCheckOf(config.topology, { votes: options.votes, token });
   return {
     stacks: config.stackNames,
     cluster: config.topology.clusterName,
     services: config.topology.services.map((s) => s.name),
+    trafficPath: trafficPathOf(config.topology),
+    ...(dataCheck && { dataCheck }),
   };
 }
 
@@ -104,32 +143,42 @@ export function verdictOf(plan: StepPlan): { safe: boolean; blockers: string[] }
 
 /**
  * Every action of a rehearsal, in order: what the run does and what the dry run prints. The
- * setup (check what is deployed, deploy the start phase, wait, cast votes), the traffic, then
- * per step its plan, deploy, wait and vote count, and the end (traffic off, report, destroy).
+ * setup (check what is deployed, deploy the start phase, wait, write the data check's data, the
+ * traffic on), per step its plan, data read, deploy, wait and data read again, and the teardown
+ * (traffic off, destroy if asked, the report).
  */
-export function rehearsalActions(
+export function rehearsalScript(
   options: RehearsalOptions,
   target: RehearsalTarget,
   plans: readonly StepPlan[]
-): RehearsalAction[] {
+): RehearsalScript {
   const stacks = [target.stacks.network, target.stacks.system, target.stacks.loadTest];
   const wait: RehearsalAction = { action: 'wait-stable', cluster: target.cluster, services: target.services };
-  return [
-    { action: 'check-deployed', expect: options.start, stacks },
-    { action: 'deploy', phase: options.start, context: deployContext(options, options.start) },
-    wait,
-    { action: 'votes', cast: spreadVotes(options.votes) },
-    { action: 'traffic', state: 'start', rate: options.rate, path: VOTES_PATH },
-    ...plans.flatMap((plan): RehearsalAction[] => [
+  const check = target.dataCheck;
+  const read: RehearsalAction[] = check ? [{ action: 'read-data' }] : [];
+  return {
+    setup: [
+      { action: 'check-deployed', expect: options.start, stacks },
+      { action: 'deploy', phase: options.start, context: deployContext(options, options.start) },
+      wait,
+      ...(check
+        ? [{ action: 'write-data', check: check.kind, description: check.description } as const]
+        : []),
+      { action: 'traffic', state: 'start', rate: options.rate, path: target.trafficPath },
+    ],
+    steps: plans.map((plan): RehearsalAction[] => [
       { action: 'step', from: plan.from, to: plan.to },
       { action: 'plan', from: plan.from, to: plan.to, ...verdictOf(plan) },
-      { action: 'read-votes' },
+      ...read,
       { action: 'deploy', phase: plan.to, context: deployContext(options, plan.to) },
       wait,
-      { action: 'read-votes' },
+      ...read,
+      { action: 'end-step' },
     ]),
-    { action: 'traffic', state: 'stop' },
-    { action: 'report', out: options.out },
-    ...(options.destroy ? [{ action: 'destroy', stacks } as const] : []),
-  ];
+    teardown: [
+      { action: 'traffic', state: 'stop' },
+      ...(options.destroy ? [{ action: 'destroy', stacks } as const] : []),
+      { action: 'report', out: options.out },
+    ],
+  };
 }

@@ -1,7 +1,15 @@
 import { formatDuration } from '../cli/duration';
 import { formatCount, formatTable } from '../cli/table';
-import { RehearsalReport, StepRecord, describeErrorRate, errorRateOf, percent, stepName } from './report';
-import { RESTAURANTS, Votes } from './yelb-api';
+import { dataDiffers } from './data-check';
+import {
+  RehearsalReport,
+  StepRecord,
+  dataLabel,
+  describeErrorRate,
+  errorRateOf,
+  percent,
+  stepName,
+} from './report';
 
 /** The chart's file names in the report folder. */
 export const CHART_SVG = 'chart.svg';
@@ -13,12 +21,16 @@ export const CHART_PNG = 'chart.png';
  */
 export function renderMarkdown(report: RehearsalReport, options: { png: boolean } = { png: true }): string {
   const n = formatCount;
+  const label = report.data.check === 'none' ? 'data' : dataLabel(report.data.check);
   const lines = [
     `# Rehearsal of the migration to Service Connect: ${report.verdict.ok ? 'PASSED' : 'FAILED'}`,
     '',
     `- Run: ${report.startedAt} to ${report.endedAt}${report.stage ? `, stage \`${report.stage}\`` : ''}${report.region ? `, region ${report.region}` : ''}`,
     `- Traffic: ${report.traffic.rate} requests/s${report.traffic.url ? ` to ${report.traffic.url}` : ''}, all the time`,
-    `- Gate: every step's error rate (non-2xx responses and errors) at most ${percent(report.gate.maxErrorRate)}, and no vote lost`,
+    `- Gate: every step's error rate (non-2xx responses and errors) at most ${percent(report.gate.maxErrorRate)}${report.data.check === 'none' ? '' : `, and no ${report.data.check === 'yelbVotes' ? 'vote' : 'data'} lost`}`,
+    report.data.check === 'none'
+      ? '- Data check: NONE. The topology describes no dataCheck, so this run did not check that data survives the steps (see docs/rehearsal.md)'
+      : `- Data check: ${report.data.description}`,
     `- Whole run: ${describeErrorRate(report.total)}`,
     `- Stacks at the end: ${finalPhase(report)}${report.destroyed === true ? ', then destroyed' : report.destroyed === false ? ', destroy FAILED' : ''}`,
   ];
@@ -47,7 +59,7 @@ export function renderMarkdown(report: RehearsalReport, options: { png: boolean 
         'error rate',
         'p50 ms',
         'p99 ms',
-        'votes kept',
+        `${label} kept`,
       ],
       report.steps.map((s) => [
         stepName(s),
@@ -59,24 +71,31 @@ export function renderMarkdown(report: RehearsalReport, options: { png: boolean 
         percent(errorRateOf(s)),
         String(s.latencyMs.p50),
         String(s.latencyMs.p99),
-        votesKept(s, report.votesExpected),
+        dataKept(s, report.data),
       ])
     ),
     '',
     `![requests and failed requests per second](${options.png ? CHART_PNG : CHART_SVG})`,
     ''
   );
-  if (report.votesExpected) {
+  const expected = report.data.expected;
+  if (expected) {
+    const yelb = report.data.check === 'yelbVotes';
     lines.push(
-      '## Votes',
+      yelb ? '## Votes' : '## Data',
       '',
       markdownTable(
-        ['restaurant', 'cast', 'expected', ...report.steps.map((s) => `after ${s.to}`)],
-        RESTAURANTS.map((r) => [
-          r,
-          String(report.votesCast?.[r] ?? ''),
-          String(report.votesExpected![r]),
-          ...report.steps.map((s) => (s.votesAfter ? String(s.votesAfter[r]) : '–')),
+        [
+          yelb ? 'restaurant' : 'read',
+          ...(yelb ? ['cast'] : []),
+          'expected',
+          ...report.steps.map((s) => `after ${s.to}`),
+        ],
+        Object.keys(expected).map((key) => [
+          key,
+          ...(yelb ? [String(report.data.written?.[key] ?? '')] : []),
+          String(expected[key]),
+          ...report.steps.map((s) => (s.dataAfter ? String(s.dataAfter[key] ?? '–') : '–')),
         ])
       ),
       ''
@@ -100,9 +119,10 @@ export function renderMarkdown(report: RehearsalReport, options: { png: boolean 
   return lines.join('\n');
 }
 
-function votesKept(step: StepRecord, expected: Votes | undefined): string {
-  if (!step.votesAfter || !expected) return '–';
-  const lost = RESTAURANTS.filter((r) => step.votesAfter![r] !== expected[r]);
+function dataKept(step: StepRecord, data: RehearsalReport['data']): string {
+  if (data.check === 'none') return 'not checked';
+  if (!step.dataAfter || !data.expected) return '–';
+  const lost = dataDiffers(step.dataAfter, data.expected).map((d) => d.split(' ')[0]);
   return lost.length === 0 ? 'yes' : `NO (${lost.join(', ')})`;
 }
 

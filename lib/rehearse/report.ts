@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { jsonSchemaOf } from '../core/schema';
 import { formatCount } from '../cli/table';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { RESTAURANTS, Restaurant, votesDiffer } from './yelb-api';
+import { dataDiffers } from './data-check';
 
 /** The error rate a step may have unless `--max-error-rate` says otherwise. */
 export const DEFAULT_MAX_ERROR_RATE = 0.001;
@@ -11,10 +11,10 @@ const count = z.number().int().min(0);
 const milliseconds = z.number().min(0);
 const phase = z.enum(MIGRATION_PHASES);
 const isoTime = z.iso.datetime({ offset: true }).describe('an ISO 8601 date and time');
-const votes = z
-  .object(Object.fromEntries(RESTAURANTS.map((r) => [r, count])) as Record<Restaurant, typeof count>)
-  .strict()
-  .describe("votes per restaurant, in yelb-appserver's names");
+const dataState = z
+  .record(z.string(), z.union([z.number(), z.string()]))
+  .describe("what a read of the data check found: Yelb's votes per restaurant, or what a read path returned");
+const DATA_CHECKS = ['yelbVotes', 'http', 'none'] as const;
 
 /** Requests, by outcome: what a step or the whole run sent. */
 const requestCounts = z.object({
@@ -42,8 +42,8 @@ const stepRecord = requestCounts.extend({
     .enum(['done', 'failed', 'interrupted'])
     .describe('how the step ended; failed and interrupted say why in error'),
   error: z.string().optional(),
-  votesBefore: votes.optional().describe('the counts read before the deploy; absent when not read'),
-  votesAfter: votes.optional().describe('the counts read once ECS was stable; absent when not read'),
+  dataBefore: dataState.optional().describe('the data check read before the deploy; absent when not read'),
+  dataAfter: dataState.optional().describe('the data check read once ECS was stable; absent when not read'),
 });
 export type StepRecord = z.infer<typeof stepRecord>;
 
@@ -59,11 +59,21 @@ export const rehearsalReportSchema = z.object({
   traffic: z
     .object({ url: z.string().optional(), rate: z.number().positive() })
     .describe('where the traffic went, and at what rate (requests per second)'),
-  votesCast: votes.optional(),
-  votesExpected: votes
-    .optional()
-    .describe('the counts every step must keep: before the votes, plus the votes cast'),
-  setupError: z.string().optional().describe('why the setup (first deploy, votes) did not complete'),
+  data: z
+    .object({
+      check: z
+        .enum(DATA_CHECKS)
+        .describe("the topology's data check: Yelb's votes, an HTTP write and read, or none"),
+      description: z.string(),
+      written: dataState.optional().describe('what the setup wrote'),
+      expected: dataState
+        .optional()
+        .describe(
+          'what every read must return: the counts before the votes plus the votes cast, or the written text'
+        ),
+    })
+    .describe('how the run checked that no data was lost'),
+  setupError: z.string().optional().describe('why the setup (first deploy, data write) did not complete'),
   steps: z.array(stepRecord),
   timeline: z
     .array(z.object({ second: count, requests: count, non2xx: count, errors: count }))
@@ -100,10 +110,15 @@ export function stepName(step: { from: MigrationPhase; to: MigrationPhase }): st
   return `${step.from} → ${step.to}`;
 }
 
+/** What the data check's reads are called in reasons and the report: votes for Yelb's. */
+export function dataLabel(check: RehearsalReport['data']['check']): string {
+  return check === 'yelbVotes' ? 'votes' : 'data';
+}
+
 /**
  * The gate: every reason the run does not pass, each naming the step. A step passes when it
- * completed, sent requests, failed at most `maxErrorRate` of them, and the votes after it are
- * exactly those cast. The whole run's error rate (the moments between steps included) is held to
+ * completed, sent requests, failed at most `maxErrorRate` of them, and (unless the topology has
+ * no data check) the data read after it is exactly what was expected. The whole run's error rate (the moments between steps included) is held to
  * the same bound. Pure: `rehearse report DIR` judges a recorded run again.
  */
 export function judge(report: Omit<RehearsalReport, 'verdict' | 'gate'>, maxErrorRate: number): Verdict {
@@ -119,11 +134,13 @@ export function judge(report: Omit<RehearsalReport, 'verdict' | 'gate'>, maxErro
     const rate = errorRateOf(step);
     if (rate > maxErrorRate)
       reasons.push(`${name}: ${describeErrorRate(step)}, over the gate ${percent(maxErrorRate)}`);
-    if (step.votesAfter && report.votesExpected) {
-      const differ = votesDiffer(step.votesAfter, report.votesExpected);
-      if (differ.length > 0) reasons.push(`${name}: votes changed: ${differ.join(', ')}`);
+    if (report.data.check === 'none') continue;
+    const label = dataLabel(report.data.check);
+    if (step.dataAfter && report.data.expected) {
+      const differ = dataDiffers(step.dataAfter, report.data.expected);
+      if (differ.length > 0) reasons.push(`${name}: ${label} changed: ${differ.join(', ')}`);
     } else if (step.outcome === 'done') {
-      reasons.push(`${name}: the votes were not read after the step`);
+      reasons.push(`${name}: the ${label} were not read after the step`);
     }
   }
   if (!report.setupError && report.steps.length === 0) reasons.push('no step ran');

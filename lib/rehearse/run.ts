@@ -5,10 +5,10 @@ import { planStep } from '../plan/plan';
 import { Baseline } from '../plan/sources';
 import { PhaseTemplates } from '../plan/synth-phases';
 import { TimelineSecond } from '../traffic/load';
-import { RehearsalAction, RehearsalOptions, deployContext, verdictOf } from './plan';
-import { RehearsalReport, StepRecord, judge } from './report';
+import { DataCheck, DataState, dataDiffers } from './data-check';
+import { RehearsalAction, RehearsalOptions, RehearsalScript, deployContext, verdictOf } from './plan';
+import { RehearsalReport, StepRecord, dataLabel, judge } from './report';
 import { Counts, RehearsalTraffic } from './traffic';
-import { Votes, addVotes, castVotes, readVotes, votesDiffer, VOTES_PATH } from './yelb-api';
 
 /** What the rehearsal asks of AWS; the tests inject their own (the toolkit's deploy cannot run here). */
 export interface RehearsalAws {
@@ -34,20 +34,25 @@ export interface RehearsalDeps {
    * deployed (as `npm run plan -- --deployed`) and not made when the plan blocks it.
    */
   readonly startTemplates?: PhaseTemplates;
+  /** The system's data check, if its topology describes one (the script reads it). */
+  readonly dataCheck?: DataCheck;
+  /** Writes the report's files (the teardown's `report` action). */
+  readonly writeReport: (dir: string, report: RehearsalReport) => Promise<void>;
 }
 
 /**
- * Runs the actions of a rehearsal in order (see {@link rehearsalActions}) and returns its
- * report, judged. A failure (a blocked plan, a failed deploy, a lost vote, a Yelb API that does
- * not answer) ends the steps: the traffic stops, the report is made and, if asked, the stacks
- * are destroyed. Ctrl-C (`deps.signal`) ends the run the same way but never destroys.
+ * Runs a rehearsal's script (see {@link rehearsalScript}): the setup, the steps, then the
+ * teardown whatever happened, and returns the report, judged. A failure (a blocked plan, a
+ * failed deploy, lost data, an app that does not answer) ends the setup or the steps; the
+ * teardown still stops the traffic, destroys the stacks if asked, and writes the report. Ctrl-C
+ * (`deps.signal`) ends the run the same way but never destroys.
  */
 export function runRehearsal(
   options: RehearsalOptions,
-  actions: readonly RehearsalAction[],
+  script: RehearsalScript,
   deps: RehearsalDeps
 ): Promise<RehearsalReport> {
-  return new Rehearsal(options, deps).run(actions);
+  return new Rehearsal(options, deps).run(script);
 }
 
 /** The run was interrupted (Ctrl-C). */
@@ -74,7 +79,8 @@ interface OpenStep {
   readonly to: MigrationPhase;
   readonly startedAt: Date;
   readonly counts: Counts;
-  votesBefore?: Votes;
+  dataBefore?: DataState;
+  dataAfter?: DataState;
 }
 
 /** One rehearsal: what it has found and done so far, and one method per kind of action. */
@@ -85,12 +91,14 @@ class Rehearsal {
   private traffic: RehearsalTraffic | undefined;
   private timeline: readonly TimelineSecond[] = [];
   private appUrl: string | undefined;
+  private trafficPath: string | undefined;
   /** The phase the stacks are in, as far as the run knows; `moving` while a deploy is under way. */
   private phase: MigrationPhase | undefined;
   private moving: { from: MigrationPhase; to: MigrationPhase } | undefined;
   private deployedSomething = false;
-  private votesCast: Votes | undefined;
-  private votesExpected: Votes | undefined;
+  private written: DataState | undefined;
+  private expected: DataState | undefined;
+  private failed = false;
   private setupError: string | undefined;
   private interrupted = false;
   private destroyed: boolean | undefined;
@@ -100,24 +108,36 @@ class Rehearsal {
     private readonly deps: RehearsalDeps
   ) {}
 
-  /** The actions up to the traffic's stop, until one fails; then the end: traffic off, destroy, report. */
-  async run(actions: readonly RehearsalAction[]): Promise<RehearsalReport> {
-    const end = actions.findIndex((a) => a.action === 'traffic' && a.state === 'stop');
-    let failed = false;
-    for (const action of actions.slice(0, end)) {
-      try {
+  /** The setup and the steps, until one fails; then the teardown, whatever happened. */
+  async run(script: RehearsalScript): Promise<RehearsalReport> {
+    try {
+      for (const action of [...script.setup, ...script.steps.flat()]) {
         if (this.deps.signal?.aborted) throw new Interrupted();
         await this.perform(action);
-      } catch (err) {
-        failed = true;
-        this.recordFailure(err);
-        break;
+      }
+    } catch (err) {
+      this.failed = true;
+      this.recordFailure(err);
+    }
+    let report = this.report();
+    for (const action of script.teardown) {
+      switch (action.action) {
+        case 'traffic':
+          await this.stopTraffic();
+          break;
+        case 'destroy':
+          // Never after Ctrl-C (the user stopped it to look), nor when this run deployed nothing.
+          if (!this.interrupted && this.deployedSomething) await this.destroy(action.stacks, this.failed);
+          break;
+        case 'report':
+          report = this.report();
+          await this.deps.writeReport(action.out, report);
+          break;
+        default:
+          throw new Error(`${action.action} is not a teardown action`);
       }
     }
-    await this.stopTraffic();
-    const destroy = actions.find((a) => a.action === 'destroy');
-    if (destroy && !this.interrupted && this.deployedSomething) await this.destroy(destroy.stacks, failed);
-    return this.report();
+    return report;
   }
 
   private perform(action: RehearsalAction): Promise<void> {
@@ -131,18 +151,20 @@ class Rehearsal {
       case 'wait-stable':
         this.deps.progress(`waiting until ECS reports ${action.services.join(', ')} stable…`);
         return this.interruptible(this.deps.aws.waitStable(action.cluster, action.services));
-      case 'votes':
-        return this.castVotes(action.cast);
+      case 'write-data':
+        return this.writeData();
       case 'traffic':
         return action.state === 'start' ? this.startTraffic(action.rate, action.path) : this.stopTraffic();
       case 'step':
         this.openStep(action.from, action.to);
         return Promise.resolve();
-      case 'read-votes':
-        return this.readStepVotes();
+      case 'read-data':
+        return this.readStepData();
+      case 'end-step':
+        return Promise.resolve(this.endStep());
       case 'report':
       case 'destroy':
-        return Promise.resolve(); // the caller writes the report; destroy comes after the traffic stops
+        throw new Error(`${action.action} belongs to the teardown`);
     }
   }
 
@@ -187,28 +209,32 @@ class Rehearsal {
     const deployedPhase = outputs[SYSTEM_OUTPUTS.migrationPhase];
     if (deployedPhase !== phase) {
       throw new StopRun(
-        `the deploy of ${phase} left the Yelb stack in phase ${deployedPhase ?? '(no MigrationPhase output)'}`
+        `the deploy of ${phase} left the system's stack in phase ${deployedPhase ?? '(no MigrationPhase output)'}`
       );
     }
     this.phase = phase;
     this.moving = undefined;
   }
 
-  /** Reads the counts, casts the votes, and checks that the counts grew by exactly those. */
-  private async castVotes(cast: Votes): Promise<void> {
+  /** Writes the data check's data, and reads it back: it must read as expected before any step. */
+  private async writeData(): Promise<void> {
+    const check = this.requireCheck();
     const url = this.requireUrl();
-    const before = await this.interruptible(readVotes(url, this.options.timeoutMs));
-    await this.interruptible(castVotes(url, cast, this.options.timeoutMs));
-    this.votesCast = cast;
-    this.votesExpected = addVotes(before, cast);
-    const after = await this.interruptible(readVotes(url, this.options.timeoutMs));
-    const differ = votesDiffer(after, this.votesExpected);
-    if (differ.length > 0) throw new StopRun(`the votes just cast do not add up: ${differ.join(', ')}`);
-    const total = Object.values(cast).reduce((a, b) => a + b, 0);
-    this.deps.progress(`cast ${total} votes; counts ${JSON.stringify(after)}`);
+    const { written, expected } = await this.interruptible(check.write(url, this.options.timeoutMs));
+    this.written = written;
+    this.expected = expected;
+    const after = await this.interruptible(check.read(url, this.options.timeoutMs));
+    const differ = dataDiffers(after, expected);
+    if (differ.length > 0) {
+      throw new StopRun(`the ${dataLabel(check.kind)} just written do not read back: ${differ.join(', ')}`);
+    }
+    this.deps.progress(
+      `wrote the data check's data (${check.description}); read back ${JSON.stringify(after)}`
+    );
   }
 
   private startTraffic(rate: number, path: string): Promise<void> {
+    this.trafficPath = path;
     const url = new URL(path, this.requireUrl()).href;
     this.deps.progress(`traffic: ${rate} requests/s to ${url}`);
     this.traffic = new RehearsalTraffic(url, rate, this.options.timeoutMs, this.deps.progress);
@@ -233,22 +259,34 @@ class Rehearsal {
     this.deps.progress(`step ${from} → ${to}`);
   }
 
-  /** The counts before a step's deploy, or after it: then the step ends, and a lost vote ends the run. */
-  private async readStepVotes(): Promise<void> {
+  /** The data before a step's deploy, or once ECS is stable after it. */
+  private async readStepData(): Promise<void> {
+    const data = await this.interruptible(
+      this.requireCheck().read(this.requireUrl(), this.options.timeoutMs)
+    );
     const open = this.open;
-    const votes = await this.interruptible(readVotes(this.requireUrl(), this.options.timeoutMs));
     if (!open) return;
-    if (!open.votesBefore) {
-      open.votesBefore = votes;
-      return;
-    }
-    const differ = this.votesExpected ? votesDiffer(votes, this.votesExpected) : [];
-    this.closeStep('done', differ.length > 0 ? `votes changed: ${differ.join(', ')}` : undefined, votes);
-    // A lost vote is lost data: the steps end here (the gate names the step).
-    if (differ.length > 0) throw new StopRun('votes changed', true);
+    if (open.dataBefore) open.dataAfter = data;
+    else open.dataBefore = data;
   }
 
-  private closeStep(outcome: StepRecord['outcome'], error?: string, votesAfter?: Votes): void {
+  /** The step is done: lost data (what was read after it is not what was expected) ends the run. */
+  private endStep(): void {
+    const open = this.open;
+    if (!open) return;
+    const check = this.deps.dataCheck;
+    const differ = check && open.dataAfter && this.expected ? dataDiffers(open.dataAfter, this.expected) : [];
+    const label = check ? dataLabel(check.kind) : 'data';
+    this.closeStep(
+      'done',
+      differ.length > 0 ? `${label} changed: ${differ.join(', ')}` : undefined,
+      open.dataAfter
+    );
+    // Lost data: the steps end here (the gate names the step).
+    if (differ.length > 0) throw new StopRun(`${label} changed`, true);
+  }
+
+  private closeStep(outcome: StepRecord['outcome'], error?: string, dataAfter?: DataState): void {
     const open = this.open;
     if (!open) return;
     const endedAt = new Date();
@@ -262,8 +300,8 @@ class Rehearsal {
       ...open.counts.snapshot(),
       outcome,
       ...(error !== undefined && { error }),
-      ...(open.votesBefore && { votesBefore: open.votesBefore }),
-      ...(votesAfter && { votesAfter }),
+      ...(open.dataBefore && { dataBefore: open.dataBefore }),
+      ...(dataAfter && { dataAfter }),
     });
     this.deps.progress(`step ${open.from} → ${open.to}: ${outcome}${error ? `: ${error}` : ''}`);
     this.open = undefined;
@@ -301,11 +339,20 @@ class Rehearsal {
       ...(this.options.region !== undefined && { region: this.options.region }),
       context: this.options.context,
       traffic: {
-        ...(this.appUrl !== undefined && { url: new URL(VOTES_PATH, this.appUrl).href }),
+        ...(this.appUrl !== undefined &&
+          this.trafficPath !== undefined && {
+            url: new URL(this.trafficPath, this.appUrl).href,
+          }),
         rate: this.options.rate,
       },
-      ...(this.votesCast && { votesCast: this.votesCast }),
-      ...(this.votesExpected && { votesExpected: this.votesExpected }),
+      data: {
+        check: this.deps.dataCheck?.kind ?? ('none' as const),
+        description:
+          this.deps.dataCheck?.description ??
+          'none: the topology describes no dataCheck, so nothing checked that data survives the steps',
+        ...(this.written && { written: this.written }),
+        ...(this.expected && { expected: this.expected }),
+      },
       ...(this.setupError !== undefined && { setupError: this.setupError }),
       steps: this.steps,
       timeline: [...this.timeline],
@@ -327,8 +374,13 @@ class Rehearsal {
   }
 
   private requireUrl(): string {
-    if (!this.appUrl) throw new Error(`the Yelb stack has no ${SYSTEM_OUTPUTS.appUrl} output`);
+    if (!this.appUrl) throw new Error(`the system's stack has no ${SYSTEM_OUTPUTS.appUrl} output`);
     return this.appUrl;
+  }
+
+  private requireCheck(): DataCheck {
+    if (!this.deps.dataCheck) throw new Error('the script reads data, but the topology has no data check');
+    return this.deps.dataCheck;
   }
 
   private addSetupError(message: string): void {

@@ -1,3 +1,5 @@
+import { AppApiError, request } from './http';
+
 /**
  * The part of Yelb's HTTP API that a rehearsal uses, through the public entry (yelb-ui's nginx
  * proxies `/api/` to yelb-appserver): a vote is `GET /api/<restaurant>` (yelb-appserver adds one
@@ -43,14 +45,6 @@ export function votesDiffer(actual: Votes, expected: Votes): string[] {
   );
 }
 
-/** A request to Yelb's API that did not get the answer it needs. */
-export class YelbApiError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'YelbApiError';
-  }
-}
-
 /** `GET /api/getvotes`: the counts, every restaurant present (a missing one is an error, not 0). */
 export async function readVotes(appUrl: string, timeoutMs = 10_000): Promise<Votes> {
   const body = await get(appUrl, VOTES_PATH, timeoutMs);
@@ -58,7 +52,7 @@ export async function readVotes(appUrl: string, timeoutMs = 10_000): Promise<Vot
   try {
     parsed = JSON.parse(body);
   } catch {
-    throw new YelbApiError(`${VOTES_PATH} answered something that is not JSON: ${body.slice(0, 120)}`);
+    throw new AppApiError(`${VOTES_PATH} answered something that is not JSON: ${body.slice(0, 120)}`);
   }
   const rows = Array.isArray(parsed) ? (parsed as { name?: unknown; value?: unknown }[]) : [];
   const votes: Partial<Votes> = {};
@@ -69,7 +63,7 @@ export async function readVotes(appUrl: string, timeoutMs = 10_000): Promise<Vot
   }
   const missing = RESTAURANTS.filter((r) => votes[r] === undefined);
   if (missing.length > 0) {
-    throw new YelbApiError(`${VOTES_PATH} has no count for ${missing.join(', ')}: ${body.slice(0, 200)}`);
+    throw new AppApiError(`${VOTES_PATH} has no count for ${missing.join(', ')}: ${body.slice(0, 200)}`);
   }
   return votes as Votes;
 }
@@ -84,16 +78,6 @@ export async function castVotes(appUrl: string, votes: Votes, timeoutMs = 10_000
   }
 }
 
-async function get(appUrl: string, path: string, timeoutMs: number): Promise<string> {
-  const url = new URL(path, appUrl);
-  let response: Response;
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code;
-    throw new YelbApiError(`GET ${url.href} failed: ${cause ?? (err as Error).message}`);
-  }
-  const body = await response.text();
-  if (!response.ok) throw new YelbApiError(`GET ${url.href} answered ${response.status}`);
-  return body;
+function get(appUrl: string, path: string, timeoutMs: number): Promise<string> {
+  return request(appUrl, 'GET', path, timeoutMs);
 }

@@ -13,12 +13,14 @@ import { WALKTHROUGH_LOAD, heyArgs } from '../traffic/hey';
 /** Props of {@link LoadTestStack}. */
 export interface LoadTestStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
-  /** The Yelb cluster: the task runs there, beside the services. */
+  /** The system's cluster: the task runs there, beside the services. */
   readonly cluster: ecs.ICluster;
   /** The project's log group: hey's summary goes there. */
   readonly logGroup: logs.ILogGroup;
-  /** The public URL of Yelb (the AppUrl output), ending in `/`. */
+  /** The public URL of the system (the AppUrl output), ending in `/`. */
   readonly appUrl: string;
+  /** The path hey requests: the public entry's trafficPath (Yelb: `/api/getvotes`). */
+  readonly trafficPath: string;
   /** A hey image whose entrypoint is hey. */
   readonly image: string;
   /** The task definition's family (per account and region: the stage's). */
@@ -41,7 +43,7 @@ const CONTAINER = 'hey';
 /**
  * The walkthrough's generate-traffic step as an optional stack (`-c loadTest=true`): a Fargate
  * task definition that runs hey against the public load balancer from the private subnets, with
- * the walkthrough's parameters (`-c 100 -n 10000 -z 2m` on /api/getvotes) unless `npm run
+ * the walkthrough's parameters (`-c 100 -n 10000 -z 2m` on the trafficPath, Yelb's /api/getvotes) unless `npm run
  * traffic -- --in-vpc` passes others, logging to the project's log group. Nothing runs until
  * someone runs the task.
  */
@@ -94,7 +96,7 @@ export class LoadTestStack extends Stack {
       containerName: CONTAINER,
       image,
       essential: true,
-      command: heyArgs({ ...WALKTHROUGH_LOAD, url: `${props.appUrl}api/getvotes` }),
+      command: heyArgs({ ...WALKTHROUGH_LOAD, url: `${props.appUrl}${props.trafficPath.replace(/^\//, '')}` }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: STREAM_PREFIX }),
     });
 

@@ -15,7 +15,7 @@ import { PublicEntry, PublicEntryProps } from '../constructs/public-entry';
 import { MigratingService, ecsTasksPrincipal } from '../constructs/migrating-service';
 import { calleesOf, deploymentOrder, legacyEndpoint } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
-import { DeployableTopology } from '../model/deployable';
+import { DeployableService, DeployableTopology } from '../model/deployable';
 import { serviceId } from '../model/topology';
 import { LEGACY_CONSTRUCT_ID, internalAlbName } from '../app/names';
 import { pascalCase } from '../core/names';
@@ -146,7 +146,7 @@ export class SystemStack extends Stack {
 
     // The copier only where an image needs it: every image in ECR already needs none.
     const mirror =
-      props.mirrorImages && topology.services.some((s) => !isInEcr(s.image))
+      props.mirrorImages && topology.services.some((s: DeployableService) => !isInEcr(s.image))
         ? new ImageMirror(this, 'Mirror', {
             repositoryPrefix: topology.clusterName,
             vpc,

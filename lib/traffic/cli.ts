@@ -13,7 +13,7 @@ import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { AwsClients, createClients, stackOutputs } from '../aws/clients';
 import { SYSTEM_OUTPUTS } from '../app/outputs';
 import { stackNames } from '../app/stage';
-import { Topology } from '../model/topology';
+import { Topology, trafficPathOf } from '../model/topology';
 import { readTopologyFile } from '../model/topology-file';
 import { heyArgs } from './hey';
 import { loadTestTarget, runInVpc } from './in-vpc';
@@ -240,8 +240,3 @@ async function inVpc(
   return 0;
 }
 
-/** Where traffic goes through the public entry: its trafficPath, else its health-check path. */
-export function trafficPathOf(topology: Topology): string {
-  const entry = topology.services.find((s) => s.publicEntry)?.publicEntry;
-  return entry?.trafficPath ?? entry?.healthCheckPath ?? '/';
-}

@@ -14,7 +14,7 @@ import { tempDir } from '../support/temp';
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 const OPTIONS = { mirrorImages: true, https: false, domain: false, alarmEmail: false };
 
-const problemsOf = (topology: Topology, options = OPTIONS): string[] => {
+const problemsOf = (topology: Topology, options = OPTIONS): readonly string[] => {
   try {
     checkDeployLimits(validateDeployable(topology), options);
     return [];

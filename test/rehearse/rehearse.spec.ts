@@ -10,6 +10,10 @@ import { fromSharedTemplates, stackTemplates } from '../support/app';
 import { YelbLike, fakeRehearsalAws, startYelbLike } from '../support/yelb-like';
 import { tempDir } from '../support/temp';
 import { YELB } from '../../lib/model/yelb';
+import { MIGRATION_PHASES } from '../../lib/model/phase';
+import { Topology } from '../../lib/model/topology';
+import { readTopologyFile } from '../../lib/model/topology-file';
+import { synthesizePhases } from '../../lib/plan/synth-phases';
 
 /**
  * The rehearsal, offline: the deploy is injected (the toolkit's cannot run here) and drives a
@@ -78,8 +82,8 @@ describe('npm run rehearse, offline', () => {
       'non2xx',
       'errors',
       'latencyMs',
-      'votesBefore',
-      'votesAfter',
+      'dataBefore',
+      'dataAfter',
     ]) {
       expect(report.steps[0]).toHaveProperty(key);
     }
@@ -92,13 +96,16 @@ describe('npm run rehearse, offline', () => {
       'retired>serviceConnect:done',
       'serviceConnect>discovery:done',
     ]);
-    expect(report.votesCast).toEqual({ ihop: 3, chipotle: 3, outback: 2, bucadibeppo: 2 });
+    expect(report.data).toMatchObject({
+      check: 'yelbVotes',
+      written: { ihop: 3, chipotle: 3, outback: 2, bucadibeppo: 2 },
+    });
     for (const step of report.steps) {
       // Each deploy lasts until the server has seen 40 reads: traffic ran through every step.
       expect(step.requests).toBeGreaterThan(20);
       expect(step.non2xx + step.errors).toBe(0);
-      expect(step.votesBefore).toEqual(report.votesExpected);
-      expect(step.votesAfter).toEqual(report.votesExpected);
+      expect(step.dataBefore).toEqual(report.data.expected);
+      expect(step.dataAfter).toEqual(report.data.expected);
       expect(step.endSecond).toBeGreaterThan(step.startSecond);
       expect(Date.parse(step.endedAt)).toBeGreaterThan(Date.parse(step.startedAt));
     }
@@ -252,7 +259,7 @@ describe('npm run rehearse, offline', () => {
     const out = outDir();
     expect((await rehearse(['--rate', '50', '--out', out], aws)).code).toBe(1);
     expect(readReport(out).verdict.reasons).toEqual([
-      'discovery → serviceConnect: failed: the deploy of serviceConnect left the Yelb stack in phase discovery',
+      "discovery → serviceConnect: failed: the deploy of serviceConnect left the system's stack in phase discovery",
     ]);
   });
 
@@ -352,19 +359,25 @@ describe('npm run rehearse, offline', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(actions.map((a) => a.action)).toEqual([
-      'check-deployed',
-      'deploy',
-      'wait-stable',
-      'votes',
-      'traffic',
-      ...['step', 'plan', 'read-votes', 'deploy', 'wait-stable', 'read-votes'],
-      ...['step', 'plan', 'read-votes', 'deploy', 'wait-stable', 'read-votes'],
-      'traffic',
-      'report',
-      'destroy',
+    expect(actions.map((a) => `${a.part} ${a.action}`)).toEqual([
+      'setup check-deployed',
+      'setup deploy',
+      'setup wait-stable',
+      'setup write-data',
+      'setup traffic',
+      ...['step', 'plan', 'read-data', 'deploy', 'wait-stable', 'read-data', 'end-step'].map(
+        (a) => `step ${a}`
+      ),
+      ...['step', 'plan', 'read-data', 'deploy', 'wait-stable', 'read-data', 'end-step'].map(
+        (a) => `step ${a}`
+      ),
+      'teardown traffic',
+      'teardown destroy',
+      'teardown report',
     ]);
+    expect(actions.find((a) => a.action === 'traffic')).toMatchObject({ path: '/api/getvotes' });
     expect(actions[0]).toEqual({
+      part: 'setup',
       action: 'check-deployed',
       expect: 'discovery',
       stacks: ['YelbNetwork-blue', 'Yelb-blue', 'YelbLoadTest-blue'],
@@ -409,6 +422,142 @@ describe('npm run rehearse, offline', () => {
       expect(run.stderr).toMatch(message);
       expect(aws.calls).toEqual([]);
     }
+  });
+});
+
+describe('npm run rehearse -- -c topology=FILE: a system that is not Yelb', () => {
+  const SHOP = JSON.parse(fs.readFileSync('examples/shop.topology.json', 'utf8')) as Topology;
+  const withCheck = (dataCheck?: unknown): string => {
+    const file = path.join(tempDir('shop-topology'), 'shop.json');
+    const services = SHOP.services.map((s) =>
+      s.publicEntry
+        ? { ...s, publicEntry: { ...s.publicEntry, ...(dataCheck !== undefined && { dataCheck }) } }
+        : s
+    );
+    fs.writeFileSync(file, JSON.stringify({ ...SHOP, $schema: undefined, services }));
+    return file;
+  };
+  const NOTES = {
+    kind: 'http',
+    write: { method: 'PUT', path: '/notes/{token}', body: '{"note": "{token}"}' },
+    read: { path: '/notes/{token}', expect: '"note": "{token}"' },
+  };
+  // One offline synth of the shop's three phases for the whole block (the real synthesizer).
+  let synthesized: ReturnType<NonNullable<RehearseDeps['synthesize']>> | undefined;
+  const synthesize: RehearseDeps['synthesize'] = (context, phases) => {
+    const { topology: _file, ...rest } = context;
+    synthesized ??= synthesizePhases(readTopologyFile(withCheck()), rest, MIGRATION_PHASES);
+    return new Map(phases.map((p) => [p, structuredClone(synthesized!.get(p)!)]));
+  };
+
+  test('its stacks, its traffic path and its HTTP data check: a write, then the same read before and after every step', async () => {
+    const aws = fakeRehearsalAws(yelb, { deployReads: 20 });
+    const out = outDir();
+    const run = await rehearse(
+      ['--rollback', '--rate', '200', '-c', `topology=${withCheck(NOTES)}`, '--out', out],
+      aws,
+      {
+        synthesize,
+      }
+    );
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/rehearsal PASSED \(gate: error rate at most 0.001 per step, no data lost\)/);
+    expect(aws.calls[0]).toBe('deployed ShopNetwork,Shop,ShopLoadTest');
+    expect(aws.calls.filter((c) => c.startsWith('wait'))).toEqual(Array(5).fill('wait shop-cluster 9'));
+    const report = readReport(out);
+    expect(report.traffic.url).toBe(`${yelb.url}/`);
+    const token = Object.keys(report.data.expected!)[0].replace('/notes/', '');
+    expect(token).toMatch(/^rehearsal-[0-9a-f]{8}$/);
+    expect(report.data).toEqual({
+      check: 'http',
+      description: `PUT /notes/${token} with "{\\"note\\": \\"${token}\\"}", then GET /notes/${token} must contain "\\"note\\": \\"${token}\\""`,
+      written: { [`PUT /notes/${token}`]: `{"note": "${token}"}` },
+      expected: { [`/notes/${token}`]: `contains "\\"note\\": \\"${token}\\""` },
+    });
+    expect(yelb.notes.get(token)).toBe(`{"note": "${token}"}`);
+    for (const step of report.steps) {
+      expect(step.dataBefore).toEqual(report.data.expected);
+      expect(step.dataAfter).toEqual(report.data.expected);
+    }
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/## Data\n\n\| read \| expected \|/);
+  });
+
+  test('data lost in a step fails that step and ends the steps there', async () => {
+    const aws = fakeRehearsalAws(yelb, { after: (phase) => phase === 'retired' && yelb.notes.clear() });
+    const out = outDir();
+    const run = await rehearse(
+      ['--rollback', '--rate', '50', '-c', `topology=${withCheck(NOTES)}`, '--out', out],
+      aws,
+      {
+        synthesize,
+      }
+    );
+    expect(run.code).toBe(1);
+    const report = readReport(out);
+    expect(report.steps.map((s) => `${s.to}:${s.outcome}`)).toEqual([
+      'serviceConnect:done',
+      'retired:failed',
+    ]);
+    expect(report.steps[1].error).toMatch(
+      /^AppApiError: GET http:\/\/127\.0\.0\.1:\d+\/notes\/rehearsal-[0-9a-f]{8} answered 404$/
+    );
+  });
+
+  test('without a data check the run says so plainly, and passes on its error rates alone', async () => {
+    const aws = fakeRehearsalAws(yelb);
+    const out = outDir();
+    const run = await rehearse(['--rate', '50', '-c', `topology=${withCheck()}`, '--out', out], aws, {
+      synthesize,
+    });
+    expect(run.stdout).toMatch(/no data check: the topology describes none/);
+    expect(run.code).toBe(0);
+    const report = readReport(out);
+    expect(report.data.check).toBe('none');
+    expect(report.steps.every((s) => s.dataAfter === undefined)).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/- Data check: NONE\./);
+    expect(yelb.votes.ihop).toBe(0); // no Yelb API was called
+  });
+
+  test('the dry run prints what the run does: no data actions without a check; --votes refused', async () => {
+    const run = await runCli(
+      (args, io) =>
+        runRehearseCli(args, io, {
+          topology: YELB,
+          aws: () => {
+            throw new Error('the dry run called AWS');
+          },
+          synthesize,
+        }),
+      ['--dry-run', '--destroy', '-c', 'topology=examples/shop.topology.json', '--out', 'r2'],
+      {}
+    );
+    expect(run.code).toBe(0);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.map((a) => `${a.part} ${a.action}`)).toEqual([
+      'setup check-deployed',
+      'setup deploy',
+      'setup wait-stable',
+      'setup traffic',
+      ...['step', 'plan', 'deploy', 'wait-stable', 'end-step'].map((a) => `step ${a}`),
+      ...['step', 'plan', 'deploy', 'wait-stable', 'end-step'].map((a) => `step ${a}`),
+      'teardown traffic',
+      'teardown destroy',
+      'teardown report',
+    ]);
+    expect(lines[0]).toMatchObject({ stacks: ['ShopNetwork', 'Shop', 'ShopLoadTest'] });
+    expect(lines[3]).toMatchObject({ action: 'traffic', path: '/' });
+    expect(lines.filter((a) => a.action === 'plan').every((a) => a.safe === true)).toBe(true);
+
+    const votes = await rehearse(
+      ['--votes', '5', '-c', 'topology=examples/shop.topology.json'],
+      fakeRehearsalAws(yelb)
+    );
+    expect(votes.code).toBe(2);
+    expect(votes.stderr).toMatch(/--votes is for Yelb's votes; this topology's data check is none/);
   });
 });
 
@@ -465,6 +614,7 @@ describe('npm run rehearse -- report DIR', () => {
     const file = path.join(dir, 'report.json');
     expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
       `error: ${file}: startedAt: Invalid input: expected string, received undefined; found missing`,
+      `error: ${file}: data: Invalid input: expected object, received undefined; found missing`,
       `error: ${file}: steps[1].outcome: Invalid option: expected one of "done"|"failed"|"interrupted"; found "maybe"`,
       `error: ${file}: steps[2].requests: Too small: expected number to be >=0; found -3`,
       `error: ${file}: total: Invalid input: expected object, received string; found "lots"`,

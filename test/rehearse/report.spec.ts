@@ -23,8 +23,8 @@ const step = (over: Partial<StepRecord> = {}): StepRecord => ({
   errors: 0,
   latencyMs: { p50: 10, p99: 40 },
   outcome: 'done',
-  votesBefore: votes,
-  votesAfter: votes,
+  dataBefore: votes,
+  dataAfter: votes,
   ...over,
 });
 const run = (
@@ -35,8 +35,7 @@ const run = (
   endedAt: '2026-01-01T00:05:00.000Z',
   context: {},
   traffic: { rate: 20 },
-  votesCast: votes,
-  votesExpected: votes,
+  data: { check: 'yelbVotes' as const, description: "Yelb's votes", written: votes, expected: votes },
   steps,
   timeline: [],
   total,
@@ -56,12 +55,35 @@ describe('the gate', () => {
     expect(judge(run([step({ requests: 0 })]), 0.001).reasons).toEqual([
       'discovery → serviceConnect: no request completed during the step, so its error rate is unknown',
     ]);
-    expect(judge(run([step({ votesAfter: undefined })]), 0.001).reasons).toEqual([
+    expect(judge(run([step({ dataAfter: undefined })]), 0.001).reasons).toEqual([
       'discovery → serviceConnect: the votes were not read after the step',
     ]);
-    expect(judge(run([step({ votesAfter: { ...votes, ihop: 6 } })]), 0.001).reasons).toEqual([
+    expect(judge(run([step({ dataAfter: { ...votes, ihop: 6 } })]), 0.001).reasons).toEqual([
       'discovery → serviceConnect: votes changed: ihop 6 (expected 5)',
     ]);
+  });
+
+  test('an HTTP data check is judged the same way, called data; without one, no read is needed', () => {
+    const expected = { '/notes/r1': 'contains "r1"' };
+    const http = { check: 'http' as const, description: 'PUT then GET', expected };
+    const withHttp = (s: StepRecord) => ({ ...run([s]), data: http });
+    expect(judge(withHttp(step({ dataAfter: expected })), 0.001)).toEqual({ ok: true, reasons: [] });
+    expect(
+      judge(withHttp(step({ dataAfter: { '/notes/r1': 'does not contain "r1": {}' } })), 0.001).reasons
+    ).toEqual([
+      'discovery → serviceConnect: data changed: /notes/r1 does not contain "r1": {} (expected contains "r1")',
+    ]);
+    expect(judge(withHttp(step({ dataAfter: undefined })), 0.001).reasons).toEqual([
+      'discovery → serviceConnect: the data were not read after the step',
+    ]);
+    const none = {
+      ...run([step({ dataBefore: undefined, dataAfter: undefined })]),
+      data: { check: 'none' as const, description: 'none' },
+    };
+    expect(judge(none, 0.001)).toEqual({ ok: true, reasons: [] });
+    expect(
+      renderMarkdown({ ...none, gate: { maxErrorRate: 0.001 }, verdict: { ok: true, reasons: [] } })
+    ).toMatch(/- Data check: NONE\. The topology describes no dataCheck/);
   });
 
   test('holds the whole run (the moments between steps) to the same bound, and needs a step', () => {

@@ -11,13 +11,16 @@ export interface YelbLike extends TestServer {
   fault?: { every: number; status: number };
   /** Extra milliseconds before each answer. */
   delayMs: number;
-  /** Reads of /api/getvotes received so far. */
+  /** Reads of /api/getvotes (or /, another topology's traffic path) received so far. */
   readonly reads: number;
+  /** Another system's data: `PUT /notes/<id>` stores the body, `GET /notes/<id>` answers it (404 when absent). */
+  readonly notes: Map<string, string>;
 }
 
 /** Starts a Yelb-like server on 127.0.0.1: votes on `GET /api/<restaurant>`, counts on `GET /api/getvotes`. */
 export async function startYelbLike(): Promise<YelbLike> {
   const votes = Object.fromEntries(RESTAURANTS.map((r) => [r, 0])) as Votes;
+  const notes = new Map<string, string>();
   let reads = 0;
   const state: { fault?: YelbLike['fault']; delayMs: number } = { delayMs: 0 };
   const server = await startServer((req, res) => {
@@ -27,7 +30,18 @@ export async function startYelbLike(): Promise<YelbLike> {
         res.end(body);
       }, state.delayMs);
     const name = req.url?.replace(/^\/api\//, '') ?? '';
-    if (req.method === 'GET' && req.url === '/api/getvotes') {
+    const note = /^\/notes\/([\w-]+)$/.exec(req.url ?? '')?.[1];
+    if (note && req.method === 'PUT') {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        notes.set(note, body);
+        answer(204, '');
+      });
+    } else if (note && req.method === 'GET') {
+      const stored = notes.get(note);
+      answer(stored === undefined ? 404 : 200, stored ?? '{}');
+    } else if (req.method === 'GET' && (req.url === '/api/getvotes' || req.url === '/')) {
       reads += 1;
       if (state.fault && state.fault.every > 0 && reads % state.fault.every === 0) {
         answer(state.fault.status, '{"error":"upstream"}');
@@ -47,6 +61,7 @@ export async function startYelbLike(): Promise<YelbLike> {
     received: server.received,
     close: server.close,
     votes,
+    notes,
     get fault() {
       return state.fault;
     },

@@ -1,0 +1,93 @@
+import { DataCheck as DataCheckSpec, Topology } from '../model/topology';
+import { request } from './http';
+import { Votes, addVotes, castVotes, readVotes, spreadVotes } from './yelb-api';
+
+/**
+ * A rehearsal's check that no data is lost while it migrates, as the topology describes it
+ * (`publicEntry.dataCheck`): Yelb's votes, or a write and a read of the file's own. Written once
+ * after the first deploy; read before and after every step, where it must read back exactly
+ * what was expected.
+ */
+
+/** What a read found, as the report records it: votes per restaurant, or what a read path returned. */
+export type DataState = Record<string, number | string>;
+
+/** One kind of data check, ready to run against the app's URL. */
+export interface DataCheck {
+  readonly kind: DataCheckSpec['kind'];
+  /** What it writes and reads, for people and the dry run. */
+  readonly description: string;
+  /** Writes; returns what was written and what every later read must return. */
+  write(appUrl: string, timeoutMs: number): Promise<{ written: DataState; expected: DataState }>;
+  read(appUrl: string, timeoutMs: number): Promise<DataState>;
+}
+
+/** The keys whose values differ, as `ihop 9 (expected 10)`; empty when `actual` is `expected`. */
+export function dataDiffers(actual: DataState, expected: DataState): string[] {
+  return Object.keys(expected)
+    .filter((key) => actual[key] !== expected[key])
+    .map((key) => `${key} ${show(actual[key])} (expected ${show(expected[key])})`);
+}
+
+/**
+ * The topology's data check, or undefined when its public entry describes none. `votes` is what
+ * Yelb's check casts; `token` makes an HTTP check's write this run's own (`{token}` in its path,
+ * body and expected text), so that a value left by an earlier run cannot pass for it.
+ */
+export function dataCheckOf(
+  topology: Topology,
+  options: { votes: number; token: string }
+): DataCheck | undefined {
+  const spec = topology.services.find((s) => s.publicEntry)?.publicEntry?.dataCheck;
+  if (!spec) return undefined;
+  return spec.kind === 'yelbVotes' ? yelbVotes(options.votes) : httpWriteRead(spec, options.token);
+}
+
+function yelbVotes(total: number): DataCheck {
+  const cast = spreadVotes(total);
+  return {
+    kind: 'yelbVotes',
+    description: `Yelb's votes: ${total} cast through /api/<restaurant>, every count read back from /api/getvotes`,
+    async write(url, timeoutMs) {
+      const before = await readVotes(url, timeoutMs);
+      await castVotes(url, cast, timeoutMs);
+      return { written: cast, expected: addVotes(before, cast) };
+    },
+    read: (url, timeoutMs) => readVotes(url, timeoutMs) as Promise<Votes & DataState>,
+  };
+}
+
+function httpWriteRead(spec: Extract<DataCheckSpec, { kind: 'http' }>, token: string): DataCheck {
+  const fill = (text: string) => text.split('{token}').join(token);
+  const write = {
+    ...spec.write,
+    path: fill(spec.write.path),
+    body: spec.write.body && fill(spec.write.body),
+  };
+  const readPath = fill(spec.read.path);
+  const expect = fill(spec.read.expect);
+  const found = `contains ${JSON.stringify(expect)}`;
+  return {
+    kind: 'http',
+    description: `${write.method} ${write.path}${write.body !== undefined ? ` with ${JSON.stringify(write.body)}` : ''}, then GET ${readPath} must contain ${JSON.stringify(expect)}`,
+    async write(url, timeoutMs) {
+      await request(url, write.method, write.path, timeoutMs, write.body, spec.write.contentType);
+      return {
+        written: { [`${write.method} ${write.path}`]: write.body ?? '' },
+        expected: { [readPath]: found },
+      };
+    },
+    async read(url, timeoutMs) {
+      const body = await request(url, 'GET', readPath, timeoutMs);
+      return {
+        [readPath]: body.includes(expect)
+          ? found
+          : `does not contain ${JSON.stringify(expect)}: ${body.slice(0, 120)}`,
+      };
+    },
+  };
+}
+
+function show(value: number | string | undefined): string {
+  return value === undefined ? 'nothing' : String(value);
+}
