@@ -614,7 +614,6 @@ describe('npm run rehearse -- report DIR', () => {
     const file = path.join(dir, 'report.json');
     expect(run.stderr.split('\n').filter((l) => l.startsWith('error:'))).toEqual([
       `error: ${file}: startedAt: Invalid input: expected string, received undefined; found missing`,
-      `error: ${file}: data: Invalid input: expected object, received undefined; found missing`,
       `error: ${file}: steps[1].outcome: Invalid option: expected one of "done"|"failed"|"interrupted"; found "maybe"`,
       `error: ${file}: steps[2].requests: Too small: expected number to be >=0; found -3`,
       `error: ${file}: total: Invalid input: expected object, received string; found "lots"`,
