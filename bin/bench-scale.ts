@@ -33,10 +33,7 @@ function synth(
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-scale-'));
   try {
     const started = process.hrtime.bigint();
-    const { app } = createApp(
-      { context: { ...cdkJsonContext(), ...phaseContext(phase) }, outdir },
-      topology
-    );
+    const { app } = createApp({ context: { ...cdkJsonContext(), ...phaseContext(phase) }, outdir }, topology);
     const assembly = app.synth();
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     return { seconds, template: JSON.stringify(assembly.getStackByName('Yelb').template) };

@@ -7,7 +7,7 @@ import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { Topology } from '../model/topology';
 import { oneOf } from '../core/validation';
 import { CliIo, reportBadInput } from '../cli/cli-io';
-import { MIGRATION_STEPS, planIsSafe, planStep, planSteps } from './plan';
+import { MIGRATION_STEPS, StepPlan, cycleNotes, planIsSafe, planStep, planSteps } from './plan';
 import { assemblyBaseline, deployedBaseline } from './sources';
 import { renderPlan } from './render';
 import { PhaseTemplates, synthesizePhases } from './synth-phases';
@@ -121,7 +121,12 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
   const context = { ...cdkJsonContext(), ...userContext };
   // Bad context is refused before anything is synthesized; with --deployed or --baseline this is
   // also the phase that `cdk deploy` with these flags deploys.
-  const phase = parseConfig(context, deps.topology).phase;
+  const config = parseConfig(context, deps.topology);
+  const phase = config.phase;
+  const withNotes = (plan: StepPlan): StepPlan => {
+    const notes = cycleNotes(config.topology, plan.from, plan.to);
+    return notes.length > 0 ? { ...plan, notes } : plan;
+  };
   const synthesize =
     deps.synthesize ??
     ((c: Record<string, unknown>, phases: readonly MigrationPhase[]) =>
@@ -137,8 +142,8 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
         (deps.cloudFormation ?? defaultCloudFormation)(values.region),
         Object.keys(current)
       ));
-    const step = planStep(baseline.phase ?? phase, phase, baseline.templates, current);
-    const summary = `${baseline.source}: ${baseline.phase ? `phase ${baseline.phase}` : 'no Yelb stack (a first deployment)'}; this synth: phase ${phase}`;
+    const step = withNotes(planStep(baseline.phase ?? phase, phase, baseline.templates, current));
+    const summary = `${baseline.source}: ${baseline.phase ? `phase ${baseline.phase}` : 'nothing deployed of the system (a first deployment)'}; this synth: phase ${phase}`;
     io.stdout(
       values.json
         ? `${JSON.stringify({ safe: planIsSafe([step]), deployedPhase: baseline.phase ?? null, synthPhase: phase, source: baseline.source, steps: [step] }, null, 2)}\n`
@@ -151,7 +156,7 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
   const phases = MIGRATION_PHASES.filter((p) => steps.some((s) => s.includes(p)));
   io.stderr(`synthesizing ${phases.join(', ')} offline…\n`);
   const templates = synthesize(context, phases);
-  const plans = planSteps(steps, templates);
+  const plans = planSteps(steps, templates).map(withNotes);
   io.stdout(
     values.json
       ? `${JSON.stringify({ safe: planIsSafe(plans), steps: plans }, null, 2)}\n`

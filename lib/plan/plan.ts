@@ -1,6 +1,8 @@
 import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { MIGRATION_PHASES, MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
 import { layers } from '../model/layers';
+import { cycleBackCalls, legacyEndpoint, serviceNamed } from '../model/graph';
+import { Topology } from '../model/topology';
 import { LEGACY_CONSTRUCT_ID } from '../app/names';
 import { PhaseTemplates } from './synth-phases';
 import { CfnResourceJson, CfnTemplate, ResourceChange, replaces, resourceChanges } from './template-diff';
@@ -59,6 +61,37 @@ export interface StepPlan {
     readonly reason: string;
     readonly instead: readonly [MigrationPhase, MigrationPhase][];
   };
+  /** What the step does to the calls of a cycle, which no order serves first ({@link cycleNotes}). */
+  readonly notes?: readonly string[];
+}
+
+/**
+ * What a step does to the calls inside a cycle that its chain leaves unordered (a member that
+ * calls a later one, `cycleBackCalls`): with Service Connect turned on, the caller starts before
+ * the callee's endpoint exists and keeps the old path; retiring redeploys it first; turning
+ * Service Connect off drains the callee's endpoint before the caller is replaced.
+ */
+export function cycleNotes(topology: Topology, from: MigrationPhase, to: MigrationPhase): string[] {
+  return cycleBackCalls(topology).flatMap(({ caller, callee }) => {
+    const old = legacyEndpoint(topology, serviceNamed(topology, callee));
+    const oldName = old ? `${old.host}:${old.port}` : 'its old name';
+    if (!usesServiceConnect(from) && usesServiceConnect(to)) {
+      return [
+        `${caller} calls ${callee} in a cycle and starts first: it reaches ${callee} by ${oldName}, which this phase keeps, until the retired phase redeploys it`,
+      ];
+    }
+    if (keepsLegacyPath(from) && !keepsLegacyPath(to)) {
+      return [
+        `${caller} calls ${callee} in a cycle: it is redeployed, with ${callee}'s alias, before ${callee}'s old path goes`,
+      ];
+    }
+    if (usesServiceConnect(from) && !usesServiceConnect(to)) {
+      return [
+        `${caller} calls ${callee} in a cycle, and ${callee} leaves Service Connect first: ${caller}'s tasks that started after ${callee}'s endpoint existed fail their calls to it until ${caller}'s own update replaces them`,
+      ];
+    }
+    return [];
+  });
 }
 
 /** Plans a step from the two phases' templates, with the CDK's diff engine. */

@@ -45,6 +45,7 @@ function renderStep(plan: StepPlan): string {
       for (const [from, to] of plan.unsafe.instead) lines.push(`    ${from} → ${to}: ${deployCommand(to)}`);
     }
   }
+  for (const note of plan.notes ?? []) lines.push(`  note: ${note}`);
   if (plan.blockers.length === 0 && !plan.unsafe)
     lines.push(
       '  safe: no service, namespace, load balancer, target group or storage is replaced or deleted'

@@ -1,6 +1,6 @@
 import { DataCheck as DataCheckSpec, Topology } from '../model/topology';
 import { request } from './http';
-import { Votes, addVotes, castVotes, readVotes, spreadVotes } from './yelb-api';
+import { addVotes, castVotes, readVotes, spreadVotes } from './yelb-api';
 
 /**
  * A rehearsal's check that no data is lost while it migrates, as the topology describes it
@@ -53,7 +53,7 @@ function yelbVotes(total: number): DataCheck {
       await castVotes(url, cast, timeoutMs);
       return { written: cast, expected: addVotes(before, cast) };
     },
-    read: (url, timeoutMs) => readVotes(url, timeoutMs) as Promise<Votes & DataState>,
+    read: (url, timeoutMs) => readVotes(url, timeoutMs),
   };
 }
 

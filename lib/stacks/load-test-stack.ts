@@ -96,7 +96,10 @@ export class LoadTestStack extends Stack {
       containerName: CONTAINER,
       image,
       essential: true,
-      command: heyArgs({ ...WALKTHROUGH_LOAD, url: `${props.appUrl}${props.trafficPath.replace(/^\//, '')}` }),
+      command: heyArgs({
+        ...WALKTHROUGH_LOAD,
+        url: `${props.appUrl}${props.trafficPath.replace(/^\//, '')}`,
+      }),
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: STREAM_PREFIX }),
     });
 

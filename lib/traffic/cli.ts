@@ -239,4 +239,3 @@ async function inVpc(
   }
   return 0;
 }
-

@@ -276,3 +276,25 @@ describe('npm run plan', () => {
     expect(run.stderr).toMatch(message);
   });
 });
+
+describe('npm run plan -- -c topology=FILE', () => {
+  test("plans the file's system with the real synthesizer, and names what each step does to a cycle", async () => {
+    const run = await runCli(
+      (args, io) => runPlanCli(args, io, { topology: YELB }),
+      ['-c', 'topology=examples/shop.topology.json'],
+      {}
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^ {2}Shop: 9 updated/m);
+    const notes = run.stdout.split('\n').filter((l) => l.startsWith('  note: '));
+    expect(notes).toEqual([
+      '  note: catalog calls search in a cycle and starts first: it reaches search by search.shop.lb.internal:8082, which this phase keeps, until the retired phase redeploys it',
+      "  note: catalog calls search in a cycle: it is redeployed, with search's alias, before search's old path goes",
+      expect.stringMatching(
+        /^ {2}note: catalog calls search in a cycle, and search leaves Service Connect first/
+      ),
+    ]);
+    // Yelb has no cycle: no note.
+    expect((await plan([])).stdout).not.toMatch(/note:/);
+  });
+});

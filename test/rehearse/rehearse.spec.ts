@@ -359,7 +359,7 @@ describe('npm run rehearse, offline', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(actions.map((a) => `${a.part} ${a.action}`)).toEqual([
+    expect(actions.map((a) => `${String(a.part)} ${String(a.action)}`)).toEqual([
       'setup check-deployed',
       'setup deploy',
       'setup wait-stable',
@@ -537,7 +537,7 @@ describe('npm run rehearse -- -c topology=FILE: a system that is not Yelb', () =
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.map((a) => `${a.part} ${a.action}`)).toEqual([
+    expect(lines.map((a) => `${String(a.part)} ${String(a.action)}`)).toEqual([
       'setup check-deployed',
       'setup deploy',
       'setup wait-stable',

@@ -1,3 +1,6 @@
+import { tempDir } from '../support/temp';
+import * as path from 'path';
+import * as fs from 'fs';
 import { YELB } from '../../lib/model/yelb';
 import { runTrafficCli } from '../../lib/traffic/cli';
 import { runCli } from '../support/cli';
@@ -80,6 +83,24 @@ describe('npm run traffic', () => {
     await fake.stop();
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).url).toBe(`${server.url}/api/getvotes`);
+  });
+
+  test("with --topology: that system's stack and its trafficPath", async () => {
+    server = await startServer(ok);
+    const fake = new FakeAws();
+    const env = fake.env(await fake.start());
+    fake.setStackOutputs('Shop-try1', { AppUrl: `${server.url}/` });
+    const file = path.join(tempDir('traffic-topology'), 'shop.json');
+    const shop = JSON.parse(fs.readFileSync('examples/shop.topology.json', 'utf8'));
+    shop.services[0].publicEntry.trafficPath = '/products?page=1';
+    fs.writeFileSync(file, JSON.stringify(shop));
+    const run = await traffic(['-n', '5', '--json', '--stage', 'try1', '--topology', file], env);
+    await fake.stop();
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).url).toBe(`${server.url}/products?page=1`);
+    const bad = await traffic(['-n', '5', '--topology', '/nonexistent.json'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/\/nonexistent\.json: cannot be read \(ENOENT\)/);
   });
 
   test('says what to do when there is neither --url nor a stack', async () => {
