@@ -152,15 +152,15 @@ export function contextKeys(base: Topology): Record<string, ContextKey> {
       parse: (raw) => parsePattern(raw, IMAGE),
     },
     dbStorage: {
-      allowed: `${oneOf(['efs', 'ephemeral'])}: the database's data on Amazon EFS, or in the task as in the walkthrough (default 'efs')`,
+      allowed: `${oneOf(['efs', 'ephemeral'])}: the data volumes (Yelb: the database's) on Amazon EFS, or in the task as in the walkthrough (default 'efs')`,
       parse: (raw) => parseChoice(raw, ['efs', 'ephemeral']),
     },
     dbStorageRemoval: {
-      allowed: `${oneOf(['destroy', 'retain'])}: delete the database's file system with the stack, or keep it (default 'destroy')`,
+      allowed: `${oneOf(['destroy', 'retain'])}: delete the data volumes' file systems with the stack, or keep them (default 'destroy')`,
       parse: (raw) => parseChoice(raw, ['destroy', 'retain']),
     },
     dbBackups: {
-      allowed: `${oneOf(['true', 'false'])}: EFS automatic backups of the database's file system; their recovery points outlive the stack for 35 days (default true)`,
+      allowed: `${oneOf(['true', 'false'])}: EFS automatic backups of the data volumes' file systems; their recovery points outlive the stack for 35 days (default true)`,
       parse: parseBoolean,
     },
     logRetentionDays: {
@@ -301,7 +301,8 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, fallback
   problems.throwIfAny();
 
   const stage = values.stage as string | undefined;
-  const named = stagedTopology(base, stage, {
+  // The name stays the system's own with a stage (it names the stacks and families, which add the stage).
+  const named = stagedTopology({ ...base, name: systemName(base) }, stage, {
     ...(values.clusterName !== undefined && { clusterName: values.clusterName as string }),
     ...(values.logGroupName !== undefined && { logGroupName: values.logGroupName as string }),
   });

@@ -2,6 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseConfig } from '../../lib/app/config';
+import { loadTestFamily } from '../../lib/app/stage';
 import { checkDeployLimits, outputCount, resourceCount } from '../../lib/app/deploy-limits';
 import { ValidationError } from '../../lib/core/validation';
 import { layeredTopology } from '../../lib/bench/scale-topology';
@@ -139,6 +140,23 @@ describe('-c topology=FILE', () => {
     expect(parse({ topology: file, yelbUiImage: 'nginx:1.27' })).toThrow(
       /context key 'yelbUiImage' is not known; the 'shop' keys are 'shopUiImage', 'shopUiDesiredCount'/
     );
+  });
+
+  test('a file without a name is named after its cluster, the same with a stage', () => {
+    const file = write('unnamed.json', {
+      ...YELB,
+      name: undefined,
+      title: undefined,
+      clusterName: 'shop-cluster',
+    });
+    const config = parse({ topology: file, stage: 'blue' })();
+    expect(config.stackNames).toEqual({
+      network: 'ShopclusterNetwork-blue',
+      system: 'Shopcluster-blue',
+      loadTest: 'ShopclusterLoadTest-blue',
+    });
+    expect(config.topology.clusterName).toBe('shop-cluster-blue');
+    expect(loadTestFamily(config.topology)).toBe('shopcluster-loadtest');
   });
 
   test('refuses a file the app cannot build, one line per problem naming the file and the JSON path', () => {
