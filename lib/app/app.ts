@@ -57,6 +57,9 @@ export function createApp(props: AppProps, topology: Topology): MigrationApp {
     mirrorImages: config.mirrorImages,
     dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     dataBackups: config.dataBackups,
+    deployment: config.deployment,
+    serviceConnectAccessLogs: config.serviceConnectAccessLogs,
+    ...(config.serviceConnectTls && { serviceConnectTls: config.serviceConnectTls }),
     description: `${title} on ECS Fargate, migration phase '${config.phase}'`,
   });
   const loadTest =

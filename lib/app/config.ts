@@ -1,4 +1,10 @@
 import { MigrationPhase, phaseOf } from '../model/phase';
+import {
+  DEPLOYMENT_STRATEGIES,
+  DeploymentOptions,
+  DeploymentStrategyName,
+  phaseRefusesStrategy,
+} from '../model/deployment';
 import { DeployableTopology, validateDeployable } from '../model/deployable';
 import { ServiceSpec, Topology, serviceId, systemName } from '../model/topology';
 import { pascalCase } from '../core/names';
@@ -46,6 +52,12 @@ export interface AppConfig {
   };
   /** The optional in-VPC load test (`loadTest=true`): the hey image to run, or undefined. */
   readonly loadTest?: { readonly image: string };
+  /** How the services deploy (`deploymentStrategy`, `bakeTimeMinutes`, `deploymentStepPercent`, `deploymentStepBakeMinutes`). */
+  readonly deployment: DeploymentOptions;
+  /** Service Connect proxies' access logs, JSON, into the app's log group (`serviceConnectAccessLogs`, default on). */
+  readonly serviceConnectAccessLogs: boolean;
+  /** Service Connect TLS between the services, with this AWS Private CA (`serviceConnectTls`). */
+  readonly serviceConnectTls?: { readonly certificateAuthorityArn: string };
 }
 
 /** The default image of the in-VPC load test: hey, with hey as its entrypoint. */
@@ -74,6 +86,9 @@ const ACM_CERTIFICATE_ARN = /^arn:aws(-[a-z]+)*:acm:[a-z]{2}(-[a-z]+)+-\d:\d{12}
 const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const HOSTED_ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
+// An AWS Private CA: arn:<partition>:acm-pca:<region>:<account>:certificate-authority/<id>.
+const PCA_ARN =
+  /^arn:aws(-[a-z]+)*:acm-pca:[a-z]{2}(-[a-z]+)+-\d:\d{12}:certificate-authority\/[0-9a-f-]{36}$/;
 const LOG_GROUP_NAME = /^[A-Za-z0-9_\-/.#]{1,512}$/;
 // A Docker image reference: [registry/]repository[:tag][@digest], no spaces.
 const IMAGE =
@@ -193,6 +208,34 @@ export function contextKeys(base: Topology): Record<string, ContextKey> {
       allowed: `an integer from 1 to ${MAX_AZS} (default ${MAX_AZS})`,
       parse: (raw) => parseInteger(raw, 1, MAX_AZS),
     },
+    deploymentStrategy: {
+      allowed: `${oneOf(DEPLOYMENT_STRATEGIES)}: how ECS deploys each service that it can shift traffic for through Service Connect, with retireLegacy=true only (default 'rolling')`,
+      parse: (raw) => parseChoice(raw, DEPLOYMENT_STRATEGIES),
+    },
+    bakeTimeMinutes: {
+      allowed:
+        "an integer from 0 to 1440: minutes both revisions run after the traffic moved, with a deploymentStrategy other than rolling (default: ECS's)",
+      parse: (raw) => parseInteger(raw, 0, 1440),
+    },
+    deploymentStepPercent: {
+      allowed:
+        "a percentage with one decimal: each step of a linear deployment (3.0 to 100.0) or the first step of a canary one (0.1 to 100.0) (default: ECS's, 10 and 5)",
+      parse: parsePercent,
+    },
+    deploymentStepBakeMinutes: {
+      allowed:
+        "an integer from 0 to 1440: minutes between the steps of a linear or canary deployment (default: ECS's)",
+      parse: (raw) => parseInteger(raw, 0, 1440),
+    },
+    serviceConnectAccessLogs: {
+      allowed: `${oneOf(['true', 'false'])}: the Service Connect proxies' access logs (JSON, one line per request) into the app's log group (default true)`,
+      parse: parseBoolean,
+    },
+    serviceConnectTls: {
+      allowed:
+        "an AWS Private CA ARN in the stack's region, arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>: TLS between the services through Service Connect (default: none)",
+      parse: (raw) => parsePattern(raw, PCA_ARN),
+    },
     clusterName: {
       allowed: `1-255 letters, digits, hyphens or underscores (default '${base.clusterName}')`,
       parse: (raw) => parsePattern(raw, CLUSTER_NAME),
@@ -298,6 +341,28 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, fallback
     !(values.loadTestImage !== undefined && values.loadTest !== true),
     `context key 'loadTestImage' is set but loadTest is not true; allowed: loadTestImage only with loadTest=true`
   );
+  const strategy = (values.deploymentStrategy as DeploymentStrategyName | undefined) ?? 'rolling';
+  // retireLegacy without serviceConnect is refused above: no phase to check the strategy against.
+  const phase = !retireLegacy || serviceConnect ? phaseOf({ serviceConnect, retireLegacy }) : 'retired';
+  const refused = phaseRefusesStrategy(strategy, phase);
+  if (refused) problems.add(`context key 'deploymentStrategy' is '${strategy}', but ${refused}`);
+  for (const key of ['bakeTimeMinutes', 'deploymentStepPercent', 'deploymentStepBakeMinutes'] as const) {
+    problems.check(
+      values[key] === undefined || strategy !== 'rolling',
+      `context key '${key}' is set but deploymentStrategy is 'rolling'; allowed: ${key} only with deploymentStrategy=${key === 'bakeTimeMinutes' ? 'blueGreen, linear or canary' : 'linear or canary'}`
+    );
+  }
+  for (const key of ['deploymentStepPercent', 'deploymentStepBakeMinutes'] as const) {
+    problems.check(
+      values[key] === undefined || strategy === 'rolling' || strategy === 'linear' || strategy === 'canary',
+      `context key '${key}' is set but deploymentStrategy is '${strategy}'; allowed: ${key} only with deploymentStrategy=linear or canary`
+    );
+  }
+  const stepPercent = values.deploymentStepPercent as number | undefined;
+  problems.check(
+    !(strategy === 'linear' && stepPercent !== undefined && stepPercent < 3),
+    `context key 'deploymentStepPercent' is ${stepPercent} with deploymentStrategy=linear; allowed: 3.0 to 100.0 (ECS's range for a linear step)`
+  );
   problems.throwIfAny();
 
   const stage = values.stage as string | undefined;
@@ -327,6 +392,7 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, fallback
       domain: values.domainName !== undefined,
       alarmEmail: values.alarmEmail !== undefined,
       ...(stage !== undefined && { stage }),
+      tls: values.serviceConnectTls !== undefined,
     });
     return deployable;
   });
@@ -334,7 +400,19 @@ export function parseConfig(context: Readonly<Record<string, unknown>>, fallback
   return {
     ...(stage !== undefined && { stage }),
     stackNames: stackNames(base, stage),
-    phase: phaseOf({ serviceConnect, retireLegacy }),
+    phase,
+    deployment: {
+      strategy,
+      ...(values.bakeTimeMinutes !== undefined && { bakeMinutes: values.bakeTimeMinutes as number }),
+      ...(stepPercent !== undefined && { stepPercent }),
+      ...(values.deploymentStepBakeMinutes !== undefined && {
+        stepBakeMinutes: values.deploymentStepBakeMinutes as number,
+      }),
+    },
+    serviceConnectAccessLogs: (values.serviceConnectAccessLogs as boolean | undefined) ?? true,
+    ...(values.serviceConnectTls !== undefined && {
+      serviceConnectTls: { certificateAuthorityArn: values.serviceConnectTls as string },
+    }),
     topology,
     natGateways: (values.natGateways as number | undefined) ?? MAX_AZS,
     logRetentionDays: (values.logRetentionDays as number | undefined) ?? DEFAULT_LOG_RETENTION_DAYS,
@@ -373,6 +451,14 @@ function parseBoolean(raw: unknown): boolean | undefined {
   if (raw === true || raw === 'true') return true;
   if (raw === false || raw === 'false') return false;
   return undefined;
+}
+
+/** A percentage from 0.1 to 100 with at most one decimal, as ECS takes a traffic step. */
+function parsePercent(raw: unknown): number | undefined {
+  const text = typeof raw === 'number' ? String(raw) : raw;
+  if (typeof text !== 'string' || !/^\d{1,3}(\.\d)?$/.test(text)) return undefined;
+  const value = Number(text);
+  return value >= 0.1 && value <= 100 ? value : undefined;
 }
 
 function parseRetention(raw: unknown): number | undefined {

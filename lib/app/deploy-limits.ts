@@ -4,6 +4,11 @@ import { calleesOf, legacyEndpoint } from '../model/graph';
 import { CFN_LIMITS, CFN_RESOURCE_LIMIT } from './cfn-limits';
 import { internalAlbName } from './names';
 import { isInEcr } from '../image-copy/reference';
+import { servesHttpThroughServiceConnect } from '../model/deployment';
+import { discoveryNamesOf } from '../service-connect';
+
+/** A CloudWatch alarm on metric math takes at most this many metrics. */
+export const MAX_ALARM_METRICS = 10;
 
 /**
  * The quotas that CloudFormation, Elastic Load Balancing and Amazon EC2 would otherwise enforce
@@ -33,6 +38,8 @@ export interface StackOptions {
   readonly domain: boolean;
   readonly alarmEmail: boolean;
   readonly stage?: string;
+  /** Service Connect TLS (`serviceConnectTls`): its key, role and the role's policy. */
+  readonly tls?: boolean;
 }
 
 /**
@@ -50,7 +57,9 @@ export interface StackOptions {
  *   task role and policy);
  * - mirrored images: 8 for the copier, 2 per image from outside ECR (repository, copy);
  * - HTTPS 1 (the redirect listener), its domain 1 (alias record), alarm e-mail 3 (topic, its
- *   policy, subscription).
+ *   policy, subscription);
+ * - deployment alarms: 2 for the public entry, 2 per HTTP server behind Service Connect;
+ * - Service Connect TLS 3 (key, infrastructure role, its policy).
  */
 export function resourceCount(topology: DeployableTopology, options: StackOptions, subnets = 2): number {
   const services: readonly DeployableService[] = topology.services;
@@ -68,7 +77,10 @@ export function resourceCount(topology: DeployableTopology, options: StackOption
     (options.mirrorImages && mirrored.size > 0 ? 8 + mirrored.size * 2 : 0) +
     (options.https ? 1 : 0) +
     (options.domain ? 1 : 0) +
-    (options.alarmEmail ? 3 : 0)
+    (options.alarmEmail ? 3 : 0) +
+    2 +
+    services.filter((s) => servesHttpThroughServiceConnect(topology, s)).length * 2 +
+    (options.tls ? 3 : 0)
   );
 }
 
@@ -131,6 +143,14 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
     problems.check(
       family.length <= AWS_QUOTAS.familyNameLength,
       `services[${i}].name: the task definition family '${family}' is ${family.length} characters; allowed: at most ${AWS_QUOTAS.familyNameLength} (Amazon ECS)`
+    );
+  });
+  topology.services.forEach((svc, i) => {
+    if (!servesHttpThroughServiceConnect(topology, svc)) return;
+    const metrics = callersOf(topology, svc.name).length * discoveryNamesOf(topology, svc).length;
+    problems.check(
+      metrics <= MAX_ALARM_METRICS,
+      `services[${i}]: '${svc.name}' has ${metrics} callers; its Service Connect deployment alarms add one metric per caller, and a CloudWatch alarm takes at most ${MAX_ALARM_METRICS}`
     );
   });
   const albRules = behindAlb.reduce(

@@ -9,6 +9,7 @@ import { callersOf, containerEnvironment } from '../model/graph';
 import { DeployableService, DeployableTopology } from '../model/deployable';
 import { ServiceSpec, serviceId } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
+import { DeploymentOptions, DeploymentStrategyName, TEST_TRAFFIC_HEADER } from '../model/deployment';
 import { acknowledgeEcrPull, containerImage } from './container-image';
 import { EfsDataVolume } from './data-volume';
 import { ImageMirror } from './image-mirror';
@@ -65,7 +66,32 @@ export interface MigratingServiceProps {
    * @default - no registry, rendered as an explicit empty list
    */
   readonly cloudMapService?: servicediscovery.IService;
+  /**
+   * How ECS deploys the service (`strategyOf` in lib/model/deployment.ts decides where a gradual
+   * strategy applies).
+   *
+   * @default - rolling, ECS's default, not rendered
+   */
+  readonly deployment?: DeploymentOptions;
+  /**
+   * The Service Connect proxy's access logs, JSON, into `logGroup`.
+   *
+   * @default false
+   */
+  readonly accessLogs?: boolean;
+  /**
+   * TLS for the service's Service Connect endpoint.
+   *
+   * @default - plain text between the proxies
+   */
+  readonly tls?: ecs.ServiceConnectTlsConfiguration;
 }
+
+const STRATEGIES: Record<Exclude<DeploymentStrategyName, 'rolling'>, ecs.DeploymentStrategy> = {
+  blueGreen: ecs.DeploymentStrategy.BLUE_GREEN,
+  linear: ecs.DeploymentStrategy.LINEAR,
+  canary: ecs.DeploymentStrategy.CANARY,
+};
 
 /**
  * One service of the topology on Fargate: task definition, container, security group and ECS
@@ -212,8 +238,10 @@ export class MigratingService extends Construct {
       ...(props.serviceConnectNamespaceArn && {
         serviceConnectConfiguration: this.serviceConnectProps(props, props.serviceConnectNamespaceArn),
       }),
+      ...gradualDeployment(props.deployment),
     });
     this.cfnService = this.service.node.defaultChild as ecs.CfnService;
+    if (props.deployment && props.deployment.strategy !== 'rolling') this.addTestTrafficRules();
     // A mirrored image is copied before the first task pulls it.
     if (mirrored) this.service.node.addDependency(mirrored.copy);
     // The first task mounts the file system: its mount targets must exist by then.
@@ -255,6 +283,24 @@ export class MigratingService extends Construct {
     });
   }
 
+  /**
+   * The header that sends a request to the green revision while a gradual deployment tests it
+   * (`ClientAlias.TestTrafficRules`), on the L1: the CDK's L2 does not offer it. The header is
+   * Service Connect's default one, stated so that it is a decision and the README can name it.
+   */
+  private addTestTrafficRules(): void {
+    const rules: ecs.CfnService.ServiceConnectTestTrafficRulesProperty = {
+      header: { name: TEST_TRAFFIC_HEADER },
+    };
+    const header = rules.header as ecs.CfnService.ServiceConnectTestTrafficRulesHeaderProperty;
+    this.cfnService.addPropertyOverride(
+      'ServiceConnectConfiguration.Services.0.ClientAliases.0.TestTrafficRules',
+      {
+        Header: { Name: header.name },
+      }
+    );
+  }
+
   /** The model's Service Connect configuration, in the CDK's terms. */
   private serviceConnectProps(props: MigratingServiceProps, namespaceArn: string): ecs.ServiceConnectProps {
     const config = serviceConnectConfiguration(props.topology, props.spec, {
@@ -271,7 +317,15 @@ export class MigratingService extends Construct {
         port: svc.clientAliases?.[0]?.port,
         idleTimeout: seconds(svc.timeout?.idleTimeoutSeconds),
         perRequestTimeout: seconds(svc.timeout?.perRequestTimeoutSeconds),
+        ...(props.tls && { tls: props.tls }),
       })),
+      ...(props.accessLogs && {
+        // One JSON line per request the proxy handles; query strings left out (they may hold tokens).
+        accessLogConfiguration: {
+          format: ecs.ServiceConnectAccessLogFormat.JSON,
+          includeQueryParameters: false,
+        },
+      }),
       logDriver: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: streamPrefix! }),
     };
   }
@@ -313,4 +367,21 @@ function requiredHealthCheck(spec: ServiceSpec): NonNullable<ServiceSpec['health
 
 function seconds(value: number | undefined): Duration | undefined {
   return value === undefined ? undefined : Duration.seconds(value);
+}
+
+/** The FargateService props of a gradual strategy; none for rolling (ECS's default, not rendered). */
+function gradualDeployment(deployment: DeploymentOptions | undefined): Partial<ecs.FargateServiceProps> {
+  if (!deployment || deployment.strategy === 'rolling') return {};
+  const steps: ecs.TrafficShiftConfig = {
+    ...(deployment.stepPercent !== undefined && { stepPercent: deployment.stepPercent }),
+    ...(deployment.stepBakeMinutes !== undefined && {
+      stepBakeTime: Duration.minutes(deployment.stepBakeMinutes),
+    }),
+  };
+  return {
+    deploymentStrategy: STRATEGIES[deployment.strategy],
+    ...(deployment.bakeMinutes !== undefined && { bakeTime: Duration.minutes(deployment.bakeMinutes) }),
+    ...(deployment.strategy === 'linear' && { linearConfiguration: steps }),
+    ...(deployment.strategy === 'canary' && { canaryConfiguration: steps }),
+  };
 }

@@ -7,6 +7,8 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { alarmTopicKey } from './log-group';
 import { callersOf } from '../model/graph';
+import { MigrationPhase } from '../model/phase';
+import { deploymentAlarmTargets, servesHttpThroughServiceConnect } from '../model/deployment';
 import { DeployableTopology } from '../model/deployable';
 import { serviceId } from '../model/topology';
 import { pascalCase } from '../core/names';
@@ -29,6 +31,14 @@ export interface MigrationDashboardProps {
    * @default - alarms without notifications
    */
   readonly alarmEmail?: string;
+  /** The phase deployed: Service Connect's own alarms exist only where its metrics do. */
+  readonly phase: MigrationPhase;
+  /**
+   * A Logs Insights query of the Service Connect access logs on the dashboard (their log group).
+   *
+   * @default - no query widget
+   */
+  readonly accessLogGroupName?: string;
 }
 
 /** The alarms' thresholds: what the README documents and the tests assert. */
@@ -42,6 +52,15 @@ export const ALARM_THRESHOLDS = {
   /** Unhealthy targets behind the public load balancer. */
   unhealthyHosts: 1,
   unhealthyHostsMinutes: 3,
+  /**
+   * Deployment alarms (ECS rolls a deployment back when one goes off during it or its bake
+   * time): 5xx per minute, in `deploy5xxMinutes` of the last `deployMinutes` minutes, and a p99
+   * response time above `deployP99Seconds` for `deployMinutes` minutes.
+   */
+  deploy5xxPerMinute: 10,
+  deploy5xxMinutes: 2,
+  deployMinutes: 3,
+  deployP99Seconds: 2,
 } as const;
 
 const PERIOD = Duration.minutes(1);
@@ -59,6 +78,10 @@ export class MigrationDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   public readonly alarms: cloudwatch.Alarm[] = [];
   public readonly topic?: sns.Topic;
+  /** The alarms each service's deployments watch, by service name (see `deploymentAlarmTargets`). */
+  private readonly deploymentAlarms = new Map<string, cloudwatch.Alarm[]>();
+  /** The deployment alarms' names as given (their `alarmName` attribute is a Ref). */
+  private readonly names = new Map<cloudwatch.Alarm, string>();
 
   constructor(scope: Construct, id: string, props: MigrationDashboardProps) {
     super(scope, id);
@@ -71,7 +94,9 @@ export class MigrationDashboard extends Construct {
     this.addWhatUsersGet(publicMetrics);
     this.addOldAndNewPath(props);
     this.addTasks(props.topology);
+    this.addDeploymentAlarms(props);
     this.addAlarms(props, publicMetrics.errorRate);
+    if (props.accessLogGroupName) this.addAccessLogQuery(props.accessLogGroupName);
     if (props.alarmEmail) {
       this.topic = this.notify(cluster, props.alarmEmail);
     } else {
@@ -154,6 +179,143 @@ export class MigrationDashboard extends Construct {
       graph('Running tasks', perService('ECS/ContainerInsights', 'RunningTaskCount', 'Average')),
       graph('CPU utilization (%)', perService('AWS/ECS', 'CPUUtilization', 'Average')),
       graph('Memory utilization (%)', perService('AWS/ECS', 'MemoryUtilization', 'Average'))
+    );
+  }
+
+  /** A deployment alarm, named (not referenced: a service that refers to its alarms by Ref depends on them, which the CDK warns can close a dependency cycle). */
+  private deploymentAlarm(id: string, name: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, { ...props, alarmName: name });
+    this.names.set(alarm, name);
+    return alarm;
+  }
+
+  /** The names of the alarms that `service`'s deployments watch. */
+  deploymentAlarmNames(service: string): string[] {
+    return (this.deploymentAlarms.get(service) ?? []).map((a) => this.names.get(a)!);
+  }
+
+  /**
+   * The deployment alarms: the public entry's target 5xx and p99 response time, watched by every
+   * service's deployments, and, in the phases with Service Connect, each HTTP server's Service
+   * Connect 5xx and p99 target response time, watched by its own deployments.
+   * Service Connect publishes its target metrics per calling service (`ClusterName`, the
+   * caller's `ServiceName`, `TargetDiscoveryName`): each alarm sums (5xx) or takes the highest
+   * (p99) over the server's callers, from the model. Missing data is not breaching: a metric
+   * with no traffic yet does not fail a deployment.
+   */
+  private addDeploymentAlarms({ topology, publicEntry, phase }: MigrationDashboardProps): void {
+    const t = ALARM_THRESHOLDS;
+    const base = {
+      evaluationPeriods: t.deployMinutes,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    };
+    const publicAlarms = [
+      this.deploymentAlarm('DeployPublicTarget5xxAlarm', `${topology.clusterName}-deploy-public-target-5xx`, {
+        ...base,
+        alarmDescription: `Deployments roll back: ${t.deploy5xxPerMinute} or more target 5xx per minute at the public load balancer in ${t.deploy5xxMinutes} of ${t.deployMinutes} minutes`,
+        metric: publicEntry.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+          period: PERIOD,
+          statistic: 'Sum',
+        }),
+        threshold: t.deploy5xxPerMinute,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        datapointsToAlarm: t.deploy5xxMinutes,
+      }),
+      this.deploymentAlarm('DeployPublicResponseTimeAlarm', `${topology.clusterName}-deploy-public-p99`, {
+        ...base,
+        alarmDescription: `Deployments roll back: p99 target response time at the public load balancer above ${t.deployP99Seconds} s for ${t.deployMinutes} minutes`,
+        metric: publicEntry.targetGroup.metrics.targetResponseTime({ period: PERIOD, statistic: 'p99' }),
+        threshold: t.deployP99Seconds,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        datapointsToAlarm: t.deployMinutes,
+      }),
+    ];
+    const serviceConnectAlarms = new Map<string, cloudwatch.Alarm[]>();
+    const cluster = topology.clusterName;
+    for (const server of topology.services) {
+      // In every phase, so that the dashboard and the resources stay the same (before Service
+      // Connect the metrics have no data: OK); deployments watch them only where they exist.
+      if (!servesHttpThroughServiceConnect(topology, server)) continue;
+      const id = pascalCase(serviceId(server));
+      const perCaller = (metricName: string, statistic: string) =>
+        Object.fromEntries(
+          callersOf(topology, server).flatMap((caller, i) =>
+            discoveryNamesOf(topology, server).map((name, k) => [
+              `m${i}_${k}`,
+              new cloudwatch.Metric({
+                namespace: 'AWS/ECS',
+                metricName,
+                dimensionsMap: { ClusterName: cluster, ServiceName: caller.name, TargetDiscoveryName: name },
+                statistic,
+                period: PERIOD,
+              }),
+            ])
+          )
+        );
+      const sum = perCaller('HTTPCode_Target_5XX_Count', 'Sum');
+      const p99 = perCaller('TargetResponseTime', 'p99');
+      serviceConnectAlarms.set(server.name, [
+        this.deploymentAlarm(
+          `Deploy${id}ServiceConnect5xxAlarm`,
+          `${topology.clusterName}-deploy-${server.name}-service-connect-5xx`,
+          {
+            ...base,
+            alarmDescription: `Deployments roll back: ${t.deploy5xxPerMinute} or more 5xx per minute from ${server.name} through Service Connect (all its callers) in ${t.deploy5xxMinutes} of ${t.deployMinutes} minutes`,
+            metric: new cloudwatch.MathExpression({
+              expression: `SUM([${Object.keys(sum).join(', ')}])`,
+              usingMetrics: sum,
+              period: PERIOD,
+              label: `${server.name} Service Connect 5xx`,
+            }),
+            threshold: t.deploy5xxPerMinute,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            datapointsToAlarm: t.deploy5xxMinutes,
+          }
+        ),
+        this.deploymentAlarm(
+          `Deploy${id}ServiceConnectResponseTimeAlarm`,
+          `${topology.clusterName}-deploy-${server.name}-service-connect-p99`,
+          {
+            ...base,
+            alarmDescription: `Deployments roll back: p99 response time of ${server.name} through Service Connect above ${t.deployP99Seconds} s for any caller, for ${t.deployMinutes} minutes`,
+            metric: new cloudwatch.MathExpression({
+              expression: `MAX([${Object.keys(p99).join(', ')}])`,
+              usingMetrics: p99,
+              period: PERIOD,
+              label: `${server.name} Service Connect p99 (ms)`,
+            }),
+            // Service Connect reports TargetResponseTime in milliseconds.
+            threshold: t.deployP99Seconds * 1000,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            datapointsToAlarm: t.deployMinutes,
+          }
+        ),
+      ]);
+    }
+    for (const svc of topology.services) {
+      const targets = deploymentAlarmTargets(topology, svc, phase);
+      this.deploymentAlarms.set(svc.name, [
+        ...(targets.publicEntry ? publicAlarms : []),
+        ...targets.serviceConnect.flatMap((name) => serviceConnectAlarms.get(name) ?? []),
+      ]);
+    }
+    this.alarms.push(...publicAlarms, ...[...serviceConnectAlarms.values()].flat());
+  }
+
+  /**
+   * The slowest and failing calls per pair of services, from the Service Connect proxies' JSON
+   * access logs: the log stream prefix names the proxy's service (`<id>-envoy`), `authority` the
+   * name it was called by.
+   */
+  private addAccessLogQuery(logGroupName: string): void {
+    this.dashboard.addWidgets(
+      new cloudwatch.LogQueryWidget({
+        title: 'Service Connect calls per pair: slowest and failing (access logs)',
+        logGroupNames: [logGroupName],
+        queryLines: ACCESS_LOG_QUERY,
+        width: 24,
+        height: 6,
+      })
     );
   }
 
@@ -300,6 +462,20 @@ function serviceConnectSearch(
     period: PERIOD,
   });
 }
+
+/**
+ * The Logs Insights query of the Service Connect access logs (JSON, Envoy's field names): per
+ * proxy (the log stream's first part, `<service id>-envoy`) and called name, the requests, the
+ * failed ones (5xx, or no response) and the p99 and highest duration in ms, slowest first.
+ */
+export const ACCESS_LOG_QUERY = [
+  'fields @logStream, authority, response_code, duration',
+  '| filter ispresent(response_code)',
+  '| parse @logStream "*/*" as proxy, rest',
+  '| stats count(*) as requests, sum(response_code >= 500 or response_code = 0) as failed, pct(duration, 99) as p99_ms, max(duration) as max_ms by proxy, authority',
+  '| sort p99_ms desc',
+  '| limit 50',
+];
 
 function graph(
   title: string,

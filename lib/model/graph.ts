@@ -93,6 +93,12 @@ function topologyProblems(topology: Topology, problems: Problems): void {
         problems.add(
           `${path}.service: '${call.service}' has legacyDiscovery 'none', so its callers could not find it before the migration; allowed: a service found through Cloud Map DNS or an internal load balancer`
         );
+      } else if (call.timeoutSeconds !== undefined && tooShort(callee, call.timeoutSeconds)) {
+        const index = topology.services.indexOf(callee);
+        const perRequest = perRequestSeconds(callee);
+        problems.add(
+          `${at(index)}.timeouts.perRequestSeconds: ${perRequest}${callee.timeouts?.perRequestSeconds === undefined ? " (Service Connect's default)" : ''} is shorter than '${svc.name}''s own timeout for it (${call.timeoutSeconds} s, ${path}.timeoutSeconds); allowed: at least ${call.timeoutSeconds}, or 0 (none): the proxy would answer 504 to requests the caller still waits for`
+        );
       } else if (call.format === 'url' && callee.appProtocol === undefined && call.name === undefined) {
         problems.add(
           `${path}.format: 'url', but '${call.service}' is plain TCP (no appProtocol); allowed: 'host', or an appProtocol on '${call.service}'`
@@ -112,6 +118,21 @@ function topologyProblems(topology: Topology, problems: Problems): void {
     ];
     repeated(problems, envNames, 'environment', (v) => `the variable '${v}' set twice`, where);
   });
+}
+
+/** Service Connect's per-request timeout of an HTTP endpoint when the model sets none. */
+export const DEFAULT_PER_REQUEST_SECONDS = 15;
+
+/** The per-request timeout Service Connect applies to `svc`'s endpoint (0: none); undefined for TCP. */
+export function perRequestSeconds(svc: ServiceSpec): number | undefined {
+  if (!svc.appProtocol) return undefined;
+  return svc.timeouts?.perRequestSeconds ?? DEFAULT_PER_REQUEST_SECONDS;
+}
+
+/** Whether Service Connect would cut `callee`'s requests before a caller that waits `waitSeconds` gives up. */
+function tooShort(callee: ServiceSpec, waitSeconds: number): boolean {
+  const limit = perRequestSeconds(callee);
+  return limit !== undefined && limit > 0 && limit < waitSeconds;
 }
 
 function dataVolumeProblems(svc: ServiceSpec, where: string, problems: Problems): void {

@@ -55,6 +55,14 @@ const serviceCall = z
         "the name the caller uses, when it is not the called service's old name (found by discovery): Service Connect gives a service one client alias, so this caller keeps using the old path and retire refuses the called service"
       ),
     evidence: z.string().optional().describe('where discovery found the call, for a person to check'),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .optional()
+      .describe(
+        "how long the caller itself waits for an answer (its HTTP client's or proxy's timeout): the called service's Service Connect per-request timeout may not be shorter"
+      ),
   })
   .strict();
 

@@ -124,7 +124,7 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
   const config = parseConfig(context, deps.topology);
   const phase = config.phase;
   const withNotes = (plan: StepPlan): StepPlan => {
-    const notes = cycleNotes(config.topology, plan.from, plan.to);
+    const notes = [...(plan.notes ?? []), ...cycleNotes(config.topology, plan.from, plan.to)];
     return notes.length > 0 ? { ...plan, notes } : plan;
   };
   const synthesize =

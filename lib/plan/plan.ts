@@ -94,6 +94,49 @@ export function cycleNotes(topology: Topology, from: MigrationPhase, to: Migrati
   });
 }
 
+/**
+ * What a step changes of how ECS deploys a service, said as what it is: a change of deployment
+ * strategy (`DeploymentConfiguration.Strategy`, ROLLING when absent) or of Service Connect TLS,
+ * each an in-place update of the service unless the diff engine says it replaces it (a changed
+ * `DeploymentController` would).
+ */
+export function guardRailNotes(from: CfnTemplate, to: CfnTemplate, plan: StackPlan): string[] {
+  const notes: string[] = [];
+  for (const [id, after] of Object.entries(to.Resources ?? {})) {
+    const before = from.Resources?.[id];
+    if (after.Type !== 'AWS::ECS::Service' || before?.Type !== 'AWS::ECS::Service') continue;
+    const name = typeof after.Properties?.ServiceName === 'string' ? after.Properties.ServiceName : id;
+    const change = plan.updated.find((c) => c.logicalId === id);
+    const how = change && replaces(change) ? 'REPLACES the service' : 'an in-place update of the service';
+    const [was, is] = [strategyIn(before), strategyIn(after)];
+    if (was !== is) {
+      notes.push(
+        `${name}: deployment strategy ${was} → ${is}: ${how}; this deployment and the later ones run ${is.toLowerCase().replace('_', '/')}`
+      );
+    }
+    const [tlsWas, tlsIs] = [tlsIn(before), tlsIn(after)];
+    if (tlsWas !== tlsIs) {
+      notes.push(
+        `${name}: Service Connect TLS ${tlsIs ? `on (${tlsIs})` : 'off'}: ${how}; a new deployment, whose tasks ${tlsIs ? 'encrypt' : 'stop encrypting'} the traffic between the proxies (clients change nothing)`
+      );
+    }
+  }
+  return notes;
+}
+
+function strategyIn(service: CfnResourceJson): string {
+  const config = service.Properties?.DeploymentConfiguration as { Strategy?: string } | undefined;
+  return config?.Strategy ?? 'ROLLING';
+}
+
+/** The Private CA a service's Service Connect endpoints use, or '' without TLS. */
+function tlsIn(service: CfnResourceJson): string {
+  const config = service.Properties?.ServiceConnectConfiguration as
+    { Services?: { Tls?: { IssuerCertificateAuthority?: { AwsPcaAuthorityArn?: unknown } } }[] } | undefined;
+  const arn = config?.Services?.find((s) => s.Tls)?.Tls?.IssuerCertificateAuthority?.AwsPcaAuthorityArn;
+  return arn === undefined ? '' : JSON.stringify(arn).replace(/^"|"$/g, '');
+}
+
 /** Plans a step from the two phases' templates, with the CDK's diff engine. */
 export function planStep(
   from: MigrationPhase,
@@ -120,6 +163,13 @@ export function planStep(
       serviceOrder: serviceWaves(toTemplates[stack]),
     };
   });
+  const guardRails = Object.keys(toTemplates).flatMap((stack) =>
+    guardRailNotes(
+      fromTemplates[stack] ?? {},
+      toTemplates[stack],
+      stacks.find((p) => p.stack === stack)!
+    )
+  );
   return {
     from,
     to,
@@ -127,6 +177,7 @@ export function planStep(
     replacements: replacementsOf(stacks),
     blockers: blockersOf(from, to, stacks),
     unsafe: unsafety(from, to, fromTemplates, toTemplates, stacks),
+    ...(guardRails.length > 0 && { notes: guardRails }),
   };
 }
 

@@ -12,6 +12,8 @@ import { LegacyDiscovery } from '../constructs/legacy-discovery';
 import { MigrationDashboard } from '../constructs/migration-dashboard';
 import { ServiceConnectDrain } from '../constructs/service-connect-drain';
 import { PublicEntry, PublicEntryProps } from '../constructs/public-entry';
+import { ServiceConnectTls } from '../constructs/service-connect-tls';
+import { DeploymentOptions, strategyOf } from '../model/deployment';
 import { MigratingService, ecsTasksPrincipal } from '../constructs/migrating-service';
 import { calleesOf, deploymentOrder, legacyEndpoint } from '../model/graph';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
@@ -68,6 +70,24 @@ export interface SystemStackProps extends StackProps {
    * @default - alarms without notifications
    */
   readonly alarmEmail?: string;
+  /**
+   * How the services deploy (`-c deploymentStrategy`; a gradual one where `strategyOf` allows).
+   *
+   * @default - rolling
+   */
+  readonly deployment?: DeploymentOptions;
+  /**
+   * The Service Connect proxies' access logs into the log group, in the phases with Service Connect.
+   *
+   * @default false
+   */
+  readonly serviceConnectAccessLogs?: boolean;
+  /**
+   * Service Connect TLS with this AWS Private CA.
+   *
+   * @default - none
+   */
+  readonly serviceConnectTls?: { readonly certificateAuthorityArn: string };
 }
 
 /**
@@ -88,6 +108,8 @@ export class SystemStack extends Stack {
   public readonly dashboard: MigrationDashboard;
   /** Drains the Service Connect namespace before `cdk destroy` deletes it. */
   public readonly teardown: ServiceConnectDrain;
+  /** Service Connect TLS's key and role (`-c serviceConnectTls`), in the phases with Service Connect. */
+  public readonly tls?: ServiceConnectTls;
 
   constructor(scope: Construct, id: string, props: SystemStackProps) {
     super(scope, id, props);
@@ -153,7 +175,15 @@ export class SystemStack extends Stack {
             logRetentionDays: props.logRetentionDays,
           })
         : undefined;
+    const serviceConnect = usesServiceConnect(phase);
+    // The key and role exist while Service Connect does: a rollback to discovery deletes them after
+    // the services have left it (CloudFormation deletes removed resources last).
+    this.tls =
+      props.serviceConnectTls && serviceConnect
+        ? new ServiceConnectTls(this, 'ServiceConnectTls', { ...props.serviceConnectTls, systemLabel: label })
+        : undefined;
     for (const spec of topology.services) {
+      const strategy = strategyOf(topology, spec, phase, props.deployment?.strategy ?? 'rolling').strategy;
       const service = new MigratingService(this, pascalCase(serviceId(spec)), {
         mirror,
         spec,
@@ -169,6 +199,9 @@ export class SystemStack extends Stack {
         cloudMapService: retired ? undefined : this.legacy.dnsServiceOf(spec),
         dataRemovalPolicy: props.dataRemovalPolicy,
         dataBackups: props.dataBackups,
+        ...(props.deployment && { deployment: { ...props.deployment, strategy } }),
+        accessLogs: serviceConnect && props.serviceConnectAccessLogs === true,
+        ...(this.tls && { tls: this.tls.config }),
       });
       if (spec === entry) this.publicEntry.targetGroup.addTarget(loadBalancerTarget(service));
       this.legacy.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));
@@ -200,7 +233,16 @@ export class SystemStack extends Stack {
       publicEntry: this.publicEntry,
       internalAlbName: albName,
       alarmEmail: props.alarmEmail,
+      phase,
+      ...(props.serviceConnectAccessLogs && { accessLogGroupName: topology.logGroupName }),
     });
+    // ECS rolls a deployment back when one of its alarms goes off during it or its bake time;
+    // the circuit breaker still rolls back the deployments whose tasks do not start.
+    for (const spec of topology.services) {
+      this.service(spec.name).service.enableDeploymentAlarms(this.dashboard.deploymentAlarmNames(spec.name), {
+        behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+      });
+    }
 
     this.openCallGraph(topology, vpc);
     this.orderDeployments(topology, phase);

@@ -120,6 +120,8 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
       const [min, max] = name === 'yelb-db' ? [0, 100] : [100, 200];
       expect(svc.Properties.DeploymentConfiguration).toEqual({
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        // The alarms that roll a deployment back: test/stacks/guard-rails.spec.ts.
+        Alarms: expect.objectContaining({ Enable: true, Rollback: true }),
         MaximumPercent: max,
         MinimumHealthyPercent: min,
       });

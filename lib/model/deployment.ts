@@ -1,0 +1,114 @@
+import { callersOf, legacyEndpoint } from './graph';
+import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from './phase';
+import { ServiceSpec, Topology } from './topology';
+
+/**
+ * How each service's deployments run once it is migrated: the strategy ECS deploys it with, and
+ * the CloudWatch alarms that make ECS roll a bad deployment back. Derived from the topology and
+ * the phase; no CDK here (the app and its tests read the same answers).
+ */
+
+/** The strategies `-c deploymentStrategy` offers, as the context names them. */
+export const DEPLOYMENT_STRATEGIES = ['rolling', 'blueGreen', 'linear', 'canary'] as const;
+export type DeploymentStrategyName = (typeof DEPLOYMENT_STRATEGIES)[number];
+
+/** How the services' deployments run (`-c deploymentStrategy` and its settings). */
+export interface DeploymentOptions {
+  readonly strategy: DeploymentStrategyName;
+  /** Minutes both revisions run after the traffic has moved (blue/green, linear, canary). */
+  readonly bakeMinutes?: number;
+  /** The share of traffic each step moves (linear) or the first step moves (canary), in percent. */
+  readonly stepPercent?: number;
+  /** Minutes between the steps (linear, canary). */
+  readonly stepBakeMinutes?: number;
+}
+
+/** The header Service Connect sends to the green revision during a blue/green, linear or canary deployment. */
+export const TEST_TRAFFIC_HEADER = 'x-amzn-ecs-blue-green-test';
+
+/** The strategy a service deploys with; `reason` says why it is not the one chosen. */
+export interface ServiceStrategy {
+  readonly strategy: DeploymentStrategyName;
+  readonly reason?: string;
+}
+
+/**
+ * Why the chosen gradual strategy (blue/green, linear, canary) cannot apply in a phase, or
+ * undefined when it can. ECS runs them for a service whose traffic it shifts itself: through
+ * Service Connect, or through a load balancer given an alternate target group, a production
+ * listener rule and a role. In discovery and serviceConnect the services still have the old
+ * path (Cloud Map registries, the internal load balancer's target groups) that the app gives no
+ * alternate target group; only the retired phase has Service Connect alone.
+ */
+export function phaseRefusesStrategy(
+  strategy: DeploymentStrategyName,
+  phase: MigrationPhase
+): string | undefined {
+  if (strategy === 'rolling' || !keepsLegacyPath(phase)) return undefined;
+  return `the ${phase} phase still has the old path (Cloud Map registries and the internal load balancer's target groups, without the alternate target group and listener rule a ${strategy} deployment of them needs); allowed: a gradual strategy with retireLegacy=true only, after the retired phase is deployed with rolling`;
+}
+
+/**
+ * The strategy `svc` deploys with in `phase` when `chosen` is asked for: the chosen one where ECS
+ * can shift the service's traffic through Service Connect, rolling elsewhere, with the reason.
+ */
+export function strategyOf(
+  topology: Topology,
+  svc: ServiceSpec,
+  phase: MigrationPhase,
+  chosen: DeploymentStrategyName
+): ServiceStrategy {
+  if (chosen === 'rolling') return { strategy: 'rolling' };
+  const rolling = (reason: string): ServiceStrategy => ({ strategy: 'rolling', reason });
+  // The config refuses the phases that keep the old path (phaseRefusesStrategy).
+  if (keepsLegacyPath(phase)) return rolling(`the ${phase} phase still has the old path`);
+  if (svc.singleton || svc.dataVolume) {
+    return rolling('a singleton: the new tasks would run beside the old ones, two writers of the same data');
+  }
+  if (svc.publicEntry) {
+    return rolling(
+      'behind the public load balancer, which would need an alternate target group, a production listener rule and a role for ECS: not built'
+    );
+  }
+  if (!legacyEndpoint(topology, svc) || callersOf(topology, svc).length === 0) {
+    return rolling('nobody calls it through Service Connect: there is no traffic for ECS to shift');
+  }
+  if (!svc.appProtocol) {
+    return rolling(
+      'plain TCP: test traffic and the shifting of requests are HTTP features of Service Connect'
+    );
+  }
+  return { strategy: chosen };
+}
+
+/** What the deployment alarms of one service watch. */
+export interface DeploymentAlarmTargets {
+  /** The public entry's target 5xx and response time: every service, in every phase. */
+  readonly publicEntry: boolean;
+  /**
+   * The services whose Service Connect 5xx and response time the deployment watches: the
+   * service itself when it serves HTTP through Service Connect, in the phases with Service
+   * Connect (before, those metrics do not exist). At most four alarms per service: a caller's
+   * own bad deployment shows at the public entry when it is on the users' path.
+   */
+  readonly serviceConnect: readonly string[];
+}
+
+/** The deployment alarms of `svc` in `phase` (see {@link DeploymentAlarmTargets}). */
+export function deploymentAlarmTargets(
+  topology: Topology,
+  svc: ServiceSpec,
+  phase: MigrationPhase
+): DeploymentAlarmTargets {
+  const own = usesServiceConnect(phase) && servesHttpThroughServiceConnect(topology, svc);
+  return { publicEntry: true, serviceConnect: own ? [svc.name] : [] };
+}
+
+/** An HTTP endpoint that others call: the services with Service Connect's HTTP metrics. */
+export function servesHttpThroughServiceConnect(topology: Topology, svc: ServiceSpec): boolean {
+  return (
+    svc.appProtocol !== undefined &&
+    callersOf(topology, svc).length > 0 &&
+    legacyEndpoint(topology, svc) !== undefined
+  );
+}

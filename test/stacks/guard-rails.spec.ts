@@ -1,0 +1,424 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { parseConfig } from '../../lib/app/config';
+import { outputCount, resourceCount } from '../../lib/app/deploy-limits';
+import { ACCESS_LOG_QUERY, ALARM_THRESHOLDS } from '../../lib/constructs/migration-dashboard';
+import { ValidationError } from '../../lib/core/validation';
+import { MIGRATION_PHASES, MigrationPhase } from '../../lib/model/phase';
+import { TEST_TRAFFIC_HEADER } from '../../lib/model/deployment';
+import { validateTopology } from '../../lib/model/graph';
+import { readTopologyFile } from '../../lib/model/topology-file';
+import { YELB } from '../../lib/model/yelb';
+import { planIsSafe, planStep } from '../../lib/plan/plan';
+import { renderPlan } from '../../lib/plan/render';
+import { TEST_CONTEXT, buildApp, phaseContext, templatesOf } from '../support/app';
+import { nagOverTemplates, nagViolations } from '../support/nag';
+import { ecsServices, resourcesOf } from '../support/template';
+
+/**
+ * Every later deploy guarded by ECS itself: deployment alarms with rollback, gradual deployments
+ * where ECS can shift the traffic, Service Connect access logs, TLS between the services, and
+ * what the dashboard and the plan say of them. In every phase they apply to.
+ */
+const CA =
+  'arn:aws:acm-pca:eu-west-1:123456789012:certificate-authority/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+const SHOP = 'examples/shop.topology.json';
+const PUBLIC_ALARMS = ['yelb-cluster-deploy-public-target-5xx', 'yelb-cluster-deploy-public-p99'];
+const APPSERVER_ALARMS = [
+  'yelb-cluster-deploy-yelb-appserver-service-connect-5xx',
+  'yelb-cluster-deploy-yelb-appserver-service-connect-p99',
+];
+
+const refusal = (context: Record<string, string>): string[] => {
+  try {
+    parseConfig({ ...TEST_CONTEXT, ...context }, YELB);
+    return [];
+  } catch (err) {
+    if (err instanceof ValidationError) return [...err.problems];
+    throw err;
+  }
+};
+
+describe('1. a bad deployment rolls itself back', () => {
+  const deployment = (phase: MigrationPhase) =>
+    Object.fromEntries(
+      Object.entries(ecsServices(templatesOf(phase).system)).map(([name, r]) => [
+        name,
+        r.Properties.DeploymentConfiguration,
+      ])
+    );
+
+  test.each(MIGRATION_PHASES)(
+    '%s: every service rolls back on the public alarms, a Service Connect server also on its own; the circuit breaker stays',
+    (phase) => {
+      const serviceConnect = phase !== 'discovery';
+      for (const [name, config] of Object.entries(deployment(phase))) {
+        const own = serviceConnect && name === 'yelb-appserver' ? APPSERVER_ALARMS : [];
+        expect({ name, alarms: config.Alarms }).toEqual({
+          name,
+          alarms: { AlarmNames: [...PUBLIC_ALARMS, ...own], Enable: true, Rollback: true },
+        });
+        expect(config.DeploymentCircuitBreaker).toEqual({ Enable: true, Rollback: true });
+      }
+    }
+  );
+
+  test('the alarms exist in every phase (the same resources), without data they are OK, and they are named', () => {
+    for (const phase of MIGRATION_PHASES) {
+      const alarms = resourcesOf(templatesOf(phase).system, 'AWS::CloudWatch::Alarm').filter((a) =>
+        String(a.Properties.AlarmName ?? '').includes('-deploy-')
+      );
+      expect(alarms.map((a) => a.Properties.AlarmName).sort()).toEqual(
+        [...PUBLIC_ALARMS, ...APPSERVER_ALARMS].sort()
+      );
+      for (const alarm of alarms) expect(alarm.Properties.TreatMissingData).toBe('notBreaching');
+    }
+  });
+
+  test("the public alarms watch the public target group's 5xx and p99; Service Connect's sum its callers' metrics", () => {
+    const alarms = resourcesOf(templatesOf('serviceConnect').system, 'AWS::CloudWatch::Alarm');
+    const byName = (name: string) => alarms.find((a) => a.Properties.AlarmName === name)!.Properties;
+    expect(byName(PUBLIC_ALARMS[0])).toMatchObject({
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Namespace: 'AWS/ApplicationELB',
+      Statistic: 'Sum',
+      Threshold: ALARM_THRESHOLDS.deploy5xxPerMinute,
+      DatapointsToAlarm: ALARM_THRESHOLDS.deploy5xxMinutes,
+      EvaluationPeriods: ALARM_THRESHOLDS.deployMinutes,
+    });
+    expect(
+      byName(PUBLIC_ALARMS[0])
+        .Dimensions.map((d: { Name: string }) => d.Name)
+        .sort()
+    ).toEqual(['LoadBalancer', 'TargetGroup']);
+    expect(byName(PUBLIC_ALARMS[1])).toMatchObject({
+      MetricName: 'TargetResponseTime',
+      ExtendedStatistic: 'p99',
+      Threshold: 2,
+    });
+    const serviceConnect = byName(APPSERVER_ALARMS[0]);
+    const [expression, ...metrics] = serviceConnect.Metrics;
+    expect(expression.Expression).toBe('SUM([m0_0])');
+    // yelb-appserver's one caller is yelb-ui: the metric on the dimensions Service Connect publishes.
+    expect(metrics[0].MetricStat.Metric).toEqual({
+      Namespace: 'AWS/ECS',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Dimensions: [
+        { Name: 'ClusterName', Value: 'yelb-cluster' },
+        { Name: 'ServiceName', Value: 'yelb-ui' },
+        { Name: 'TargetDiscoveryName', Value: 'yelb-appserver' },
+      ],
+    });
+    expect(byName(APPSERVER_ALARMS[1]).Metrics[0].Expression).toBe('MAX([m0_0])');
+    expect(byName(APPSERVER_ALARMS[1]).Threshold).toBe(2000);
+  });
+
+  test('a server with several callers sums them all (the shop: catalog is called by storefront and search)', () => {
+    const template = Template.fromStack(buildApp('serviceConnect', { topology: SHOP }).system);
+    const alarm = resourcesOf(template, 'AWS::CloudWatch::Alarm').find(
+      (a) => a.Properties.AlarmName === 'shop-cluster-deploy-catalog-service-connect-5xx'
+    )!;
+    const callers = alarm.Properties.Metrics.slice(1).map(
+      (m: { MetricStat: { Metric: { Dimensions: { Name: string; Value: string }[] } } }) =>
+        m.MetricStat.Metric.Dimensions.find((d) => d.Name === 'ServiceName')!.Value
+    );
+    expect(callers.sort()).toEqual(['search', 'storefront']);
+    expect(alarm.Properties.Metrics[0].Expression).toBe('SUM([m0_0, m1_0])');
+  });
+
+  test('the dashboard shows every deployment alarm', () => {
+    const [dashboard] = resourcesOf(templatesOf('retired').system, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const logicalId of [
+      'DeployPublicTarget5xxAlarm',
+      'DeployAppserverServiceConnectResponseTimeAlarm',
+    ]) {
+      expect(body).toContain(`Monitoring${logicalId}`);
+    }
+  });
+});
+
+describe('2. gradual deployments after the migration', () => {
+  test('rolling by default: no strategy in any template', () => {
+    for (const phase of MIGRATION_PHASES) {
+      for (const svc of Object.values(ecsServices(templatesOf(phase).system))) {
+        expect(svc.Properties.DeploymentConfiguration.Strategy).toBeUndefined();
+        expect(svc.Properties.DeploymentController).toBeUndefined();
+      }
+    }
+  });
+
+  test.each(['discovery', 'serviceConnect'] as const)(
+    'refused in the %s phase, which still has the old path, with the reason',
+    (phase) => {
+      expect(refusal({ ...phaseContext(phase), deploymentStrategy: 'blueGreen' })).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^context key 'deploymentStrategy' is 'blueGreen', but the ${phase} phase still has the old path .*allowed: a gradual strategy with retireLegacy=true only`
+          )
+        ),
+      ]);
+    }
+  );
+
+  test.each([
+    [
+      { deploymentStrategy: 'purple' },
+      /context key 'deploymentStrategy' has value 'purple'; allowed: 'rolling', 'blueGreen', 'linear' or 'canary'/,
+    ],
+    [{ bakeTimeMinutes: '5' }, /'bakeTimeMinutes' is set but deploymentStrategy is 'rolling'/],
+    [
+      { deploymentStrategy: 'blueGreen', deploymentStepPercent: '10' },
+      /'deploymentStepPercent' is set but deploymentStrategy is 'blueGreen'/,
+    ],
+    [
+      { deploymentStrategy: 'linear', deploymentStepPercent: '2' },
+      /'deploymentStepPercent' is 2 with deploymentStrategy=linear; allowed: 3.0 to 100.0/,
+    ],
+    [
+      { deploymentStrategy: 'canary', deploymentStepPercent: '0.05' },
+      /'deploymentStepPercent' has value '0.05'/,
+    ],
+    [
+      { deploymentStrategy: 'canary', bakeTimeMinutes: '1441' },
+      /'bakeTimeMinutes' has value '1441'; allowed: an integer from 0 to 1440/,
+    ],
+  ])('refuses %j', (context, message) => {
+    expect(refusal({ ...phaseContext('retired'), ...context }).join('\n')).toMatch(message);
+  });
+
+  const retiredWith = (context: Record<string, string>, topology?: string) =>
+    Template.fromStack(
+      buildApp('retired', { ...context, ...(topology !== undefined && { topology }) }).system
+    );
+
+  test("blueGreen in the retired phase: Yelb's appserver only, with its bake time and the test traffic header", () => {
+    const services = ecsServices(retiredWith({ deploymentStrategy: 'blueGreen', bakeTimeMinutes: '10' }));
+    const appserver = services['yelb-appserver'].Properties;
+    expect(appserver.DeploymentConfiguration).toMatchObject({
+      Strategy: 'BLUE_GREEN',
+      BakeTimeInMinutes: 10,
+    });
+    expect(appserver.DeploymentController).toBeUndefined();
+    expect(appserver.ServiceConnectConfiguration.Services[0].ClientAliases[0]).toEqual({
+      DnsName: 'yelb-appserver.yelb.lb.internal',
+      Port: 4567,
+      TestTrafficRules: { Header: { Name: TEST_TRAFFIC_HEADER } },
+    });
+    // The public entry, the database and Redis stay rolling, each for its reason.
+    for (const name of ['yelb-ui', 'yelb-db', 'yelb-redis']) {
+      expect({ name, strategy: services[name].Properties.DeploymentConfiguration.Strategy }).toEqual({
+        name,
+        strategy: undefined,
+      });
+    }
+  });
+
+  test('linear and canary carry their step and step bake time', () => {
+    const linear = ecsServices(
+      retiredWith({
+        deploymentStrategy: 'linear',
+        deploymentStepPercent: '20',
+        deploymentStepBakeMinutes: '2',
+      })
+    )['yelb-appserver'].Properties.DeploymentConfiguration;
+    expect(linear).toMatchObject({
+      Strategy: 'LINEAR',
+      LinearConfiguration: { StepPercent: 20, StepBakeTimeInMinutes: 2 },
+    });
+    const canary = ecsServices(retiredWith({ deploymentStrategy: 'canary', deploymentStepPercent: '5.5' }))[
+      'yelb-appserver'
+    ].Properties.DeploymentConfiguration;
+    expect(canary).toMatchObject({ Strategy: 'CANARY', CanaryConfiguration: { CanaryPercent: 5.5 } });
+  });
+
+  test('in the shop: every HTTP server behind Service Connect; the public entry, singletons, TCP and the worker stay rolling', () => {
+    const services = ecsServices(retiredWith({ deploymentStrategy: 'canary' }, SHOP));
+    const strategies = Object.fromEntries(
+      Object.entries(services).map(([name, r]) => [
+        name,
+        r.Properties.DeploymentConfiguration.Strategy ?? 'ROLLING',
+      ])
+    );
+    expect(strategies).toEqual({
+      storefront: 'ROLLING',
+      catalog: 'CANARY',
+      search: 'CANARY',
+      cart: 'CANARY',
+      checkout: 'CANARY',
+      payments: 'CANARY',
+      sessions: 'ROLLING',
+      'orders-db': 'ROLLING',
+      mailer: 'ROLLING',
+    });
+  });
+
+  test('the plan says a change of strategy is an in-place update, and the step is safe', () => {
+    const from = buildApp('retired');
+    const to = buildApp('retired', { deploymentStrategy: 'blueGreen' });
+    const templates = (app: typeof from) =>
+      Object.fromEntries([app.network, app.system].map((s) => [s.stackName, Template.fromStack(s).toJSON()]));
+    const plan = planStep('retired', 'retired', templates(from), templates(to));
+    expect(plan.notes).toEqual([
+      'yelb-appserver: deployment strategy ROLLING → BLUE_GREEN: an in-place update of the service; this deployment and the later ones run blue/green',
+    ]);
+    expect(planIsSafe([plan])).toBe(true);
+    expect(renderPlan([plan])).toContain('  note: yelb-appserver: deployment strategy ROLLING → BLUE_GREEN');
+  });
+});
+
+describe('3. Service Connect access logs and timeouts that fit', () => {
+  test.each(MIGRATION_PHASES)(
+    '%s: JSON access logs on every Service Connect service, off only where it is',
+    (phase) => {
+      for (const svc of Object.values(ecsServices(templatesOf(phase).system))) {
+        const config = svc.Properties.ServiceConnectConfiguration;
+        if (phase === 'discovery') expect(config).toEqual({ Enabled: false });
+        else
+          expect(config.AccessLogConfiguration).toEqual({
+            Format: 'JSON',
+            IncludeQueryParameters: 'DISABLED',
+          });
+      }
+    }
+  );
+
+  test('serviceConnectAccessLogs=false leaves them out', () => {
+    const services = ecsServices(
+      Template.fromStack(buildApp('serviceConnect', { serviceConnectAccessLogs: 'false' }).system)
+    );
+    for (const svc of Object.values(services)) {
+      expect(svc.Properties.ServiceConnectConfiguration.AccessLogConfiguration).toBeUndefined();
+    }
+  });
+
+  test('the dashboard has the query of the slowest and failing calls per service pair, on the log group', () => {
+    const [dashboard] = resourcesOf(templatesOf('serviceConnect').system, 'AWS::CloudWatch::Dashboard');
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(body).toContain('ecs/serviceconnectdemo');
+    expect(body).toContain('pct(duration, 99) as p99_ms');
+    expect(ACCESS_LOG_QUERY.join(' ')).toMatch(/stats .* by proxy, authority/);
+  });
+
+  test("a service's per-request timeout shorter than its caller's own timeout is refused, with the reason", () => {
+    const shop = readTopologyFile(SHOP);
+    const shorter = {
+      ...shop,
+      services: shop.services.map((s) =>
+        s.name === 'checkout' ? { ...s, timeouts: { perRequestSeconds: 20 } } : s
+      ),
+    };
+    expect(() => validateTopology(shorter)).toThrow(
+      "services[4].timeouts.perRequestSeconds: 20 is shorter than 'storefront''s own timeout for it (30 s, services[0].calls[2].timeoutSeconds); allowed: at least 30, or 0 (none): the proxy would answer 504 to requests the caller still waits for"
+    );
+    const unset = {
+      ...shop,
+      services: shorter.services.map((s) => (s.name === 'checkout' ? { ...s, timeouts: undefined } : s)),
+    };
+    expect(() => validateTopology(unset)).toThrow(
+      /perRequestSeconds: 15 \(Service Connect's default\) is shorter/
+    );
+    const none = {
+      ...shop,
+      services: shorter.services.map((s) =>
+        s.name === 'checkout' ? { ...s, timeouts: { perRequestSeconds: 0 } } : s
+      ),
+    };
+    expect(() => validateTopology(none)).not.toThrow();
+    expect(() => validateTopology(shop)).not.toThrow();
+  });
+});
+
+describe('4. encryption in transit between services, opt-in', () => {
+  const withTls = (phase: MigrationPhase) => buildApp(phase, { serviceConnectTls: CA });
+
+  test('every Service Connect endpoint uses the Private CA, a key of the app and the ECS infrastructure role', () => {
+    const template = Template.fromStack(withTls('serviceConnect').system);
+    const [key] = resourcesOf(template, 'AWS::KMS::Key').filter((k) =>
+      String(k.Properties.Description).includes('TLS')
+    );
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    const [role] = resourcesOf(template, 'AWS::IAM::Role').filter((r) =>
+      r.logicalId.startsWith('ServiceConnectTls')
+    );
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+      Service: 'ecs.amazonaws.com',
+    });
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain(
+      'service-role/AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity'
+    );
+    for (const svc of Object.values(ecsServices(template))) {
+      for (const entry of svc.Properties.ServiceConnectConfiguration.Services) {
+        expect(entry.Tls).toEqual({
+          IssuerCertificateAuthority: { AwsPcaAuthorityArn: CA },
+          KmsKey: { 'Fn::GetAtt': [key.logicalId, 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': [role.logicalId, 'Arn'] },
+        });
+      }
+    }
+    // The CA's region is checked before anything is created (the app does not know its region).
+    expect(JSON.stringify(template.toJSON().Rules)).toContain('eu-west-1');
+  });
+
+  test('without the key, or before Service Connect, nothing of it is there', () => {
+    for (const [phase, context] of [
+      ['serviceConnect', {}],
+      ['discovery', { serviceConnectTls: CA }],
+    ] as const) {
+      const template = Template.fromStack(buildApp(phase, context).system);
+      expect(JSON.stringify(template.toJSON())).not.toContain('acm-pca');
+      expect(
+        resourcesOf(template, 'AWS::IAM::Role').filter((r) => r.logicalId.startsWith('ServiceConnectTls'))
+      ).toEqual([]);
+    }
+  });
+
+  test('a bad CA ARN is refused', () => {
+    expect(
+      refusal({
+        serviceConnectTls:
+          'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+      })
+    ).toEqual([
+      expect.stringMatching(
+        /^context key 'serviceConnectTls' has value 'arn:aws:acm:.*'; allowed: an AWS Private CA ARN in the stack's region/
+      ),
+    ]);
+  });
+
+  test.each(['serviceConnect', 'retired'] as const)(
+    '%s: cdk-nag AwsSolutions and NIST find nothing unacknowledged',
+    (phase) => {
+      const app = withTls(phase);
+      const stacks = [app.network, app.system];
+      const templates = Object.fromEntries(stacks.map((s) => [s.stackName, Template.fromStack(s).toJSON()]));
+      for (const pack of ['AwsSolutions', 'NIST.800.53.R5'] as const) {
+        expect(nagViolations(app.app, pack)).toEqual([]);
+        expect(nagOverTemplates(stacks, templates, pack)).toEqual([]);
+      }
+    }
+  );
+
+  test('the plan says TLS on is an in-place update that redeploys each service, and is safe; the model counts its resources', () => {
+    const off = buildApp('serviceConnect');
+    const on = withTls('serviceConnect');
+    const templates = (app: typeof on) =>
+      Object.fromEntries([app.network, app.system].map((s) => [s.stackName, Template.fromStack(s).toJSON()]));
+    const plan = planStep('serviceConnect', 'serviceConnect', templates(off), templates(on));
+    expect(plan.notes).toContainEqual(
+      `yelb-appserver: Service Connect TLS on (${CA}): an in-place update of the service; a new deployment, whose tasks encrypt the traffic between the proxies (clients change nothing)`
+    );
+    expect(planIsSafe([plan])).toBe(true);
+    const config = on.config;
+    const count = resourceCount(config.topology, {
+      mirrorImages: config.mirrorImages,
+      https: false,
+      domain: false,
+      alarmEmail: false,
+      tls: true,
+    });
+    expect(Object.keys(Template.fromStack(on.system).toJSON().Resources).length).toBe(count);
+    expect(Object.keys(Template.fromStack(on.system).toJSON().Outputs).length).toBe(
+      outputCount(config.topology)
+    );
+  });
+});
