@@ -9,7 +9,9 @@ import { layeredTopology } from '../../lib/bench/scale-topology';
 import { validateDeployable } from '../../lib/model/deployable';
 import { ServiceSpec, Topology } from '../../lib/model/topology';
 import { YELB } from '../../lib/model/yelb';
-import { TEST_CONTEXT, buildApp } from '../support/app';
+import { TEST_CONTEXT, buildApp, phaseContext } from '../support/app';
+import { MIGRATION_PHASES } from '../../lib/model/phase';
+import { createApp } from '../../lib/app/app';
 import { tempDir } from '../support/temp';
 
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
@@ -187,5 +189,48 @@ describe('-c topology=FILE', () => {
     expect(parse({ topology: '' })).toThrow(
       /context key 'topology' has value ''; allowed: the path of a topology file/
     );
+  });
+});
+
+describe('the count is never below the synthesized one, where the CDK splits a policy too', () => {
+  const dnsHeavy = (n: number): Topology => {
+    const stores = Array.from({ length: n }, (_, i): ServiceSpec => ({
+      ...YELB.services[3],
+      name: `store-${i}`,
+      id: `store${i}`,
+      portName: `store-${i}`,
+      port: 7000 + i,
+      calls: [],
+    }));
+    return {
+      ...YELB,
+      services: [
+        { ...YELB.services[0], calls: [{ service: 'store-0', env: 'X', format: 'host' }] },
+        ...stores,
+      ],
+    };
+  };
+  test.each([
+    ['layered 36', layeredTopology(36)],
+    ['layered 40 (one managed policy)', layeredTopology(40)],
+    ['30 Cloud Map DNS services', dnsHeavy(30)],
+    ['50 Cloud Map DNS services (two)', dnsHeavy(50)],
+  ])('%s, in every phase', (_label, topology) => {
+    for (const phase of MIGRATION_PHASES) {
+      const built = createApp(
+        { context: { ...TEST_CONTEXT, ...phaseContext(phase), mirrorImages: 'false' } },
+        topology
+      );
+      const actual = Object.keys(Template.fromStack(built.system).toJSON().Resources).length;
+      const count = resourceCount(built.config.topology, {
+        mirrorImages: false,
+        https: false,
+        domain: false,
+        alarmEmail: false,
+      });
+      // The biggest phase's count: never below any phase's, at most one above the biggest.
+      expect({ phase, atLeast: count >= actual }).toEqual({ phase, atLeast: true });
+      if (phase !== 'retired') expect({ phase, above: count - actual <= 1 }).toEqual({ phase, above: true });
+    }
   });
 });
