@@ -331,33 +331,36 @@ describe('3. Service Connect access logs and timeouts that fit', () => {
 describe('4. encryption in transit between services, opt-in', () => {
   const withTls = (phase: MigrationPhase) => buildApp(phase, { serviceConnectTls: CA });
 
-  test('every Service Connect endpoint uses the Private CA, a key of the app and the ECS infrastructure role', () => {
-    const template = Template.fromStack(withTls('serviceConnect').system);
-    const [key] = resourcesOf(template, 'AWS::KMS::Key').filter((k) =>
-      String(k.Properties.Description).includes('TLS')
-    );
-    expect(key.Properties.EnableKeyRotation).toBe(true);
-    const [role] = resourcesOf(template, 'AWS::IAM::Role').filter((r) =>
-      r.logicalId.startsWith('ServiceConnectTls')
-    );
-    expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
-      Service: 'ecs.amazonaws.com',
-    });
-    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain(
-      'service-role/AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity'
-    );
-    for (const svc of Object.values(ecsServices(template))) {
-      for (const entry of svc.Properties.ServiceConnectConfiguration.Services) {
-        expect(entry.Tls).toEqual({
-          IssuerCertificateAuthority: { AwsPcaAuthorityArn: CA },
-          KmsKey: { 'Fn::GetAtt': [key.logicalId, 'Arn'] },
-          RoleArn: { 'Fn::GetAtt': [role.logicalId, 'Arn'] },
-        });
+  test.each(['serviceConnect', 'retired'] as const)(
+    '%s: every Service Connect endpoint uses the Private CA, a key of the app and the ECS infrastructure role',
+    (phase) => {
+      const template = Template.fromStack(withTls(phase).system);
+      const [key] = resourcesOf(template, 'AWS::KMS::Key').filter((k) =>
+        String(k.Properties.Description).includes('TLS')
+      );
+      expect(key.Properties.EnableKeyRotation).toBe(true);
+      const [role] = resourcesOf(template, 'AWS::IAM::Role').filter((r) =>
+        r.logicalId.startsWith('ServiceConnectTls')
+      );
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+        Service: 'ecs.amazonaws.com',
+      });
+      expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain(
+        'service-role/AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity'
+      );
+      for (const svc of Object.values(ecsServices(template))) {
+        for (const entry of svc.Properties.ServiceConnectConfiguration.Services) {
+          expect(entry.Tls).toEqual({
+            IssuerCertificateAuthority: { AwsPcaAuthorityArn: CA },
+            KmsKey: { 'Fn::GetAtt': [key.logicalId, 'Arn'] },
+            RoleArn: { 'Fn::GetAtt': [role.logicalId, 'Arn'] },
+          });
+        }
       }
+      // The CA's region is checked before anything is created (the app does not know its region).
+      expect(JSON.stringify(template.toJSON().Rules)).toContain('eu-west-1');
     }
-    // The CA's region is checked before anything is created (the app does not know its region).
-    expect(JSON.stringify(template.toJSON().Rules)).toContain('eu-west-1');
-  });
+  );
 
   test('without the key, or before Service Connect, nothing of it is there', () => {
     for (const [phase, context] of [
