@@ -91,7 +91,7 @@ export interface SystemStackProps extends StackProps {
 }
 
 /**
- * Yelb on ECS Fargate in one migration phase. Everything phase-dependent is derived from the
+ * The system (Yelb, or a topology file's) on ECS Fargate in one migration phase. Everything phase-dependent is derived from the
  * topology and the phase; resources present in several phases keep their logical IDs, so a
  * phase change updates them in place.
  */
