@@ -8,7 +8,11 @@ import { Construct } from 'constructs';
 import { alarmTopicKey } from './log-group';
 import { callersOf } from '../model/graph';
 import { MigrationPhase } from '../model/phase';
-import { deploymentAlarmTargets, servesHttpThroughServiceConnect } from '../model/deployment';
+import {
+  deploymentAlarmPrefix,
+  deploymentAlarmTargets,
+  servesHttpThroughServiceConnect,
+} from '../model/deployment';
 import { DeployableTopology } from '../model/deployable';
 import { serviceId } from '../model/topology';
 import { pascalCase } from '../core/names';
@@ -210,25 +214,33 @@ export class MigrationDashboard extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     };
     const publicAlarms = [
-      this.deploymentAlarm('DeployPublicTarget5xxAlarm', `${topology.clusterName}-deploy-public-target-5xx`, {
-        ...base,
-        alarmDescription: `Deployments roll back: ${t.deploy5xxPerMinute} or more target 5xx per minute at the public load balancer in ${t.deploy5xxMinutes} of ${t.deployMinutes} minutes`,
-        metric: publicEntry.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-          period: PERIOD,
-          statistic: 'Sum',
-        }),
-        threshold: t.deploy5xxPerMinute,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        datapointsToAlarm: t.deploy5xxMinutes,
-      }),
-      this.deploymentAlarm('DeployPublicResponseTimeAlarm', `${topology.clusterName}-deploy-public-p99`, {
-        ...base,
-        alarmDescription: `Deployments roll back: p99 target response time at the public load balancer above ${t.deployP99Seconds} s for ${t.deployMinutes} minutes`,
-        metric: publicEntry.targetGroup.metrics.targetResponseTime({ period: PERIOD, statistic: 'p99' }),
-        threshold: t.deployP99Seconds,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        datapointsToAlarm: t.deployMinutes,
-      }),
+      this.deploymentAlarm(
+        'DeployPublicTarget5xxAlarm',
+        `${deploymentAlarmPrefix(topology.clusterName)}public-target-5xx`,
+        {
+          ...base,
+          alarmDescription: `Deployments roll back: ${t.deploy5xxPerMinute} or more target 5xx per minute at the public load balancer in ${t.deploy5xxMinutes} of ${t.deployMinutes} minutes`,
+          metric: publicEntry.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+            period: PERIOD,
+            statistic: 'Sum',
+          }),
+          threshold: t.deploy5xxPerMinute,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          datapointsToAlarm: t.deploy5xxMinutes,
+        }
+      ),
+      this.deploymentAlarm(
+        'DeployPublicResponseTimeAlarm',
+        `${deploymentAlarmPrefix(topology.clusterName)}public-p99`,
+        {
+          ...base,
+          alarmDescription: `Deployments roll back: p99 target response time at the public load balancer above ${t.deployP99Seconds} s for ${t.deployMinutes} minutes`,
+          metric: publicEntry.targetGroup.metrics.targetResponseTime({ period: PERIOD, statistic: 'p99' }),
+          threshold: t.deployP99Seconds,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          datapointsToAlarm: t.deployMinutes,
+        }
+      ),
     ];
     const serviceConnectAlarms = new Map<string, cloudwatch.Alarm[]>();
     const cluster = topology.clusterName;
@@ -257,7 +269,7 @@ export class MigrationDashboard extends Construct {
       serviceConnectAlarms.set(server.name, [
         this.deploymentAlarm(
           `Deploy${id}ServiceConnect5xxAlarm`,
-          `${topology.clusterName}-deploy-${server.name}-service-connect-5xx`,
+          `${deploymentAlarmPrefix(topology.clusterName)}${server.name}-service-connect-5xx`,
           {
             ...base,
             alarmDescription: `Deployments roll back: ${t.deploy5xxPerMinute} or more 5xx per minute from ${server.name} through Service Connect (all its callers) in ${t.deploy5xxMinutes} of ${t.deployMinutes} minutes`,
@@ -274,7 +286,7 @@ export class MigrationDashboard extends Construct {
         ),
         this.deploymentAlarm(
           `Deploy${id}ServiceConnectResponseTimeAlarm`,
-          `${topology.clusterName}-deploy-${server.name}-service-connect-p99`,
+          `${deploymentAlarmPrefix(topology.clusterName)}${server.name}-service-connect-p99`,
           {
             ...base,
             alarmDescription: `Deployments roll back: p99 response time of ${server.name} through Service Connect above ${t.deployP99Seconds} s for any caller, for ${t.deployMinutes} minutes`,

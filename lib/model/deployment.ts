@@ -23,6 +23,11 @@ export interface DeploymentOptions {
   readonly stepBakeMinutes?: number;
 }
 
+/** The names of the deployment alarms of a cluster's services start with this: `yelb-cluster-deploy-`. */
+export function deploymentAlarmPrefix(clusterName: string): string {
+  return `${clusterName}-deploy-`;
+}
+
 /** The header Service Connect sends to the green revision during a blue/green, linear or canary deployment. */
 export const TEST_TRAFFIC_HEADER = 'x-amzn-ecs-blue-green-test';
 

@@ -1,4 +1,5 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
 import { ECSClient, waitUntilServicesStable } from '@aws-sdk/client-ecs';
 import * as path from 'path';
 import { CDK_JSON, cdkJsonApp } from '../app/cdk-json';
@@ -58,6 +59,18 @@ export function toolkitAws(region: string | undefined, log: (line: string) => vo
           throw new Error(`the deploy returned no stack with a ${SYSTEM_OUTPUTS.migrationPhase} output`);
         return system.outputs;
       }),
+
+    alarmsFiring: async (prefix) => {
+      const cloudwatch = new CloudWatchClient(clientConfig);
+      const names: string[] = [];
+      for await (const page of paginateDescribeAlarms(
+        { client: cloudwatch },
+        { AlarmNamePrefix: prefix, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'] }
+      )) {
+        names.push(...(page.MetricAlarms ?? []).map((a) => a.AlarmName ?? '?'));
+      }
+      return names;
+    },
 
     waitStable: async (cluster, services) => {
       const ecs = new ECSClient(clientConfig);

@@ -31,7 +31,7 @@ import {
 } from './plan';
 import { DEFAULT_MAX_ERROR_RATE, RehearsalReport, judge, rehearsalReportSchema } from './report';
 import { parseWith } from '../core/schema';
-import { RehearsalAws, runRehearsal } from './run';
+import { RehearsalAws, RehearsalDeps, runRehearsal } from './run';
 import { resolveTopology } from '../app/config';
 
 /** Requests per second of the traffic, and votes cast, unless the options say otherwise. */
@@ -89,6 +89,8 @@ export interface RehearseDeps {
   ) => Map<MigrationPhase, PhaseTemplates>;
   /** Ctrl-C; without it the process's SIGINT. */
   readonly signal?: AbortSignal;
+  /** How often and how long a step waits for its deployment alarms (tests shorten it). */
+  readonly alarmWait?: RehearsalDeps['alarmWait'];
   readonly now?: () => Date;
 }
 
@@ -157,6 +159,7 @@ async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps):
       signal: deps.signal ?? interrupt.signal,
       startTemplates: templates.get(options.start),
       ...(target.dataCheck && { dataCheck: target.dataCheck }),
+      ...(deps.alarmWait && { alarmWait: deps.alarmWait }),
       writeReport,
     });
     io.stdout(summary(report, options.out));

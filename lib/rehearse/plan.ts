@@ -5,6 +5,7 @@ import { Topology, trafficPathOf } from '../model/topology';
 import { StepPlan, planIsSafe, planStep } from '../plan/plan';
 import { blockedBecause } from '../plan/render';
 import { dataCheckOf } from './data-check';
+import { deploymentAlarmPrefix } from '../model/deployment';
 import { PhaseTemplates } from '../plan/synth-phases';
 import { DataCheck } from './data-check';
 
@@ -39,6 +40,8 @@ export interface RehearsalTarget {
   readonly trafficPath: string;
   /** The system's data check, if its topology describes one. */
   readonly dataCheck?: DataCheck;
+  /** The prefix of the services' deployment alarms (`yelb-cluster-deploy-`). */
+  readonly alarmPrefix: string;
 }
 
 /** One thing the rehearsal does; the dry run prints each as a JSON line. */
@@ -62,6 +65,7 @@ export type RehearsalAction =
       readonly blockers: readonly string[];
     }
   | { readonly action: 'read-data' }
+  | { readonly action: 'wait-alarms'; readonly prefix: string }
   | { readonly action: 'end-step' }
   | { readonly action: 'report'; readonly out: string }
   | { readonly action: 'destroy'; readonly stacks: readonly string[] };
@@ -122,6 +126,7 @@ export function rehearsalTarget(
     cluster: config.topology.clusterName,
     services: config.topology.services.map((s) => s.name),
     trafficPath: trafficPathOf(config.topology),
+    alarmPrefix: deploymentAlarmPrefix(config.topology.clusterName),
     ...(dataCheck && { dataCheck }),
   };
 }
@@ -169,6 +174,8 @@ export function rehearsalScript(
     steps: plans.map((plan): RehearsalAction[] => [
       { action: 'step', from: plan.from, to: plan.to },
       { action: 'plan', from: plan.from, to: plan.to, ...verdictOf(plan) },
+      // The previous step's errors may still hold an alarm that would fail this deploy at once.
+      { action: 'wait-alarms', prefix: target.alarmPrefix },
       ...read,
       { action: 'deploy', phase: plan.to, context: deployContext(options, plan.to) },
       wait,

@@ -18,6 +18,8 @@ export interface RehearsalAws {
   deploy(phase: MigrationPhase, context: Record<string, string>): Promise<Record<string, string>>;
   /** Waits until ECS reports every service stable. */
   waitStable(cluster: string, services: readonly string[]): Promise<void>;
+  /** The names of the alarms in ALARM whose names start with `prefix`. */
+  alarmsFiring(prefix: string): Promise<string[]>;
   /** Deletes every stack of the app (`cdk destroy --all`). */
   destroy(context: Record<string, string>): Promise<void>;
 }
@@ -36,6 +38,12 @@ export interface RehearsalDeps {
   readonly startTemplates?: PhaseTemplates;
   /** The system's data check, if its topology describes one (the script reads it). */
   readonly dataCheck?: DataCheck;
+  /**
+   * How often and how long a step waits for its deployment alarms to leave ALARM.
+   *
+   * @default every 15 s, up to 10 minutes
+   */
+  readonly alarmWait?: { readonly pollMs: number; readonly timeoutMs: number };
   /** Writes the report's files (the teardown's `report` action). */
   readonly writeReport: (dir: string, report: RehearsalReport) => Promise<void>;
 }
@@ -54,6 +62,9 @@ export function runRehearsal(
 ): Promise<RehearsalReport> {
   return new Rehearsal(options, deps).run(script);
 }
+
+/** How often and how long a step waits for its deployment alarms to clear, unless the deps say otherwise. */
+const ALARM_WAIT = { pollMs: 15_000, timeoutMs: 10 * 60_000 };
 
 /** The run was interrupted (Ctrl-C). */
 export class Interrupted extends Error {
@@ -160,6 +171,8 @@ class Rehearsal {
         return Promise.resolve();
       case 'read-data':
         return this.readStepData();
+      case 'wait-alarms':
+        return this.waitAlarms(action.prefix);
       case 'end-step':
         return Promise.resolve(this.endStep());
       case 'report':
@@ -257,6 +270,27 @@ class Rehearsal {
     this.open = { from, to, startedAt: new Date(), counts };
     if (this.traffic) this.traffic.step = counts;
     this.deps.progress(`step ${from} → ${to}`);
+  }
+
+  /**
+   * Waits until none of the services' deployment alarms is in ALARM: one left by the previous
+   * step's errors would make ECS fail this step's deployments at once, and the report would blame
+   * the wrong step. Bounded: the step fails, naming the alarms, when they do not clear.
+   */
+  private async waitAlarms(prefix: string): Promise<void> {
+    const { pollMs, timeoutMs } = this.deps.alarmWait ?? ALARM_WAIT;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const firing = await this.interruptible(this.deps.aws.alarmsFiring(prefix));
+      if (firing.length === 0) return;
+      if (Date.now() >= deadline) {
+        throw new StopRun(
+          `deployment alarms still in ALARM after ${Math.round(timeoutMs / 1000)} s: ${firing.join(', ')}; ECS would fail this step's deployments (see the dashboard)`
+        );
+      }
+      this.deps.progress(`waiting for deployment alarms to leave ALARM: ${firing.join(', ')}…`);
+      await this.interruptible(new Promise((resolve) => setTimeout(resolve, pollMs).unref()));
+    }
   }
 
   /** The data before a step's deploy, or once ECS is stable after it. */

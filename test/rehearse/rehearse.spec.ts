@@ -183,6 +183,43 @@ describe('npm run rehearse, offline', () => {
     ]);
   });
 
+  test('a step waits while a deployment alarm left by the previous one is in ALARM, then deploys', async () => {
+    const aws = fakeRehearsalAws(yelb, {
+      // The first step's deploy leaves an alarm firing for a moment.
+      after: (phase) => {
+        if (phase !== 'serviceConnect') return;
+        aws.firing = ['yelb-cluster-deploy-public-target-5xx'];
+        setTimeout(() => (aws.firing = []), 150).unref();
+      },
+    });
+    const out = outDir();
+    const run = await rehearse(['--rate', '50', '--out', out], aws, {
+      alarmWait: { pollMs: 20, timeoutMs: 5000 },
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /waiting for deployment alarms to leave ALARM: yelb-cluster-deploy-public-target-5xx/
+    );
+    expect(aws.alarmReads.every((p) => p === 'yelb-cluster-deploy-')).toBe(true);
+    expect(aws.alarmReads.length).toBeGreaterThan(2);
+  });
+
+  test('an alarm that does not clear fails the step before its deploy, naming it', async () => {
+    const aws = fakeRehearsalAws(yelb);
+    aws.firing = ['yelb-cluster-deploy-yelb-appserver-service-connect-5xx', 'another-cluster-deploy-x'];
+    const out = outDir();
+    const run = await rehearse(['--rate', '50', '--out', out], aws, {
+      alarmWait: { pollMs: 10, timeoutMs: 60 },
+    });
+    expect(run.code).toBe(1);
+    const report = readReport(out);
+    expect(report.steps[0]).toMatchObject({ from: 'discovery', to: 'serviceConnect', outcome: 'failed' });
+    expect(report.steps[0].error).toBe(
+      "deployment alarms still in ALARM after 0 s: yelb-cluster-deploy-yelb-appserver-service-connect-5xx; ECS would fail this step's deployments (see the dashboard)"
+    );
+    expect(aws.calls.filter((c) => c.startsWith('deploy '))).toEqual(['deploy discovery']);
+  });
+
   test('a step that the plan blocks is not deployed', async () => {
     // The retired synth renames yelb-db's service: CloudFormation would delete it.
     const synthesize: RehearseDeps['synthesize'] = (context, phases) => {
@@ -365,10 +402,10 @@ describe('npm run rehearse, offline', () => {
       'setup wait-stable',
       'setup write-data',
       'setup traffic',
-      ...['step', 'plan', 'read-data', 'deploy', 'wait-stable', 'read-data', 'end-step'].map(
+      ...['step', 'plan', 'wait-alarms', 'read-data', 'deploy', 'wait-stable', 'read-data', 'end-step'].map(
         (a) => `step ${a}`
       ),
-      ...['step', 'plan', 'read-data', 'deploy', 'wait-stable', 'read-data', 'end-step'].map(
+      ...['step', 'plan', 'wait-alarms', 'read-data', 'deploy', 'wait-stable', 'read-data', 'end-step'].map(
         (a) => `step ${a}`
       ),
       'teardown traffic',
@@ -376,6 +413,11 @@ describe('npm run rehearse, offline', () => {
       'teardown report',
     ]);
     expect(actions.find((a) => a.action === 'traffic')).toMatchObject({ path: '/api/getvotes' });
+    expect(actions.find((a) => a.action === 'wait-alarms')).toEqual({
+      part: 'step',
+      action: 'wait-alarms',
+      prefix: 'yelb-cluster-blue-deploy-',
+    });
     expect(actions[0]).toEqual({
       part: 'setup',
       action: 'check-deployed',
@@ -542,8 +584,8 @@ describe('npm run rehearse -- -c topology=FILE: a system that is not Yelb', () =
       'setup deploy',
       'setup wait-stable',
       'setup traffic',
-      ...['step', 'plan', 'deploy', 'wait-stable', 'end-step'].map((a) => `step ${a}`),
-      ...['step', 'plan', 'deploy', 'wait-stable', 'end-step'].map((a) => `step ${a}`),
+      ...['step', 'plan', 'wait-alarms', 'deploy', 'wait-stable', 'end-step'].map((a) => `step ${a}`),
+      ...['step', 'plan', 'wait-alarms', 'deploy', 'wait-stable', 'end-step'].map((a) => `step ${a}`),
       'teardown traffic',
       'teardown destroy',
       'teardown report',

@@ -113,12 +113,25 @@ export function fakeRehearsalAws(
     during?: (phase: MigrationPhase) => void;
     after?: (phase: MigrationPhase) => void;
   } = {}
-): RehearsalAws & { readonly calls: string[]; readonly deploys: FakeDeploy[] } {
+): RehearsalAws & {
+  readonly calls: string[];
+  readonly deploys: FakeDeploy[];
+  /** The deployment alarms in ALARM, as a test sets them; and the prefixes asked for. */
+  firing: string[];
+  readonly alarmReads: string[];
+} {
   const calls: string[] = [];
   const deploys: FakeDeploy[] = [];
+  const alarmReads: string[] = [];
   return {
     calls,
     deploys,
+    firing: [],
+    alarmReads,
+    alarmsFiring(prefix) {
+      alarmReads.push(prefix);
+      return Promise.resolve(this.firing.filter((name) => name.startsWith(prefix)));
+    },
     deployed: (stacks) => {
       calls.push(`deployed ${stacks.join(',')}`);
       return Promise.resolve({
