@@ -208,7 +208,11 @@ export class MigrationDashboard extends Construct {
    * with no traffic yet does not fail a deployment.
    */
   private addDeploymentAlarms({ topology, publicEntry, phase }: MigrationDashboardProps): void {
-    const t = ALARM_THRESHOLDS;
+    const t = {
+      ...ALARM_THRESHOLDS,
+      deploy5xxPerMinute: topology.deploymentAlarms?.errorsPerMinute ?? ALARM_THRESHOLDS.deploy5xxPerMinute,
+      deployP99Seconds: topology.deploymentAlarms?.p99Seconds ?? ALARM_THRESHOLDS.deployP99Seconds,
+    };
     const base = {
       evaluationPeriods: t.deployMinutes,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

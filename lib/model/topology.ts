@@ -298,6 +298,23 @@ export const topologySchema = z
     internalZoneName: dnsName.optional().describe('the private hosted zone of internalAlb services'),
     serviceConnectNamespace: z.string().min(1).describe('the Cloud Map HTTP namespace Service Connect uses'),
     readinessGateImage: z.string().optional().describe("a small image with 'true' on its path (the CDK app)"),
+    deploymentAlarms: z
+      .object({
+        errorsPerMinute: z
+          .number()
+          .int()
+          .min(1)
+          .optional()
+          .describe('5xx per minute that make a deployment roll back (default 10)'),
+        p99Seconds: z
+          .number()
+          .positive()
+          .optional()
+          .describe('p99 response time, in seconds, that makes a deployment roll back (default 2)'),
+      })
+      .strict()
+      .optional()
+      .describe("the CDK app's deployment alarms: what this system's normal traffic stays under"),
     services: z.array(serviceSpecSchema).min(1),
   })
   .strict();

@@ -123,6 +123,12 @@ describe('1. a bad deployment rolls itself back', () => {
     );
     expect(callers.sort()).toEqual(['search', 'storefront']);
     expect(alarm.Properties.Metrics[0].Expression).toBe('SUM([m0_0, m1_0])');
+    // The file's own thresholds (deploymentAlarms): what its normal traffic stays under.
+    expect(alarm.Properties.Threshold).toBe(20);
+    const p99 = resourcesOf(template, 'AWS::CloudWatch::Alarm').find(
+      (a) => a.Properties.AlarmName === 'shop-cluster-deploy-public-p99'
+    )!;
+    expect(p99.Properties.Threshold).toBe(3);
   });
 
   test('the dashboard shows every deployment alarm', () => {
