@@ -193,6 +193,11 @@ export class MigrationDashboard extends Construct {
     return alarm;
   }
 
+  /** The alarms that `service`'s deployments watch. */
+  deploymentAlarmsOf(service: string): cloudwatch.Alarm[] {
+    return this.deploymentAlarms.get(service) ?? [];
+  }
+
   /** The names of the alarms that `service`'s deployments watch. */
   deploymentAlarmNames(service: string): string[] {
     return (this.deploymentAlarms.get(service) ?? []).map((a) => this.names.get(a)!);

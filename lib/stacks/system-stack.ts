@@ -239,9 +239,13 @@ export class SystemStack extends Stack {
     // ECS rolls a deployment back when one of its alarms goes off during it or its bake time;
     // the circuit breaker still rolls back the deployments whose tasks do not start.
     for (const spec of topology.services) {
-      this.service(spec.name).service.enableDeploymentAlarms(this.dashboard.deploymentAlarmNames(spec.name), {
+      const service = this.service(spec.name).service;
+      service.enableDeploymentAlarms(this.dashboard.deploymentAlarmNames(spec.name), {
         behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
       });
+      // Named, not referenced, so the order is said outright: a service is created after the
+      // alarms its deployments watch (they refer to load balancer metrics, never to a service).
+      for (const alarm of this.dashboard.deploymentAlarmsOf(spec.name)) service.node.addDependency(alarm);
     }
 
     this.openCallGraph(topology, vpc);

@@ -62,6 +62,25 @@ describe('1. a bad deployment rolls itself back', () => {
     }
   );
 
+  test.each(MIGRATION_PHASES)(
+    '%s: each service is created after the alarms its deployments watch',
+    (phase) => {
+      const template = templatesOf(phase).system;
+      const alarmIds = new Map(
+        resourcesOf(template, 'AWS::CloudWatch::Alarm').map((a) => [
+          a.Properties.AlarmName as string,
+          a.logicalId,
+        ])
+      );
+      for (const [name, svc] of Object.entries(ecsServices(template))) {
+        const watched = (svc.Properties.DeploymentConfiguration.Alarms.AlarmNames as string[]).map((n) =>
+          alarmIds.get(n)
+        );
+        expect({ name, after: svc.DependsOn }).toEqual({ name, after: expect.arrayContaining(watched) });
+      }
+    }
+  );
+
   test('the alarms exist in every phase (the same resources), without data they are OK, and they are named', () => {
     for (const phase of MIGRATION_PHASES) {
       const alarms = resourcesOf(templatesOf(phase).system, 'AWS::CloudWatch::Alarm').filter((a) =>
