@@ -1,8 +1,8 @@
 import { Problems } from '../core/validation';
 import { DeployableService, DeployableTopology } from '../model/deployable';
-import { calleesOf, legacyEndpoint } from '../model/graph';
+import { callersOf, calleesOf, legacyEndpoint } from '../model/graph';
 import { CFN_LIMITS, CFN_RESOURCE_LIMIT } from './cfn-limits';
-import { internalAlbName } from './names';
+import { LEGACY_ALB_PREFIX, internalAlbName } from './names';
 import { isInEcr } from '../image-copy/reference';
 import { servesHttpThroughServiceConnect } from '../model/deployment';
 import { discoveryNamesOf } from '../service-connect';
@@ -77,7 +77,7 @@ export function resourceCount(topology: DeployableTopology, options: StackOption
     services.reduce((sum, s) => sum + calleesOf(topology, s).length, 0) +
     (behindAlb.length > 0 ? 3 : 0) +
     behindAlb.length * 5 +
-    behindAlb.reduce((sum, s) => sum + callersOf(topology, s.name).length, 0) +
+    behindAlb.reduce((sum, s) => sum + callersOf(topology, s).length, 0) +
     services.filter((s) => s.legacyDiscovery.kind === 'cloudMapDns').length * 2 +
     services.filter((s) => s.dataVolume).length * (7 + subnets) +
     (options.mirrorImages && mirrored.size > 0 ? 8 + mirrored.size * 2 : 0) +
@@ -123,10 +123,10 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
     behindAlb.length <= AWS_QUOTAS.listenersPerLoadBalancer,
     `services[*].legacyDiscovery: ${behindAlb.length} services are behind the internal load balancer, one listener each; allowed: at most ${AWS_QUOTAS.listenersPerLoadBalancer} (Elastic Load Balancing's quota of listeners per load balancer)`
   );
-  const albName = `legacy-${topology.clusterName}`;
+  const albName = `${LEGACY_ALB_PREFIX}${topology.clusterName}`;
   problems.check(
     behindAlb.length === 0 || albName.length <= AWS_QUOTAS.loadBalancerNameLength,
-    `clusterName: '${topology.clusterName}' (with the stage, if any) is ${topology.clusterName.length} characters; allowed: at most ${AWS_QUOTAS.loadBalancerNameLength - 'legacy-'.length} while a service is behind the internal load balancer, whose name '${albName}' may have ${AWS_QUOTAS.loadBalancerNameLength} (Elastic Load Balancing); cut to '${internalAlbName(topology.clusterName)}', it could be another copy's`
+    `clusterName: '${topology.clusterName}' (with the stage, if any) is ${topology.clusterName.length} characters; allowed: at most ${AWS_QUOTAS.loadBalancerNameLength - LEGACY_ALB_PREFIX.length} while a service is behind the internal load balancer, whose name '${albName}' may have ${AWS_QUOTAS.loadBalancerNameLength} (Elastic Load Balancing); cut to '${internalAlbName(topology.clusterName)}', it could be another copy's`
   );
   // Inbound rules: one per caller (Service Connect's proxies connect task to task), one from
   // each load balancer in front of the service. The internal load balancer's own group: one per
@@ -134,7 +134,7 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
   const rules = AWS_QUOTAS.rulesPerSecurityGroup;
   topology.services.forEach((svc, i) => {
     const inbound =
-      callersOf(topology, svc.name).length +
+      callersOf(topology, svc).length +
       (svc.legacyDiscovery.kind === 'internalAlb' ? 1 : 0) +
       (svc.publicEntry ? 1 : 0);
     problems.check(
@@ -156,23 +156,16 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
   });
   topology.services.forEach((svc, i) => {
     if (!servesHttpThroughServiceConnect(topology, svc)) return;
-    const metrics = callersOf(topology, svc.name).length * discoveryNamesOf(topology, svc).length;
+    const metrics = callersOf(topology, svc).length * discoveryNamesOf(topology, svc).length;
     problems.check(
       metrics <= MAX_ALARM_METRICS,
       `services[${i}]: '${svc.name}' has ${metrics} callers; its Service Connect deployment alarms add one metric per caller, and a CloudWatch alarm takes at most ${MAX_ALARM_METRICS}`
     );
   });
-  const albRules = behindAlb.reduce(
-    (sum, i) => sum + callersOf(topology, topology.services[i].name).length,
-    0
-  );
+  const albRules = behindAlb.reduce((sum, i) => sum + callersOf(topology, topology.services[i]).length, 0);
   problems.check(
     albRules <= rules,
     `services[*].calls: the internal load balancer's security group needs ${albRules} inbound rules (a caller and port each); allowed: at most ${rules} (Amazon VPC's default quota of rules per security group)`
   );
   problems.throwIfAny();
-}
-
-function callersOf(topology: DeployableTopology, name: string): string[] {
-  return topology.services.filter((s) => s.calls.some((c) => c.service === name)).map((s) => s.name);
 }

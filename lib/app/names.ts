@@ -1,9 +1,12 @@
+/** The internal load balancer's name is this and the cluster's. */
+export const LEGACY_ALB_PREFIX = 'legacy-';
+
 /**
  * Name of the old path's internal load balancer, `legacy-<cluster>` within the 32 characters an
  * ALB name may have. Fixed, so that the dashboard finds its metrics by name in every phase.
  */
 export function internalAlbName(clusterName: string): string {
-  return `legacy-${clusterName.replace(/[^A-Za-z0-9-]/g, '-')}`.slice(0, 32).replace(/-+$/, '');
+  return `${LEGACY_ALB_PREFIX}${clusterName.replace(/[^A-Za-z0-9-]/g, '-')}`.slice(0, 32).replace(/-+$/, '');
 }
 
 /**

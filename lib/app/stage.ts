@@ -32,7 +32,7 @@ export interface StackNames {
  * with the stage if any (`Yelb-blue`).
  */
 export function stackNames(topology: Pick<Topology, 'name' | 'clusterName'>, stage?: string): StackNames {
-  const system = pascalCase(systemName(topology));
+  const system = systemLabel(topology);
   const suffix = stage ? `-${stage}` : '';
   return {
     network: `${system}Network${suffix}`,
@@ -48,7 +48,7 @@ export function loadTestFamily(topology: Pick<Topology, 'name' | 'clusterName'>)
 
 /** How the stacks' descriptions and the resources' name the system: its title, else its name (`Yelb`). */
 export function systemTitle(topology: Pick<Topology, 'name' | 'clusterName' | 'title'>): string {
-  return topology.title ?? pascalCase(systemName(topology));
+  return topology.title ?? systemLabel(topology);
 }
 
 /** How descriptions of single resources name the system: `Yelb`. */

@@ -137,7 +137,7 @@ export class MigrationDashboard extends Construct {
    */
   private addOldAndNewPath({ topology, internalAlbName }: MigrationDashboardProps): void {
     const cluster = topology.clusterName;
-    const httpServers = topology.services.filter((s) => s.appProtocol && callersOf(topology, s).length > 0);
+    const httpServers = topology.services.filter((s) => servesHttpThroughServiceConnect(topology, s));
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown:

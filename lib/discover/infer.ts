@@ -6,7 +6,7 @@ import type {
 } from '@aws-sdk/client-ecs';
 import type { Listener, LoadBalancer, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Namespace, Service as CloudMapService } from '@aws-sdk/client-servicediscovery';
-import { callCycles, validateTopology } from '../model/graph';
+import { DEFAULT_PER_REQUEST_SECONDS, callCycles, validateTopology } from '../model/graph';
 import {
   AppProtocol,
   LegacyDiscovery,
@@ -42,8 +42,6 @@ export interface InferOptions {
   readonly namespace?: string;
 }
 
-/** Service Connect's per-request timeout when none is set (HTTP), in seconds. */
-export const SERVICE_CONNECT_PER_REQUEST_DEFAULT = 15;
 /** Environment names whose values discovery does not copy into the file. */
 const SECRET_NAME = /pass|secret|token|key|credential|private|auth/i;
 const REDACTED = '(redacted by discovery)';
@@ -636,12 +634,12 @@ function timeoutsOf(
 ): ServiceSpec['timeouts'] {
   if (!chosen?.loadBalancer || !appProtocol) return undefined;
   const idle = idleTimeouts.get(chosen.loadBalancer.lb.LoadBalancerArn ?? '');
-  if (idle === undefined || idle <= SERVICE_CONNECT_PER_REQUEST_DEFAULT) return undefined;
+  if (idle === undefined || idle <= DEFAULT_PER_REQUEST_SECONDS) return undefined;
   findings.push({
     code: 'lb-idle-timeout',
     severity: 'warning',
     services: [live.name],
-    what: `${live.name}'s callers go through ${chosen.loadBalancer.lb.LoadBalancerName}, whose idle timeout is ${idle} s; Service Connect ends an HTTP request after ${SERVICE_CONNECT_PER_REQUEST_DEFAULT} s by default.`,
+    what: `${live.name}'s callers go through ${chosen.loadBalancer.lb.LoadBalancerName}, whose idle timeout is ${idle} s; Service Connect ends an HTTP request after ${DEFAULT_PER_REQUEST_SECONDS} s by default.`,
     why: 'A request that takes longer works today and would fail with a 504 after the migration.',
     action: `The file sets timeouts.perRequestSeconds to ${idle}, today's limit; lower it to what requests really need.`,
   });

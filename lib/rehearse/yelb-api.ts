@@ -38,13 +38,6 @@ export function addVotes(a: Votes, b: Votes): Votes {
   return Object.fromEntries(RESTAURANTS.map((r) => [r, a[r] + b[r]])) as Votes;
 }
 
-/** The restaurants whose counts differ, as `ihop 9 (expected 10)`; empty when equal. */
-export function votesDiffer(actual: Votes, expected: Votes): string[] {
-  return RESTAURANTS.filter((r) => actual[r] !== expected[r]).map(
-    (r) => `${r} ${actual[r]} (expected ${expected[r]})`
-  );
-}
-
 /** `GET /api/getvotes`: the counts, every restaurant present (a missing one is an error, not 0). */
 export async function readVotes(appUrl: string, timeoutMs = 10_000): Promise<Votes> {
   const body = await get(appUrl, VOTES_PATH, timeoutMs);
