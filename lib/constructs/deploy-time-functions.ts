@@ -4,6 +4,32 @@ import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 
 /**
+ * The runtime of every function of the app, the CDK provider framework's included: Node.js 24,
+ * the newest that Lambda offers generally available (until April 2028). aws-cdk-lib 2.278 also
+ * knows Node.js 26, which Lambda offers only as a public preview runtime (aws-lambda-roadmap#56,
+ * August 2026): not for functions a stack's deployment and deletion depend on. cdk-nag's
+ * AwsSolutions-L1 asks for the newest the CDK knows; {@link useDeployTimeRuntime} says why not.
+ * The CDK gives the framework's functions `NODEJS_LATEST` (Node.js 22, supported until April
+ * 2027), which {@link useDeployTimeRuntime} replaces.
+ */
+export const DEPLOY_TIME_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+/**
+ * Puts every Lambda function under `scope` (the handlers and the provider framework's own) on
+ * {@link DEPLOY_TIME_RUNTIME}, and acknowledges cdk-nag's AwsSolutions-L1 for them with the reason.
+ */
+export function useDeployTimeRuntime(scope: Construct): void {
+  const functions = scope.node
+    .findAll()
+    .filter((c): c is lambda.CfnFunction => c instanceof lambda.CfnFunction);
+  for (const fn of functions) fn.runtime = DEPLOY_TIME_RUNTIME.name;
+  Validations.of(scope).acknowledge({
+    id: 'AwsSolutions-L1',
+    reason: `${DEPLOY_TIME_RUNTIME.name}, the newest Node.js runtime Lambda offers generally available; nodejs26.x, which the CDK also knows, is a public preview runtime.`,
+  });
+}
+
+/**
  * What the NIST 800-53 rev 5 pack asks of Lambda functions, and why this app's functions do
  * without it: they are custom-resource handlers and the CDK provider framework's own functions,
  * which CloudFormation runs only while it deploys or deletes the stack. Acknowledged on `scope`,

@@ -7,7 +7,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledgeDeployTimeFunctions, acknowledgeProviderFramework } from './deploy-time-functions';
+import {
+  DEPLOY_TIME_RUNTIME,
+  acknowledgeDeployTimeFunctions,
+  acknowledgeProviderFramework,
+  useDeployTimeRuntime,
+} from './deploy-time-functions';
 import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
 import type { ImageCopyProperties } from '../image-copy/handler';
@@ -98,7 +103,7 @@ export class ImageMirror extends Construct {
     const handler = new nodejs.NodejsFunction(this, 'Copy', {
       entry: HANDLER_ENTRY,
       handler: 'onEvent',
-      runtime: lambda.Runtime.NODEJS_LATEST,
+      runtime: DEPLOY_TIME_RUNTIME,
       role: this.role,
       // Its own log group, made before the function can run: Lambda never makes one itself, that a
       // stack create would then collide with (aws/aws-cdk#34612), and it goes with the stack.
@@ -115,6 +120,7 @@ export class ImageMirror extends Construct {
     this.provider = new cr.Provider(this, 'Provider', { onEventHandler: handler, logGroup });
     acknowledgeCopyFunction(this.role);
     acknowledgeProviderFramework(this, this.provider, { waiter: false });
+    useDeployTimeRuntime(this);
     acknowledgeDeployTimeFunctions(handler, { apiOnly: false });
     acknowledgeDeployTimeFunctions(this.provider, { apiOnly: true });
   }

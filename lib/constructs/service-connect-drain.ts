@@ -7,7 +7,12 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { acknowledgeDeployTimeFunctions, acknowledgeProviderFramework } from './deploy-time-functions';
+import {
+  DEPLOY_TIME_RUNTIME,
+  acknowledgeDeployTimeFunctions,
+  acknowledgeProviderFramework,
+  useDeployTimeRuntime,
+} from './deploy-time-functions';
 import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
 import type { DrainProperties, InstanceDrainProperties } from '../teardown/handler';
@@ -142,7 +147,7 @@ export class ServiceConnectDrain extends Construct {
       new nodejs.NodejsFunction(this, name === 'onEvent' ? 'OnEvent' : 'IsComplete', {
         entry: HANDLER_ENTRY,
         handler: name,
-        runtime: lambda.Runtime.NODEJS_LATEST,
+        runtime: DEPLOY_TIME_RUNTIME,
         role,
         logGroup,
         timeout: Duration.minutes(2),
@@ -169,6 +174,7 @@ export class ServiceConnectDrain extends Construct {
       },
     });
     acknowledgeProviderFramework(this, provider, { waiter: true });
+    useDeployTimeRuntime(this);
     acknowledgeDeployTimeFunctions(this, { apiOnly: true });
     this.provider = provider;
 
