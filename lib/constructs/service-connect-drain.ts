@@ -1,7 +1,6 @@
 import { CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
