@@ -9,7 +9,12 @@ import { callersOf, containerEnvironment } from '../model/graph';
 import { DeployableService, DeployableTopology } from '../model/deployable';
 import { ServiceSpec, serviceId } from '../model/topology';
 import { serviceConnectConfiguration } from '../service-connect';
-import { DeploymentOptions, DeploymentStrategyName, TEST_TRAFFIC_HEADER } from '../model/deployment';
+import {
+  DeploymentOptions,
+  DeploymentStrategyName,
+  TEST_TRAFFIC_HEADER,
+  taskReplacement,
+} from '../model/deployment';
 import { acknowledgeEcrPull, containerImage } from './container-image';
 import { EfsDataVolume } from './data-volume';
 import { ImageMirror } from './image-mirror';
@@ -227,8 +232,8 @@ export class MigratingService extends Construct {
       securityGroups: [this.securityGroup],
       // Data on a shared volume: never two database processes on the same files, so the old
       // task stops before the new one starts (a short outage). Otherwise: new tasks first.
-      minHealthyPercent: spec.dataVolume ? 0 : 100,
-      maxHealthyPercent: spec.dataVolume ? 100 : 200,
+      minHealthyPercent: taskReplacement(spec).minHealthyPercent,
+      maxHealthyPercent: taskReplacement(spec).maxHealthyPercent,
       circuitBreaker: { enable: true, rollback: true },
       // Explicit and the same in every phase (the default depends on whether a load balancer
       // is attached): it also covers container health checks.

@@ -8,6 +8,36 @@ import { ServiceSpec, Topology } from './topology';
  * the phase; no CDK here (the app and its tests read the same answers).
  */
 
+/** How ECS replaces a service's tasks in a rolling deployment. */
+export interface TaskReplacement {
+  /** ECS's minimumHealthyPercent: 0 stops the old task before the new one starts. */
+  readonly minHealthyPercent: number;
+  /** ECS's maximumPercent. */
+  readonly maxHealthyPercent: number;
+  /**
+   * Why a deployment of the service is a planned outage (its old task stops before the new one
+   * starts, so nothing serves in between); undefined when the new tasks start first.
+   */
+  readonly plannedOutage?: string;
+}
+
+/**
+ * How `svc`'s tasks are replaced: a service whose data is on a shared volume never runs two
+ * database processes on the same files, so its old task stops before the new one starts (a short,
+ * planned outage of its callers); every other service starts its new tasks first.
+ */
+export function taskReplacement(svc: ServiceSpec): TaskReplacement {
+  if (svc.dataVolume) {
+    return {
+      minHealthyPercent: 0,
+      maxHealthyPercent: 100,
+      plannedOutage:
+        'its data volume has one writer: the old task stops before the new one starts, and its callers get errors until the new one is ready',
+    };
+  }
+  return { minHealthyPercent: 100, maxHealthyPercent: 200 };
+}
+
 /** The strategies `-c deploymentStrategy` offers, as the context names them. */
 export const DEPLOYMENT_STRATEGIES = ['rolling', 'blueGreen', 'linear', 'canary'] as const;
 export type DeploymentStrategyName = (typeof DEPLOYMENT_STRATEGIES)[number];
