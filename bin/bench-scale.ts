@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { median, runsOption } from '../lib/bench/measure';
 import { layeredTopology } from '../lib/bench/scale-topology';
-import { cdkJsonContext } from '../lib/app/cdk-json';
+import { cdkJsonContext } from '../lib/contract/cdk-json';
 import { CFN_LIMITS, CFN_RESOURCE_LIMIT, templateUsage } from '../lib/app/cfn-limits';
 import { serverFirstWaves } from '../lib/model/graph';
 import { MIGRATION_PHASES, phaseContext } from '../lib/model/phase';

@@ -3,7 +3,7 @@
  * report.json, …) from the zod schemas the code validates them with.
  */
 import * as fs from 'fs';
-import { publishedSchemas, renderSchema, schemaPath } from '../lib/app/schemas';
+import { publishedSchemas, renderSchema, schemaPath } from '../lib/publish/schemas';
 
 for (const [file, schema] of publishedSchemas()) {
   const target = schemaPath(file);

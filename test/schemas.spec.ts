@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { publishedSchemas, renderSchema, schemaPath } from '../lib/app/schemas';
+import { publishedSchemas, renderSchema, schemaPath } from '../lib/publish/schemas';
 import { parseWith } from '../lib/core/schema';
 import { rehearsalReportSchema } from '../lib/rehearse/report';
 

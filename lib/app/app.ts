@@ -1,8 +1,9 @@
 import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
-import { AppConfig, parseConfig } from './config';
-import { loadTestFamily, stagedFamily, systemTitle } from './stage';
+import { AppConfig, parseConfig, planOptionsOf } from './config';
+import { planDeployable } from '../model/deployable';
+import { loadTestFamily, stagedFamily, systemTitle } from '../contract/stage';
 import { Topology, trafficPathOf } from '../model/topology';
 import { LoadTestStack } from '../stacks/load-test-stack';
 import { NetworkStack } from '../stacks/network-stack';
@@ -48,8 +49,7 @@ export function createApp(props: AppProps, topology: Topology): MigrationApp {
   });
   const system = new SystemStack(app, names.system, {
     vpc: network.vpc,
-    topology: config.topology,
-    phase: config.phase,
+    plan: planDeployable(config.topology, planOptionsOf(config)),
     stage: config.stage,
     alarmEmail: config.alarmEmail,
     logRetentionDays: config.logRetentionDays,
@@ -57,9 +57,6 @@ export function createApp(props: AppProps, topology: Topology): MigrationApp {
     mirrorImages: config.mirrorImages,
     dataRemovalPolicy: config.dataRemoval === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     dataBackups: config.dataBackups,
-    deployment: config.deployment,
-    serviceConnectAccessLogs: config.serviceConnectAccessLogs,
-    ...(config.serviceConnectTls && { serviceConnectTls: config.serviceConnectTls }),
     description: `${title} on ECS Fargate, migration phase '${config.phase}'`,
   });
   const loadTest =

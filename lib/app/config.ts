@@ -6,10 +6,11 @@ import {
   phaseRefusesStrategy,
 } from '../model/deployment';
 import { DeployableTopology, validateDeployable } from '../model/deployable';
+import { PlanOptions } from '../model/plan';
 import { ServiceSpec, Topology, serviceId, systemName } from '../model/topology';
 import { pascalCase } from '../core/names';
 import { Problems, ValidationError, oneOf } from '../core/validation';
-import { STAGE, STAGE_ALLOWED, StackNames, stackNames, stagedTopology } from './stage';
+import { STAGE, STAGE_ALLOWED, StackNames, stackNames, stagedTopology } from '../contract/stage';
 import { readTopologyFile } from '../model/topology-file';
 import { checkDeployLimits } from './deploy-limits';
 
@@ -58,6 +59,18 @@ export interface AppConfig {
   readonly serviceConnectAccessLogs: boolean;
   /** Service Connect TLS between the services, with this AWS Private CA (`serviceConnectTls`). */
   readonly serviceConnectTls?: { readonly certificateAuthorityArn: string };
+}
+
+/** The plan's options from the app's config: the phase and what the context chose. */
+export function planOptionsOf(config: AppConfig): PlanOptions {
+  return {
+    phase: config.phase,
+    accessLogs: config.serviceConnectAccessLogs,
+    ...(config.serviceConnectTls && {
+      tlsCertificateAuthorityArn: config.serviceConnectTls.certificateAuthorityArn,
+    }),
+    deployment: config.deployment,
+  };
 }
 
 /** The default image of the in-VPC load test: hey, with hey as its entrypoint. */

@@ -2,10 +2,9 @@ import { Problems } from '../core/validation';
 import { DeployableService, DeployableTopology } from '../model/deployable';
 import { callersOf, calleesOf, legacyEndpoint } from '../model/graph';
 import { CFN_LIMITS, CFN_RESOURCE_LIMIT } from './cfn-limits';
-import { LEGACY_ALB_PREFIX, internalAlbName } from './names';
+import { LEGACY_ALB_PREFIX, internalAlbName } from '../contract/names';
 import { isInEcr } from '../image-copy/reference';
 import { servesHttpThroughServiceConnect } from '../model/deployment';
-import { discoveryNamesOf } from '../service-connect';
 
 /** A CloudWatch alarm on metric math takes at most this many metrics. */
 export const MAX_ALARM_METRICS = 10;
@@ -156,7 +155,7 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
   });
   topology.services.forEach((svc, i) => {
     if (!servesHttpThroughServiceConnect(topology, svc)) return;
-    const metrics = callersOf(topology, svc).length * discoveryNamesOf(topology, svc).length;
+    const metrics = callersOf(topology, svc).length;
     problems.check(
       metrics <= MAX_ALARM_METRICS,
       `services[${i}]: '${svc.name}' has ${metrics} callers; its Service Connect deployment alarms add one metric per caller, and a CloudWatch alarm takes at most ${MAX_ALARM_METRICS}`

@@ -1,7 +1,7 @@
 import { ParseArgsConfig, parseArgs } from 'util';
 import { parseDuration } from './duration';
 import { UsageError } from './cli-io';
-import { STAGE, STAGE_ALLOWED } from '../app/stage';
+import { STAGE, STAGE_ALLOWED } from '../contract/stage';
 
 /** `--stage NAME`: the copy of the app (`-c stage=NAME`) a CLI works on. @throws UsageError for a bad name. */
 export function stageOption(value: string | undefined): string | undefined {

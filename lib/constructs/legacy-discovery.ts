@@ -5,29 +5,36 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { DeployableService, DeployableTopology } from '../model/deployable';
-import { ServiceSpec, serviceId } from '../model/topology';
-import { legacyEndpoint } from '../model/graph';
+import { OldPathPlan } from '../model/old-path';
 import { pascalCase } from '../core/names';
 import { acknowledgeLoadBalancerPolicies, acknowledgeNoAccessLogs, fastTargetGroup } from './target-group';
+
+/** One service's old path, from its plan. */
+export interface OldPathOfService {
+  /** The service's name (descriptions). */
+  readonly name: string;
+  /** The service's id: the construct ids of its pieces (`DbDnsService`, `AppserverListener`). */
+  readonly id: string;
+  readonly oldPath: OldPathPlan;
+}
 
 /** Props of {@link LegacyDiscovery}. */
 export interface LegacyDiscoveryProps {
   readonly vpc: ec2.IVpc;
-  readonly topology: DeployableTopology;
+  /**
+   * The old path of every service in the phase deployed. In the migration's last phase the
+   * internal load balancer's paths are `gone` (the load balancer, its zone and records with them),
+   * and the Cloud Map DNS services are `detached`: they stay, empty, so that a rollback does not
+   * have to create them again under names a failed deletion may still hold (see
+   * `ServiceConnectDrain.guardCloudMapService`).
+   */
+  readonly services: readonly OldPathOfService[];
   /** The Cloud Map private DNS namespace; it outlives this construct. */
   readonly cloudMapNamespace: servicediscovery.IPrivateDnsNamespace;
+  /** The private hosted zone of the internal load balancer's alias records. */
+  readonly zoneName: string;
   /** Name of the internal load balancer (fixed, so that its metrics can be found by name). */
   readonly internalAlbName: string;
-  /**
-   * The migration's last phase: the internal load balancer, its zone and records are gone, and
-   * the Cloud Map DNS services stay, empty (nothing registers in them any more). Keeping them
-   * keeps a rollback from having to create them again under names a failed deletion may still
-   * hold (see `ServiceConnectDrain.guardCloudMapService`).
-   *
-   * @default false
-   */
-  readonly retired?: boolean;
 }
 
 /** The pieces through which callers reach one `internalAlb` service. */
@@ -40,9 +47,10 @@ export interface InternalAlbRoute {
 /**
  * The pre-migration discovery path that the last phase retires: Cloud Map DNS services (A
  * records, TTL 10 s) for `cloudMapDns` services, and for `internalAlb` services an internal
- * Application Load Balancer with a listener per service port, fronted by an alias record in a
- * Route 53 private hosted zone. The namespaces themselves are not part of it: they stay. Retired,
- * only the DNS services remain, empty: their logical IDs are the same in every phase.
+ * Application Load Balancer with a listener per port callers use, fronted by an alias record in
+ * a Route 53 private hosted zone. Every name is the plan's, which is the name the callers'
+ * environment holds. The namespaces themselves are not part of it: they stay. Retired, only the
+ * DNS services remain, empty: their logical IDs are the same in every phase.
  */
 export class LegacyDiscovery extends Construct {
   /** The internal load balancer's security group, when any service uses one. */
@@ -52,15 +60,16 @@ export class LegacyDiscovery extends Construct {
 
   constructor(scope: Construct, id: string, props: LegacyDiscoveryProps) {
     super(scope, id);
-    const { vpc, topology } = props;
+    const { vpc } = props;
 
-    for (const svc of topology.services.filter((s) => s.legacyDiscovery.kind === 'cloudMapDns')) {
+    for (const { name, id: serviceId, oldPath } of props.services) {
+      if (oldPath.kind !== 'cloudMapDns') continue;
       this.dnsServices.set(
-        svc.name,
-        new servicediscovery.Service(this, `${pascalCase(serviceId(svc))}DnsService`, {
+        name,
+        new servicediscovery.Service(this, `${pascalCase(serviceId)}DnsService`, {
           namespace: props.cloudMapNamespace,
-          name: svc.name,
-          description: `${svc.name} tasks (pre-Service Connect discovery)`,
+          name: oldPath.serviceName,
+          description: `${name} tasks (pre-Service Connect discovery)`,
           dnsRecordType: servicediscovery.DnsRecordType.A,
           dnsTtl: Duration.seconds(10),
           customHealthCheck: { failureThreshold: 1 },
@@ -68,9 +77,10 @@ export class LegacyDiscovery extends Construct {
       );
     }
 
-    const services: readonly DeployableService[] = topology.services;
-    const behindAlb = services.filter((s) => s.legacyDiscovery.kind === 'internalAlb');
-    if (behindAlb.length === 0 || props.retired) return;
+    const behindAlb = props.services.flatMap(({ name, id: serviceId, oldPath }) =>
+      oldPath.kind === 'internalAlb' && oldPath.state === 'attached' ? [{ name, serviceId, oldPath }] : []
+    );
+    if (behindAlb.length === 0) return;
 
     this.albSecurityGroup = new ec2.SecurityGroup(this, 'InternalAlbSecurityGroup', {
       vpc,
@@ -88,20 +98,26 @@ export class LegacyDiscovery extends Construct {
     acknowledgeNoAccessLogs(alb);
     acknowledgeLoadBalancerPolicies(alb, 'retiring the old path deletes it');
     const zone = new route53.PrivateHostedZone(this, 'Zone', {
-      zoneName: topology.internalZoneName,
+      zoneName: props.zoneName,
       vpc,
       comment: 'Pre-Service Connect names of the services behind the internal load balancer',
     });
-    for (const svc of behindAlb) {
-      const name = pascalCase(serviceId(svc));
-      const targetGroup = fastTargetGroup(this, `${name}TargetGroup`, {
+    for (const { name, serviceId, oldPath } of behindAlb) {
+      const prefix = pascalCase(serviceId);
+      if (!oldPath.recordName || !oldPath.healthCheckPath) {
+        // validateDeployable refuses both before anything is built.
+        throw new Error(
+          `${name}: its old name ${oldPath.host} needs a record in ${props.zoneName} and a health-check path`
+        );
+      }
+      const targetGroup = fastTargetGroup(this, `${prefix}TargetGroup`, {
         vpc,
-        port: svc.port!, // validateTopology: a service behind a load balancer has its port
-        healthCheckPath: healthCheckPathOf(svc),
+        port: oldPath.targetPort,
+        healthCheckPath: oldPath.healthCheckPath,
       });
-      const listener = alb.addListener(`${name}Listener`, {
+      const listener = alb.addListener(`${prefix}Listener`, {
         // The port its callers use: the alias port Service Connect keeps.
-        port: legacyEndpoint(topology, svc)!.port,
+        port: oldPath.port,
         protocol: elbv2.ApplicationProtocol.HTTP,
         open: false,
         defaultTargetGroups: [targetGroup],
@@ -112,29 +128,23 @@ export class LegacyDiscovery extends Construct {
         { id: 'NIST.800.53.R5-ALBHttpToHttpsRedirection', reason },
         { id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired', reason }
       );
-      const record = new route53.ARecord(this, `${name}Record`, {
+      const record = new route53.ARecord(this, `${prefix}Record`, {
         zone,
-        recordName: svc.name,
+        recordName: oldPath.recordName,
         target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(alb)),
-        comment: `${svc.name} through the internal load balancer`,
+        comment: `${name} through the internal load balancer`,
       });
-      this.albRoutes.set(svc.name, { listener, targetGroup, record });
+      this.albRoutes.set(name, { listener, targetGroup, record });
     }
   }
 
-  /** The Cloud Map DNS service of a `cloudMapDns` service. */
-  dnsServiceOf(svc: ServiceSpec): servicediscovery.Service | undefined {
-    return this.dnsServices.get(svc.name);
+  /** The Cloud Map DNS service of the `cloudMapDns` service called `name`. */
+  dnsServiceOf(name: string): servicediscovery.Service | undefined {
+    return this.dnsServices.get(name);
   }
 
-  /** Listener, target group and record of an `internalAlb` service. */
-  albRouteOf(svc: ServiceSpec): InternalAlbRoute | undefined {
-    return this.albRoutes.get(svc.name);
+  /** Listener, target group and record of the `internalAlb` service called `name`, while it is attached. */
+  albRouteOf(name: string): InternalAlbRoute | undefined {
+    return this.albRoutes.get(name);
   }
-}
-
-function healthCheckPathOf(svc: ServiceSpec): string {
-  if (svc.legacyDiscovery.kind !== 'internalAlb' || !svc.legacyDiscovery.healthCheckPath)
-    throw new Error(`${svc.name} is not behind the internal ALB with a health-check path`);
-  return svc.legacyDiscovery.healthCheckPath;
 }

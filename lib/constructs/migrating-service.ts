@@ -5,16 +5,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { callersOf, containerEnvironment } from '../model/graph';
-import { DeployableService, DeployableTopology } from '../model/deployable';
-import { ServiceSpec, serviceId } from '../model/topology';
-import { serviceConnectConfiguration } from '../service-connect';
-import {
-  DeploymentOptions,
-  DeploymentStrategyName,
-  TEST_TRAFFIC_HEADER,
-  taskReplacement,
-} from '../model/deployment';
+import { DeployableService } from '../model/deployable';
+import { DeploymentPlan, ServicePlan } from '../model/plan';
+import { SERVICE_CONNECT_OFF, ServiceConnectRefs, renderServiceConnect } from '../model/service-connect';
+import { AppProtocol, ServiceSpec } from '../model/topology';
 import { acknowledgeEcrPull, containerImage } from './container-image';
 import { EfsDataVolume } from './data-volume';
 import { ImageMirror } from './image-mirror';
@@ -22,10 +16,17 @@ import { singleWriterEntryPoint, startupAwareHealthCheck } from './single-writer
 
 /** Props of {@link MigratingService}. */
 export interface MigratingServiceProps {
-  /** The service to run, from the topology. */
-  readonly spec: DeployableService;
-  /** The whole topology: the names this service calls come from it. */
-  readonly topology: DeployableTopology;
+  /** The service's plan in the phase deployed: what it runs, calls, serves and watches. */
+  readonly plan: ServicePlan & { readonly spec: DeployableService };
+  /**
+   * Where its Service Connect configuration points: the namespace's ARN (a token, so the service
+   * depends on the namespace), the log group, the region and TLS's key and role.
+   *
+   * @default - Service Connect is off, and the template says so (`Enabled: false`)
+   */
+  readonly serviceConnectRefs?: ServiceConnectRefs;
+  /** A small image with `true` on its path, for the readiness gate. */
+  readonly readinessGateImage: string;
   /** The task definition's family (per account and region: the stage's). */
   readonly taskFamily: string;
   /** The cluster to run in. */
@@ -39,13 +40,6 @@ export interface MigratingServiceProps {
    * A service that needs permissions (its data volume) gets a role of its own instead.
    */
   readonly noPermissionsTaskRole: iam.IRole;
-  /**
-   * The Service Connect namespace's ARN to join. Passing the ARN (a token) makes the service
-   * depend on the namespace.
-   *
-   * @default - Service Connect is off, and the template says so (`Enabled: false`)
-   */
-  readonly serviceConnectNamespaceArn?: string;
   /**
    * What happens to the service's data volume (EFS) when the stack is deleted. Only used when
    * the model gives the service a data volume.
@@ -66,43 +60,20 @@ export interface MigratingServiceProps {
    */
   readonly mirror?: ImageMirror;
   /**
-   * The Cloud Map DNS service to register the tasks in (the old discovery path).
+   * The Cloud Map DNS service to register the tasks in (the old discovery path, attached).
    *
    * @default - no registry, rendered as an explicit empty list
    */
   readonly cloudMapService?: servicediscovery.IService;
-  /**
-   * How ECS deploys the service (`strategyOf` in lib/model/deployment.ts decides where a gradual
-   * strategy applies).
-   *
-   * @default - rolling, ECS's default, not rendered
-   */
-  readonly deployment?: DeploymentOptions;
-  /**
-   * The Service Connect proxy's access logs, JSON, into `logGroup`.
-   *
-   * @default false
-   */
-  readonly accessLogs?: boolean;
-  /**
-   * TLS for the service's Service Connect endpoint.
-   *
-   * @default - plain text between the proxies
-   */
-  readonly tls?: ecs.ServiceConnectTlsConfiguration;
 }
 
-const STRATEGIES: Record<Exclude<DeploymentStrategyName, 'rolling'>, ecs.DeploymentStrategy> = {
-  blueGreen: ecs.DeploymentStrategy.BLUE_GREEN,
-  linear: ecs.DeploymentStrategy.LINEAR,
-  canary: ecs.DeploymentStrategy.CANARY,
-};
-
 /**
- * One service of the topology on Fargate: task definition, container, security group and ECS
- * service, in private subnets without public IPs, with the deployment circuit breaker and
- * rollback on. Both discovery kinds are rendered explicitly in every phase, because
- * CloudFormation leaves a live setting alone when its property is left out of the template.
+ * One service of the topology on Fargate, from its plan: task definition, container, security
+ * group and ECS service, in private subnets without public IPs, with the deployment circuit
+ * breaker and rollback on. Its Service Connect configuration and its deployment configuration
+ * are the plan's, rendered whole on the CloudFormation resource: both discovery kinds and every
+ * deployment setting are stated in every phase, because CloudFormation (and ECS) leave a live
+ * setting alone when its property is left out of the template.
  */
 export class MigratingService extends Construct {
   /** The ECS service. */
@@ -120,7 +91,8 @@ export class MigratingService extends Construct {
 
   constructor(scope: Construct, id: string, props: MigratingServiceProps) {
     super(scope, id);
-    const { spec, cluster } = props;
+    const { plan, cluster } = props;
+    const spec = plan.spec;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: cluster.vpc,
@@ -149,30 +121,26 @@ export class MigratingService extends Construct {
     });
 
     const volume = spec.dataVolume;
-    const environment = {
-      ...containerEnvironment(props.topology, spec),
-      ...(volume?.directoryEnvironment && { [volume.directoryEnvironment]: volume.directory }),
-    };
     const mirrored = props.mirror?.of(spec.image);
     const image = mirrored?.image ?? containerImage(this, 'Image', spec.image);
     acknowledgeEcrPull(props.executionRole, image);
+    const port = plan.portMapping;
     this.container = this.taskDefinition.addContainer('App', {
       containerName: spec.name,
       image,
       essential: true,
       // A client-only worker listens on nothing that others reach: no port mapping.
-      portMappings:
-        spec.port === undefined
-          ? []
-          : [
-              {
-                name: spec.portName,
-                containerPort: spec.port,
-                protocol: ecs.Protocol.TCP,
-                ...(spec.appProtocol && { appProtocol: APP_PROTOCOLS[spec.appProtocol] }),
-              },
-            ],
-      environment,
+      portMappings: port
+        ? [
+            {
+              name: port.name,
+              containerPort: port.containerPort,
+              protocol: ecs.Protocol.TCP,
+              ...(port.appProtocol && { appProtocol: APP_PROTOCOLS[port.appProtocol] }),
+            },
+          ]
+        : [],
+      environment: { ...plan.environment },
       // Data on shared storage: the image's entrypoint runs under the volume's lock (one writer),
       // and a first start cut off half-way initialises again.
       ...(volume && {
@@ -183,7 +151,7 @@ export class MigratingService extends Construct {
         }),
         command: [...volume.command],
       }),
-      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: serviceId(spec) }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: plan.id }),
       ...(spec.healthCheck && {
         healthCheck: {
           // Started by the single-writer script: healthy while it waits for the lock or
@@ -200,8 +168,8 @@ export class MigratingService extends Construct {
         },
       }),
     });
-    if (spec.healthCheck && callersOf(props.topology, spec).length > 0) this.addReadinessGate(props);
-    if (Object.keys(environment).length > 0) {
+    if (plan.readinessGate) this.addReadinessGate(props);
+    if (Object.keys(plan.environment).length > 0) {
       Validations.of(this.taskDefinition).acknowledge({
         id: 'AwsSolutions-ECS2',
         reason:
@@ -230,33 +198,31 @@ export class MigratingService extends Construct {
       assignPublicIp: false,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [this.securityGroup],
-      // Data on a shared volume: never two database processes on the same files, so the old
-      // task stops before the new one starts (a short outage). Otherwise: new tasks first.
-      minHealthyPercent: taskReplacement(spec).minHealthyPercent,
-      maxHealthyPercent: taskReplacement(spec).maxHealthyPercent,
+      minHealthyPercent: plan.deployment.minHealthyPercent,
+      maxHealthyPercent: plan.deployment.maxHealthyPercent,
       circuitBreaker: { enable: true, rollback: true },
       // Explicit and the same in every phase (the default depends on whether a load balancer
       // is attached): it also covers container health checks.
       healthCheckGracePeriod: HEALTH_CHECK_GRACE_PERIOD,
       enableECSManagedTags: true,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
-      ...(props.serviceConnectNamespaceArn && {
-        serviceConnectConfiguration: this.serviceConnectProps(props, props.serviceConnectNamespaceArn),
-      }),
-      ...gradualDeployment(props.deployment),
     });
     this.cfnService = this.service.node.defaultChild as ecs.CfnService;
-    if (props.deployment && props.deployment.strategy !== 'rolling') this.addTestTrafficRules();
+    // The plan's deployment settings, every one stated: an absent sub-property of
+    // DeploymentConfiguration means "unchanged" to ECS (aws-cdk#27131), so a strategy or an
+    // alarm left out would stay as the previous deployment set it.
+    this.cfnService.deploymentConfiguration = deploymentConfiguration(plan.deployment);
     // A mirrored image is copied before the first task pulls it.
     if (mirrored) this.service.node.addDependency(mirrored.copy);
     // The first task mounts the file system: its mount targets must exist by then.
     if (this.data) this.service.node.addDependency(this.data.fileSystem.mountTargetsAvailable);
 
-    if (!props.serviceConnectNamespaceArn) {
-      // An absent property means "no change" to CloudFormation: only an explicit
-      // Enabled: false turns Service Connect off on a service that has it.
-      this.cfnService.serviceConnectConfiguration = { enabled: false };
-    }
+    // An absent property means "no change" to CloudFormation: only an explicit
+    // Enabled: false turns Service Connect off on a service that has it.
+    this.cfnService.serviceConnectConfiguration =
+      plan.serviceConnect && props.serviceConnectRefs
+        ? renderServiceConnect(plan.serviceConnect, props.serviceConnectRefs)
+        : SERVICE_CONNECT_OFF;
     if (props.cloudMapService) {
       this.service.associateCloudMapService({ service: props.cloudMapService });
     } else {
@@ -273,13 +239,13 @@ export class MigratingService extends Construct {
    */
   private addReadinessGate(props: MigratingServiceProps): void {
     const gate = this.taskDefinition.addContainer('Ready', {
-      containerName: `${props.spec.name}-ready`,
-      image: containerImage(this, 'ReadyImage', props.topology.readinessGateImage),
+      containerName: `${props.plan.spec.name}-ready`,
+      image: containerImage(this, 'ReadyImage', props.readinessGateImage),
       essential: false,
       command: ['true'],
       logging: ecs.LogDrivers.awsLogs({
         logGroup: props.logGroup,
-        streamPrefix: `${serviceId(props.spec)}-ready`,
+        streamPrefix: `${props.plan.id}-ready`,
       }),
     });
     gate.addContainerDependencies({
@@ -287,53 +253,37 @@ export class MigratingService extends Construct {
       condition: ecs.ContainerDependencyCondition.HEALTHY,
     });
   }
+}
 
-  /**
-   * The header that sends a request to the green revision while a gradual deployment tests it
-   * (`ClientAlias.TestTrafficRules`), on the L1: the CDK's L2 does not offer it. The header is
-   * Service Connect's default one, stated so that it is a decision and the README can name it.
-   */
-  private addTestTrafficRules(): void {
-    const rules: ecs.CfnService.ServiceConnectTestTrafficRulesProperty = {
-      header: { name: TEST_TRAFFIC_HEADER },
-    };
-    const header = rules.header as ecs.CfnService.ServiceConnectTestTrafficRulesHeaderProperty;
-    this.cfnService.addPropertyOverride(
-      'ServiceConnectConfiguration.Services.0.ClientAliases.0.TestTrafficRules',
-      {
-        Header: { Name: header.name },
-      }
-    );
-  }
+const STRATEGIES: Record<DeploymentPlan['strategy'], string> = {
+  rolling: 'ROLLING',
+  blueGreen: 'BLUE_GREEN',
+  linear: 'LINEAR',
+  canary: 'CANARY',
+};
 
-  /** The model's Service Connect configuration, in the CDK's terms. */
-  private serviceConnectProps(props: MigratingServiceProps, namespaceArn: string): ecs.ServiceConnectProps {
-    const config = serviceConnectConfiguration(props.topology, props.spec, {
-      namespace: namespaceArn,
-      logGroupName: props.logGroup.logGroupName,
-    });
-    const streamPrefix = config.logConfiguration?.options?.['awslogs-stream-prefix'];
-    return {
-      namespace: namespaceArn,
-      services: (config.services ?? []).map((svc) => ({
-        portMappingName: svc.portName!,
-        ...(svc.discoveryName !== undefined && { discoveryName: svc.discoveryName }),
-        dnsName: svc.clientAliases?.[0]?.dnsName,
-        port: svc.clientAliases?.[0]?.port,
-        idleTimeout: seconds(svc.timeout?.idleTimeoutSeconds),
-        perRequestTimeout: seconds(svc.timeout?.perRequestTimeoutSeconds),
-        ...(props.tls && { tls: props.tls }),
-      })),
-      ...(props.accessLogs && {
-        // One JSON line per request the proxy handles; query strings left out (they may hold tokens).
-        accessLogConfiguration: {
-          format: ecs.ServiceConnectAccessLogFormat.JSON,
-          includeQueryParameters: false,
-        },
-      }),
-      logDriver: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: streamPrefix! }),
-    };
-  }
+/** The plan's deployment settings as `AWS::ECS::Service.DeploymentConfiguration`. */
+export function deploymentConfiguration(
+  plan: DeploymentPlan
+): ecs.CfnService.DeploymentConfigurationProperty {
+  return {
+    maximumPercent: plan.maxHealthyPercent,
+    minimumHealthyPercent: plan.minHealthyPercent,
+    deploymentCircuitBreaker: { enable: true, rollback: true },
+    alarms: {
+      alarmNames: [...plan.alarms.names],
+      enable: plan.alarms.enabled,
+      rollback: plan.alarms.enabled,
+    },
+    strategy: STRATEGIES[plan.strategy],
+    ...(plan.bakeMinutes !== undefined && { bakeTimeInMinutes: plan.bakeMinutes }),
+    ...(plan.strategy === 'linear' && {
+      linearConfiguration: { stepPercent: plan.stepPercent, stepBakeTimeInMinutes: plan.stepBakeMinutes },
+    }),
+    ...(plan.strategy === 'canary' && {
+      canaryConfiguration: { canaryPercent: plan.stepPercent, canaryBakeTimeInMinutes: plan.stepBakeMinutes },
+    }),
+  };
 }
 
 /**
@@ -359,7 +309,7 @@ export function ecsTasksPrincipal(scope: Construct, role: 'task' | 'execution'):
 /** How long ECS ignores failing health checks of a new task (load balancer and container). */
 export const HEALTH_CHECK_GRACE_PERIOD = Duration.seconds(60);
 
-const APP_PROTOCOLS: Record<NonNullable<ServiceSpec['appProtocol']>, ecs.AppProtocol> = {
+const APP_PROTOCOLS: Record<AppProtocol, ecs.AppProtocol> = {
   http: ecs.AppProtocol.http,
   http2: ecs.AppProtocol.http2,
   grpc: ecs.AppProtocol.grpc,
@@ -368,25 +318,4 @@ const APP_PROTOCOLS: Record<NonNullable<ServiceSpec['appProtocol']>, ecs.AppProt
 function requiredHealthCheck(spec: ServiceSpec): NonNullable<ServiceSpec['healthCheck']> {
   if (!spec.healthCheck) throw new Error(`${spec.name} has a data volume but no health check`);
   return spec.healthCheck;
-}
-
-function seconds(value: number | undefined): Duration | undefined {
-  return value === undefined ? undefined : Duration.seconds(value);
-}
-
-/** The FargateService props of a gradual strategy; none for rolling (ECS's default, not rendered). */
-function gradualDeployment(deployment: DeploymentOptions | undefined): Partial<ecs.FargateServiceProps> {
-  if (!deployment || deployment.strategy === 'rolling') return {};
-  const steps: ecs.TrafficShiftConfig = {
-    ...(deployment.stepPercent !== undefined && { stepPercent: deployment.stepPercent }),
-    ...(deployment.stepBakeMinutes !== undefined && {
-      stepBakeTime: Duration.minutes(deployment.stepBakeMinutes),
-    }),
-  };
-  return {
-    deploymentStrategy: STRATEGIES[deployment.strategy],
-    ...(deployment.bakeMinutes !== undefined && { bakeTime: Duration.minutes(deployment.bakeMinutes) }),
-    ...(deployment.strategy === 'linear' && { linearConfiguration: steps }),
-    ...(deployment.strategy === 'canary' && { canaryConfiguration: steps }),
-  };
 }

@@ -6,22 +6,27 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { alarmTopicKey } from './log-group';
-import { callersOf } from '../model/graph';
-import { MigrationPhase } from '../model/phase';
-import {
-  deploymentAlarmPrefix,
-  deploymentAlarmTargets,
-  servesHttpThroughServiceConnect,
-} from '../model/deployment';
-import { DeployableTopology } from '../model/deployable';
-import { serviceId } from '../model/topology';
 import { pascalCase } from '../core/names';
-import { discoveryNamesOf } from '../service-connect';
 import { PublicEntry } from './public-entry';
+
+/** A service on the dashboard. */
+export interface DashboardService {
+  readonly name: string;
+  /** Its id: the construct id of its tasks alarm (`UiTasksAlarm`). */
+  readonly id: string;
+}
 
 /** Props of {@link MigrationDashboard}. */
 export interface MigrationDashboardProps {
-  readonly topology: DeployableTopology;
+  /** The cluster, whose services' metrics the dashboard shows. */
+  readonly clusterName: string;
+  /** Every service: tasks, CPU and memory, and an alarm when it runs fewer tasks than desired. */
+  readonly services: readonly DashboardService[];
+  /**
+   * The HTTP servers behind Service Connect and their discovery names: the new path, as their
+   * callers see it.
+   */
+  readonly newPath: readonly { readonly server: string; readonly discoveryName: string }[];
   /** The public entry: its load balancer and target group are in every phase. */
   readonly publicEntry: PublicEntry;
   /**
@@ -35,8 +40,6 @@ export interface MigrationDashboardProps {
    * @default - alarms without notifications
    */
   readonly alarmEmail?: string;
-  /** The phase deployed: Service Connect's own alarms exist only where its metrics do. */
-  readonly phase: MigrationPhase;
   /**
    * A Logs Insights query of the Service Connect access logs on the dashboard (their log group).
    *
@@ -56,15 +59,6 @@ export const ALARM_THRESHOLDS = {
   /** Unhealthy targets behind the public load balancer. */
   unhealthyHosts: 1,
   unhealthyHostsMinutes: 3,
-  /**
-   * Deployment alarms (ECS rolls a deployment back when one goes off during it or its bake
-   * time): 5xx per minute, in `deploy5xxMinutes` of the last `deployMinutes` minutes, and a p99
-   * response time above `deployP99Seconds` for `deployMinutes` minutes.
-   */
-  deploy5xxPerMinute: 10,
-  deploy5xxMinutes: 2,
-  deployMinutes: 3,
-  deployP99Seconds: 2,
 } as const;
 
 const PERIOD = Duration.minutes(1);
@@ -75,34 +69,41 @@ const PERIOD = Duration.minutes(1);
  * zero once clients use Service Connect), the new path (Service Connect metrics of each HTTP
  * server as its callers see it), and running tasks, CPU and memory per service. Every widget
  * exists in every phase: metrics of a path that a phase does not have simply show no data, so a
- * phase change does not rebuild the dashboard. Plus alarms on the public 5xx rate, tasks below
- * desired per service and unhealthy UI targets.
+ * phase change does not rebuild the dashboard. {@link addAlarms} adds its own alarms (the
+ * public 5xx rate, tasks below desired per service, unhealthy public targets) and one row with
+ * their state and the deployment alarms' (which `DeploymentAlarms` makes; the dashboard only
+ * shows them).
  */
 export class MigrationDashboard extends Construct {
   public readonly dashboard: cloudwatch.Dashboard;
   public readonly alarms: cloudwatch.Alarm[] = [];
-  public readonly topic?: sns.Topic;
-  /** The alarms each service's deployments watch, by service name (see `deploymentAlarmTargets`). */
-  private readonly deploymentAlarms = new Map<string, cloudwatch.Alarm[]>();
-  /** The deployment alarms' names as given (their `alarmName` attribute is a Ref). */
-  private readonly names = new Map<cloudwatch.Alarm, string>();
+  public topic?: sns.Topic;
+  private readonly props: MigrationDashboardProps;
+  private readonly publicMetrics: PublicEntryMetrics;
 
   constructor(scope: Construct, id: string, props: MigrationDashboardProps) {
     super(scope, id);
-    const cluster = props.topology.clusterName;
-    const publicMetrics = publicEntryMetrics(props.publicEntry);
+    this.props = props;
+    this.publicMetrics = publicEntryMetrics(props.publicEntry);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${cluster}-migration`,
+      dashboardName: `${props.clusterName}-migration`,
       defaultInterval: Duration.hours(3),
     });
-    this.addWhatUsersGet(publicMetrics);
+    this.addWhatUsersGet(this.publicMetrics);
     this.addOldAndNewPath(props);
-    this.addTasks(props.topology);
-    this.addDeploymentAlarms(props);
-    this.addAlarms(props, publicMetrics.errorRate);
-    if (props.accessLogGroupName) this.addAccessLogQuery(props.accessLogGroupName);
-    if (props.alarmEmail) {
-      this.topic = this.notify(cluster, props.alarmEmail);
+    this.addTasks(props);
+  }
+
+  /**
+   * The dashboard's own alarms, the row with every alarm's state (the deployment alarms first),
+   * the access-log query, and the notifications (`alarmEmail`) of all of them.
+   */
+  addAlarms(deploymentAlarms: readonly cloudwatch.Alarm[]): void {
+    this.alarms.push(...deploymentAlarms);
+    this.addOwnAlarms(this.props, this.publicMetrics.errorRate);
+    if (this.props.accessLogGroupName) this.addAccessLogQuery(this.props.accessLogGroupName);
+    if (this.props.alarmEmail) {
+      this.topic = this.notify(this.props.clusterName, this.props.alarmEmail);
     } else {
       for (const alarm of this.alarms) {
         Validations.of(alarm).acknowledge({
@@ -135,9 +136,11 @@ export class MigrationDashboard extends Construct {
    * the same where it is gone) beside each HTTP server's Service Connect metrics as its callers
    * see them (the new path).
    */
-  private addOldAndNewPath({ topology, internalAlbName }: MigrationDashboardProps): void {
-    const cluster = topology.clusterName;
-    const httpServers = topology.services.filter((s) => servesHttpThroughServiceConnect(topology, s));
+  private addOldAndNewPath({
+    clusterName: cluster,
+    internalAlbName,
+    newPath,
+  }: MigrationDashboardProps): void {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown:
@@ -155,172 +158,31 @@ export class MigrationDashboard extends Construct {
           period: PERIOD,
         }),
       ]),
-      ...httpServers.flatMap((server) =>
-        discoveryNamesOf(topology, server).map((name) =>
-          graph(
-            `New path: ${server.name} as its callers see it (Service Connect)`,
-            [serviceConnectSearch(cluster, name, 'RequestCount', 'Sum', 'requests')],
-            [
-              serviceConnectSearch(cluster, name, 'HTTPCode_Target_5XX_Count', 'Sum', '5xx'),
-              serviceConnectSearch(cluster, name, 'TargetResponseTime', 'p99', 'p99 response time (ms)'),
-            ]
-          )
+      ...newPath.map(({ server, discoveryName: name }) =>
+        graph(
+          `New path: ${server} as its callers see it (Service Connect)`,
+          [serviceConnectSearch(cluster, name, 'RequestCount', 'Sum', 'requests')],
+          [
+            serviceConnectSearch(cluster, name, 'HTTPCode_Target_5XX_Count', 'Sum', '5xx'),
+            serviceConnectSearch(cluster, name, 'TargetResponseTime', 'p99', 'p99 response time (ms)'),
+          ]
         )
       )
     );
   }
 
   /** Row 3: running tasks, CPU and memory per service. */
-  private addTasks(topology: DeployableTopology): void {
+  private addTasks({ clusterName, services }: MigrationDashboardProps): void {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({ markdown: '## Tasks, CPU and memory per service', width: 24, height: 1 })
     );
     const perService = (namespace: string, metricName: string, statistic: string) =>
-      topology.services.map((svc) =>
-        serviceMetric(topology.clusterName, svc.name, namespace, metricName, statistic)
-      );
+      services.map((svc) => serviceMetric(clusterName, svc.name, namespace, metricName, statistic));
     this.dashboard.addWidgets(
       graph('Running tasks', perService('ECS/ContainerInsights', 'RunningTaskCount', 'Average')),
       graph('CPU utilization (%)', perService('AWS/ECS', 'CPUUtilization', 'Average')),
       graph('Memory utilization (%)', perService('AWS/ECS', 'MemoryUtilization', 'Average'))
     );
-  }
-
-  /** A deployment alarm, named (not referenced: a service that refers to its alarms by Ref depends on them, which the CDK warns can close a dependency cycle). */
-  private deploymentAlarm(id: string, name: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, { ...props, alarmName: name });
-    this.names.set(alarm, name);
-    return alarm;
-  }
-
-  /** The alarms that `service`'s deployments watch. */
-  deploymentAlarmsOf(service: string): cloudwatch.Alarm[] {
-    return this.deploymentAlarms.get(service) ?? [];
-  }
-
-  /** The names of the alarms that `service`'s deployments watch. */
-  deploymentAlarmNames(service: string): string[] {
-    return (this.deploymentAlarms.get(service) ?? []).map((a) => this.names.get(a)!);
-  }
-
-  /**
-   * The deployment alarms: the public entry's target 5xx and p99 response time, watched by every
-   * service's deployments, and, in the phases with Service Connect, each HTTP server's Service
-   * Connect 5xx and p99 target response time, watched by its own deployments.
-   * Service Connect publishes its target metrics per calling service (`ClusterName`, the
-   * caller's `ServiceName`, `TargetDiscoveryName`): each alarm sums (5xx) or takes the highest
-   * (p99) over the server's callers, from the model. Missing data is not breaching: a metric
-   * with no traffic yet does not fail a deployment.
-   */
-  private addDeploymentAlarms({ topology, publicEntry, phase }: MigrationDashboardProps): void {
-    const t = {
-      ...ALARM_THRESHOLDS,
-      deploy5xxPerMinute: topology.deploymentAlarms?.errorsPerMinute ?? ALARM_THRESHOLDS.deploy5xxPerMinute,
-      deployP99Seconds: topology.deploymentAlarms?.p99Seconds ?? ALARM_THRESHOLDS.deployP99Seconds,
-    };
-    const base = {
-      evaluationPeriods: t.deployMinutes,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    };
-    const publicAlarms = [
-      this.deploymentAlarm(
-        'DeployPublicTarget5xxAlarm',
-        `${deploymentAlarmPrefix(topology.clusterName)}public-target-5xx`,
-        {
-          ...base,
-          alarmDescription: `Deployments roll back: ${t.deploy5xxPerMinute} or more target 5xx per minute at the public load balancer in ${t.deploy5xxMinutes} of ${t.deployMinutes} minutes`,
-          metric: publicEntry.targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-            period: PERIOD,
-            statistic: 'Sum',
-          }),
-          threshold: t.deploy5xxPerMinute,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          datapointsToAlarm: t.deploy5xxMinutes,
-        }
-      ),
-      this.deploymentAlarm(
-        'DeployPublicResponseTimeAlarm',
-        `${deploymentAlarmPrefix(topology.clusterName)}public-p99`,
-        {
-          ...base,
-          alarmDescription: `Deployments roll back: p99 target response time at the public load balancer above ${t.deployP99Seconds} s for ${t.deployMinutes} minutes`,
-          metric: publicEntry.targetGroup.metrics.targetResponseTime({ period: PERIOD, statistic: 'p99' }),
-          threshold: t.deployP99Seconds,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-          datapointsToAlarm: t.deployMinutes,
-        }
-      ),
-    ];
-    const serviceConnectAlarms = new Map<string, cloudwatch.Alarm[]>();
-    const cluster = topology.clusterName;
-    for (const server of topology.services) {
-      // In every phase, so that the dashboard and the resources stay the same (before Service
-      // Connect the metrics have no data: OK); deployments watch them only where they exist.
-      if (!servesHttpThroughServiceConnect(topology, server)) continue;
-      const id = pascalCase(serviceId(server));
-      const perCaller = (metricName: string, statistic: string) =>
-        Object.fromEntries(
-          callersOf(topology, server).flatMap((caller, i) =>
-            discoveryNamesOf(topology, server).map((name, k) => [
-              `m${i}_${k}`,
-              new cloudwatch.Metric({
-                namespace: 'AWS/ECS',
-                metricName,
-                dimensionsMap: { ClusterName: cluster, ServiceName: caller.name, TargetDiscoveryName: name },
-                statistic,
-                period: PERIOD,
-              }),
-            ])
-          )
-        );
-      const sum = perCaller('HTTPCode_Target_5XX_Count', 'Sum');
-      const p99 = perCaller('TargetResponseTime', 'p99');
-      serviceConnectAlarms.set(server.name, [
-        this.deploymentAlarm(
-          `Deploy${id}ServiceConnect5xxAlarm`,
-          `${deploymentAlarmPrefix(topology.clusterName)}${server.name}-service-connect-5xx`,
-          {
-            ...base,
-            alarmDescription: `Deployments roll back: ${t.deploy5xxPerMinute} or more 5xx per minute from ${server.name} through Service Connect (all its callers) in ${t.deploy5xxMinutes} of ${t.deployMinutes} minutes`,
-            metric: new cloudwatch.MathExpression({
-              expression: `SUM([${Object.keys(sum).join(', ')}])`,
-              usingMetrics: sum,
-              period: PERIOD,
-              label: `${server.name} Service Connect 5xx`,
-            }),
-            threshold: t.deploy5xxPerMinute,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            datapointsToAlarm: t.deploy5xxMinutes,
-          }
-        ),
-        this.deploymentAlarm(
-          `Deploy${id}ServiceConnectResponseTimeAlarm`,
-          `${deploymentAlarmPrefix(topology.clusterName)}${server.name}-service-connect-p99`,
-          {
-            ...base,
-            alarmDescription: `Deployments roll back: p99 response time of ${server.name} through Service Connect above ${t.deployP99Seconds} s for any caller, for ${t.deployMinutes} minutes`,
-            metric: new cloudwatch.MathExpression({
-              expression: `MAX([${Object.keys(p99).join(', ')}])`,
-              usingMetrics: p99,
-              period: PERIOD,
-              label: `${server.name} Service Connect p99 (ms)`,
-            }),
-            // Service Connect reports TargetResponseTime in milliseconds.
-            threshold: t.deployP99Seconds * 1000,
-            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            datapointsToAlarm: t.deployMinutes,
-          }
-        ),
-      ]);
-    }
-    for (const svc of topology.services) {
-      const targets = deploymentAlarmTargets(topology, svc, phase);
-      this.deploymentAlarms.set(svc.name, [
-        ...(targets.publicEntry ? publicAlarms : []),
-        ...targets.serviceConnect.flatMap((name) => serviceConnectAlarms.get(name) ?? []),
-      ]);
-    }
-    this.alarms.push(...publicAlarms, ...[...serviceConnectAlarms.values()].flat());
   }
 
   /**
@@ -341,8 +203,10 @@ export class MigrationDashboard extends Construct {
   }
 
   /** The alarms (public 5xx rate, unhealthy UI targets, tasks below desired per service) and their row. */
-  private addAlarms({ topology, publicEntry }: MigrationDashboardProps, errorRate: cloudwatch.IMetric): void {
-    const cluster = topology.clusterName;
+  private addOwnAlarms(
+    { clusterName: cluster, services, publicEntry }: MigrationDashboardProps,
+    errorRate: cloudwatch.IMetric
+  ): void {
     this.alarms.push(
       new cloudwatch.Alarm(this, 'PublicErrorRateAlarm', {
         alarmDescription: `More than ${ALARM_THRESHOLDS.publicErrorRatePercent}% of public requests failed with a 5xx for ${ALARM_THRESHOLDS.publicErrorRateMinutes} minutes`,
@@ -362,10 +226,10 @@ export class MigrationDashboard extends Construct {
         datapointsToAlarm: ALARM_THRESHOLDS.unhealthyHostsMinutes,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      ...topology.services.map((svc) => {
+      ...services.map((svc) => {
         const metric = (metricName: string) =>
           serviceMetric(cluster, svc.name, 'ECS/ContainerInsights', metricName, 'Average', null);
-        return new cloudwatch.Alarm(this, `${pascalCase(serviceId(svc))}TasksAlarm`, {
+        return new cloudwatch.Alarm(this, `${pascalCase(svc.id)}TasksAlarm`, {
           alarmDescription: `${svc.name} runs fewer tasks than desired for ${ALARM_THRESHOLDS.missingTasksMinutes} minutes`,
           metric: new cloudwatch.MathExpression({
             expression: 'desired - running',

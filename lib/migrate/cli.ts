@@ -1,12 +1,15 @@
 import { parseCli, positiveDuration, stageOption } from '../cli/args';
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { Topology } from '../model/topology';
-import { stackNames, stagedTopology } from '../app/stage';
+import { stackNames, stagedTopology } from '../contract/stage';
 import { AwsClients, createClients, resolvedRegion } from '../aws/clients';
 import { errorMessage } from '../core/errors';
 import { readTopologyFile } from '../model/topology-file';
 import { SC_UPDATE_DIR, loadScUpdates } from './sc-files';
-import { resolveTarget } from './target';
+import { resolveTarget, runOptions } from './target';
+import { AppOptions, appOptionsSchema } from '../contract/app-options';
+import { readJsonFile } from '../core/json-file';
+import { parseWith } from '../core/schema';
 import { Session, isFolder } from './session';
 import { discover } from './commands/discover';
 import { apply, dryRunApply, plan } from './commands/apply';
@@ -57,6 +60,10 @@ options:
   --dry-run              apply/rollback: print the requests, one JSON per line; no AWS call at all
   --json                 discover, plan, status: one JSON document on stdout
   --sc-dir DIR           svc-*.json files that override services' configurations (Yelb: sc-update/)
+  --options FILE         the CDK app's options of every configuration (its stack's ServiceConnectOptions
+                         output, as JSON): access logs, TLS, strategy; read from the stack when there is one
+  --access-logs BOOL     true or false: the proxies' JSON access logs, where no stack or --options says
+                         (default: true, as the CDK app)
   --out FILE             discover: the topology file to write
   --force                discover: overwrite --out
   --only NAMES           retire: only these services (comma-separated)
@@ -78,6 +85,8 @@ const ONLY_FOR: Record<string, readonly Command[]> = {
   '--only': ['retire'],
   '--allow-outside-callers': ['retire'],
   '--sc-dir': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
+  '--options': ['plan', 'apply', 'status', 'retire', 'rollback'],
+  '--access-logs': ['plan', 'apply', 'status', 'retire', 'rollback'],
   '--topology': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
   '--stage': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
   '--stack': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
@@ -134,9 +143,12 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
     if (options.dryRun) {
       const cluster = options.cluster ?? topology.clusterName;
       const namespace = options.namespace ?? topology.serviceConnectNamespace;
+      const run = runOptions(undefined, undefined, options);
+      io.stderr(`${run.note}\n`);
+      const target = { cluster, region, namespace, options: run.options, ...(run.tls && { tls: run.tls }) };
       return options.command === 'apply'
-        ? dryRunApply(topology, overrides, { cluster, region, namespace }, io, options.cluster !== undefined)
-        : dryRunRollback(topology, { cluster, region, namespace }, io, options.cluster !== undefined);
+        ? dryRunApply(topology, overrides, target, io, options.cluster !== undefined)
+        : dryRunRollback(topology, target, io, options.cluster !== undefined);
     }
 
     const target = await resolveTarget(clients, region, topology, {
@@ -147,6 +159,8 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
       mayCreateNamespace:
         (options.command === 'apply' || options.command === 'plan') &&
         (options.namespace !== undefined || options.topologyFile !== undefined),
+      ...(options.appOptions && { appOptions: options.appOptions }),
+      ...(options.accessLogs !== undefined && { accessLogs: options.accessLogs }),
     });
     for (const note of target.notes) io.stderr(`${note}\n`);
     const session: Session = {
@@ -210,6 +224,8 @@ interface Options {
   readonly dryRun: boolean;
   readonly json: boolean;
   readonly scDir?: string;
+  readonly appOptions?: AppOptions;
+  readonly accessLogs?: boolean;
   readonly out?: string;
   readonly force: boolean;
   readonly only?: readonly string[];
@@ -234,6 +250,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
       'dry-run': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'sc-dir': { type: 'string' },
+      options: { type: 'string' },
+      'access-logs': { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean', default: false },
       only: { type: 'string' },
@@ -294,6 +312,11 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     throw new UsageError(
       `--namespace '${values.namespace}' is not a namespace name (printable characters, no spaces)`
     );
+  const accessLogs = values['access-logs'];
+  if (accessLogs !== undefined && accessLogs !== 'true' && accessLogs !== 'false')
+    throw new UsageError(`--access-logs '${accessLogs}'; allowed: 'true' or 'false'`);
+  if (values.options !== undefined && accessLogs !== undefined)
+    throw new UsageError('--access-logs and --options both say whether access logs are on: give one');
   const only = values.only?.split(',').map((s) => s.trim());
   if (only && only.some((s) => s === '')) throw new UsageError(`--only '${values.only}' has an empty name`);
   return {
@@ -309,6 +332,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     dryRun: values['dry-run'],
     json: values.json,
     scDir: values['sc-dir'],
+    ...(values.options !== undefined && { appOptions: readAppOptions(values.options) }),
+    ...(accessLogs !== undefined && { accessLogs: accessLogs === 'true' }),
     out: values.out,
     force: values.force,
     only,
@@ -316,4 +341,9 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     verbose: values.verbose,
     help,
   };
+}
+
+/** `--options FILE`: the CDK app's options, as its stack's ServiceConnectOptions output holds them. */
+function readAppOptions(file: string): AppOptions {
+  return parseWith(appOptionsSchema, readJsonFile(file), file);
 }

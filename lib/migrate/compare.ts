@@ -1,5 +1,5 @@
 import type { Deployment, Service, ServiceConnectConfiguration } from '@aws-sdk/client-ecs';
-import { discoveryName } from '../service-connect';
+import { discoveryName } from '../model/service-connect';
 
 /** The Service Connect namespace, by both of the names ECS accepts for it. */
 export interface NamespaceRef {
@@ -45,7 +45,7 @@ export function canonicalServiceConnect(
         portName: s.portName,
         discoveryName: discoveryName(s),
         clientAliases: (s.clientAliases ?? [])
-          .map((a) => ({ port: a.port, dnsName: a.dnsName ?? null }))
+          .map((a) => ({ port: a.port, dnsName: a.dnsName ?? null, testTraffic: a.testTrafficRules ?? null }))
           .sort((a, b) => `${a.dnsName}:${a.port}`.localeCompare(`${b.dnsName}:${b.port}`)),
         ingressPortOverride: s.ingressPortOverride ?? null,
         idleTimeoutSeconds: s.timeout?.idleTimeoutSeconds ?? null,

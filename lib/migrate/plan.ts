@@ -1,12 +1,12 @@
 import type {
   RegisterTaskDefinitionCommandInput,
   Service,
-  ServiceConnectConfiguration,
   UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import { cyclesOf, serverFirstWaves } from '../model/graph';
+import { PlanOptions, planSystem, servicePlan } from '../model/plan';
+import { ServiceConnectConfig, renderServiceConnect } from '../model/service-connect';
 import { ServiceSpec, Topology } from '../model/topology';
-import { serviceConnectConfiguration } from '../service-connect';
 import { NamespaceRef, liveServiceConnect, primaryDeployment, sameServiceConnect } from './compare';
 import { ScUpdate } from './sc-files';
 
@@ -42,6 +42,13 @@ export interface PlanTarget {
   readonly namespace: string;
   /** The proxies' log group when a service names none (default: the topology's). */
   readonly logGroupName?: string;
+  /**
+   * What every configuration includes (access logs, TLS, test traffic), in the phase it renders:
+   * the CDK app's options where its stack states them, so that what is sent is the template's.
+   */
+  readonly options: PlanOptions;
+  /** TLS's KMS key and ECS infrastructure role, when `options` encrypt an endpoint. */
+  readonly tls?: { readonly kmsKeyArn: string; readonly roleArn: string };
 }
 
 /** What the live system says about each service, read before planning (task definitions). */
@@ -112,21 +119,27 @@ export function planRollback(
   return facts.attach && facts.attach.length > 0 ? [{ updates: facts.attach, cycles: [] }, ...off] : off;
 }
 
-/** The configuration a service gets: its `sc-update/` file if there is one, else the topology's. */
+/**
+ * The configuration a service gets: its `sc-update/` file if there is one, else its plan's,
+ * rendered as the CDK app renders it (the same function, the same options).
+ */
 export function desiredConfiguration(
   topology: Topology,
   service: ServiceSpec,
   target: PlanTarget,
   overrides: readonly ScUpdate[] = []
-): ServiceConnectConfiguration {
+): ServiceConnectConfig {
   const override = overrides.find((u) => u.service.name === service.name);
-  const logGroupName = service.logGroupName ?? target.logGroupName ?? topology.logGroupName;
   if (!override) {
+    const plan = servicePlan(planSystem(topology, target.options), service.name).serviceConnect;
+    if (!plan) throw new Error(`${service.name}: the ${target.options.phase} phase has no Service Connect`);
+    const logGroupName = service.logGroupName ?? target.logGroupName ?? topology.logGroupName;
     if (!logGroupName) throw new Error(`${service.name}: no log group for the Service Connect proxy`);
-    return serviceConnectConfiguration(topology, service, {
+    return renderServiceConnect(plan, {
       namespace: target.namespace,
       logGroupName,
       region: target.region,
+      ...(target.tls && { tls: target.tls }),
     });
   }
   const { config } = override;
@@ -141,7 +154,7 @@ export function desiredConfiguration(
 }
 
 /** The update that turns Service Connect on with `config`: to ask {@link isDone} whether a service runs it. */
-export function serviceConnectOn(service: ServiceSpec, config: ServiceConnectConfiguration): PlannedUpdate {
+export function serviceConnectOn(service: ServiceSpec, config: ServiceConnectConfig): PlannedUpdate {
   return {
     service,
     action: 'service-connect-on',

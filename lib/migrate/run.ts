@@ -4,7 +4,7 @@ import { WaiterResult, WaiterState, createWaiter } from '@smithy/core/client';
 import { AwsClients } from '../aws/clients';
 import { errorMessage } from '../core/errors';
 import { formatDuration } from '../cli/duration';
-import { discoveryName } from '../service-connect';
+import { discoveryName } from '../model/service-connect';
 import { namespaceServices } from '../aws/cloud-map';
 import { describeServices, servicesByName } from '../aws/ecs';
 import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment } from './compare';

@@ -1,10 +1,15 @@
-import type { ServiceConnectConfiguration } from '@aws-sdk/client-ecs';
 import * as fs from 'fs';
 import * as path from 'path';
+import { parseWith } from '../core/schema';
+import { Problems, ValidationError, oneOf } from '../core/validation';
 import { legacyEndpoint } from '../model/graph';
+import { PlanOptions, defaultPlanOptions, planSystem } from '../model/plan';
+import {
+  ServiceConnectConfig,
+  renderServiceConnect,
+  serviceConnectConfigSchema,
+} from '../model/service-connect';
 import { ServiceSpec, Topology, serviceId } from '../model/topology';
-import { serviceConnectConfiguration } from '../service-connect';
-import { Problems, oneOf } from '../core/validation';
 
 /** The committed `sc-update/` directory. */
 export const SC_UPDATE_DIR = path.join(__dirname, '..', '..', 'sc-update');
@@ -15,11 +20,15 @@ export function scFileName(svc: ServiceSpec): string {
 }
 
 /**
- * The Service Connect configuration files as the model defines them, by file name: the
+ * The Service Connect configuration files as the plan renders them, by file name: the
  * walkthrough's shape, with the namespace by name and without `awslogs-region`, which the
- * migration CLI fills in at run time so that the files never change on disk.
+ * migration CLI fills in at run time so that the files never change on disk. With the app's
+ * default options (access logs on) unless told otherwise.
  */
-export function expectedScFiles(topology: Topology): Map<string, ServiceConnectConfiguration> {
+export function expectedScFiles(
+  topology: Topology,
+  options: PlanOptions = defaultPlanOptions('serviceConnect')
+): Map<string, ServiceConnectConfig> {
   const problems = new Problems();
   topology.services.forEach((svc, i) =>
     problems.check(
@@ -28,12 +37,13 @@ export function expectedScFiles(topology: Topology): Map<string, ServiceConnectC
     )
   );
   problems.throwIfAny();
+  const plan = planSystem(topology, options);
   return new Map(
-    topology.services.map((svc) => [
-      scFileName(svc),
-      serviceConnectConfiguration(topology, svc, {
+    plan.services.map((service) => [
+      scFileName(service.spec),
+      renderServiceConnect(service.serviceConnect!, {
         namespace: topology.serviceConnectNamespace,
-        logGroupName: svc.logGroupName ?? topology.logGroupName!,
+        logGroupName: topology.logGroupName ?? '',
       }),
     ])
   );
@@ -66,7 +76,7 @@ export function writeScFiles(topology: Topology, dir: string): string[] {
 }
 
 /** A file's text: two-space JSON with a final newline. */
-export function renderScFile(config: ServiceConnectConfiguration): string {
+export function renderScFile(config: ServiceConnectConfig): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
@@ -74,15 +84,16 @@ export function renderScFile(config: ServiceConnectConfiguration): string {
 export interface ScUpdate {
   readonly service: ServiceSpec;
   readonly file: string;
-  readonly config: ServiceConnectConfiguration;
+  readonly config: ServiceConnectConfig;
 }
 
 /**
- * Reads the overrides `svc-*.json` in `dir` and checks each against the topology before anything
- * is sent: valid JSON, a known service, the topology's namespace, the service's port name, one
- * client alias for a client-server service and none for a client-only one, an awslogs log
- * configuration. A service without a file gets the configuration derived from the topology
- * (which is what `npm run sc-update` writes).
+ * Reads the overrides `svc-*.json` in `dir` and checks each before anything is sent: valid JSON
+ * of the file's schema (`serviceConnectConfigSchema`: every field's type, no unknown key, each
+ * problem with its JSON path), then against the topology: a known service, the topology's
+ * namespace, the service's port name, one client alias for a client-server service and none for
+ * a client-only one, an awslogs log configuration with its group. A service without a file gets
+ * the configuration its plan renders (which is what `npm run sc-update` writes).
  *
  * @throws ValidationError with one line per problem.
  */
@@ -109,37 +120,36 @@ export function loadScUpdates(dir: string, topology: Topology): ScUpdate[] {
       problems.add(`${label(file)}: not valid JSON (${(err as Error).message})`);
       continue;
     }
-    const before = problems.list.length;
-    checkConfig(config, svc, topology, label(file), problems);
-    if (problems.list.length === before) {
-      updates.push({ service: svc, file: label(file), config: config as ServiceConnectConfiguration });
+    let parsed: ServiceConnectConfig;
+    try {
+      parsed = parseWith(serviceConnectConfigSchema, config, label(file));
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      err.problems.forEach((p) => problems.add(p));
+      continue;
     }
+    const before = problems.list.length;
+    checkConfig(parsed, svc, topology, label(file), problems);
+    if (problems.list.length === before) updates.push({ service: svc, file: label(file), config: parsed });
   }
   problems.throwIfAny();
   return topology.services.flatMap((svc) => updates.filter((u) => u.service === svc));
 }
 
 function checkConfig(
-  config: unknown,
+  config: ServiceConnectConfig,
   svc: ServiceSpec,
   topology: Topology,
   file: string,
   problems: Problems
 ): void {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    problems.add(`${file}: must be a JSON object (a serviceConnectConfiguration)`);
-    return;
-  }
-  const c = config as Record<string, unknown>;
-  problems.check(c.enabled === true, `${file}: 'enabled' is ${JSON.stringify(c.enabled)}; allowed: true`);
+  problems.check(config.enabled, `${file}: 'enabled' is false; allowed: true`);
   problems.check(
-    c.namespace === topology.serviceConnectNamespace,
-    `${file}: namespace ${JSON.stringify(c.namespace)} does not match the model's '${topology.serviceConnectNamespace}'`
+    config.namespace === topology.serviceConnectNamespace,
+    `${file}: namespace ${JSON.stringify(config.namespace)} does not match the model's '${topology.serviceConnectNamespace}'`
   );
-  const services = c.services ?? [];
-  if (!Array.isArray(services)) {
-    problems.add(`${file}: 'services' must be a list`);
-  } else if (legacyEndpoint(topology, svc) === undefined) {
+  const services = config.services ?? [];
+  if (legacyEndpoint(topology, svc) === undefined) {
     problems.check(
       services.length === 0,
       `${file}: ${svc.name} is client-only in the model (nobody calls it); 'services' must be empty`
@@ -147,24 +157,18 @@ function checkConfig(
   } else if (services.length !== 1) {
     problems.add(`${file}: ${svc.name} needs exactly one entry in 'services', found ${services.length}`);
   } else {
-    const entry = services[0] as Record<string, unknown>;
+    const entry = services[0];
     problems.check(
       entry.portName === svc.portName,
       `${file}: portName ${JSON.stringify(entry.portName)} is not the port name of ${svc.name} in the model ('${svc.portName}')`
     );
-    const aliases = entry.clientAliases;
     problems.check(
-      Array.isArray(aliases) &&
-        aliases.length === 1 &&
-        Number.isInteger((aliases[0] as Record<string, unknown>)?.port) &&
-        typeof (aliases[0] as Record<string, unknown>)?.dnsName === 'string',
-      `${file}: needs exactly one client alias with a port and a dnsName`
+      entry.clientAliases.length === 1,
+      `${file}: needs exactly one client alias with a port and a dnsName, found ${entry.clientAliases.length}`
     );
   }
-  const log = c.logConfiguration as Record<string, unknown> | undefined;
   problems.check(
-    log?.logDriver === 'awslogs' &&
-      typeof (log.options as Record<string, unknown>)?.['awslogs-group'] === 'string',
+    config.logConfiguration?.options['awslogs-group'] !== undefined,
     `${file}: logConfiguration must use the awslogs driver with an awslogs-group`
   );
 }

@@ -34,6 +34,8 @@ export function planTarget(session: Session): PlanTarget {
     region: target.region,
     namespace: target.namespace.arn ?? target.namespace.name,
     logGroupName: target.logGroupName || topology.logGroupName,
+    options: target.options,
+    ...(target.tls && { tls: target.tls }),
   };
 }
 

@@ -1,9 +1,12 @@
 import { DescribeClustersCommand, Service } from '@aws-sdk/client-ecs';
 import { GetNamespaceCommand, paginateListNamespaces } from '@aws-sdk/client-servicediscovery';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
+import { PlanOptions, defaultPlanOptions } from '../model/plan';
 import { Topology } from '../model/topology';
-import { SYSTEM_OUTPUTS } from '../app/outputs';
-import { Problems } from '../core/validation';
+import { AppOptions, appOptionsSchema, planOptionsFromApp } from '../contract/app-options';
+import { SYSTEM_OUTPUTS } from '../contract/outputs';
+import { parseWith } from '../core/schema';
+import { Problems, ValidationError } from '../core/validation';
 import { AwsClients, stackOutputs } from '../aws/clients';
 import { NamespaceRef } from './compare';
 import { describeServices } from '../aws/ecs';
@@ -23,6 +26,14 @@ export interface MigrationTarget {
   readonly deployedPhase?: MigrationPhase;
   /** The CDK stack read for outputs; none for a topology file. */
   readonly stack?: string;
+  /**
+   * What every configuration includes, in the phase apply turns Service Connect on to: the app's
+   * options as its stack states them, else `--options`, else the app's defaults (with
+   * `--access-logs`).
+   */
+  readonly options: PlanOptions;
+  /** TLS's KMS key and role, when the options encrypt an endpoint. */
+  readonly tls?: { readonly kmsKeyArn: string; readonly roleArn: string };
   /** Where the values came from, for the user. */
   readonly notes: readonly string[];
 }
@@ -36,6 +47,63 @@ export interface TargetOptions {
   readonly namespace?: string;
   /** A namespace that does not exist is fine: `apply` creates it. */
   readonly mayCreateNamespace?: boolean;
+  /** The CDK app's options from a file (`--options`), for a cluster whose stack states none. */
+  readonly appOptions?: AppOptions;
+  /** `--access-logs`: the proxies' access logs, for a cluster whose stack states no options. */
+  readonly accessLogs?: boolean;
+}
+
+/**
+ * The options a run renders every configuration with, and where they come from: the stack's
+ * `ServiceConnectOptions` output (the CDK app's, so that the CLI sends its template's
+ * configurations), else `--options`, else the app's defaults and `--access-logs`. A stack that
+ * states its options is not overridden: a flag that would send something else than its template
+ * is refused.
+ *
+ * @throws ValidationError for an output that is not the app's options, or a flag beside a stack's
+ */
+export function runOptions(
+  stackOptions: string | undefined,
+  stackName: string | undefined,
+  options: Pick<TargetOptions, 'appOptions' | 'accessLogs'>
+): { options: PlanOptions; tls?: AppOptions['tls']; note: string } {
+  let app: AppOptions | undefined = options.appOptions;
+  let from = '--options';
+  if (stackOptions !== undefined) {
+    const given = options.appOptions
+      ? '--options'
+      : options.accessLogs !== undefined
+        ? '--access-logs'
+        : undefined;
+    if (given)
+      throw new ValidationError([
+        `${given}: stack '${stackName}' states the app's options (its ServiceConnectOptions output); allowed: no ${given} with a stack, whose template the CLI must match (deploy the app with other -c flags instead)`,
+      ]);
+    let json: unknown;
+    try {
+      json = JSON.parse(stackOptions);
+    } catch (err) {
+      throw new ValidationError([
+        `stack '${stackName}': ServiceConnectOptions is not JSON (${(err as Error).message})`,
+      ]);
+    }
+    app = parseWith(appOptionsSchema, json, `stack '${stackName}' output ServiceConnectOptions`);
+    from = `stack ${stackName}`;
+  }
+  if (!app) {
+    const accessLogs = options.accessLogs ?? true;
+    return {
+      options: { ...defaultPlanOptions('serviceConnect'), accessLogs },
+      note: `options: access logs ${accessLogs ? 'on' : 'off'}, no TLS (the app's defaults${options.accessLogs === undefined ? '' : ', --access-logs'})`,
+    };
+  }
+  // Apply turns Service Connect on: a stack still in discovery gets the serviceConnect phase's configurations.
+  const phase = app.phase === 'discovery' ? 'serviceConnect' : app.phase;
+  return {
+    options: planOptionsFromApp(app, phase),
+    ...(app.tls && { tls: app.tls }),
+    note: `options from ${from}: access logs ${app.accessLogs ? 'on' : 'off'}, ${app.tls ? 'TLS' : 'no TLS'}, ${app.deployment.strategy}, the ${phase} phase's configurations`,
+  };
 }
 
 /**
@@ -65,6 +133,8 @@ export async function resolveTarget(
   const logGroupName = outputs?.[SYSTEM_OUTPUTS.logGroupName] ?? topology.logGroupName ?? '';
   const phase = outputs?.[SYSTEM_OUTPUTS.migrationPhase];
   const deployedPhase = MIGRATION_PHASES.find((p) => p === phase);
+  const run = runOptions(outputs?.[SYSTEM_OUTPUTS.serviceConnectOptions], options.stack, options);
+  notes.push(run.note);
 
   const problems = new Problems();
   const clusters = await clients.ecs.send(new DescribeClustersCommand({ clusters: [cluster] }));
@@ -107,6 +177,8 @@ export async function resolveTarget(
     stack: options.stack,
     logGroupName,
     deployedPhase,
+    options: run.options,
+    ...(run.tls && { tls: { kmsKeyArn: run.tls.kmsKeyArn, roleArn: run.tls.roleArn } }),
     notes,
   };
 }

@@ -1,5 +1,6 @@
 import { Problems, ValidationError, oneOf } from '../core/validation';
 import { validateTopology } from './graph';
+import { PlanOptions, ServicePlan, SystemPlan, planSystem } from './plan';
 import { ServiceSpec, Topology } from './topology';
 
 /**
@@ -21,6 +22,17 @@ export type DeployableTopology = Topology & {
   readonly internalZoneName: string;
   readonly readinessGateImage: string;
 };
+
+/** The plan of a system the CDK app builds: its services deployable. */
+export type DeployableSystemPlan = SystemPlan & {
+  readonly topology: DeployableTopology;
+  readonly services: readonly (ServicePlan & { readonly spec: DeployableService })[];
+};
+
+/** The plan of a deployable topology (the services' specs are the topology's, so deployable too). */
+export function planDeployable(topology: DeployableTopology, options: PlanOptions): DeployableSystemPlan {
+  return planSystem(topology, options) as DeployableSystemPlan;
+}
 
 const REQUIRED = ['image', 'desiredCount', 'cpu', 'memoryMiB'] as const;
 const SHARED = ['logGroupName', 'cloudMapDnsNamespace', 'internalZoneName', 'readinessGateImage'] as const;

@@ -1,5 +1,5 @@
 import { callersOf, legacyEndpoint } from './graph';
-import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from './phase';
+import { MigrationPhase, keepsLegacyPath } from './phase';
 import { ServiceSpec, Topology } from './topology';
 
 /**
@@ -52,6 +52,13 @@ export interface DeploymentOptions {
   /** Minutes between the steps (linear, canary). */
   readonly stepBakeMinutes?: number;
 }
+
+/**
+ * Minutes both revisions run after the traffic has moved, when `-c bakeTimeMinutes` says
+ * nothing: stated, because the ECS API reference requires it for BLUE_GREEN, and long enough for
+ * the deployment alarms' three-minute window to see the new revision under full traffic.
+ */
+export const DEFAULT_BAKE_MINUTES = 5;
 
 /** The names of the deployment alarms of a cluster's services start with this: `yelb-cluster-deploy-`. */
 export function deploymentAlarmPrefix(clusterName: string): string {
@@ -114,29 +121,6 @@ export function strategyOf(
     );
   }
   return { strategy: chosen };
-}
-
-/** What the deployment alarms of one service watch. */
-export interface DeploymentAlarmTargets {
-  /** The public entry's target 5xx and response time: every service, in every phase. */
-  readonly publicEntry: boolean;
-  /**
-   * The services whose Service Connect 5xx and response time the deployment watches: the
-   * service itself when it serves HTTP through Service Connect, in the phases with Service
-   * Connect (before, those metrics do not exist). At most four alarms per service: a caller's
-   * own bad deployment shows at the public entry when it is on the users' path.
-   */
-  readonly serviceConnect: readonly string[];
-}
-
-/** The deployment alarms of `svc` in `phase` (see {@link DeploymentAlarmTargets}). */
-export function deploymentAlarmTargets(
-  topology: Topology,
-  svc: ServiceSpec,
-  phase: MigrationPhase
-): DeploymentAlarmTargets {
-  const own = usesServiceConnect(phase) && servesHttpThroughServiceConnect(topology, svc);
-  return { publicEntry: true, serviceConnect: own ? [svc.name] : [] };
 }
 
 /** An HTTP endpoint that others call: the services with Service Connect's HTTP metrics. */

@@ -1,5 +1,5 @@
-import * as fs from 'fs';
 import * as path from 'path';
+import { readJsonFile } from '../core/json-file';
 import { jsonSchemaOf, parseWith } from '../core/schema';
 import { ValidationError } from '../core/validation';
 import { validateTopology } from './graph';
@@ -29,21 +29,7 @@ export function parseTopology(value: unknown, label: string): Topology {
 
 /** Reads and checks a topology file. @throws ValidationError for a missing file, bad JSON or a bad topology. */
 export function readTopologyFile(file: string): Topology {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ValidationError([
-      `${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    ]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ValidationError([`${file}: not valid JSON (${(err as Error).message})`]);
-  }
-  return parseTopology(json, file);
+  return parseTopology(readJsonFile(file), file);
 }
 
 /**

@@ -2,7 +2,7 @@ import { contextOptions, parseCli } from '../cli/args';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 
 import { parseConfig } from '../app/config';
-import { cdkJsonContext } from '../app/cdk-json';
+import { cdkJsonContext } from '../contract/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { Topology } from '../model/topology';
 import { oneOf } from '../core/validation';

@@ -3,7 +3,7 @@ import { MIGRATION_PHASES, MigrationPhase, keepsLegacyPath, usesServiceConnect }
 import { layers } from '../model/layers';
 import { cycleBackCalls, legacyEndpoint, serviceNamed } from '../model/graph';
 import { Topology } from '../model/topology';
-import { LEGACY_CONSTRUCT_ID } from '../app/names';
+import { LEGACY_CONSTRUCT_ID } from '../contract/names';
 import { PhaseTemplates } from './synth-phases';
 import { CfnResourceJson, CfnTemplate, ResourceChange, replaces, resourceChanges } from './template-diff';
 

@@ -2,7 +2,7 @@ import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudf
 import * as fs from 'fs';
 import * as path from 'path';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { SYSTEM_OUTPUTS } from '../app/outputs';
+import { SYSTEM_OUTPUTS } from '../contract/outputs';
 import { UsageError } from '../cli/cli-io';
 import { PhaseTemplates } from './synth-phases';
 import { CfnTemplate } from './template-diff';

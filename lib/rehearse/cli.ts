@@ -1,7 +1,7 @@
 import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { cdkJsonContext } from '../app/cdk-json';
+import { cdkJsonContext } from '../contract/cdk-json';
 import {
   contextOptions,
   errorRateOption,

@@ -1,5 +1,5 @@
 import { AppConfig, parseConfig } from '../app/config';
-import { cdkJsonContext } from '../app/cdk-json';
+import { cdkJsonContext } from '../contract/cdk-json';
 import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
 import { Topology, trafficPathOf } from '../model/topology';
 import { StepPlan, planIsSafe, planStep } from '../plan/plan';

@@ -1,5 +1,5 @@
 import { errorMessage } from '../core/errors';
-import { SYSTEM_OUTPUTS } from '../app/outputs';
+import { SYSTEM_OUTPUTS } from '../contract/outputs';
 import { MigrationPhase } from '../model/phase';
 import { planStep } from '../plan/plan';
 import { Baseline } from '../plan/sources';

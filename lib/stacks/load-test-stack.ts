@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { acknowledgeEcrPull, containerImage } from '../constructs/container-image';
 import { ImageMirror } from '../constructs/image-mirror';
 import { ecsTasksPrincipal } from '../constructs/migrating-service';
-import { LOAD_TEST_OUTPUTS } from '../app/outputs';
+import { LOAD_TEST_OUTPUTS } from '../contract/outputs';
 import { WALKTHROUGH_LOAD, heyArgs } from '../traffic/hey';
 
 /** Props of {@link LoadTestStack}. */

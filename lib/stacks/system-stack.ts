@@ -13,25 +13,25 @@ import { MigrationDashboard } from '../constructs/migration-dashboard';
 import { ServiceConnectDrain } from '../constructs/service-connect-drain';
 import { PublicEntry, PublicEntryProps } from '../constructs/public-entry';
 import { ServiceConnectTls } from '../constructs/service-connect-tls';
-import { DeploymentOptions, strategyOf } from '../model/deployment';
+import { DeploymentAlarms } from '../constructs/deployment-alarms';
 import { MigratingService, ecsTasksPrincipal } from '../constructs/migrating-service';
-import { calleesOf, deploymentOrder, legacyEndpoint } from '../model/graph';
-import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
-import { DeployableService, DeployableTopology } from '../model/deployable';
-import { serviceId } from '../model/topology';
-import { LEGACY_CONSTRUCT_ID, internalAlbName } from '../app/names';
+import { usesServiceConnect } from '../model/phase';
+import { DeployableService, DeployableSystemPlan, DeployableTopology } from '../model/deployable';
+import { ServicePlan, servicePlan } from '../model/plan';
+import { ServiceConnectRefs } from '../model/service-connect';
+import { LEGACY_CONSTRUCT_ID, internalAlbName } from '../contract/names';
 import { pascalCase } from '../core/names';
-import { SYSTEM_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../app/outputs';
-import { stagedFamily, systemLabel } from '../app/stage';
+import { serviceId as serviceIdOf } from '../model/topology';
+import { AppOptions } from '../contract/app-options';
+import { SYSTEM_OUTPUTS, dataFileSystemOutput, serviceNameOutput } from '../contract/outputs';
+import { stagedFamily, systemLabel } from '../contract/stage';
 
 /** Props of {@link SystemStack}. */
 export interface SystemStackProps extends StackProps {
   /** The network, from the network stack. */
   readonly vpc: ec2.IVpc;
-  /** The services to run. */
-  readonly topology: DeployableTopology;
-  /** Which phase of the migration to deploy. */
-  readonly phase: MigrationPhase;
+  /** The system's plan in the phase to deploy: its services, their Service Connect, old paths, alarms, order. */
+  readonly plan: DeployableSystemPlan;
   /**
    * The copy of the app (`-c stage=NAME`): in the task definition families.
    *
@@ -70,24 +70,6 @@ export interface SystemStackProps extends StackProps {
    * @default - alarms without notifications
    */
   readonly alarmEmail?: string;
-  /**
-   * How the services deploy (`-c deploymentStrategy`; a gradual one where `strategyOf` allows).
-   *
-   * @default - rolling
-   */
-  readonly deployment?: DeploymentOptions;
-  /**
-   * The Service Connect proxies' access logs into the log group, in the phases with Service Connect.
-   *
-   * @default false
-   */
-  readonly serviceConnectAccessLogs?: boolean;
-  /**
-   * Service Connect TLS with this AWS Private CA.
-   *
-   * @default - none
-   */
-  readonly serviceConnectTls?: { readonly certificateAuthorityArn: string };
 }
 
 /**
@@ -106,14 +88,18 @@ export class SystemStack extends Stack {
   /** The pre-migration path; in the `retired` phase only its (empty) Cloud Map DNS services. */
   public readonly legacy: LegacyDiscovery;
   public readonly dashboard: MigrationDashboard;
+  /** The alarms that make ECS roll a deployment back (the plan says which service watches which). */
+  public readonly deploymentAlarms: DeploymentAlarms;
   /** Drains the Service Connect namespace before `cdk destroy` deletes it. */
   public readonly teardown: ServiceConnectDrain;
-  /** Service Connect TLS's key and role (`-c serviceConnectTls`), in the phases with Service Connect. */
+  /** Service Connect TLS's key and role (`-c serviceConnectTls`), where an endpoint is encrypted. */
   public readonly tls?: ServiceConnectTls;
 
   constructor(scope: Construct, id: string, props: SystemStackProps) {
     super(scope, id, props);
-    const { vpc, topology, phase } = props;
+    const { vpc, plan } = props;
+    const topology = plan.topology;
+    const phase = plan.options.phase;
     const label = systemLabel(topology);
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
@@ -157,13 +143,12 @@ export class SystemStack extends Stack {
     });
 
     const albName = internalAlbName(topology.clusterName);
-    const retired = !keepsLegacyPath(phase);
     this.legacy = new LegacyDiscovery(this, LEGACY_CONSTRUCT_ID, {
       vpc,
-      topology,
+      services: plan.services.map((s) => ({ name: s.spec.name, id: s.id, oldPath: s.oldPath })),
       cloudMapNamespace: this.cloudMapNamespace,
+      zoneName: topology.internalZoneName,
       internalAlbName: albName,
-      retired,
     });
 
     // The copier only where an image needs it: every image in ECR already needs none.
@@ -175,37 +160,48 @@ export class SystemStack extends Stack {
             logRetentionDays: props.logRetentionDays,
           })
         : undefined;
-    const serviceConnect = usesServiceConnect(phase);
-    // The key and role exist while Service Connect does: a rollback to discovery deletes them after
-    // the services have left it (CloudFormation deletes removed resources last).
-    this.tls =
-      props.serviceConnectTls && serviceConnect
-        ? new ServiceConnectTls(this, 'ServiceConnectTls', { ...props.serviceConnectTls, systemLabel: label })
-        : undefined;
-    for (const spec of topology.services) {
-      const strategy = strategyOf(topology, spec, phase, props.deployment?.strategy ?? 'rolling').strategy;
-      const service = new MigratingService(this, pascalCase(serviceId(spec)), {
+    // The key and role exist while an endpoint is encrypted: a phase without TLS deletes them
+    // after the services have left it (CloudFormation deletes removed resources last).
+    const tlsCa = plan.services.find((s) => s.serviceConnect?.endpoint?.tlsCertificateAuthorityArn)
+      ?.serviceConnect?.endpoint?.tlsCertificateAuthorityArn;
+    this.tls = tlsCa
+      ? new ServiceConnectTls(this, 'ServiceConnectTls', {
+          certificateAuthorityArn: tlsCa,
+          systemLabel: label,
+        })
+      : undefined;
+    const refs: ServiceConnectRefs | undefined = usesServiceConnect(phase)
+      ? {
+          namespace: this.serviceConnectNamespace.namespaceArn,
+          logGroupName: this.logGroup.logGroupName,
+          region: Stack.of(this).region,
+          ...(this.tls && { tls: { kmsKeyArn: this.tls.key.keyArn, roleArn: this.tls.role.roleArn } }),
+        }
+      : undefined;
+    for (const service of plan.services) {
+      const built = new MigratingService(this, pascalCase(service.id), {
         mirror,
-        spec,
-        topology,
-        taskFamily: stagedFamily(spec.name, props.stage),
+        plan: service,
+        ...(refs && { serviceConnectRefs: refs }),
+        readinessGateImage: topology.readinessGateImage,
+        taskFamily: stagedFamily(service.spec.name, props.stage),
         cluster: this.cluster,
         logGroup: this.logGroup,
         executionRole,
         noPermissionsTaskRole,
-        serviceConnectNamespaceArn: usesServiceConnect(phase)
-          ? this.serviceConnectNamespace.namespaceArn
-          : undefined,
-        cloudMapService: retired ? undefined : this.legacy.dnsServiceOf(spec),
+        cloudMapService:
+          service.oldPath.kind === 'cloudMapDns' && service.oldPath.state === 'attached'
+            ? this.legacy.dnsServiceOf(service.spec.name)
+            : undefined,
         dataRemovalPolicy: props.dataRemovalPolicy,
         dataBackups: props.dataBackups,
-        ...(props.deployment && { deployment: { ...props.deployment, strategy } }),
-        accessLogs: serviceConnect && props.serviceConnectAccessLogs === true,
-        ...(this.tls && { tls: this.tls.config }),
       });
-      if (spec === entry) this.publicEntry.targetGroup.addTarget(loadBalancerTarget(service));
-      this.legacy.albRouteOf(spec)?.targetGroup.addTarget(loadBalancerTarget(service));
-      this.services.set(spec.name, service);
+      // ECS uses the TLS key and role as soon as the service's deployment starts: the role's
+      // grant (its policy) must be attached before, and on deletion they go after the service.
+      if (this.tls) built.cfnService.node.addDependency(this.tls);
+      if (service.spec.publicEntry) this.publicEntry.targetGroup.addTarget(loadBalancerTarget(built));
+      this.legacy.albRouteOf(service.spec.name)?.targetGroup.addTarget(loadBalancerTarget(built));
+      this.services.set(service.spec.name, built);
     }
 
     this.teardown = new ServiceConnectDrain(this, 'Teardown', {
@@ -216,74 +212,80 @@ export class SystemStack extends Stack {
       logRetentionDays: props.logRetentionDays,
       systemLabel: label,
     });
-    for (const spec of topology.services) {
-      const dnsService = this.legacy.dnsServiceOf(spec);
-      if (dnsService) {
+    for (const service of plan.services) {
+      const dnsService = this.legacy.dnsServiceOf(service.spec.name);
+      if (dnsService && service.oldPath.kind === 'cloudMapDns') {
         this.teardown.guardCloudMapService(
-          `${pascalCase(serviceId(spec))}DnsService`,
+          `${pascalCase(service.id)}DnsService`,
           dnsService,
-          this.service(spec.name).service,
-          retired
+          this.service(service.spec.name).service,
+          service.oldPath.state === 'detached'
         );
       }
     }
 
     this.dashboard = new MigrationDashboard(this, 'Monitoring', {
-      topology,
+      clusterName: topology.clusterName,
+      services: plan.services.map((s) => ({ name: s.spec.name, id: s.id })),
+      newPath: plan.alarms.flatMap((a) =>
+        a.kind === 'serviceConnect5xx' && a.server && a.metrics?.[0]
+          ? [{ server: a.server, discoveryName: a.metrics[0].discoveryName }]
+          : []
+      ),
       publicEntry: this.publicEntry,
       internalAlbName: albName,
       alarmEmail: props.alarmEmail,
-      phase,
-      ...(props.serviceConnectAccessLogs && { accessLogGroupName: topology.logGroupName }),
+      ...(plan.options.accessLogs && { accessLogGroupName: topology.logGroupName }),
     });
-    // ECS rolls a deployment back when one of its alarms goes off during it or its bake time;
-    // the circuit breaker still rolls back the deployments whose tasks do not start.
-    for (const spec of topology.services) {
-      const service = this.service(spec.name).service;
-      service.enableDeploymentAlarms(this.dashboard.deploymentAlarmNames(spec.name), {
-        behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
-      });
+    // In the dashboard's scope under the hidden id 'Default': the alarms keep the logical IDs
+    // they had when the dashboard made them (named alarms cannot be replaced in place).
+    this.deploymentAlarms = new DeploymentAlarms(this.dashboard, 'Default', {
+      alarms: plan.alarms,
+      clusterName: topology.clusterName,
+      publicTargetGroup: this.publicEntry.targetGroup,
+    });
+    this.dashboard.addAlarms(this.deploymentAlarms.alarms);
+    for (const service of plan.services) {
       // Named, not referenced, so the order is said outright: a service is created after the
-      // alarms its deployments watch (they refer to load balancer metrics, never to a service).
-      for (const alarm of this.dashboard.deploymentAlarmsOf(spec.name)) service.node.addDependency(alarm);
+      // alarms its deployments name (they refer to load balancer metrics, never to a service).
+      const named = this.deploymentAlarms.named(service.deployment.alarms.names);
+      for (const alarm of named) this.service(service.spec.name).service.node.addDependency(alarm);
     }
 
-    this.openCallGraph(topology, vpc);
-    this.orderDeployments(topology, phase);
+    this.openCallGraph(plan.services, vpc);
+    this.orderDeployments(plan);
     this.addOutputs(topology, phase);
+    this.addOptionsOutput(plan);
   }
 
   /**
-   * Security-group rules from the call graph. Ingress, the direction that matters: each callee
+   * Security-group rules from the plan. Ingress, the direction that matters: each callee
    * accepts its callers' security groups on its port (Service Connect's proxies connect task to
    * task on it) and, while the old path exists, the internal load balancer accepts the callers of
-   * the services behind it. Egress: each caller may reach the ports it calls inside the VPC. A
-   * CIDR rule is written inline in the security group, where a rule per call to each callee's
-   * group would be two resources per call and bring a bigger topology to the 500-resource limit.
-   * The load balancers' own rules to their targets come from the target groups.
+   * the services behind it on the port they use. Egress: each caller may reach the ports it calls
+   * inside the VPC. A CIDR rule is written inline in the security group, where a rule per call to
+   * each callee's group would be two resources per call and bring a bigger topology to the
+   * 500-resource limit. The load balancers' own rules to their targets come from the target groups.
    */
-  private openCallGraph(topology: DeployableTopology, vpc: ec2.IVpc): void {
-    for (const callerSpec of topology.services) {
-      const caller = this.service(callerSpec.name);
-      for (const calleeSpec of calleesOf(topology, callerSpec)) {
-        const containerPort = calleeSpec.port!; // validateTopology: every called service has its port
-        // The port callers use: the container's, or the internal load balancer listener's.
-        const aliasPort = legacyEndpoint(topology, calleeSpec)!.port;
-        const port = ec2.Port.tcp(containerPort);
-        const description = `${callerSpec.name} calls ${calleeSpec.name}`;
-        for (const reached of new Set([containerPort, aliasPort])) {
-          caller.securityGroup.addEgressRule(
-            ec2.Peer.ipv4(vpc.vpcCidrBlock),
-            ec2.Port.tcp(reached),
-            `${description} (in the VPC)`
-          );
-        }
-        this.service(calleeSpec.name).securityGroup.addIngressRule(caller.securityGroup, port, description);
-        if (this.legacy.albRouteOf(calleeSpec) && this.legacy.albSecurityGroup) {
+  private openCallGraph(services: readonly ServicePlan[], vpc: ec2.IVpc): void {
+    for (const caller of services) {
+      const group = this.service(caller.spec.name).securityGroup;
+      for (const rule of caller.egress) {
+        group.addEgressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(rule.port), rule.description);
+      }
+    }
+    for (const caller of services) {
+      const from = this.service(caller.spec.name).securityGroup;
+      for (const name of caller.callees) {
+        const callee = services.find((s) => s.spec.name === name)!;
+        const rule = callee.ingress.find((r) => r.from === caller.spec.name)!;
+        this.service(name).securityGroup.addIngressRule(from, ec2.Port.tcp(rule.port), rule.description);
+        const route = this.legacy.albRouteOf(name);
+        if (route && this.legacy.albSecurityGroup && callee.oldPath.kind === 'internalAlb') {
           this.legacy.albSecurityGroup.addIngressRule(
-            caller.securityGroup,
-            ec2.Port.tcp(aliasPort),
-            `${description} through the internal load balancer`
+            from,
+            ec2.Port.tcp(callee.oldPath.port),
+            `${rule.description} through the internal load balancer`
           );
         }
       }
@@ -291,33 +293,32 @@ export class SystemStack extends Stack {
   }
 
   /**
-   * `DependsOn` between the services from the call graph, in the direction of the phase being
-   * deployed (`deploymentOrder`). With Service Connect on, each caller waits for the services it
-   * calls, so that servers join the namespace first and no client starts before their endpoints
-   * exist. Without it (the first deployment, or a rollback) each callee waits for its callers, so
-   * that clients leave Service Connect before their servers' endpoints drain. The members of a
-   * call cycle wait for each other in a chain instead. A changed DependsOn replaces nothing.
+   * `DependsOn` between the services from the plan, in the direction of the phase being deployed
+   * (`deploymentOrder`). With Service Connect on, each caller waits for the services it calls, so
+   * that servers join the namespace first and no client starts before their endpoints exist.
+   * Without it (the first deployment, or a rollback) each callee waits for its callers, so that
+   * clients leave Service Connect before their servers' endpoints drain. The members of a call
+   * cycle wait for each other in a chain instead. A changed DependsOn replaces nothing.
    */
-  private orderDeployments(topology: DeployableTopology, phase: MigrationPhase): void {
-    const direction = usesServiceConnect(phase) ? 'serversFirst' : 'clientsFirst';
-    for (const { service, after } of deploymentOrder(topology, direction)) {
+  private orderDeployments(plan: DeployableSystemPlan): void {
+    for (const { service, after } of plan.order) {
       this.service(service).cfnService.addResourceDependency(this.service(after).cfnService);
     }
-    if (usesServiceConnect(phase)) return;
+    if (usesServiceConnect(plan.options.phase)) return;
     // nginx resolves the name once, at start: the record and the listener must exist.
-    for (const callerSpec of topology.services) {
-      const caller = this.service(callerSpec.name).cfnService;
-      for (const calleeSpec of calleesOf(topology, callerSpec)) {
-        const route = this.legacy.albRouteOf(calleeSpec);
+    for (const caller of plan.services) {
+      const cfnCaller = this.service(caller.spec.name).cfnService;
+      for (const callee of caller.callees) {
+        const route = this.legacy.albRouteOf(servicePlan(plan, callee).spec.name);
         if (route) {
-          caller.addResourceDependency(route.record.node.defaultChild as CfnResource);
-          caller.addResourceDependency(route.listener.node.defaultChild as CfnResource);
+          cfnCaller.addResourceDependency(route.record.node.defaultChild as CfnResource);
+          cfnCaller.addResourceDependency(route.listener.node.defaultChild as CfnResource);
         }
       }
     }
   }
 
-  private addOutputs(topology: DeployableTopology, phase: MigrationPhase): void {
+  private addOutputs(topology: DeployableTopology, phase: string): void {
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
     out(
@@ -361,19 +362,44 @@ export class SystemStack extends Stack {
     );
     for (const spec of topology.services) {
       out(
-        serviceNameOutput(serviceId(spec)),
+        serviceNameOutput(serviceIdOf(spec)),
         this.service(spec.name).service.serviceName,
         `ECS service of ${spec.name}`
       );
       const data = this.service(spec.name).data;
       if (data) {
         out(
-          dataFileSystemOutput(serviceId(spec)),
+          dataFileSystemOutput(serviceIdOf(spec)),
           data.fileSystem.fileSystemId,
           `EFS file system of ${spec.name}'s data (its backups outlive the stack)`
         );
       }
     }
+  }
+
+  /**
+   * The options every Service Connect configuration was rendered with, for the migration CLI:
+   * what it sends to this stack's services is then the template's configuration, field for field.
+   */
+  private addOptionsOutput(plan: DeployableSystemPlan): void {
+    const { options } = plan;
+    const app: AppOptions = {
+      phase: options.phase,
+      accessLogs: options.accessLogs,
+      ...(this.tls &&
+        options.tlsCertificateAuthorityArn && {
+          tls: {
+            certificateAuthorityArn: options.tlsCertificateAuthorityArn,
+            kmsKeyArn: this.tls.key.keyArn,
+            roleArn: this.tls.role.roleArn,
+          },
+        }),
+      deployment: options.deployment ?? { strategy: 'rolling' },
+    };
+    new CfnOutput(this, SYSTEM_OUTPUTS.serviceConnectOptions, {
+      value: this.toJsonString(app),
+      description: "The app's options of every Service Connect configuration (the migration CLI reads them)",
+    });
   }
 
   private service(name: string): MigratingService {

@@ -11,8 +11,8 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 
 import { CliIo, UsageError, reportBadInput } from '../cli/cli-io';
 import { AwsClients, createClients, stackOutputs } from '../aws/clients';
-import { SYSTEM_OUTPUTS } from '../app/outputs';
-import { stackNames } from '../app/stage';
+import { SYSTEM_OUTPUTS } from '../contract/outputs';
+import { stackNames } from '../contract/stage';
 import { Topology, trafficPathOf } from '../model/topology';
 import { readTopologyFile } from '../model/topology-file';
 import { heyArgs } from './hey';

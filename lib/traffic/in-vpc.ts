@@ -1,6 +1,6 @@
 import { CloudWatchLogsClient, paginateGetLogEvents } from '@aws-sdk/client-cloudwatch-logs';
 import { DescribeTasksCommand, ECSClient, RunTaskCommand, waitUntilTasksStopped } from '@aws-sdk/client-ecs';
-import { LOAD_TEST_OUTPUTS } from '../app/outputs';
+import { LOAD_TEST_OUTPUTS } from '../contract/outputs';
 import { ValidationError } from '../core/validation';
 
 /** The load-test stack's outputs: where and how to run hey inside the VPC. */

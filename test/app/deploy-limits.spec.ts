@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseConfig } from '../../lib/app/config';
-import { loadTestFamily } from '../../lib/app/stage';
+import { loadTestFamily } from '../../lib/contract/stage';
 import { checkDeployLimits, outputCount, resourceCount } from '../../lib/app/deploy-limits';
 import { ValidationError } from '../../lib/core/validation';
 import { layeredTopology } from '../../lib/bench/scale-topology';

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { POLL_INTERVAL_ENV, runMigrateCli } from '../../lib/migrate/cli';
 import { runCli } from '../support/cli';
-import { stagedTopology } from '../../lib/app/stage';
+import { stagedTopology } from '../../lib/contract/stage';
 import { YELB } from '../../lib/model/yelb';
 import { FakeAws } from '../support/fake-aws';
 import { tempDir } from '../support/temp';

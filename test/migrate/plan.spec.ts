@@ -1,9 +1,15 @@
 import { planApply, planRollback } from '../../lib/migrate/plan';
 import { SC_UPDATE_DIR, loadScUpdates } from '../../lib/migrate/sc-files';
 import { YELB } from '../../lib/model/yelb';
+import { defaultPlanOptions } from '../../lib/model/plan';
 
 const updates = loadScUpdates(SC_UPDATE_DIR, YELB);
-const target = { cluster: 'c', region: 'eu-west-1', namespace: 'yelb.sc.internal' };
+const target = {
+  cluster: 'c',
+  region: 'eu-west-1',
+  namespace: 'yelb.sc.internal',
+  options: defaultPlanOptions('serviceConnect'),
+};
 const names = (waves: ReturnType<typeof planApply>) =>
   waves.map((w) => w.updates.map((u) => u.input.service));
 

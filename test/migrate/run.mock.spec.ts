@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { defaultPlanOptions } from '../../lib/model/plan';
 import {
   DescribeClustersCommand,
   DescribeServicesCommand,
@@ -66,7 +67,12 @@ function service(name: string, config?: object): Service {
 describe('runWaves with mocked clients', () => {
   const waves = planApply(
     YELB,
-    { cluster: 'yelb-cluster', region: 'eu-west-1', namespace: NS.arn },
+    {
+      cluster: 'yelb-cluster',
+      region: 'eu-west-1',
+      namespace: NS.arn,
+      options: defaultPlanOptions('serviceConnect'),
+    },
     loadScUpdates(SC_UPDATE_DIR, YELB)
   );
   /** What ECS would report for a service after this plan was applied. */
@@ -144,7 +150,12 @@ describe('runWaves with mocked clients', () => {
 describe('runWaves: the checks that decide, and their near misses', () => {
   const waves = planApply(
     YELB,
-    { cluster: 'yelb-cluster', region: 'eu-west-1', namespace: NS.arn },
+    {
+      cluster: 'yelb-cluster',
+      region: 'eu-west-1',
+      namespace: NS.arn,
+      options: defaultPlanOptions('serviceConnect'),
+    },
     loadScUpdates(SC_UPDATE_DIR, YELB)
   );
   const sent = (name: string) => {

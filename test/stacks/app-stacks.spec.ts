@@ -1,5 +1,5 @@
 import { CfnElement, CfnOutput, CfnResource, Stack } from 'aws-cdk-lib';
-import { stackNames } from '../../lib/app/stage';
+import { stackNames } from '../../lib/contract/stage';
 import { YELB } from '../../lib/model/yelb';
 
 const STACK_NAMES = stackNames(YELB);

@@ -1,7 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../lib/app/config';
 import { outputCount, resourceCount } from '../../lib/app/deploy-limits';
-import { ACCESS_LOG_QUERY, ALARM_THRESHOLDS } from '../../lib/constructs/migration-dashboard';
+import { ACCESS_LOG_QUERY } from '../../lib/constructs/migration-dashboard';
+import { DEPLOYMENT_ALARM_DEFAULTS } from '../../lib/model/alarms';
 import { ValidationError } from '../../lib/core/validation';
 import { MIGRATION_PHASES, MigrationPhase } from '../../lib/model/phase';
 import { TEST_TRAFFIC_HEADER } from '../../lib/model/deployment';
@@ -100,9 +101,9 @@ describe('1. a bad deployment rolls itself back', () => {
       MetricName: 'HTTPCode_Target_5XX_Count',
       Namespace: 'AWS/ApplicationELB',
       Statistic: 'Sum',
-      Threshold: ALARM_THRESHOLDS.deploy5xxPerMinute,
-      DatapointsToAlarm: ALARM_THRESHOLDS.deploy5xxMinutes,
-      EvaluationPeriods: ALARM_THRESHOLDS.deployMinutes,
+      Threshold: DEPLOYMENT_ALARM_DEFAULTS.errorsPerMinute,
+      DatapointsToAlarm: DEPLOYMENT_ALARM_DEFAULTS.errorMinutes,
+      EvaluationPeriods: DEPLOYMENT_ALARM_DEFAULTS.evaluationMinutes,
     });
     expect(
       byName(PUBLIC_ALARMS[0])

@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
 import { TEMPLATES_ENV } from './global-setup';
-import { cdkJsonContext } from '../../lib/app/cdk-json';
+import { cdkJsonContext } from '../../lib/contract/cdk-json';
 import { MigrationPhase, phaseContext } from '../../lib/model/phase';
 import { MigrationApp, createApp } from '../../lib/app/app';
 import { CfnTemplate } from '../../lib/plan/template-diff';

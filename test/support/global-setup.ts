@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { cdkJsonContext } from '../../lib/app/cdk-json';
+import { cdkJsonContext } from '../../lib/contract/cdk-json';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { synthesizePhases } from '../../lib/plan/synth-phases';
 import { tempEntries } from './temp';

@@ -18,6 +18,8 @@ export const SYSTEM_OUTPUTS = {
   serviceConnectNamespaceName: 'ServiceConnectNamespaceName',
   serviceConnectNamespaceId: 'ServiceConnectNamespaceId',
   serviceConnectNamespaceArn: 'ServiceConnectNamespaceArn',
+  /** The app's options for every Service Connect configuration (JSON, `appOptionsSchema`). */
+  serviceConnectOptions: 'ServiceConnectOptions',
 } as const;
 
 /** Output holding the ECS service name of the service with model id `id`: `UiServiceName`. */

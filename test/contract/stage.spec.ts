@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { STAGE, stackNames, stagedTopology } from '../../lib/app/stage';
+import { STAGE, stackNames, stagedTopology } from '../../lib/contract/stage';
 import { YELB } from '../../lib/model/yelb';
 import { MigrationApp } from '../../lib/app/app';
 import { buildApp } from '../support/app';
