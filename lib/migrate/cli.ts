@@ -5,7 +5,7 @@ import { stackNames, stagedTopology } from '../contract/stage';
 import { AwsClients, createClients, resolvedRegion } from '../aws/clients';
 import { errorMessage } from '../core/errors';
 import { readTopologyFile } from '../model/topology-file';
-import { SC_UPDATE_DIR, loadScUpdates } from './sc-files';
+import { loadScUpdates } from './sc-files';
 import { resolveTarget, runOptions } from './target';
 import { AppOptions, appOptionsSchema } from '../contract/app-options';
 import { readJsonFile } from '../core/json-file';
@@ -59,7 +59,7 @@ options:
   --poll-interval DUR    first delay between polls (default: the waiter's ${WAITER_MIN_DELAY_SECONDS}s; env ${POLL_INTERVAL_ENV})
   --dry-run              apply/rollback: print the requests, one JSON per line; no AWS call at all
   --json                 discover, plan, status: one JSON document on stdout
-  --sc-dir DIR           svc-*.json files that override services' configurations (Yelb: sc-update/)
+  --sc-dir DIR           svc-*.json files that override services' configurations (default: none, the plan's)
   --options FILE         the CDK app's options of every configuration (its stack's ServiceConnectOptions
                          output, as JSON): access logs, TLS, strategy; read from the stack when there is one
   --access-logs BOOL     true or false: the proxies' JSON access logs, where no stack or --options says
@@ -134,9 +134,10 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
     const topology = options.topologyFile
       ? readTopologyFile(options.topologyFile)
       : stagedTopology(deps.topology, options.stage);
-    const scDir = options.scDir ?? (options.topologyFile ? undefined : SC_UPDATE_DIR);
-    if (options.scDir !== undefined && !isFolder(options.scDir))
-      throw new UsageError(`--sc-dir ${options.scDir} is not a folder`);
+    // Every configuration is the plan's; a folder of svc-*.json files overrides services only
+    // when named (sc-update/ holds the plan's own, rendered with the app's default options).
+    const scDir = options.scDir;
+    if (scDir !== undefined && !isFolder(scDir)) throw new UsageError(`--sc-dir ${scDir} is not a folder`);
     const overrides = scDir ? loadScUpdates(scDir, options.topologyFile ? topology : deps.topology) : [];
     const { clients, region } = await aws();
 

@@ -101,3 +101,57 @@ export function stackArn(service: string, rest: string): unknown {
     ],
   };
 }
+
+/** The account and region the tests resolve a template's references in. */
+export const TEST_ENV = { account: '123456789012', region: 'us-east-1' } as const;
+
+/**
+ * A value of a template in the API's terms, as CloudFormation would hand it to the service: keys
+ * from PascalCase to camelCase (map keys such as `awslogs-group` stay), `Ref` and `Fn::GetAtt`
+ * resolved as {@link resolveReference} does, `Fn::Join` joined.
+ */
+export function inApiTerms(value: any, resources: Record<string, any>): any {
+  if (Array.isArray(value)) return value.map((v) => inApiTerms(v, resources));
+  if (value === null || typeof value !== 'object') return value;
+  if ('Ref' in value || 'Fn::GetAtt' in value) return resolveReference(value, resources);
+  if ('Fn::Join' in value) {
+    const [separator, parts] = value['Fn::Join'];
+    return parts.map((p: any) => inApiTerms(p, resources)).join(separator);
+  }
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      /^[A-Z]/.test(k) ? k.charAt(0).toLowerCase() + k.slice(1) : k,
+      inApiTerms(v, resources),
+    ])
+  );
+}
+
+/**
+ * A reference's value as the tests resolve it: the region and account of {@link TEST_ENV}, a log
+ * group's and a Service Connect namespace's name (what the migration CLI is given), any other
+ * resource's ARN made from its type and logical ID.
+ */
+export function resolveReference(ref: any, resources: Record<string, any>): string {
+  const pseudo: Record<string, string> = {
+    'AWS::Region': TEST_ENV.region,
+    'AWS::AccountId': TEST_ENV.account,
+    'AWS::Partition': 'aws',
+    'AWS::URLSuffix': 'amazonaws.com',
+  };
+  const id: string = ref.Ref ?? ref['Fn::GetAtt'][0];
+  if (pseudo[id]) return pseudo[id];
+  const resource = resources[id];
+  if (!resource) throw new Error(`no resource ${id} to resolve ${JSON.stringify(ref)}`);
+  switch (resource.Type) {
+    case 'AWS::Logs::LogGroup':
+      return resource.Properties.LogGroupName;
+    case 'AWS::ServiceDiscovery::HttpNamespace':
+      return resource.Properties.Name;
+    case 'AWS::KMS::Key':
+      return `arn:aws:kms:${TEST_ENV.region}:${TEST_ENV.account}:key/${id}`;
+    case 'AWS::IAM::Role':
+      return `arn:aws:iam::${TEST_ENV.account}:role/${id}`;
+    default:
+      return `arn:aws:test:${TEST_ENV.region}:${TEST_ENV.account}:${resource.Type}/${id}`;
+  }
+}
