@@ -154,9 +154,9 @@ export class MigratingService extends Construct {
       logging: ecs.LogDrivers.awsLogs({ logGroup: props.logGroup, streamPrefix: plan.id }),
       ...(spec.healthCheck && {
         healthCheck: {
-          // Started by the single-writer script: healthy while it waits for the lock or
-          // initialises (bounded by the script), so that its own health check cannot cut off a
-          // first start.
+          // Started by the single-writer script: healthy while the image initialises a new data
+          // directory (bounded by the script), so that its own health check cannot cut off a
+          // first start; not while it waits for the lock.
           command: [
             'CMD-SHELL',
             volume ? startupAwareHealthCheck(spec.healthCheck.command) : spec.healthCheck.command,

@@ -120,7 +120,7 @@ describe.each(MIGRATION_PHASES)('the database on EFS, %s phase', (phase) => {
         readyCommand: 'pg_isready -h 127.0.0.1 -p 5432 -U postgres',
       })
     );
-    expect(container.EntryPoint[2]).toMatch(/flock --exclusive --timeout "\$BOUND" 9/);
+    expect(container.EntryPoint[2]).toMatch(/until flock --exclusive --nonblock 9; do/);
     expect(container.Command).toEqual(['docker-entrypoint.sh', 'postgres']);
     expect(container.Environment).toContainEqual({
       Name: 'PGDATA',
@@ -146,8 +146,8 @@ describe('health checks', () => {
   );
 
   test.each([
-    // Healthy while the single-writer script waits for the lock or initialises (it bounds that
-    // itself): its own health check cannot cut a first start off half-way.
+    // Healthy while the image initialises a new data directory (the single-writer script bounds
+    // that itself): its own health check cannot cut a first start off half-way.
     [
       'yelb-db',
       '[ -e /tmp/.single-writer-starting ] || { pg_isready -h 127.0.0.1 -p 5432 -U postgres; }',

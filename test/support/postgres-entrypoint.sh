@@ -5,6 +5,7 @@
 # the init scripts, a stop), then run the server. The init script is yelb-db's: the database
 # yelbdatabase and the table restaurants with four rows. With INIT_HANG set, the init stops
 # half-way (the database exists, the table does not), as a task stopped during its first start.
+# With START_HANG set, the server's start hangs before it answers (as a long recovery), on any start.
 # Needs PG_BIN (Debian's /usr/lib/postgresql/<version>/bin), PGDATA, PGPORT and SOCKETS.
 set -e
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
@@ -23,5 +24,9 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     INSERT INTO restaurants (name, count) VALUES ('outback', 0), ('bucadibeppo', 0), ('chipotle', 0), ('ihop', 0);"
   "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
   echo "init: complete"
+fi
+if [ -n "$START_HANG" ]; then
+  echo "start: hanging"
+  while :; do sleep 1; done
 fi
 exec "$PG_BIN/postgres" -D "$PGDATA" -c listen_addresses=127.0.0.1 -p "$PGPORT" -k "$SOCKETS"
