@@ -1,10 +1,14 @@
 import { Problems } from '../core/validation';
-import { DeployableService, DeployableTopology } from '../model/deployable';
+import { DeployableTopology, planDeployable } from '../model/deployable';
 import { callersOf, calleesOf, legacyEndpoint } from '../model/graph';
+import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
+import { PlanOptions, defaultPlanOptions } from '../model/plan';
 import { CFN_LIMITS, CFN_RESOURCE_LIMIT } from './cfn-limits';
 import { LEGACY_ALB_PREFIX, internalAlbName } from '../contract/names';
-import { isInEcr } from '../image-copy/reference';
 import { servesHttpThroughServiceConnect } from '../model/deployment';
+import { StackOptions, plannedResources } from './resources';
+
+export type { StackOptions } from './resources';
 
 /** A CloudWatch alarm on metric math takes at most this many metrics. */
 export const MAX_ALARM_METRICS = 10;
@@ -14,8 +18,8 @@ export const MAX_ALARM_METRICS = 10;
  * only at deploy time, checked on the model before anything is synthesized: a topology that the
  * app can write but AWS would refuse half-way through a deployment is refused at `cdk synth`,
  * one line per problem with its JSON path, the number, the quota and whose quota it is.
- * No CDK imports: it counts what the stack's constructs create (test/app/deploy-limits.spec.ts
- * holds the count to the synthesized templates).
+ * No CDK imports: it counts what the plan says the stack's constructs create (`resources.ts`,
+ * which the tests hold to the synthesized templates, construct by construct).
  */
 
 /** Quotas of other services than CloudFormation that the app's resources meet. */
@@ -30,71 +34,34 @@ export const AWS_QUOTAS = {
   familyNameLength: 255,
 } as const;
 
-/** What of the app's options changes how many resources the system's stack has. */
-export interface StackOptions {
-  readonly mirrorImages: boolean;
-  readonly https: boolean;
-  readonly domain: boolean;
-  readonly alarmEmail: boolean;
-  readonly stage?: string;
-  /** Service Connect TLS (`serviceConnectTls`): its key, role and the role's policy. */
-  readonly tls?: boolean;
-}
-
 /**
- * Resources of the system's stack in its biggest phase (discovery and serviceConnect; retired
- * has the internal load balancer's fewer), counted the way the constructs create them:
- * - fixed: cluster, log group and its key, two roles (and a policy), two namespaces, the public
- *   load balancer (balancer, group, listener, target group, two rules), dashboard, two alarms,
- *   and the teardown (19: its functions, roles, policies, log groups, state machine, drain);
- * - per service 4 (service, task definition, security group, tasks alarm), per call 1 (the
- *   callee's ingress rule);
- * - the internal load balancer 3 (balancer, group, zone), per service behind it 5 (target
- *   group, listener, alias record, two rules), per caller of such a service 1;
- * - per Cloud Map DNS service 2 (the service and its drain guard);
- * - per data volume 9 (file system, access point, a mount target per subnet, group, two rules,
- *   task role and policy);
- * - mirrored images: 8 for the copier, 2 per image from outside ECR (repository, copy);
- * - HTTPS 1 (the redirect listener), its domain 1 (alias record), alarm e-mail 3 (topic, its
- *   policy, subscription);
- * - deployment alarms: 2 for the public entry, 2 per HTTP server behind Service Connect;
- * - Service Connect TLS 3 (key, infrastructure role, its policy);
- * - the overflow of the teardown handler's policy, which names every service and Cloud Map DNS
- *   service: the CDK moves what outgrows an inline policy into managed policies, about one per
- *   50 names (calibrated on generated topologies: never below the synthesized count, one above
- *   it at worst).
- * Equal to the synthesized count for Yelb and the shop example in every option set the tests
- * try; an upper bound in general.
+ * Resources of the system's stack in its biggest phase, as the plan says the constructs create
+ * them ({@link plannedResources}): the phases with the old path have the internal load balancer,
+ * the retired one the TLS key and role.
  */
-export function resourceCount(topology: DeployableTopology, options: StackOptions, subnets = 2): number {
-  const services: readonly DeployableService[] = topology.services;
-  const behindAlb = services.filter((s) => s.legacyDiscovery.kind === 'internalAlb');
-  const mirrored = new Set(services.map((s) => s.image).filter((image) => !isInEcr(image)));
-  return (
-    36 +
-    services.length * 4 +
-    services.reduce((sum, s) => sum + calleesOf(topology, s).length, 0) +
-    (behindAlb.length > 0 ? 3 : 0) +
-    behindAlb.length * 5 +
-    behindAlb.reduce((sum, s) => sum + callersOf(topology, s).length, 0) +
-    services.filter((s) => s.legacyDiscovery.kind === 'cloudMapDns').length * 2 +
-    services.filter((s) => s.dataVolume).length * (7 + subnets) +
-    (options.mirrorImages && mirrored.size > 0 ? 8 + mirrored.size * 2 : 0) +
-    (options.https ? 1 : 0) +
-    (options.domain ? 1 : 0) +
-    (options.alarmEmail ? 3 : 0) +
-    2 +
-    services.filter((s) => servesHttpThroughServiceConnect(topology, s)).length * 2 +
-    (options.tls ? 3 : 0) +
-    Math.floor(
-      (services.length + services.filter((s) => s.legacyDiscovery.kind === 'cloudMapDns').length) / 50
+export function resourceCount(topology: DeployableTopology, options: StackOptions): number {
+  return Math.max(
+    ...MIGRATION_PHASES.map(
+      (phase) => plannedResources(planDeployable(topology, planOptionsFor(phase, options)), options).length
     )
   );
 }
 
-/** Outputs of the system's stack: 11 of its own, a service name each, a file system ID per data volume. */
+/** Plan options that create what `options` do in `phase` (TLS's resources: a placeholder CA). */
+function planOptionsFor(phase: MigrationPhase, options: StackOptions): PlanOptions {
+  return {
+    ...defaultPlanOptions(phase),
+    ...(options.tls &&
+      phase === 'retired' && { tlsCertificateAuthorityArn: 'arn:aws:acm-pca:::certificate-authority/any' }),
+  };
+}
+
+/**
+ * Outputs of the system's stack: 12 of its own (the options of the Service Connect
+ * configurations among them), a service name each, a file system ID per data volume.
+ */
 export function outputCount(topology: DeployableTopology): number {
-  return 11 + topology.services.length + topology.services.filter((s) => s.dataVolume).length;
+  return 12 + topology.services.length + topology.services.filter((s) => s.dataVolume).length;
 }
 
 /**

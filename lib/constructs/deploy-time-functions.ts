@@ -23,6 +23,14 @@ export function useDeployTimeRuntime(scope: Construct): void {
     .findAll()
     .filter((c): c is lambda.CfnFunction => c instanceof lambda.CfnFunction);
   for (const fn of functions) fn.runtime = DEPLOY_TIME_RUNTIME.name;
+  acknowledgeDeployTimeRuntime(scope);
+}
+
+/**
+ * cdk-nag's AwsSolutions-L1 for the functions under `scope` that run {@link DEPLOY_TIME_RUNTIME}
+ * (the CDK's own providers included, whose runtime it sets itself).
+ */
+export function acknowledgeDeployTimeRuntime(scope: Construct): void {
   Validations.of(scope).acknowledge({
     id: 'AwsSolutions-L1',
     reason: `${DEPLOY_TIME_RUNTIME.name}, the newest Node.js runtime Lambda offers generally available; nodejs26.x, which the CDK also knows, is a public preview runtime.`,

@@ -24,7 +24,7 @@ export type DeployableTopology = Topology & {
 };
 
 /** The plan of a system the CDK app builds: its services deployable. */
-export type DeployableSystemPlan = SystemPlan & {
+export type DeployableSystemPlan = Omit<SystemPlan, 'topology' | 'services'> & {
   readonly topology: DeployableTopology;
   readonly services: readonly (ServicePlan & { readonly spec: DeployableService })[];
 };

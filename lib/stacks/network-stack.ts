@@ -1,7 +1,10 @@
 import { Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { acknowledgeDeployTimeFunctions } from '../constructs/deploy-time-functions';
+import {
+  acknowledgeDeployTimeFunctions,
+  acknowledgeDeployTimeRuntime,
+} from '../constructs/deploy-time-functions';
 import { encryptedLogGroup } from '../constructs/log-group';
 
 /** Props of {@link NetworkStack}. */
@@ -59,6 +62,7 @@ export class NetworkStack extends Stack {
     const restrictProvider = this.node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider');
     if (restrictProvider) {
       acknowledgeDeployTimeFunctions(restrictProvider, { apiOnly: true });
+      acknowledgeDeployTimeRuntime(restrictProvider);
       Validations.of(vpc).acknowledge({
         id: 'NIST.800.53.R5-VPCDefaultSecurityGroupClosed',
         reason:

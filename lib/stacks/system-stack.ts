@@ -78,6 +78,8 @@ export interface SystemStackProps extends StackProps {
  * phase change updates them in place.
  */
 export class SystemStack extends Stack {
+  /** The plan the stack was built from. */
+  public readonly plan: DeployableSystemPlan;
   /** The services, by model name. */
   public readonly services = new Map<string, MigratingService>();
   public readonly cluster: ecs.Cluster;
@@ -98,6 +100,7 @@ export class SystemStack extends Stack {
   constructor(scope: Construct, id: string, props: SystemStackProps) {
     super(scope, id, props);
     const { vpc, plan } = props;
+    this.plan = plan;
     const topology = plan.topology;
     const phase = plan.options.phase;
     const label = systemLabel(topology);

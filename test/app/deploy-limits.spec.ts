@@ -13,6 +13,8 @@ import { TEST_CONTEXT, buildApp, phaseContext } from '../support/app';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { createApp } from '../../lib/app/app';
 import { tempDir } from '../support/temp';
+import { templateCensus } from '../support/census';
+import { plannedResources, resourceCensus } from '../../lib/app/resources';
 
 const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
 const OPTIONS = { mirrorImages: true, https: false, domain: false, alarmEmail: false };
@@ -27,7 +29,7 @@ const problemsOf = (topology: Topology, options = OPTIONS): readonly string[] =>
   }
 };
 
-describe('the resource count before synth is the synthesized one', () => {
+describe("the plan's resources are the synthesized ones, construct by construct", () => {
   test.each([
     ['Yelb', {}],
     ['Yelb without the mirror', { mirrorImages: 'false' }],
@@ -42,17 +44,22 @@ describe('the resource count before synth is the synthesized one', () => {
     ],
     ['Yelb with data in the task', { dbStorage: 'ephemeral' }],
   ])('%s', (_label, context: Record<string, string>) => {
-    const built = buildApp('serviceConnect', context);
-    const template = Template.fromStack(built.system).toJSON();
-    const config = built.config;
-    const options = {
-      mirrorImages: config.mirrorImages,
-      https: config.https !== undefined,
-      domain: config.https?.domain !== undefined,
-      alarmEmail: config.alarmEmail !== undefined,
-    };
-    expect(Object.keys(template.Resources).length).toBe(resourceCount(config.topology, options));
-    expect(Object.keys(template.Outputs).length).toBe(outputCount(config.topology));
+    for (const phase of MIGRATION_PHASES) {
+      const built = buildApp(phase, context);
+      const config = built.config;
+      const options = {
+        mirrorImages: config.mirrorImages,
+        https: config.https !== undefined,
+        domain: config.https?.domain !== undefined,
+        alarmEmail: config.alarmEmail !== undefined,
+      };
+      expect({ phase, census: templateCensus(built.system) }).toEqual({
+        phase,
+        census: resourceCensus(plannedResources(built.system.plan, options)),
+      });
+      const template = Template.fromStack(built.system).toJSON();
+      expect(Object.keys(template.Outputs).length).toBe(outputCount(config.topology));
+    }
   });
 });
 

@@ -1,6 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../lib/app/config';
-import { outputCount, resourceCount } from '../../lib/app/deploy-limits';
+import { outputCount } from '../../lib/app/deploy-limits';
+import { plannedResources, resourceCensus } from '../../lib/app/resources';
+import { templateCensus } from '../support/census';
 import { ACCESS_LOG_QUERY } from '../../lib/constructs/migration-dashboard';
 import { DEPLOYMENT_ALARM_DEFAULTS } from '../../lib/model/alarms';
 import { ValidationError } from '../../lib/core/validation';
@@ -49,14 +51,17 @@ describe('1. a bad deployment rolls itself back', () => {
     );
 
   test.each(MIGRATION_PHASES)(
-    '%s: every service rolls back on the public alarms, a Service Connect server also on its own; the circuit breaker stays',
+    '%s: every service rolls back on the public alarms, a Service Connect server also on its own, the database on none; the circuit breaker stays',
     (phase) => {
       const serviceConnect = phase !== 'discovery';
       for (const [name, config] of Object.entries(deployment(phase))) {
         const own = serviceConnect && name === 'yelb-appserver' ? APPSERVER_ALARMS : [];
+        // The database's deployment is a planned outage (stop before start): its callers'
+        // errors during it would roll every one of its deployments back. Named, but off.
+        const watched = name !== 'yelb-db';
         expect({ name, alarms: config.Alarms }).toEqual({
           name,
-          alarms: { AlarmNames: [...PUBLIC_ALARMS, ...own], Enable: true, Rollback: true },
+          alarms: { AlarmNames: [...PUBLIC_ALARMS, ...own], Enable: watched, Rollback: watched },
         });
         expect(config.DeploymentCircuitBreaker).toEqual({ Enable: true, Rollback: true });
       }
@@ -164,10 +169,11 @@ describe('1. a bad deployment rolls itself back', () => {
 });
 
 describe('2. gradual deployments after the migration', () => {
-  test('rolling by default: no strategy in any template', () => {
+  test('rolling by default, stated in every template (an absent strategy would leave a gradual one in place)', () => {
     for (const phase of MIGRATION_PHASES) {
       for (const svc of Object.values(ecsServices(templatesOf(phase).system))) {
-        expect(svc.Properties.DeploymentConfiguration.Strategy).toBeUndefined();
+        expect(svc.Properties.DeploymentConfiguration.Strategy).toBe('ROLLING');
+        expect(svc.Properties.DeploymentConfiguration.BakeTimeInMinutes).toBeUndefined();
         expect(svc.Properties.DeploymentController).toBeUndefined();
       }
     }
@@ -234,7 +240,7 @@ describe('2. gradual deployments after the migration', () => {
     for (const name of ['yelb-ui', 'yelb-db', 'yelb-redis']) {
       expect({ name, strategy: services[name].Properties.DeploymentConfiguration.Strategy }).toEqual({
         name,
-        strategy: undefined,
+        strategy: 'ROLLING',
       });
     }
   });
@@ -357,7 +363,7 @@ describe('3. Service Connect access logs and timeouts that fit', () => {
 describe('4. encryption in transit between services, opt-in', () => {
   const withTls = (phase: MigrationPhase) => buildApp(phase, { serviceConnectTls: CA });
 
-  test.each(['serviceConnect', 'retired'] as const)(
+  test.each(['retired'] as const)(
     '%s: every Service Connect endpoint uses the Private CA, a key of the app and the ECS infrastructure role',
     (phase) => {
       const template = Template.fromStack(withTls(phase).system);
@@ -388,16 +394,40 @@ describe('4. encryption in transit between services, opt-in', () => {
     }
   );
 
-  test('without the key, or before Service Connect, nothing of it is there', () => {
-    for (const [phase, context] of [
-      ['serviceConnect', {}],
-      ['discovery', { serviceConnectTls: CA }],
-    ] as const) {
-      const template = Template.fromStack(buildApp(phase, context).system);
-      expect(JSON.stringify(template.toJSON())).not.toContain('acm-pca');
-      expect(
-        resourcesOf(template, 'AWS::IAM::Role').filter((r) => r.logicalId.startsWith('ServiceConnectTls'))
-      ).toEqual([]);
+  test('without the key nothing of it is there', () => {
+    const template = templatesOf('retired').system;
+    expect(JSON.stringify(template.toJSON())).not.toContain('acm-pca');
+    expect(
+      resourcesOf(template, 'AWS::IAM::Role').filter((r) => r.logicalId.startsWith('ServiceConnectTls'))
+    ).toEqual([]);
+  });
+
+  test.each(['discovery', 'serviceConnect'] as const)(
+    'refused in the %s phase: the old path still reaches the container ports in plain text; rolled back TLS off first',
+    (phase) => {
+      expect(refusal({ ...phaseContext(phase), serviceConnectTls: CA })).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^context key 'serviceConnectTls' is set in the ${phase} phase; allowed: serviceConnectTls with retireLegacy=true only: .*internal load balancer's health checks .*deploy it without serviceConnectTls first`
+          )
+        ),
+      ]);
+    }
+  );
+
+  test('every service updates after the TLS role has its grant (its policy), and is deleted before the key', () => {
+    const template = Template.fromStack(withTls('retired').system);
+    const policy = resourcesOf(template, 'AWS::IAM::Policy').find((p) =>
+      p.logicalId.startsWith('ServiceConnectTls')
+    )!;
+    const key = resourcesOf(template, 'AWS::KMS::Key').find((k) =>
+      k.logicalId.startsWith('ServiceConnectTls')
+    )!;
+    for (const [name, svc] of Object.entries(ecsServices(template))) {
+      expect({ name, after: svc.DependsOn }).toEqual({
+        name,
+        after: expect.arrayContaining([policy.logicalId, key.logicalId]),
+      });
     }
   });
 
@@ -414,7 +444,7 @@ describe('4. encryption in transit between services, opt-in', () => {
     ]);
   });
 
-  test.each(['serviceConnect', 'retired'] as const)(
+  test.each(['retired'] as const)(
     '%s: cdk-nag AwsSolutions and NIST find nothing unacknowledged',
     (phase) => {
       const app = withTls(phase);
@@ -428,24 +458,18 @@ describe('4. encryption in transit between services, opt-in', () => {
   );
 
   test('the plan says TLS on is an in-place update that redeploys each service, and is safe; the model counts its resources', () => {
-    const off = buildApp('serviceConnect');
-    const on = withTls('serviceConnect');
+    const off = buildApp('retired');
+    const on = withTls('retired');
     const templates = (app: typeof on) =>
       Object.fromEntries([app.network, app.system].map((s) => [s.stackName, Template.fromStack(s).toJSON()]));
-    const plan = planStep('serviceConnect', 'serviceConnect', templates(off), templates(on));
+    const plan = planStep('retired', 'retired', templates(off), templates(on));
     expect(plan.notes).toContainEqual(
       `yelb-appserver: Service Connect TLS on (${CA}): an in-place update of the service; a new deployment, whose tasks encrypt the traffic between the proxies (clients change nothing)`
     );
     expect(planIsSafe([plan])).toBe(true);
     const config = on.config;
-    const count = resourceCount(config.topology, {
-      mirrorImages: config.mirrorImages,
-      https: false,
-      domain: false,
-      alarmEmail: false,
-      tls: true,
-    });
-    expect(Object.keys(Template.fromStack(on.system).toJSON().Resources).length).toBe(count);
+    const options = { mirrorImages: config.mirrorImages, https: false, domain: false, alarmEmail: false };
+    expect(templateCensus(on.system)).toEqual(resourceCensus(plannedResources(on.system.plan, options)));
     expect(Object.keys(Template.fromStack(on.system).toJSON().Outputs).length).toBe(
       outputCount(config.topology)
     );

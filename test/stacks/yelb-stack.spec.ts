@@ -114,16 +114,19 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
     });
   });
 
-  test('deploys every service with circuit breaker and rollback, without a deployment controller', () => {
+  test('deploys every service rolling, stated, with circuit breaker and rollback, without a deployment controller', () => {
     for (const [name, svc] of Object.entries(services)) {
-      // The database never runs two tasks on the same files: the old one stops first.
-      const [min, max] = name === 'yelb-db' ? [0, 100] : [100, 200];
+      // The database never runs two tasks on the same files: the old one stops first, a planned
+      // outage that no alarm fed by its callers' errors may roll back.
+      const [min, max, alarms] = name === 'yelb-db' ? [0, 100, false] : [100, 200, true];
       expect(svc.Properties.DeploymentConfiguration).toEqual({
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
         // The alarms that roll a deployment back: test/stacks/guard-rails.spec.ts.
-        Alarms: expect.objectContaining({ Enable: true, Rollback: true }),
+        Alarms: expect.objectContaining({ Enable: alarms, Rollback: alarms }),
         MaximumPercent: max,
         MinimumHealthyPercent: min,
+        // Stated: an absent strategy would leave a live gradual one in place (aws-cdk#27131).
+        Strategy: 'ROLLING',
       });
       // A DeploymentController would replace the service (REFERENCE §4).
       expect(svc.Properties.DeploymentController).toBeUndefined();
@@ -320,6 +323,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
         'ServiceConnectNamespaceName',
         'ServiceConnectNamespaceId',
         'ServiceConnectNamespaceArn',
+        'ServiceConnectOptions',
         'UiServiceName',
         'AppserverServiceName',
         'DbServiceName',
@@ -331,6 +335,12 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
     expect(outputs.CloudMapNamespaceName.Value).toBe('yelb.cloudmap.internal');
     expect(outputs.DbServiceName.Value).toEqual({ 'Fn::GetAtt': [services['yelb-db'].logicalId, 'Name'] });
     expect(JSON.stringify(outputs.AppUrl.Value)).toContain('PublicAlbLoadBalancer');
+    // What the migration CLI renders every configuration with (test/stacks/one-plan.spec.ts).
+    expect(JSON.parse(outputs.ServiceConnectOptions.Value)).toEqual({
+      phase,
+      accessLogs: true,
+      deployment: { strategy: 'rolling' },
+    });
   });
 });
 
