@@ -53,7 +53,7 @@ describe('apply', () => {
     );
   });
 
-  test('sends the sc-update configuration with the region, namespace ARN and log group filled in', async () => {
+  test("sends the plan's configuration (sc-update/'s) with the region, namespace ARN and log group filled in", async () => {
     fake.seedYelb();
     await migrate('apply');
     const db = fake.requests.find(
@@ -80,8 +80,61 @@ describe('apply', () => {
             'awslogs-region': 'us-east-1',
           },
         },
+        // The app's default, as the stack states none (an older stack).
+        accessLogConfiguration: { format: 'JSON', includeQueryParameters: 'DISABLED' },
       },
     });
+  });
+
+  test("renders every configuration with the options the stack's ServiceConnectOptions output states", async () => {
+    fake.seedYelb();
+    fake.setStackOutputs('Yelb', {
+      ...fake.stackOutputsOf('Yelb'),
+      ServiceConnectOptions: JSON.stringify({
+        phase: 'discovery',
+        accessLogs: false,
+        deployment: { strategy: 'rolling' },
+      }),
+    });
+    const run = await migrate('apply');
+    expect(run.stderr).toMatch(
+      /options from stack Yelb: access logs off, no TLS, rolling, the serviceConnect phase's configurations/
+    );
+    for (const r of fake.requests.filter((r) => r.operation === 'UpdateService'))
+      expect(r.input.serviceConnectConfiguration).not.toHaveProperty('accessLogConfiguration');
+  });
+
+  test('refuses --access-logs beside a stack that states its options, before any change', async () => {
+    fake.seedYelb();
+    fake.setStackOutputs('Yelb', {
+      ...fake.stackOutputsOf('Yelb'),
+      ServiceConnectOptions: JSON.stringify({
+        phase: 'discovery',
+        accessLogs: true,
+        deployment: { strategy: 'rolling' },
+      }),
+    });
+    const run = await migrate('apply', '--access-logs', 'false');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /--access-logs: stack 'Yelb' states the app's options \(its ServiceConnectOptions output\)/
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
+  test("refuses a stack whose ServiceConnectOptions is not the app's options, naming the field", async () => {
+    fake.seedYelb();
+    fake.setStackOutputs('Yelb', {
+      ...fake.stackOutputsOf('Yelb'),
+      ServiceConnectOptions: JSON.stringify({
+        phase: 'sideways',
+        accessLogs: true,
+        deployment: { strategy: 'rolling' },
+      }),
+    });
+    const run = await migrate('plan');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/stack 'Yelb' output ServiceConnectOptions: phase: /);
   });
 
   test('shows progress per state change and wave, and a summary table', async () => {

@@ -11,7 +11,7 @@ import { Topology } from '../../lib/model/topology';
 import { YELB } from '../../lib/model/yelb';
 import { ValidationError } from '../../lib/core/validation';
 import { templatesOf } from '../support/app';
-import { ecsServices, resourcesOf } from '../support/template';
+import { ecsServices, inApiTerms, resourcesOf } from '../support/template';
 import { tempDir } from '../support/temp';
 
 describe('sc-update/', () => {
@@ -29,46 +29,29 @@ describe('sc-update/', () => {
     }
   });
 
-  test('keeps the walkthrough shape and leaves the region out', () => {
+  test("keeps the walkthrough shape (with the app's default access logs) and leaves the region out", () => {
     const db = JSON.parse(fs.readFileSync(path.join(SC_UPDATE_DIR, 'svc-db.json'), 'utf8'));
-    expect(Object.keys(db)).toEqual(['enabled', 'namespace', 'services', 'logConfiguration']);
+    expect(Object.keys(db)).toEqual([
+      'enabled',
+      'namespace',
+      'services',
+      'logConfiguration',
+      'accessLogConfiguration',
+    ]);
     expect(db.logConfiguration.options['awslogs-region']).toBeUndefined();
   });
 
   test.each(['serviceConnect', 'retired'] as const)(
-    'says what the CDK app renders in the %s phase',
+    'says what the CDK app renders in the %s phase (region left out)',
     (phase) => {
       const { system: template } = templatesOf(phase);
       const resources = template.toJSON().Resources;
-      const namespaceName = (ref: any) => resources[ref['Fn::GetAtt'][0]].Properties.Name;
-      const logGroupName = (ref: any) => resources[ref.Ref].Properties.LogGroupName;
       for (const [name, svc] of Object.entries(ecsServices(template))) {
-        const cfn = svc.Properties.ServiceConnectConfiguration;
-        // The template's CloudFormation shape, in the API's terms: camelCase, names not refs,
-        // no region (the CLI fills it in), no empty services list (client-only).
-        const rendered = {
-          enabled: cfn.Enabled,
-          namespace: namespaceName(cfn.Namespace),
-          ...(cfn.Services?.length && {
-            services: cfn.Services.map((s: any) => ({
-              portName: s.PortName,
-              clientAliases: s.ClientAliases.map((a: any) => ({ port: a.Port, dnsName: a.DnsName })),
-              timeout: Object.fromEntries(
-                Object.entries(s.Timeout).map(([k, v]) => [k.charAt(0).toLowerCase() + k.slice(1), v])
-              ),
-            })),
-          }),
-          logConfiguration: {
-            logDriver: cfn.LogConfiguration.LogDriver,
-            options: {
-              'awslogs-group': logGroupName(cfn.LogConfiguration.Options['awslogs-group']),
-              'awslogs-stream-prefix': cfn.LogConfiguration.Options['awslogs-stream-prefix'],
-            },
-          },
-        };
+        const rendered = inApiTerms(svc.Properties.ServiceConnectConfiguration, resources);
+        delete rendered.logConfiguration.options['awslogs-region'];
         const id = YELB.services.find((s) => s.name === name)!.id;
         const file = JSON.parse(fs.readFileSync(path.join(SC_UPDATE_DIR, `svc-${id}.json`), 'utf8'));
-        expect(rendered).toEqual(file);
+        expect({ [name]: file }).toEqual({ [name]: rendered });
       }
       expect(resourcesOf(template, 'AWS::ECS::Service')).toHaveLength(YELB.services.length);
     }
@@ -112,7 +95,12 @@ describe('loadScUpdates', () => {
     ],
     [
       'services on a client-only service',
-      (dir: string) => edit(dir, 'svc-ui.json', (c) => (c.services = [{ portName: 'yelb-ui' }])),
+      (dir: string) =>
+        edit(
+          dir,
+          'svc-ui.json',
+          (c) => (c.services = [{ portName: 'yelb-ui', clientAliases: [{ port: 80, dnsName: 'ui' }] }])
+        ),
       /yelb-ui is client-only in the model/,
     ],
     [
@@ -129,12 +117,22 @@ describe('loadScUpdates', () => {
     [
       'another log driver',
       (dir: string) => edit(dir, 'svc-db.json', (c) => (c.logConfiguration.logDriver = 'splunk')),
-      /logConfiguration must use the awslogs driver/,
+      /svc-db.json: logConfiguration.logDriver: Invalid input: expected "awslogs"; found "splunk"/,
+    ],
+    [
+      'a misspelt key, by its JSON path',
+      (dir: string) => edit(dir, 'svc-db.json', (c) => (c.services[0].portname = 'yelb-db')),
+      /svc-db.json: services\[0\]: Unrecognized key: "portname"/,
+    ],
+    [
+      'a port out of range',
+      (dir: string) => edit(dir, 'svc-db.json', (c) => (c.services[0].clientAliases[0].port = 70000)),
+      /svc-db.json: services\[0\].clientAliases\[0\].port: .*found 70000/,
     ],
     [
       'an array',
       (dir: string) => fs.writeFileSync(path.join(dir, 'svc-db.json'), '[]'),
-      /svc-db.json: must be a JSON object/,
+      /svc-db.json: \(the whole file\): Invalid input: expected object, received array/,
     ],
   ])('fails on %s', (_what, breakIt, message) => {
     const dir = copy();

@@ -84,6 +84,11 @@ export class FakeAws extends FakeState {
     this.templates.set(name, template);
   }
 
+  /** A stack's outputs as set. */
+  stackOutputsOf(stack: string): Record<string, string> {
+    return { ...this.stacks.get(stack) };
+  }
+
   /** Sets (or replaces) a stack's outputs. */
   setStackOutputs(stack: string, outputs: Record<string, string>): void {
     this.stacks.set(stack, outputs);
