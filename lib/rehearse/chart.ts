@@ -74,7 +74,7 @@ export function chartSvg(report: RehearsalReport): string {
   });
 
   const outages = report.steps.flatMap((s) => s.plannedOutages);
-  out.push(...plannedOutageMarks(outages, x, [top, bottom]));
+  out.push(...plannedOutageMarks(outages, x, [top, bottom], left + plotWidth));
   const inOutage = (second: number) =>
     outages.some((o) => second + 1 > o.startSecond && second < o.endSecond);
 
@@ -132,7 +132,8 @@ export function chartSvg(report: RehearsalReport): string {
 function plannedOutageMarks(
   outages: readonly PlannedOutageRecord[],
   x: (second: number) => number,
-  panels: readonly { y: number; height: number }[]
+  panels: readonly { y: number; height: number }[],
+  plotRight: number
 ): string[] {
   return outages.flatMap((outage) => {
     const x0 = x(outage.startSecond);
@@ -143,7 +144,8 @@ function plannedOutageMarks(
         (panel) =>
           `<rect x="${f(x0)}" y="${panel.y}" width="${f(x1 - x0)}" height="${panel.height}" fill="${PLANNED_COLOUR}" fill-opacity="0.15" stroke="${PLANNED_COLOUR}" stroke-width="0.5"/>`
       ),
-      text((x0 + x1) / 2, last.y + 12, `${outage.service} (planned)`, {
+      // Kept inside the plot: a window at the end of the run would push its name off the picture.
+      text(Math.min((x0 + x1) / 2, plotRight - 60), last.y + 12, `${outage.service} (planned)`, {
         anchor: 'middle',
         size: 10,
         fill: PLANNED_COLOUR,

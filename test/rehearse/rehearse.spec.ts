@@ -542,7 +542,7 @@ describe('npm run rehearse, offline', () => {
       services: [{ service: 'yelb-db', reason: taskReplacement(YELB.services[2]).plannedOutage }],
     });
     expect(actions.find((a) => a.action === 'traffic')).toMatchObject({ path: '/api/getvotes' });
-    expect(actions.find((a) => a.action === 'wait-alarms')).toEqual({
+    expect(actions.find((a) => a.part === 'step' && a.action === 'wait-alarms')).toEqual({
       part: 'step',
       action: 'wait-alarms',
       prefix: 'yelb-cluster-blue-deploy-',

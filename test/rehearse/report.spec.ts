@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { chartSvg } from '../../lib/rehearse/chart';
+import { FAILED_COLOUR, PLANNED_COLOUR, chartSvg } from '../../lib/rehearse/chart';
 import { rehearsalSteps } from '../../lib/rehearse/plan';
 import { renderMarkdown } from '../../lib/rehearse/render';
 import { RehearsalReport, StepRecord, judge, rehearsalReportSchema } from '../../lib/rehearse/report';
 import { readVotes, spreadVotes } from '../../lib/rehearse/yelb-api';
 import { Counts } from '../../lib/rehearse/traffic';
+import { DATA_CHECK_NAMES, dataCheckWords } from '../../lib/rehearse/data-check';
 import { startServer } from '../support/http-server';
 
 const EXAMPLE = path.join(__dirname, 'example');
@@ -144,6 +145,21 @@ describe('the gate, with a planned outage', () => {
   });
 });
 
+describe('the data check kinds', () => {
+  test('are asked, never named, outside their registry: each kind says how the run and the report speak of it', () => {
+    const dir = path.join(__dirname, '..', '..', 'lib', 'rehearse');
+    const naming = fs
+      .readdirSync(dir)
+      .filter(
+        (f) => f !== 'data-check.ts' && fs.readFileSync(path.join(dir, f), 'utf8').includes('yelbVotes')
+      );
+    expect(naming).toEqual([]);
+    expect(DATA_CHECK_NAMES).toEqual(['yelbVotes', 'http', 'none']);
+    expect(DATA_CHECK_NAMES.map((n) => dataCheckWords(n).noun)).toEqual(['votes', 'data', 'data']);
+    expect(dataCheckWords('yelbVotes')).toMatchObject({ options: ['--votes'], table: { written: 'cast' } });
+  });
+});
+
 describe("the rehearsal's counts", () => {
   test('count only 2xx as a success: a redirect, a 404 and a 5xx are failures, like errors', () => {
     const counts = new Counts();
@@ -171,12 +187,20 @@ describe('the steps', () => {
 });
 
 describe('the chart and report.md', () => {
-  test('mark each step, and each second with failed requests', () => {
+  test('mark each step, each planned outage, and each second with failed requests, amber in a planned outage', () => {
     const svg = chartSvg(example);
     for (const s of example.steps) expect(svg).toContain(`${s.from} → ${s.to}</text>`);
-    const failing = example.timeline.filter((s) => s.non2xx + s.errors > 0).length;
-    expect(failing).toBeGreaterThan(0);
-    expect(svg.match(/fill="#d1242f"/g)).toHaveLength(failing);
+    const outages = example.steps.flatMap((s) => s.plannedOutages);
+    expect(outages.length).toBeGreaterThan(0);
+    expect(svg.match(/yelb-db \(planned\)<\/text>/g)).toHaveLength(outages.length);
+    const inOutage = (second: number) =>
+      outages.some((o) => second + 1 > o.startSecond && second < o.endSecond);
+    const failing = example.timeline.filter((s) => s.non2xx + s.errors > 0);
+    const planned = failing.filter((s) => inOutage(s.second)).length;
+    expect(planned).toBeGreaterThan(0);
+    expect(failing.length - planned).toBeGreaterThan(0);
+    expect(svg.match(new RegExp(`fill="${PLANNED_COLOUR}"/>`, 'g'))).toHaveLength(planned);
+    expect(svg.match(new RegExp(`fill="${FAILED_COLOUR}"/>`, 'g'))).toHaveLength(failing.length - planned);
     // Two shaded spans (one per panel) and two dashed edges per step.
     expect(svg.match(/stroke-dasharray/g)).toHaveLength(2 * example.steps.length);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>\n$/);

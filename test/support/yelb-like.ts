@@ -100,6 +100,11 @@ export interface FakeRestart {
    * new task starts first and waits for the old one's data volume, free once it has stopped.
    */
   readonly order?: 'stopFirst' | 'startFirst';
+  /**
+   * When CloudFormation reaches the service, in ms after the deploy began (default 100): servers
+   * come first in the migration, last on the way back to discovery.
+   */
+  readonly afterMs?: number;
 }
 
 /**
@@ -162,26 +167,27 @@ export function fakeRehearsalAws(
     return tasks.get(service)!;
   };
   /** The restart: the old task stops, reads fail, a new one serves `seconds` later on the run's clock. */
-  const restart = async ({ service, seconds, order = 'stopFirst' }: FakeRestart) => {
-    // CloudFormation reaches the service a moment after the deploy starts.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  const restart = async ({ service, seconds, order = 'stopFirst', afterMs = 100 }: FakeRestart) => {
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
     const list = tasksOf(service);
     const oldIndex = list.length - 1;
     const stoppingAt = now();
     const next = { id: `${service}-${list.length + 1}`, startedAt: new Date(stoppingAt.getTime() - 20_000) };
     // Start first: the new task is RUNNING before the old one stops, and waits for its volume.
     if (order === 'startFirst') list.push(next);
+    const before = yelb.fault;
     yelb.fault = { every: 1, status: 500 };
     list[oldIndex] = { ...list[oldIndex], stoppingAt };
     while (now().getTime() < stoppingAt.getTime() + seconds * 1000) {
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    yelb.fault = undefined;
+    yelb.fault = before;
     const served = now();
     if (order === 'startFirst') {
       list[oldIndex] = { ...list[oldIndex], stoppedAt: served };
     } else {
-      list[oldIndex] = { ...list[oldIndex], stoppedAt: new Date(stoppingAt.getTime() + 5_000) };
+      // Its containers exit half-way through the outage; the new task starts after.
+      list[oldIndex] = { ...list[oldIndex], stoppedAt: new Date(stoppingAt.getTime() + seconds * 500) };
       list.push({ ...next, startedAt: served });
     }
   };
