@@ -48,7 +48,7 @@ export interface DataCheckWords {
 
 /** A kind the topology can name: its words, and how to make it from the topology's description. */
 interface DataCheckMaker<K extends DataCheckSpec['kind']> extends DataCheckWords {
-  create(spec: Extract<DataCheckSpec, { kind: K }>, options: DataCheckOptions): DataCheck;
+  readonly create: (spec: Extract<DataCheckSpec, { kind: K }>, options: DataCheckOptions) => DataCheck;
 }
 
 /** Every kind of data check, and none. */

@@ -584,6 +584,10 @@ describe('npm run rehearse, offline', () => {
       [['--out', existing], /already holds files/],
       [['--votes', '0'], /--votes '0' is not a whole number from 1 to 1000/],
       [['--timeout', 'soon'], /--timeout 'soon' is not a positive duration/],
+      [
+        ['--max-planned-outage', '0s'],
+        /--max-planned-outage '0s' is not a positive duration; allowed: a duration such as 180s, 3m or 90 \(seconds\)/,
+      ],
       [['--bogus'], /Unknown option '--bogus'/],
     ];
     for (const [argv, message] of cases) {
