@@ -158,13 +158,11 @@ describe('npm run traffic -- --in-vpc', () => {
       /stack 'ShopLoadTest-blue' has no output .*: deploy it with npx cdk deploy ShopLoadTest-blue -c loadTest=true -c topology=examples\/shop.topology.json -c stage=blue$/m
     );
 
-    cfn
-      .on(DescribeStacksCommand, { StackName: 'ShopLoadTest-blue' })
-      .rejects(
-        Object.assign(new Error('Stack with id ShopLoadTest-blue does not exist'), {
-          name: 'ValidationError',
-        })
-      );
+    cfn.on(DescribeStacksCommand, { StackName: 'ShopLoadTest-blue' }).rejects(
+      Object.assign(new Error('Stack with id ShopLoadTest-blue does not exist'), {
+        name: 'ValidationError',
+      })
+    );
     const missing = await traffic(['--in-vpc', ...shop], env);
     expect(missing.stderr).toMatch(
       /the ShopLoadTest-blue stack could not be read .*: deploy it with npx cdk deploy ShopLoadTest-blue -c loadTest=true -c topology=examples\/shop.topology.json -c stage=blue/
