@@ -774,6 +774,20 @@ describe('npm run rehearse -- report DIR', () => {
     expect(strict.stdout).toMatch(/discovery → serviceConnect: error rate/);
   });
 
+  test('reads a report written before planned outages were reported: none, and the default bound', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, 'example', 'report.json'), 'utf8'));
+    delete example.gate.maxPlannedOutageSeconds;
+    for (const step of example.steps) delete step.plannedOutages;
+    const dir = tempDir('old-report');
+    fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(example));
+    const run = await runCli((a, io) => runRehearseCli(a, io, { topology: YELB }), ['report', dir], {});
+    expect(run.stderr).toBe('');
+    expect(readReport(dir).gate.maxPlannedOutageSeconds).toBe(180);
+    expect(readReport(dir).steps.every((s) => s.plannedOutages.length === 0)).toBe(true);
+    // Without its windows, yelb-db's restarts count against the error-rate gate.
+    expect(run.stdout).toMatch(/discovery → serviceConnect: error rate [\d.]+ % \(\d+ of [\d,]+ requests:/);
+  });
+
   test('refuses a folder without a report', async () => {
     const run = await runCli(
       (a, io) => runRehearseCli(a, io, { topology: YELB }),
