@@ -163,19 +163,19 @@ describe('npm run rehearse, offline', () => {
     expect(run.code).toBe(0);
   });
 
-  describe('a planned outage: yelb-db restarted for 90 s of the run, on a clock 30 times as fast', () => {
+  describe('a planned outage: yelb-db restarted for 90 s of the run, on a clock 60 times as fast', () => {
     const DB_REASON = taskReplacement(YELB.services.find((s) => s.name === 'yelb-db')!).plannedOutage;
 
     test.each(['stopFirst', 'startFirst'] as const)(
       'the run completes, reports the window as ECS gave it, and passes (%s)',
       async (order) => {
-        const now = fastClock(30);
+        const now = fastClock(60);
         const aws = fakeRehearsalAws(yelb, {
           now,
           restart: (phase) =>
             phase === 'serviceConnect' ? { service: 'yelb-db', seconds: 90, order } : undefined,
-          // The deploy goes on for 1 s (30 s of the run) once the new task serves.
-          deployMs: 1000,
+          // The deploy goes on for 0.5 s (30 s of the run) once the new task serves.
+          deployMs: 500,
         });
         const out = outDir();
         const run = await rehearse(['--rate', '200', '--out', out], aws, { now });
@@ -224,22 +224,22 @@ describe('npm run rehearse, offline', () => {
     );
 
     test('an unplanned burst of 5xx in the same step still fails it', async () => {
-      const now = fastClock(30);
+      const now = fastClock(60);
       const aws = fakeRehearsalAws(yelb, {
         now,
         restart: (phase) => (phase === 'serviceConnect' ? { service: 'yelb-db', seconds: 90 } : undefined),
-        // Once the new task serves, the deploy goes on for 1.5 s (45 s of the run); from 0.6 s to
-        // 1.2 s after it (18 s to 36 s: past the window's 10 s for callers), one read in four fails.
+        // Once the new task serves, the deploy goes on for 0.8 s (48 s of the run); from 0.3 s to
+        // 0.6 s after it (18 s to 36 s: past the window's 10 s for callers), one read in four fails.
         during: (phase) => {
           if (phase !== 'serviceConnect') return;
           const poll = setInterval(() => {
             if (aws.tasks.get('yelb-db')?.length !== 2 || yelb.fault) return;
             clearInterval(poll);
-            setTimeout(() => (yelb.fault = { every: 4, status: 502 }), 600).unref();
-            setTimeout(() => (yelb.fault = undefined), 1200).unref();
+            setTimeout(() => (yelb.fault = { every: 4, status: 502 }), 300).unref();
+            setTimeout(() => (yelb.fault = undefined), 600).unref();
           }, 5);
         },
-        deployMs: 1500,
+        deployMs: 800,
       });
       const out = outDir();
       const run = await rehearse(['--rate', '200', '--out', out], aws, { now });
