@@ -1,5 +1,9 @@
 import { contextOptions, parseCli } from '../cli/args';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { alarmsInAlarm } from '../aws/alarms';
+import { errorMessage } from '../core/errors';
+import { deploymentAlarmPrefix } from '../model/deployment';
 
 import { parseConfig } from '../app/config';
 import { cdkJsonContext } from '../contract/cdk-json';
@@ -23,8 +27,10 @@ change per ECS service, and the order in which the services are updated.
 
 With --deployed: the same for the one deployment that \`cdk deploy\` with these -c flags would
 make now, against the templates CloudFormation holds (GetTemplate for each stack of the app; a
-stack that does not exist counts as new). With --baseline DIR: against a cloud assembly kept
-from an earlier synth (a cdk.out folder). Run it before every deploy.
+stack that does not exist counts as new), and a warning for each of the cluster's deployment
+alarms in ALARM now (ECS does not watch a deployment that starts while one of its alarms is in
+ALARM). With --baseline DIR: against a cloud assembly kept from an earlier synth (a cdk.out
+folder). Run it before every deploy.
 
 options:
   --from PHASE, --to PHASE   one step only (phases: ${MIGRATION_PHASES.join(', ')})
@@ -49,6 +55,8 @@ export interface PlanDeps {
   ) => Map<MigrationPhase, PhaseTemplates>;
   /** The CloudFormation client for --deployed. */
   readonly cloudFormation?: (region?: string) => CloudFormationClient;
+  /** The CloudWatch client for --deployed (the deployment alarms' states). */
+  readonly cloudWatch?: (region?: string) => CloudWatchClient;
 }
 
 /** `npm run plan`: returns the exit code. */
@@ -143,11 +151,17 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
         Object.keys(current)
       ));
     const step = withNotes(planStep(baseline.phase ?? phase, phase, baseline.templates, current));
+    const alarms = values.deployed
+      ? await deploymentAlarmsNow(
+          (deps.cloudWatch ?? defaultCloudWatch)(values.region),
+          deploymentAlarmPrefix(config.topology.clusterName)
+        )
+      : undefined;
     const summary = `${baseline.source}: ${baseline.phase ? `phase ${baseline.phase}` : 'nothing deployed of the system (a first deployment)'}; this synth: phase ${phase}`;
     io.stdout(
       values.json
-        ? `${JSON.stringify({ safe: planIsSafe([step]), deployedPhase: baseline.phase ?? null, synthPhase: phase, source: baseline.source, steps: [step] }, null, 2)}\n`
-        : `${summary}\n${renderPlan([step])}\n`
+        ? `${JSON.stringify({ safe: planIsSafe([step]), deployedPhase: baseline.phase ?? null, synthPhase: phase, source: baseline.source, ...(alarms && { deploymentAlarms: alarms }), steps: [step] }, null, 2)}\n`
+        : `${summary}\n${alarms?.warning ? `${alarms.warning}\n` : ''}${renderPlan([step])}\n`
     );
     return planIsSafe([step]) ? 0 : 1;
   }
@@ -167,4 +181,40 @@ async function planCli(argv: readonly string[], io: CliIo, deps: PlanDeps): Prom
 
 function defaultCloudFormation(region?: string): CloudFormationClient {
   return new CloudFormationClient(region ? { region } : {});
+}
+
+function defaultCloudWatch(region?: string): CloudWatchClient {
+  return new CloudWatchClient(region ? { region } : {});
+}
+
+/** The deployment alarms in ALARM now, and the warning they call for (none when all are clear). */
+interface AlarmsNow {
+  readonly inAlarm: string[];
+  /** Why they could not be read, if they could not. */
+  readonly unread?: string;
+  readonly warning?: string;
+}
+
+/**
+ * The cluster's deployment alarms in ALARM: ECS does not watch a deployment that starts while
+ * one of its alarms is in ALARM at all (no rollback on alarm for its whole run). A plan does not
+ * fail on it: the alarms may clear before the deploy, and a read that is refused is said, not
+ * taken for "all clear".
+ */
+async function deploymentAlarmsNow(cloudWatch: CloudWatchClient, prefix: string): Promise<AlarmsNow> {
+  try {
+    const inAlarm = await alarmsInAlarm(cloudWatch, prefix);
+    if (inAlarm.length === 0) return { inAlarm };
+    return {
+      inAlarm,
+      warning: `warning: deployment alarms in ALARM now: ${inAlarm.join(', ')}. ECS does not watch a deployment that starts while one of its alarms is in ALARM (no rollback on alarm for its whole run): deploy once they are OK.`,
+    };
+  } catch (err) {
+    const unread = errorMessage(err);
+    return {
+      inAlarm: [],
+      unread,
+      warning: `warning: the deployment alarms (${prefix}*) could not be read (${unread}): check that none is in ALARM before you deploy; ECS does not watch a deployment that starts with one in ALARM.`,
+    };
+  }
 }

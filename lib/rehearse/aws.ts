@@ -1,12 +1,19 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient, paginateDescribeAlarms } from '@aws-sdk/client-cloudwatch';
-import { ECSClient, waitUntilServicesStable } from '@aws-sdk/client-ecs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  paginateListTasks,
+  waitUntilServicesStable,
+} from '@aws-sdk/client-ecs';
 import * as path from 'path';
 import { CDK_JSON, cdkJsonApp } from '../contract/cdk-json';
 import { SYSTEM_OUTPUTS } from '../contract/outputs';
 import { MigrationPhase } from '../model/phase';
 import { deployedBaseline } from '../plan/sources';
+import { alarmsInAlarm } from '../aws/alarms';
 import { DESCRIBE_SERVICES_LIMIT, chunks } from '../aws/ecs';
+import { TaskTimes } from './outage';
 import { RehearsalAws } from './run';
 
 /** How long ECS may take to report the services stable after a deploy (CloudFormation has waited already). */
@@ -60,17 +67,9 @@ export function toolkitAws(region: string | undefined, log: (line: string) => vo
         return system.outputs;
       }),
 
-    alarmsFiring: async (prefix) => {
-      const cloudwatch = new CloudWatchClient(clientConfig);
-      const names: string[] = [];
-      for await (const page of paginateDescribeAlarms(
-        { client: cloudwatch },
-        { AlarmNamePrefix: prefix, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'] }
-      )) {
-        names.push(...(page.MetricAlarms ?? []).map((a) => a.AlarmName ?? '?'));
-      }
-      return names;
-    },
+    alarmsFiring: (prefix) => alarmsInAlarm(new CloudWatchClient(clientConfig), prefix),
+
+    serviceTasks: (cluster, service) => serviceTaskTimes(new ECSClient(clientConfig), cluster, service),
 
     waitStable: async (cluster, services) => {
       const ecs = new ECSClient(clientConfig);
@@ -88,4 +87,42 @@ export function toolkitAws(region: string | undefined, log: (line: string) => vo
         await toolkit.destroy(cx, { stacks: { strategy: lib.StackSelectionStrategy.ALL_STACKS } });
       }),
   };
+}
+
+/** ECS `DescribeTasks` takes at most 100 tasks per call. */
+const DESCRIBE_TASKS_LIMIT = 100;
+
+/**
+ * A service's tasks with their times: those ECS runs or is starting (desired status RUNNING) and
+ * those it has stopped or is stopping (STOPPED: kept for at least an hour), by ListTasks, then
+ * DescribeTasks, 100 per call.
+ */
+export async function serviceTaskTimes(
+  ecs: ECSClient,
+  cluster: string,
+  service: string
+): Promise<TaskTimes[]> {
+  const arns: string[] = [];
+  for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    for await (const page of paginateListTasks(
+      { client: ecs },
+      { cluster, serviceName: service, desiredStatus }
+    )) {
+      arns.push(...(page.taskArns ?? []));
+    }
+  }
+  const times: TaskTimes[] = [];
+  // A task stopped between the two lists is in both.
+  for (const batch of chunks([...new Set(arns)], DESCRIBE_TASKS_LIMIT)) {
+    const { tasks = [] } = await ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }));
+    for (const task of tasks) {
+      times.push({
+        id: task.taskArn?.split('/').pop() ?? '?',
+        ...(task.startedAt && { startedAt: task.startedAt }),
+        ...(task.stoppingAt && { stoppingAt: task.stoppingAt }),
+        ...(task.stoppedAt && { stoppedAt: task.stoppedAt }),
+      });
+    }
+  }
+  return times;
 }

@@ -1,11 +1,16 @@
 import * as path from 'path';
-import { RehearsalReport, percent, stepName } from './report';
+import { PlannedOutageRecord, RehearsalReport, percent, stepName } from './report';
+
+/** The colours of failed requests: outside every planned outage (the error-rate gate's), and inside one. */
+export const FAILED_COLOUR = '#d1242f';
+export const PLANNED_COLOUR = '#d98a00';
 
 /**
  * The rehearsal's chart: requests per second (top) and failed requests per second (bottom, its
  * own scale, so that one failure shows), second by second over the whole run, with each step's
- * span shaded and named. Plain SVG, no script or external reference; {@link chartPng} renders
- * the same picture to PNG.
+ * span shaded and named, and each planned outage's window hatched in amber and named, its
+ * failures amber rather than red. Plain SVG, no script or external reference; {@link chartPng}
+ * renders the same picture to PNG.
  */
 export function chartSvg(report: RehearsalReport): string {
   const width = 960;
@@ -68,6 +73,11 @@ export function chartSvg(report: RehearsalReport): string {
     );
   });
 
+  const outages = report.steps.flatMap((s) => s.plannedOutages);
+  out.push(...plannedOutageMarks(outages, x, [top, bottom], left + plotWidth));
+  const inOutage = (second: number) =>
+    outages.some((o) => second + 1 > o.startSecond && second < o.endSecond);
+
   out.push(...axes(top, requestMax, 'requests per second'), ...axes(bottom, failureMax, 'failed per second'));
 
   // Requests per second: a line. Failed requests per second: a bar per second, at least 2 px high.
@@ -80,7 +90,7 @@ export function chartSvg(report: RehearsalReport): string {
     if (v === 0) return;
     const yv = Math.min(yBottom(v), bottom.y + bottom.height - 2);
     out.push(
-      `<rect x="${f(x(s))}" y="${f(yv)}" width="${f(barWidth)}" height="${f(bottom.y + bottom.height - yv)}" fill="#d1242f"/>`
+      `<rect x="${f(x(s))}" y="${f(yv)}" width="${f(barWidth)}" height="${f(bottom.y + bottom.height - yv)}" fill="${inOutage(s) ? PLANNED_COLOUR : FAILED_COLOUR}"/>`
     );
   });
 
@@ -116,6 +126,32 @@ export function chartSvg(report: RehearsalReport): string {
     }
     return parts;
   }
+}
+
+/** Each planned outage's window, in every panel, named inside the last one. */
+function plannedOutageMarks(
+  outages: readonly PlannedOutageRecord[],
+  x: (second: number) => number,
+  panels: readonly { y: number; height: number }[],
+  plotRight: number
+): string[] {
+  return outages.flatMap((outage) => {
+    const x0 = x(outage.startSecond);
+    const x1 = Math.max(x(outage.endSecond), x0 + 1);
+    const last = panels[panels.length - 1];
+    return [
+      ...panels.map(
+        (panel) =>
+          `<rect x="${f(x0)}" y="${panel.y}" width="${f(x1 - x0)}" height="${panel.height}" fill="${PLANNED_COLOUR}" fill-opacity="0.15" stroke="${PLANNED_COLOUR}" stroke-width="0.5"/>`
+      ),
+      // Kept inside the plot: a window at the end of the run would push its name off the picture.
+      text(Math.min((x0 + x1) / 2, plotRight - 60), last.y + 12, `${outage.service} (planned)`, {
+        anchor: 'middle',
+        size: 10,
+        fill: PLANNED_COLOUR,
+      }),
+    ];
+  });
 }
 
 /**

@@ -29,7 +29,14 @@ import {
   scriptLines,
   stepPlans,
 } from './plan';
-import { DEFAULT_MAX_ERROR_RATE, RehearsalReport, judge, rehearsalReportSchema } from './report';
+import {
+  DEFAULT_MAX_ERROR_RATE,
+  DEFAULT_MAX_PLANNED_OUTAGE_SECONDS,
+  RehearsalReport,
+  judge,
+  rehearsalReportSchema,
+} from './report';
+import { dataCheckWords } from './data-check';
 import { parseWith } from '../core/schema';
 import { RehearsalAws, RehearsalDeps, runRehearsal } from './run';
 import { resolveTopology } from '../app/config';
@@ -39,16 +46,19 @@ const DEFAULT_RATE = 20;
 const DEFAULT_VOTES = 20;
 
 export const REHEARSE_USAGE = `usage: npm run rehearse -- [options]
-       npm run rehearse -- report DIR [--max-error-rate R]
+       npm run rehearse -- report DIR [--max-error-rate R] [--max-planned-outage D]
 
 Rehearses the whole migration in your own account, under load, and writes a report: deploys
 the discovery phase (cdk deploy, with this project's cdk.json and your -c context), writes the
 data check's data (Yelb: casts votes), sends traffic to the public entry's trafficPath at a
 steady rate for the whole run, and steps discovery → serviceConnect → retired (with --rollback,
 back to discovery), one deploy per step. Before each step it checks the plan's safety verdict
-(as npm run plan), after each it waits until ECS reports the services stable and reads the data
-back: it must be exactly what was written. Yelb by default; -c topology=FILE rehearses the
-system that file describes (its dataCheck, or none: the report says so).
+(as npm run plan) and waits until none of the deployment alarms is in ALARM (ECS does not watch
+a deployment that starts with one in ALARM), after each it waits until ECS reports the services
+stable, reads from ECS the planned outages of the services whose tasks restart with one (Yelb:
+yelb-db), and reads the data back: it must be exactly what was written. Yelb by default;
+-c topology=FILE rehearses the system that file describes (its dataCheck, or none: the report
+says so).
 
 options:
   --stage NAME             the copy of the app (-c stage=NAME): its own stacks and names
@@ -60,7 +70,10 @@ options:
   --rate N                 requests per second to the trafficPath (Yelb: /api/getvotes), all the time (default ${DEFAULT_RATE})
   --votes N                Yelb's data check: votes to cast after the first deploy (default ${DEFAULT_VOTES})
   --timeout D              per request (default 10s)
-  --max-error-rate R       the gate: each step's (non-2xx + errors) / requests (default ${DEFAULT_MAX_ERROR_RATE})
+  --max-error-rate R       the gate: each step's (non-2xx + errors) / requests, planned outages
+                           apart (default ${DEFAULT_MAX_ERROR_RATE})
+  --max-planned-outage D   the gate: how long each planned outage may last, from ECS's stop of
+                           the old task to a new one serving (default ${DEFAULT_MAX_PLANNED_OUTAGE_SECONDS}s; e.g. 90s, 4m)
   --out DIR                where the report goes (default rehearsal-<date>-<time>)
   -c, --context key=value  context, as for cdk deploy (the phase flags are the rehearsal's;
                            natGateways is 1 unless given: one Elastic IP per rehearsal);
@@ -69,7 +82,7 @@ options:
   -h, --help               this text
 
 report DIR renders report.md and the chart again from DIR/report.json and applies the gate
-again (its own --max-error-rate, else the recorded one): no AWS needed.
+again (its own --max-error-rate and --max-planned-outage, else the recorded ones): no AWS needed.
 
 The report: report.json, report.md, ${CHART_SVG} and ${CHART_PNG} (requests and failures per
 second, each step marked). Ctrl-C stops the traffic, writes the report so far, leaves the stacks
@@ -121,10 +134,9 @@ async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps):
   // HTTP data check's write this run's, not a leftover of an earlier one.
   const topology = resolveTopology(deployContext(options, options.start), deps.topology);
   const target = rehearsalTarget(options, topology, `rehearsal-${randomBytes(4).toString('hex')}`);
-  if (votesGiven && target.dataCheck?.kind !== 'yelbVotes') {
-    throw new UsageError(
-      `--votes is for Yelb's votes; this topology's data check is ${target.dataCheck?.kind ?? 'none'}`
-    );
+  const check = target.dataCheck?.kind ?? 'none';
+  if (votesGiven && !dataCheckWords(check).options.includes('--votes')) {
+    throw new UsageError(`--votes is for Yelb's votes; this topology's data check is ${check}`);
   }
   const steps = rehearsalSteps(options.start, options.rollback);
   const phases = phasesOf(steps);
@@ -160,6 +172,7 @@ async function rehearse(argv: readonly string[], io: CliIo, deps: RehearseDeps):
       startTemplates: templates.get(options.start),
       ...(target.dataCheck && { dataCheck: target.dataCheck }),
       ...(deps.alarmWait && { alarmWait: deps.alarmWait }),
+      ...(deps.now && { now: deps.now }),
       writeReport,
     });
     io.stdout(summary(report, options.out));
@@ -175,7 +188,11 @@ async function reportCommand(argv: readonly string[], io: CliIo): Promise<number
   const { values, positionals } = parseCli({
     args: [...argv],
     allowPositionals: true,
-    options: { 'max-error-rate': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      'max-error-rate': { type: 'string' },
+      'max-planned-outage': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) {
     io.stdout(`${REHEARSE_USAGE}\n`);
@@ -195,15 +212,17 @@ async function reportCommand(argv: readonly string[], io: CliIo): Promise<number
   // The schema that documents report.json (docs/rehearsal-report.schema.json): every field the
   // gate, report.md and the chart read, checked before any of them runs.
   const recorded = parseWith(rehearsalReportSchema, json, file);
-  const maxErrorRate =
-    values['max-error-rate'] !== undefined
-      ? errorRateOption(values['max-error-rate'])
-      : recorded.gate.maxErrorRate;
-  const report: RehearsalReport = {
-    ...recorded,
-    gate: { maxErrorRate },
-    verdict: judge(recorded, maxErrorRate),
+  const gate = {
+    maxErrorRate:
+      values['max-error-rate'] !== undefined
+        ? errorRateOption(values['max-error-rate'])
+        : recorded.gate.maxErrorRate,
+    maxPlannedOutageSeconds:
+      values['max-planned-outage'] !== undefined
+        ? plannedOutageOption(values['max-planned-outage'])
+        : recorded.gate.maxPlannedOutageSeconds,
   };
+  const report: RehearsalReport = { ...recorded, gate, verdict: judge(recorded, gate) };
   await writeReport(dir, report);
   io.stdout(summary(report, dir));
   return report.verdict.ok ? 0 : 1;
@@ -221,7 +240,7 @@ export async function writeReport(dir: string, report: RehearsalReport): Promise
 
 function summary(report: RehearsalReport, dir: string): string {
   const lines = [
-    `rehearsal ${report.verdict.ok ? 'PASSED' : 'FAILED'} (gate: error rate at most ${report.gate.maxErrorRate} per step, ${report.data.check === 'none' ? 'no data check: the topology describes none' : `no ${report.data.check === 'yelbVotes' ? 'vote' : 'data'} lost`})`,
+    `rehearsal ${report.verdict.ok ? 'PASSED' : 'FAILED'} (gate: error rate at most ${report.gate.maxErrorRate} per step, planned outages apart, each at most ${report.gate.maxPlannedOutageSeconds} s; ${dataCheckWords(report.data.check).gate})`,
     ...report.verdict.reasons.map((r) => `  - ${r}`),
     `report: ${path.join(dir, 'report.md')} (and report.json, ${CHART_SVG}, ${CHART_PNG})`,
   ];
@@ -295,6 +314,7 @@ function parseRehearseOptions(
       votes: { type: 'string' },
       timeout: { type: 'string', default: '10s' },
       'max-error-rate': { type: 'string', default: String(DEFAULT_MAX_ERROR_RATE) },
+      'max-planned-outage': { type: 'string', default: `${DEFAULT_MAX_PLANNED_OUTAGE_SECONDS}s` },
       out: { type: 'string' },
       context: { type: 'string', short: 'c', multiple: true, default: [] },
       'dry-run': { type: 'boolean', default: false },
@@ -343,6 +363,7 @@ function parseRehearseOptions(
       votes: wholeNumber('--votes', values.votes ?? String(DEFAULT_VOTES), 1000),
       timeoutMs: positiveDuration('--timeout', values.timeout) * 1000,
       maxErrorRate: errorRateOption(values['max-error-rate']),
+      maxPlannedOutageSeconds: plannedOutageOption(values['max-planned-outage']),
       out,
       // A rehearsal's copy with one NAT gateway (one Elastic IP) unless -c says otherwise: the
       // default quota of 5 Elastic IPs per region would stop a third copy of two.
@@ -356,6 +377,11 @@ export const REHEARSAL_CONTEXT: Readonly<Record<string, string>> = { natGateways
 
 /** The most requests per second a rehearsal sends: it is a rehearsal, not a load test. */
 const MAX_RATE = 1000;
+
+/** `--max-planned-outage`: a positive duration, in seconds. */
+function plannedOutageOption(text: string): number {
+  return positiveDuration('--max-planned-outage', text, 'a duration such as 180s, 3m or 90 (seconds)');
+}
 
 function rateOption(text: string): number {
   const rate = positiveNumber('--rate', text);

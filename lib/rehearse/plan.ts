@@ -4,10 +4,9 @@ import { MIGRATION_PHASES, MigrationPhase, phaseContext } from '../model/phase';
 import { Topology, trafficPathOf } from '../model/topology';
 import { StepPlan, planIsSafe, planStep } from '../plan/plan';
 import { blockedBecause } from '../plan/render';
-import { dataCheckOf } from './data-check';
-import { deploymentAlarmPrefix } from '../model/deployment';
+import { DataCheck, dataCheckOf } from './data-check';
+import { deploymentAlarmPrefix, taskReplacement } from '../model/deployment';
 import { PhaseTemplates } from '../plan/synth-phases';
-import { DataCheck } from './data-check';
 
 /** What the user asked for (`npm run rehearse -- …`), validated. */
 export interface RehearsalOptions {
@@ -26,6 +25,8 @@ export interface RehearsalOptions {
   /** Per request of the traffic and of the votes. */
   readonly timeoutMs: number;
   readonly maxErrorRate: number;
+  /** How long each planned outage (a service's restart that the model plans) may last, in seconds. */
+  readonly maxPlannedOutageSeconds: number;
   readonly out: string;
   /** The user's `-c` context (the phase flags are the rehearsal's). */
   readonly context: Readonly<Record<string, string>>;
@@ -42,6 +43,14 @@ export interface RehearsalTarget {
   readonly dataCheck?: DataCheck;
   /** The prefix of the services' deployment alarms (`yelb-cluster-deploy-`). */
   readonly alarmPrefix: string;
+  /** The services whose tasks are replaced with a planned outage, and why (the model's `taskReplacement`). */
+  readonly plannedOutages: readonly PlannedOutage[];
+}
+
+/** A service whose deployments are a planned outage of its callers. */
+export interface PlannedOutage {
+  readonly service: string;
+  readonly reason: string;
 }
 
 /** One thing the rehearsal does; the dry run prints each as a JSON line. */
@@ -66,6 +75,11 @@ export type RehearsalAction =
     }
   | { readonly action: 'read-data' }
   | { readonly action: 'wait-alarms'; readonly prefix: string }
+  | {
+      readonly action: 'planned-outages';
+      readonly cluster: string;
+      readonly services: readonly PlannedOutage[];
+    }
   | { readonly action: 'end-step' }
   | { readonly action: 'report'; readonly out: string }
   | { readonly action: 'destroy'; readonly stacks: readonly string[] };
@@ -127,6 +141,10 @@ export function rehearsalTarget(
     services: config.topology.services.map((s) => s.name),
     trafficPath: trafficPathOf(config.topology),
     alarmPrefix: deploymentAlarmPrefix(config.topology.clusterName),
+    plannedOutages: config.topology.services.flatMap((s) => {
+      const reason = taskReplacement(s).plannedOutage;
+      return reason ? [{ service: s.name, reason }] : [];
+    }),
     ...(dataCheck && { dataCheck }),
   };
 }
@@ -148,9 +166,10 @@ export function verdictOf(plan: StepPlan): { safe: boolean; blockers: string[] }
 
 /**
  * Every action of a rehearsal, in order: what the run does and what the dry run prints. The
- * setup (check what is deployed, deploy the start phase, wait, write the data check's data, the
- * traffic on), per step its plan, data read, deploy, wait and data read again, and the teardown
- * (traffic off, destroy if asked, the report).
+ * setup (check what is deployed, wait for the deployment alarms, deploy the start phase, wait,
+ * write the data check's data, the traffic on), per step its plan, the wait for the alarms, data
+ * read, deploy, wait, the planned outages ECS reports, data read again, and the teardown (traffic
+ * off, destroy if asked, the report).
  */
 export function rehearsalScript(
   options: RehearsalOptions,
@@ -161,9 +180,16 @@ export function rehearsalScript(
   const wait: RehearsalAction = { action: 'wait-stable', cluster: target.cluster, services: target.services };
   const check = target.dataCheck;
   const read: RehearsalAction[] = check ? [{ action: 'read-data' }] : [];
+  // A deployment that starts while one of its alarms is in ALARM is not watched by ECS at all.
+  const alarms: RehearsalAction = { action: 'wait-alarms', prefix: target.alarmPrefix };
+  const outages: RehearsalAction[] =
+    target.plannedOutages.length > 0
+      ? [{ action: 'planned-outages', cluster: target.cluster, services: target.plannedOutages }]
+      : [];
   return {
     setup: [
       { action: 'check-deployed', expect: options.start, stacks },
+      alarms,
       { action: 'deploy', phase: options.start, context: deployContext(options, options.start) },
       wait,
       ...(check
@@ -174,11 +200,12 @@ export function rehearsalScript(
     steps: plans.map((plan): RehearsalAction[] => [
       { action: 'step', from: plan.from, to: plan.to },
       { action: 'plan', from: plan.from, to: plan.to, ...verdictOf(plan) },
-      // The previous step's errors may still hold an alarm that would fail this deploy at once.
-      { action: 'wait-alarms', prefix: target.alarmPrefix },
+      // The previous step's errors may still hold an alarm in ALARM: this step's deployments would go unwatched.
+      alarms,
       ...read,
       { action: 'deploy', phase: plan.to, context: deployContext(options, plan.to) },
       wait,
+      ...outages,
       ...read,
       { action: 'end-step' },
     ]),

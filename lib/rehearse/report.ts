@@ -2,30 +2,62 @@ import { z } from 'zod';
 import { jsonSchemaOf } from '../core/schema';
 import { formatCount } from '../cli/table';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
-import { dataDiffers } from './data-check';
+import { DATA_CHECK_NAMES, dataCheckWords, dataDiffers } from './data-check';
 
 /** The error rate a step may have unless `--max-error-rate` says otherwise. */
 export const DEFAULT_MAX_ERROR_RATE = 0.001;
+
+/**
+ * How long a planned outage may last unless `--max-planned-outage` says otherwise: a database
+ * task's replacement takes one to two minutes (docs/data.md), counted from ECS's stop of the old
+ * task to the new one serving, plus the allowances of lib/rehearse/outage.ts.
+ */
+export const DEFAULT_MAX_PLANNED_OUTAGE_SECONDS = 180;
 
 const count = z.number().int().min(0);
 const milliseconds = z.number().min(0);
 const phase = z.enum(MIGRATION_PHASES);
 const isoTime = z.iso.datetime({ offset: true }).describe('an ISO 8601 date and time');
+const secondOfRun = z
+  .number()
+  .min(0)
+  .describe('seconds from the start of the run (the first second of the timeline)');
 const dataState = z
   .record(z.string(), z.union([z.number(), z.string()]))
   .describe("what a read of the data check found: Yelb's votes per restaurant, or what a read path returned");
-const DATA_CHECKS = ['yelbVotes', 'http', 'none'] as const;
 
-/** Requests, by outcome: what a step or the whole run sent. */
-const requestCounts = z.object({
+/** Requests by outcome, without latency. */
+const outcomeCounts = z.object({
   requests: count,
   non2xx: count.describe('responses with a status outside 200-299'),
   errors: count.describe('requests without a response: timeouts, refused or reset connections, DNS'),
+});
+export type OutcomeCounts = z.infer<typeof outcomeCounts>;
+
+/** Requests, by outcome: what a step or the whole run sent. */
+const requestCounts = outcomeCounts.extend({
   latencyMs: z
     .object({ p50: milliseconds, p99: milliseconds })
     .describe('of the requests that got a response; 0 when none did'),
 });
 export type RequestCounts = z.infer<typeof requestCounts>;
+
+/** One restart of a service that plans an outage, as ECS reported it, and the requests in flight during it. */
+const plannedOutage = outcomeCounts
+  .extend({
+    service: z.string().describe('the ECS service whose task was replaced'),
+    reason: z.string().describe("why its replacement is a planned outage, in the model's words"),
+    startedAt: isoTime.describe('1 s before ECS began stopping the old task (stoppingAt), for the clocks'),
+    endedAt: isoTime.describe(
+      "10 s after a new task served (RUNNING, and the old one's volume free), for callers to find it"
+    ),
+    startSecond: secondOfRun,
+    endSecond: z.number().min(0),
+  })
+  .describe(
+    "the requests in flight during it (each in one window only, and in its step's counts) are judged by the window's bound on time, not by the error-rate gate"
+  );
+export type PlannedOutageRecord = z.infer<typeof plannedOutage>;
 
 /** One deployment from a phase to the next, under traffic. */
 const stepRecord = requestCounts.extend({
@@ -33,10 +65,7 @@ const stepRecord = requestCounts.extend({
   to: phase,
   startedAt: isoTime,
   endedAt: isoTime,
-  startSecond: z
-    .number()
-    .min(0)
-    .describe('seconds from the start of the run (the first second of the timeline)'),
+  startSecond: secondOfRun,
   endSecond: z.number().min(0),
   outcome: z
     .enum(['done', 'failed', 'interrupted'])
@@ -44,6 +73,12 @@ const stepRecord = requestCounts.extend({
   error: z.string().optional(),
   dataBefore: dataState.optional().describe('the data check read before the deploy; absent when not read'),
   dataAfter: dataState.optional().describe('the data check read once ECS was stable; absent when not read'),
+  plannedOutages: z
+    .array(plannedOutage)
+    .default([])
+    .describe(
+      "the windows ECS reported for the services that plan an outage; the step's counts include theirs"
+    ),
 });
 export type StepRecord = z.infer<typeof stepRecord>;
 
@@ -62,7 +97,7 @@ export const rehearsalReportSchema = z.object({
   data: z
     .object({
       check: z
-        .enum(DATA_CHECKS)
+        .enum(DATA_CHECK_NAMES)
         .describe("the topology's data check: Yelb's votes, an HTTP write and read, or none"),
       description: z.string(),
       written: dataState.optional().describe('what the setup wrote'),
@@ -85,12 +120,25 @@ export const rehearsalReportSchema = z.object({
     .describe('the phase the stacks were in at the end, or the step they were in when it stopped'),
   interrupted: z.boolean().optional(),
   destroyed: z.boolean().optional(),
-  gate: z.object({ maxErrorRate: z.number().min(0).max(1) }),
+  gate: z.object({
+    maxErrorRate: z
+      .number()
+      .min(0)
+      .max(1)
+      .describe("each step's and the whole run's error rate, planned outages apart"),
+    maxPlannedOutageSeconds: z
+      .number()
+      .positive()
+      .default(DEFAULT_MAX_PLANNED_OUTAGE_SECONDS)
+      .describe('how long each planned outage may last'),
+  }),
   verdict: z.object({ ok: z.boolean(), reasons: z.array(z.string()) }),
 });
 /** A rehearsal's report, as `report.json` holds it. */
 export type RehearsalReport = z.infer<typeof rehearsalReportSchema>;
 export type Verdict = RehearsalReport['verdict'];
+/** What the gate holds a run to. */
+export type Gate = RehearsalReport['gate'];
 
 /** The JSON Schema of `report.json`, committed as `docs/rehearsal-report.schema.json`. */
 export function rehearsalReportJsonSchema() {
@@ -101,7 +149,7 @@ export function rehearsalReportJsonSchema() {
 }
 
 /** Failed requests (non-2xx and errors) per request; 0 without requests. */
-export function errorRateOf(counts: RequestCounts): number {
+export function errorRateOf(counts: OutcomeCounts): number {
   return counts.requests === 0 ? 0 : (counts.non2xx + counts.errors) / counts.requests;
 }
 
@@ -110,50 +158,87 @@ export function stepName(step: { from: MigrationPhase; to: MigrationPhase }): st
   return `${step.from} → ${step.to}`;
 }
 
-/** What the data check's reads are called in reasons and the report: votes for Yelb's. */
-export function dataLabel(check: RehearsalReport['data']['check']): string {
-  return check === 'yelbVotes' ? 'votes' : 'data';
+/**
+ * `counts` without the requests of `outages` (which are among them): what the error-rate gate
+ * judges. Every request is in exactly one of them.
+ */
+export function outsidePlannedOutages(
+  counts: OutcomeCounts,
+  outages: readonly OutcomeCounts[]
+): OutcomeCounts {
+  const sum = (key: keyof OutcomeCounts) => counts[key] - outages.reduce((n, o) => n + o[key], 0);
+  return { requests: sum('requests'), non2xx: sum('non2xx'), errors: sum('errors') };
+}
+
+/** A planned outage's length in seconds. */
+export function outageSeconds(outage: PlannedOutageRecord): number {
+  return (Date.parse(outage.endedAt) - Date.parse(outage.startedAt)) / 1000;
 }
 
 /**
  * The gate: every reason the run does not pass, each naming the step. A step passes when it
- * completed, sent requests, failed at most `maxErrorRate` of them, and (unless the topology has
- * no data check) the data read after it is exactly what was expected. The whole run's error rate (the moments between steps included) is held to
- * the same bound. Pure: `rehearse report DIR` judges a recorded run again.
+ * completed, sent requests, failed at most `maxErrorRate` of those outside its planned outages,
+ * each planned outage lasted at most `maxPlannedOutageSeconds`, and (unless the topology has no
+ * data check) the data read after it is exactly what was expected. The whole run's error rate
+ * (the moments between steps included, the planned outages apart) is held to the same bound.
+ * Pure: `rehearse report DIR` judges a recorded run again.
  */
-export function judge(report: Omit<RehearsalReport, 'verdict' | 'gate'>, maxErrorRate: number): Verdict {
+export function judge(report: Omit<RehearsalReport, 'verdict' | 'gate'>, gate: Gate): Verdict {
   const reasons: string[] = [];
   if (report.setupError) reasons.push(`setup: ${report.setupError}`);
-  for (const step of report.steps) {
-    const name = stepName(step);
-    if (step.outcome !== 'done')
-      reasons.push(`${name}: ${step.outcome}: ${step.error ?? 'no reason recorded'}`);
-    if (step.outcome === 'done' && step.requests === 0) {
-      reasons.push(`${name}: no request completed during the step, so its error rate is unknown`);
-    }
-    const rate = errorRateOf(step);
-    if (rate > maxErrorRate)
-      reasons.push(`${name}: ${describeErrorRate(step)}, over the gate ${percent(maxErrorRate)}`);
-    if (report.data.check === 'none') continue;
-    const label = dataLabel(report.data.check);
-    if (step.dataAfter && report.data.expected) {
-      const differ = dataDiffers(step.dataAfter, report.data.expected);
-      if (differ.length > 0) reasons.push(`${name}: ${label} changed: ${differ.join(', ')}`);
-    } else if (step.outcome === 'done') {
-      reasons.push(`${name}: the ${label} were not read after the step`);
-    }
-  }
+  for (const step of report.steps) reasons.push(...stepReasons(step, report.data, gate));
   if (!report.setupError && report.steps.length === 0) reasons.push('no step ran');
-  if (errorRateOf(report.total) > maxErrorRate) {
-    reasons.push(`whole run: ${describeErrorRate(report.total)}, over the gate ${percent(maxErrorRate)}`);
+  const outages = report.steps.flatMap((s) => s.plannedOutages);
+  const rest = outsidePlannedOutages(report.total, outages);
+  if (errorRateOf(rest) > gate.maxErrorRate) {
+    reasons.push(
+      `whole run: ${describeErrorRate(rest, outages.length > 0)}, over the gate ${percent(gate.maxErrorRate)}`
+    );
   }
   return { ok: reasons.length === 0, reasons };
 }
 
-/** `error rate 1.20 % (12 of 1,000 requests: 10 non-2xx, 2 errors)`. */
-export function describeErrorRate(counts: RequestCounts): string {
+function stepReasons(step: StepRecord, data: RehearsalReport['data'], gate: Gate): string[] {
+  const name = stepName(step);
+  const reasons: string[] = [];
+  if (step.outcome !== 'done')
+    reasons.push(`${name}: ${step.outcome}: ${step.error ?? 'no reason recorded'}`);
+  if (step.outcome === 'done' && step.requests === 0) {
+    reasons.push(`${name}: no request completed during the step, so its error rate is unknown`);
+  }
+  const rest = outsidePlannedOutages(step, step.plannedOutages);
+  if (errorRateOf(rest) > gate.maxErrorRate) {
+    reasons.push(
+      `${name}: ${describeErrorRate(rest, step.plannedOutages.length > 0)}, over the gate ${percent(gate.maxErrorRate)}`
+    );
+  }
+  for (const outage of step.plannedOutages) {
+    const seconds = outageSeconds(outage);
+    if (seconds > gate.maxPlannedOutageSeconds) {
+      reasons.push(
+        `${name}: ${outage.service}'s planned outage lasted ${Math.round(seconds)} s (${Math.round(outage.startSecond)} s–${Math.round(outage.endSecond)} s of the run), over its bound of ${gate.maxPlannedOutageSeconds} s`
+      );
+    }
+  }
+  if (data.check === 'none') return reasons;
+  const { noun } = dataCheckWords(data.check);
+  if (step.dataAfter && data.expected) {
+    const differ = dataDiffers(step.dataAfter, data.expected);
+    if (differ.length > 0) reasons.push(`${name}: ${noun} changed: ${differ.join(', ')}`);
+  } else if (step.outcome === 'done') {
+    reasons.push(`${name}: the ${noun} were not read after the step`);
+  }
+  return reasons;
+}
+
+/**
+ * `error rate 1.20 % (12 of 1,000 requests: 10 non-2xx, 2 errors)`; with `outsideOutages`, of
+ * the `requests outside planned outages`.
+ */
+export function describeErrorRate(counts: OutcomeCounts, outsideOutages = false): string {
   const n = formatCount;
-  return `error rate ${percent(errorRateOf(counts))} (${n(counts.non2xx + counts.errors)} of ${n(counts.requests)} requests: ${n(counts.non2xx)} non-2xx, ${n(counts.errors)} errors)`;
+  const requests = outsideOutages ? 'requests outside planned outages' : 'requests';
+  return `error rate ${percent(errorRateOf(counts))} (${n(counts.non2xx + counts.errors)} of ${n(counts.requests)} ${requests}: ${n(counts.non2xx)} non-2xx, ${n(counts.errors)} errors)`;
 }
 
 /** A rate as a percentage with enough digits for the default gate (0.1 %). */

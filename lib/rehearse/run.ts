@@ -5,10 +5,18 @@ import { planStep } from '../plan/plan';
 import { Baseline } from '../plan/sources';
 import { PhaseTemplates } from '../plan/synth-phases';
 import { TimelineSecond } from '../traffic/load';
-import { DataCheck, DataState, dataDiffers } from './data-check';
-import { RehearsalAction, RehearsalOptions, RehearsalScript, deployContext, verdictOf } from './plan';
-import { RehearsalReport, StepRecord, dataLabel, judge } from './report';
-import { Counts, RehearsalTraffic } from './traffic';
+import { DataCheck, DataState, dataCheckWords, dataDiffers } from './data-check';
+import { TaskTimes, TimeSpan, countingWindows, outageGaps } from './outage';
+import {
+  PlannedOutage,
+  RehearsalAction,
+  RehearsalOptions,
+  RehearsalScript,
+  deployContext,
+  verdictOf,
+} from './plan';
+import { RehearsalReport, StepRecord, judge } from './report';
+import { Counts, RehearsalTraffic, StepCounts } from './traffic';
 
 /** What the rehearsal asks of AWS; the tests inject their own (the toolkit's deploy cannot run here). */
 export interface RehearsalAws {
@@ -20,6 +28,8 @@ export interface RehearsalAws {
   waitStable(cluster: string, services: readonly string[]): Promise<void>;
   /** The names of the alarms in ALARM whose names start with `prefix`. */
   alarmsFiring(prefix: string): Promise<string[]>;
+  /** The service's tasks, running and recently stopped (ECS keeps stopped ones for at least an hour), with their times. */
+  serviceTasks(cluster: string, service: string): Promise<TaskTimes[]>;
   /** Deletes every stack of the app (`cdk destroy --all`). */
   destroy(context: Record<string, string>): Promise<void>;
 }
@@ -46,6 +56,12 @@ export interface RehearsalDeps {
   readonly alarmWait?: { readonly pollMs: number; readonly timeoutMs: number };
   /** Writes the report's files (the teardown's `report` action). */
   readonly writeReport: (dir: string, report: RehearsalReport) => Promise<void>;
+  /**
+   * The run's clock: the steps, the traffic's requests and ECS's times are compared on it.
+   *
+   * @default the system clock
+   */
+  readonly now?: () => Date;
 }
 
 /**
@@ -89,14 +105,17 @@ interface OpenStep {
   readonly from: MigrationPhase;
   readonly to: MigrationPhase;
   readonly startedAt: Date;
-  readonly counts: Counts;
+  readonly counts: StepCounts;
+  /** The planned outages ECS reported for the step, each with the window its requests are counted in. */
+  readonly outages: (PlannedOutage & { readonly window: TimeSpan })[];
   dataBefore?: DataState;
   dataAfter?: DataState;
 }
 
 /** One rehearsal: what it has found and done so far, and one method per kind of action. */
 class Rehearsal {
-  private readonly startedAt = new Date();
+  private readonly now: () => Date;
+  private readonly startedAt: Date;
   private readonly steps: StepRecord[] = [];
   private open: OpenStep | undefined;
   private traffic: RehearsalTraffic | undefined;
@@ -117,7 +136,10 @@ class Rehearsal {
   constructor(
     private readonly options: RehearsalOptions,
     private readonly deps: RehearsalDeps
-  ) {}
+  ) {
+    this.now = deps.now ?? (() => new Date());
+    this.startedAt = this.now();
+  }
 
   /** The setup and the steps, until one fails; then the teardown, whatever happened. */
   async run(script: RehearsalScript): Promise<RehearsalReport> {
@@ -173,6 +195,8 @@ class Rehearsal {
         return this.readStepData();
       case 'wait-alarms':
         return this.waitAlarms(action.prefix);
+      case 'planned-outages':
+        return this.findPlannedOutages(action.cluster, action.services);
       case 'end-step':
         return Promise.resolve(this.endStep());
       case 'report':
@@ -239,7 +263,9 @@ class Rehearsal {
     const after = await this.interruptible(check.read(url, this.options.timeoutMs));
     const differ = dataDiffers(after, expected);
     if (differ.length > 0) {
-      throw new StopRun(`the ${dataLabel(check.kind)} just written do not read back: ${differ.join(', ')}`);
+      throw new StopRun(
+        `the ${dataCheckWords(check.kind).noun} just written do not read back: ${differ.join(', ')}`
+      );
     }
     this.deps.progress(
       `wrote the data check's data (${check.description}); read back ${JSON.stringify(after)}`
@@ -250,7 +276,7 @@ class Rehearsal {
     this.trafficPath = path;
     const url = new URL(path, this.requireUrl()).href;
     this.deps.progress(`traffic: ${rate} requests/s to ${url}`);
-    this.traffic = new RehearsalTraffic(url, rate, this.options.timeoutMs, this.deps.progress);
+    this.traffic = new RehearsalTraffic(url, rate, this.options.timeoutMs, this.deps.progress, this.now);
     return Promise.resolve();
   }
 
@@ -266,16 +292,18 @@ class Rehearsal {
   }
 
   private openStep(from: MigrationPhase, to: MigrationPhase): void {
-    const counts = new Counts();
-    this.open = { from, to, startedAt: new Date(), counts };
+    const counts = new StepCounts();
+    this.open = { from, to, startedAt: this.now(), counts, outages: [] };
     if (this.traffic) this.traffic.step = counts;
     this.deps.progress(`step ${from} → ${to}`);
   }
 
   /**
-   * Waits until none of the services' deployment alarms is in ALARM: one left by the previous
-   * step's errors would make ECS fail this step's deployments at once, and the report would blame
-   * the wrong step. Bounded: the step fails, naming the alarms, when they do not clear.
+   * Waits until none of the services' deployment alarms is in ALARM before a deploy: ECS does not
+   * watch a deployment that starts while one of its alarms is in ALARM at all (no rollback on
+   * alarm for its whole run), and one left by the previous step's errors would leave this step's
+   * deployments unguarded. Warns while it waits; bounded: the step fails, naming the alarms, when
+   * they do not clear.
    */
   private async waitAlarms(prefix: string): Promise<void> {
     const { pollMs, timeoutMs } = this.deps.alarmWait ?? ALARM_WAIT;
@@ -285,11 +313,34 @@ class Rehearsal {
       if (firing.length === 0) return;
       if (Date.now() >= deadline) {
         throw new StopRun(
-          `deployment alarms still in ALARM after ${Math.round(timeoutMs / 1000)} s: ${firing.join(', ')}; ECS would fail this step's deployments (see the dashboard)`
+          `deployment alarms still in ALARM after ${Math.round(timeoutMs / 1000)} s: ${firing.join(', ')}; ECS would not watch a deployment started now (see the dashboard)`
         );
       }
-      this.deps.progress(`waiting for deployment alarms to leave ALARM: ${firing.join(', ')}…`);
+      this.deps.progress(
+        `warning: deployment alarms in ALARM: ${firing.join(', ')}; ECS would not watch a deployment started now, so the deploy waits until they leave ALARM…`
+      );
       await this.interruptible(new Promise((resolve) => setTimeout(resolve, pollMs).unref()));
+    }
+  }
+
+  /**
+   * The planned outages of the step's deploy, from what ECS says of each service's tasks (when
+   * the old one began stopping, when a new one served): each span in which nothing served
+   * becomes a window whose requests the window's bound judges instead of the error-rate gate.
+   */
+  private async findPlannedOutages(cluster: string, services: readonly PlannedOutage[]): Promise<void> {
+    const open = this.open;
+    if (!open) return;
+    const to = this.now().getTime();
+    for (const planned of services) {
+      const tasks = await this.interruptible(this.deps.aws.serviceTasks(cluster, planned.service));
+      const gaps = outageGaps(tasks, open.startedAt.getTime(), to);
+      for (const window of countingWindows(gaps)) {
+        open.outages.push({ ...planned, window });
+        this.deps.progress(
+          `planned outage of ${planned.service}: ${Math.round((window.end - window.start) / 1000)} s, from ${new Date(window.start).toISOString()} (as ECS reports it)`
+        );
+      }
     }
   }
 
@@ -310,7 +361,7 @@ class Rehearsal {
     if (!open) return;
     const check = this.deps.dataCheck;
     const differ = check && open.dataAfter && this.expected ? dataDiffers(open.dataAfter, this.expected) : [];
-    const label = check ? dataLabel(check.kind) : 'data';
+    const label = dataCheckWords(check?.kind ?? 'none').noun;
     this.closeStep(
       'done',
       differ.length > 0 ? `${label} changed: ${differ.join(', ')}` : undefined,
@@ -323,7 +374,7 @@ class Rehearsal {
   private closeStep(outcome: StepRecord['outcome'], error?: string, dataAfter?: DataState): void {
     const open = this.open;
     if (!open) return;
-    const endedAt = new Date();
+    const endedAt = this.now();
     this.steps.push({
       from: open.from,
       to: open.to,
@@ -336,6 +387,7 @@ class Rehearsal {
       ...(error !== undefined && { error }),
       ...(open.dataBefore && { dataBefore: open.dataBefore }),
       ...(dataAfter && { dataAfter }),
+      plannedOutages: this.outageRecords(open, endedAt),
     });
     this.deps.progress(`step ${open.from} → ${open.to}: ${outcome}${error ? `: ${error}` : ''}`);
     this.open = undefined;
@@ -364,11 +416,32 @@ class Rehearsal {
     }
   }
 
+  /**
+   * The step's planned outages as the report records them, each within the step, with the
+   * requests in flight during it.
+   */
+  private outageRecords(open: OpenStep, endedAt: Date): StepRecord['plannedOutages'] {
+    const windows = open.outages.map(({ window }) => ({
+      start: Math.max(window.start, open.startedAt.getTime()),
+      end: Math.min(window.end, endedAt.getTime()),
+    }));
+    const counts = open.counts.inWindows(windows);
+    return open.outages.map(({ service, reason }, i) => ({
+      service,
+      reason,
+      startedAt: new Date(windows[i].start).toISOString(),
+      endedAt: new Date(windows[i].end).toISOString(),
+      startSecond: round(this.secondsAt(new Date(windows[i].start))),
+      endSecond: round(this.secondsAt(new Date(windows[i].end))),
+      ...counts[i],
+    }));
+  }
+
   private report(): RehearsalReport {
     const finalPhase = this.moving ?? this.phase;
     const report = {
       startedAt: (this.traffic?.startedAt ?? this.startedAt).toISOString(),
-      endedAt: new Date().toISOString(),
+      endedAt: this.now().toISOString(),
       ...(this.options.stage !== undefined && { stage: this.options.stage }),
       ...(this.options.region !== undefined && { region: this.options.region }),
       context: this.options.context,
@@ -395,11 +468,11 @@ class Rehearsal {
       ...(this.interrupted && { interrupted: true }),
       ...(this.destroyed !== undefined && { destroyed: this.destroyed }),
     };
-    return {
-      ...report,
-      gate: { maxErrorRate: this.options.maxErrorRate },
-      verdict: judge(report, this.options.maxErrorRate),
+    const gate = {
+      maxErrorRate: this.options.maxErrorRate,
+      maxPlannedOutageSeconds: this.options.maxPlannedOutageSeconds,
     };
+    return { ...report, gate, verdict: judge(report, gate) };
   }
 
   /** Seconds from the start of the run (the traffic's start) to `at`. */

@@ -39,7 +39,8 @@ output:
   --json                    one JSON object on stdout (progress stays on stderr)
   --max-error-rate R        exit 1 when (non-2xx + errors) / requests > R, e.g. 0.01
 in the VPC (the walkthrough's Fargate hey task; deploy it with -c loadTest=true):
-  --in-vpc                  run hey with these flags in the load-test stack's task (YelbLoadTest) and print its summary
+  --in-vpc                  run hey with these flags in the load-test stack's task (YelbLoadTest, or the
+                            topology's <Name>LoadTest, of the stage) and print its summary
 aws:
   --stage NAME              the copy of the app deployed with -c stage=NAME (its stacks)
   --stack NAME              stack to read AppUrl from (default Yelb, or Yelb-<stage>; a topology's own)
@@ -66,8 +67,10 @@ interface TrafficOptions {
   readonly maxErrorRate?: number;
   readonly inVpc: boolean;
   readonly stack: string;
-  /** The load-test stack of the stage. */
+  /** The load-test stack of the topology and stage. */
   readonly loadTestStack: string;
+  /** The command that deploys it with its task: its stage and topology file included. */
+  readonly deployLoadTest: string;
   /** The path requested when neither --path nor --url names one: the public entry's trafficPath. */
   readonly trafficPath: string;
   readonly region?: string;
@@ -187,6 +190,13 @@ function parseTrafficOptions(argv: readonly string[], fallback: Topology): Traff
     inVpc: v['in-vpc'],
     stack: v.stack ?? stackNames(topology, stage).system,
     loadTestStack: stackNames(topology, stage).loadTest,
+    deployLoadTest: [
+      `npx cdk deploy ${stackNames(topology, stage).loadTest} -c loadTest=true`,
+      v.topology !== undefined && `-c topology=${v.topology}`,
+      stage !== undefined && `-c stage=${stage}`,
+    ]
+      .filter(Boolean)
+      .join(' '),
     trafficPath: trafficPathOf(topology),
     region: v.region,
     help: v.help,
@@ -220,10 +230,10 @@ async function inVpc(
   const { outputs, reason } = await stackOutputs(clients, stack);
   if (!outputs) {
     throw new UsageError(
-      `the ${stack} stack could not be read (${reason}): deploy it with npx cdk deploy ${stack} -c loadTest=true`
+      `the ${stack} stack could not be read (${reason}): deploy it with ${options.deployLoadTest}`
     );
   }
-  const target = loadTestTarget(stack, outputs);
+  const target = loadTestTarget(stack, outputs, options.deployLoadTest);
   const args = heyArgs({ ...options, url });
   // hey runs for -z, or until -n requests are done; then the task stops. Bound the wait well above.
   const maxWaitSeconds = (options.durationSeconds ?? 600) + 600;

@@ -14,12 +14,20 @@ export interface LoadTestTarget {
   readonly containerName: string;
 }
 
-/** The load-test stack's outputs as a target. @throws ValidationError naming what is missing. */
-export function loadTestTarget(stack: string, outputs: Readonly<Record<string, string>>): LoadTestTarget {
+/**
+ * The load-test stack's outputs as a target. `deploy` is the command that deploys that stack with
+ * its task (`npx cdk deploy <stack> -c loadTest=true`, with the stage and topology in use).
+ * @throws ValidationError naming what is missing.
+ */
+export function loadTestTarget(
+  stack: string,
+  outputs: Readonly<Record<string, string>>,
+  deploy: string
+): LoadTestTarget {
   const missing = Object.values(LOAD_TEST_OUTPUTS).filter((key) => !outputs[key]);
   if (missing.length > 0) {
     throw new ValidationError([
-      `stack '${stack}' has no output ${missing.join(', ')}: deploy it with npx cdk deploy YelbLoadTest -c loadTest=true`,
+      `stack '${stack}' has no output ${missing.join(', ')}: deploy it with ${deploy}`,
     ]);
   }
   return {

@@ -30,6 +30,8 @@ export function isSuccessStatus(statusCode: number): boolean {
 
 /** One request, as {@link LoadOptions.onResult} receives it. */
 export interface RequestResult {
+  /** When it was sent, in milliseconds since the start of the run. */
+  readonly sentAtMs: number;
   /** When it completed or failed, in milliseconds since the start of the run. */
   readonly atMs: number;
   /** From sending it to the whole response; only for requests that got a response. */
@@ -192,7 +194,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
           bucket.non2xx += 1;
           non2xx += 1;
         }
-        options.onResult?.({ atMs: now - startedAt, latencyMs: now - sentAt, statusCode });
+        options.onResult?.({
+          sentAtMs: sentAt - startedAt,
+          atMs: now - startedAt,
+          latencyMs: now - sentAt,
+          statusCode,
+        });
       } catch (err) {
         inFlight.delete(client);
         // At the end of a timed run, destroyed clients fail their requests as aborted.
@@ -203,7 +210,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         const bucket = second(now);
         bucket.requests += 1;
         bucket.errors += 1;
-        options.onResult?.({ atMs: now - startedAt, error: kind });
+        options.onResult?.({ sentAtMs: sentAt - startedAt, atMs: now - startedAt, error: kind });
       }
       completed += 1;
     }

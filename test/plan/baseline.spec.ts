@@ -1,3 +1,5 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import * as fs from 'fs';
 import * as path from 'path';
 import { runPlanCli } from '../../lib/plan/cli';
@@ -129,14 +131,58 @@ describe('npm run plan -- --baseline DIR', () => {
 describe('npm run plan -- --deployed', () => {
   let fake: FakeAws;
   let saved: NodeJS.ProcessEnv;
+  // CloudFormation is the fake on 127.0.0.1; CloudWatch (the deployment alarms) is stubbed.
+  let cloudWatch: AwsClientStub<CloudWatchClient>;
+  beforeAll(() => (cloudWatch = mockClient(CloudWatchClient)));
+  afterAll(() => cloudWatch.restore());
   beforeEach(async () => {
     fake = new FakeAws();
     saved = { ...process.env };
     Object.assign(process.env, fake.env(await fake.start()));
+    cloudWatch.reset();
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
   });
   afterEach(async () => {
     process.env = saved;
     await fake.stop();
+  });
+
+  test('warns when a deployment alarm is in ALARM now: ECS would not watch the deployment', async () => {
+    cloudWatch
+      .on(DescribeAlarmsCommand, { AlarmNamePrefix: 'yelb-cluster-blue-deploy-', StateValue: 'ALARM' })
+      .resolves({ MetricAlarms: [{ AlarmName: 'yelb-cluster-blue-deploy-public-target-5xx' }] });
+    const run = await plan(['--deployed', '--stage', 'blue', '-c', 'serviceConnect=true']);
+    // A warning, not a block: the alarm may clear before the deploy.
+    expect(run.code).toBe(0);
+    expect(run.stdout.split('\n')[1]).toBe(
+      'warning: deployment alarms in ALARM now: yelb-cluster-blue-deploy-public-target-5xx. ECS does not watch a deployment that starts while one of its alarms is in ALARM (no rollback on alarm for its whole run): deploy once they are OK.'
+    );
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand).map((c) => c.args[0].input)).toEqual([
+      { AlarmNamePrefix: 'yelb-cluster-blue-deploy-', StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'] },
+    ]);
+
+    const json = JSON.parse((await plan(['--deployed', '--stage', 'blue', '--json'])).stdout);
+    expect(json.deploymentAlarms.inAlarm).toEqual(['yelb-cluster-blue-deploy-public-target-5xx']);
+  });
+
+  test('says so when the alarms cannot be read, rather than taking them for clear', async () => {
+    cloudWatch.on(DescribeAlarmsCommand).rejects(
+      Object.assign(new Error('not authorized to perform cloudwatch:DescribeAlarms'), {
+        name: 'AccessDenied',
+      })
+    );
+    const run = await plan(['--deployed']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^warning: the deployment alarms \(yelb-cluster-deploy-\*\) could not be read \(AccessDenied: not authorized to perform cloudwatch:DescribeAlarms\): check that none is in ALARM before you deploy/m
+    );
+  });
+
+  test('--baseline reads no alarm (it is offline)', async () => {
+    const run = await plan(['--baseline', writeAssembly(phaseTemplates('discovery'))]);
+    expect(run.code).toBe(0);
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+    expect(run.stdout).not.toMatch(/warning/);
   });
 
   test('reads the deployed templates with GetTemplate and says which phase is deployed', async () => {

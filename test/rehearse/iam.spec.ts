@@ -81,7 +81,26 @@ describe('the GitHub rehearsal role (docs/rehearsal-iam/)', () => {
       'arn:aws:iam::ACCOUNT:role/cdk-hnb659fds-deploy-role-ACCOUNT-REGION',
       'arn:aws:iam::ACCOUNT:role/cdk-hnb659fds-file-publishing-role-ACCOUNT-REGION',
     ]);
-    for (const s of statements) expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|role\/cdk-\*/);
+    // What the rehearsal reads itself: the stacks, the services and their tasks (planned outages), the alarms.
+    expect(statements.flatMap((s: any) => [s.Action].flat()).sort()).toEqual([
+      'cloudformation:DescribeStacks',
+      'cloudformation:GetTemplate',
+      'cloudwatch:DescribeAlarms',
+      'ecs:DescribeServices',
+      'ecs:DescribeTasks',
+      'ecs:ListTasks',
+      'sts:AssumeRole',
+    ]);
+    // ListTasks has no resource of its own on Fargate: "*", held to the rehearsal clusters by ecs:cluster.
+    for (const s of statements) {
+      if (s.Action === 'ecs:ListTasks') {
+        expect(s.Condition).toEqual({
+          ArnLike: { 'ecs:cluster': 'arn:aws:ecs:REGION:ACCOUNT:cluster/yelb-cluster-rehearsal*' },
+        });
+      } else {
+        expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"|role\/cdk-\*/);
+      }
+    }
   });
 
   describe('the CloudFormation execution policies', () => {

@@ -3,13 +3,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { MigrationPhase } from '../../lib/model/phase';
 import { RehearseDeps, runRehearseCli } from '../../lib/rehearse/cli';
-import { RehearsalReport } from '../../lib/rehearse/report';
+import { RehearsalReport, outageSeconds, outsidePlannedOutages } from '../../lib/rehearse/report';
+import { FAILED_COLOUR, PLANNED_COLOUR } from '../../lib/rehearse/chart';
 import { RehearsalAws } from '../../lib/rehearse/run';
 import { runCli } from '../support/cli';
 import { fromSharedTemplates, stackTemplates } from '../support/app';
-import { YelbLike, fakeRehearsalAws, startYelbLike } from '../support/yelb-like';
+import { YelbLike, fakeRehearsalAws, fastClock, startYelbLike } from '../support/yelb-like';
 import { tempDir } from '../support/temp';
 import { YELB } from '../../lib/model/yelb';
+import { taskReplacement } from '../../lib/model/deployment';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { Topology } from '../../lib/model/topology';
 import { readTopologyFile } from '../../lib/model/topology-file';
@@ -161,6 +163,99 @@ describe('npm run rehearse, offline', () => {
     expect(run.code).toBe(0);
   });
 
+  describe('a planned outage: yelb-db restarted for 90 s of the run, on a clock 60 times as fast', () => {
+    const DB_REASON = taskReplacement(YELB.services.find((s) => s.name === 'yelb-db')!).plannedOutage;
+
+    test.each(['stopFirst', 'startFirst'] as const)(
+      'the run completes, reports the window as ECS gave it, and passes (%s)',
+      async (order) => {
+        const now = fastClock(60);
+        const aws = fakeRehearsalAws(yelb, {
+          now,
+          restart: (phase) =>
+            phase === 'serviceConnect' ? { service: 'yelb-db', seconds: 90, order } : undefined,
+          // The deploy goes on for 0.5 s (30 s of the run) once the new task serves.
+          deployMs: 500,
+        });
+        const out = outDir();
+        const run = await rehearse(['--rate', '200', '--out', out], aws, { now });
+
+        expect(run.stdout).toMatch(/rehearsal PASSED/);
+        expect(run.code).toBe(0);
+        const report = readReport(out);
+        const [first, second] = report.steps;
+        expect(first.plannedOutages).toHaveLength(1);
+        const [outage] = first.plannedOutages;
+        expect(outage).toMatchObject({ service: 'yelb-db', reason: DB_REASON });
+        // 90 s from ECS's stop to the new task serving, 1 s before for the clocks, 10 s after for callers.
+        expect(outageSeconds(outage)).toBeGreaterThanOrEqual(101);
+        expect(outageSeconds(outage)).toBeLessThan(105);
+        expect(outage.startSecond).toBeGreaterThanOrEqual(first.startSecond);
+        expect(outage.endSecond).toBeLessThanOrEqual(first.endSecond);
+        // The failures are there, in the window and in its step, and none outside the window.
+        expect(outage.non2xx).toBeGreaterThan(100);
+        expect(first.non2xx).toBe(outage.non2xx);
+        expect(outsidePlannedOutages(first, first.plannedOutages)).toMatchObject({ non2xx: 0, errors: 0 });
+        expect(outsidePlannedOutages(first, first.plannedOutages).requests).toBeGreaterThan(0);
+        expect(second.plannedOutages).toEqual([]);
+        // Every request in exactly one second of the timeline; the window's in their step.
+        expect(report.timeline.reduce((n, t) => n + t.requests, 0)).toBe(report.total.requests);
+        expect(outage.requests).toBeLessThanOrEqual(first.requests);
+        const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+        expect(md).toMatch(/## Planned outages[\s\S]*\| discovery → serviceConnect \| yelb-db \| /);
+        expect(md.split('## Seconds with failed requests')[1]).toMatch(/ planned outage\n/);
+        const svg = fs.readFileSync(path.join(out, 'chart.svg'), 'utf8');
+        expect(svg).toContain('yelb-db (planned)</text>');
+        expect(svg).toContain(`fill="${PLANNED_COLOUR}"/>`);
+        expect(svg).not.toContain(`fill="${FAILED_COLOUR}"/>`);
+
+        // The same run judged again with a bound shorter than the window: it fails, naming it.
+        const strict = await runCli(
+          (a, io) => runRehearseCli(a, io, { topology: YELB }),
+          ['report', out, '--max-planned-outage', '60s'],
+          {}
+        );
+        expect(strict.code).toBe(1);
+        expect(strict.stdout).toMatch(
+          /discovery → serviceConnect: yelb-db's planned outage lasted 10\d s \(\d+ s–\d+ s of the run\), over its bound of 60 s/
+        );
+      },
+      30_000
+    );
+
+    test('an unplanned burst of 5xx in the same step still fails it', async () => {
+      const now = fastClock(60);
+      const aws = fakeRehearsalAws(yelb, {
+        now,
+        restart: (phase) => (phase === 'serviceConnect' ? { service: 'yelb-db', seconds: 90 } : undefined),
+        // Once the new task serves, the deploy goes on for 0.8 s (48 s of the run); from 0.3 s to
+        // 0.6 s after it (18 s to 36 s: past the window's 10 s for callers), one read in four fails.
+        during: (phase) => {
+          if (phase !== 'serviceConnect') return;
+          const poll = setInterval(() => {
+            if (aws.tasks.get('yelb-db')?.length !== 2 || yelb.fault) return;
+            clearInterval(poll);
+            setTimeout(() => (yelb.fault = { every: 4, status: 502 }), 300).unref();
+            setTimeout(() => (yelb.fault = undefined), 600).unref();
+          }, 5);
+        },
+        deployMs: 800,
+      });
+      const out = outDir();
+      const run = await rehearse(['--rate', '200', '--out', out], aws, { now });
+
+      expect(run.code).toBe(1);
+      const report = readReport(out);
+      expect(report.steps[0].plannedOutages).toHaveLength(1);
+      expect(report.verdict.reasons).toEqual([
+        expect.stringMatching(
+          /^discovery → serviceConnect: error rate [\d.]+ % \(\d+ of [\d,]+ requests outside planned outages: \d+ non-2xx, 0 errors\), over the gate 0\.10 %$/
+        ),
+        expect.stringMatching(/^whole run: error rate .* requests outside planned outages/),
+      ]);
+    }, 30_000);
+  });
+
   test('a lost vote fails the step that lost it and ends the steps there', async () => {
     const aws = fakeRehearsalAws(yelb, {
       after: (phase) => {
@@ -197,16 +292,21 @@ describe('npm run rehearse, offline', () => {
       alarmWait: { pollMs: 20, timeoutMs: 5000 },
     });
     expect(run.code).toBe(0);
+    // It warns: ECS would not watch a deployment started with an alarm in ALARM.
     expect(run.stderr).toMatch(
-      /waiting for deployment alarms to leave ALARM: yelb-cluster-deploy-public-target-5xx/
+      /warning: deployment alarms in ALARM: yelb-cluster-deploy-public-target-5xx; ECS would not watch a deployment started now/
     );
     expect(aws.alarmReads.every((p) => p === 'yelb-cluster-deploy-')).toBe(true);
     expect(aws.alarmReads.length).toBeGreaterThan(2);
   });
 
   test('an alarm that does not clear fails the step before its deploy, naming it', async () => {
-    const aws = fakeRehearsalAws(yelb);
-    aws.firing = ['yelb-cluster-deploy-yelb-appserver-service-connect-5xx', 'another-cluster-deploy-x'];
+    const aws = fakeRehearsalAws(yelb, {
+      after: (phase) => {
+        if (phase === 'discovery')
+          aws.firing = ['yelb-cluster-deploy-yelb-appserver-service-connect-5xx', 'another-cluster-deploy-x'];
+      },
+    });
     const out = outDir();
     const run = await rehearse(['--rate', '50', '--out', out], aws, {
       alarmWait: { pollMs: 10, timeoutMs: 60 },
@@ -215,9 +315,23 @@ describe('npm run rehearse, offline', () => {
     const report = readReport(out);
     expect(report.steps[0]).toMatchObject({ from: 'discovery', to: 'serviceConnect', outcome: 'failed' });
     expect(report.steps[0].error).toBe(
-      "deployment alarms still in ALARM after 0 s: yelb-cluster-deploy-yelb-appserver-service-connect-5xx; ECS would fail this step's deployments (see the dashboard)"
+      'deployment alarms still in ALARM after 0 s: yelb-cluster-deploy-yelb-appserver-service-connect-5xx; ECS would not watch a deployment started now (see the dashboard)'
     );
     expect(aws.calls.filter((c) => c.startsWith('deploy '))).toEqual(['deploy discovery']);
+  });
+
+  test('the first deploy waits for the alarms too: one in ALARM before it stops the setup, nothing deployed', async () => {
+    const aws = fakeRehearsalAws(yelb, { deployedPhase: 'discovery' });
+    aws.firing = ['yelb-cluster-deploy-public-p99'];
+    const out = outDir();
+    const run = await rehearse(['--rate', '50', '--out', out], aws, {
+      alarmWait: { pollMs: 10, timeoutMs: 60 },
+    });
+    expect(run.code).toBe(1);
+    expect(readReport(out).verdict.reasons).toEqual([
+      'setup: deployment alarms still in ALARM after 0 s: yelb-cluster-deploy-public-p99; ECS would not watch a deployment started now (see the dashboard)',
+    ]);
+    expect(aws.calls).toEqual(['deployed YelbNetwork,Yelb,YelbLoadTest']);
   });
 
   test('a step that the plan blocks is not deployed', async () => {
@@ -396,24 +510,39 @@ describe('npm run rehearse, offline', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const step = [
+      'step',
+      'plan',
+      'wait-alarms',
+      'read-data',
+      'deploy',
+      'wait-stable',
+      'planned-outages',
+      'read-data',
+      'end-step',
+    ].map((a) => `step ${a}`);
     expect(actions.map((a) => `${String(a.part)} ${String(a.action)}`)).toEqual([
       'setup check-deployed',
+      'setup wait-alarms',
       'setup deploy',
       'setup wait-stable',
       'setup write-data',
       'setup traffic',
-      ...['step', 'plan', 'wait-alarms', 'read-data', 'deploy', 'wait-stable', 'read-data', 'end-step'].map(
-        (a) => `step ${a}`
-      ),
-      ...['step', 'plan', 'wait-alarms', 'read-data', 'deploy', 'wait-stable', 'read-data', 'end-step'].map(
-        (a) => `step ${a}`
-      ),
+      ...step,
+      ...step,
       'teardown traffic',
       'teardown destroy',
       'teardown report',
     ]);
+    // The services whose restarts are planned outages, from the model, with its reason.
+    expect(actions.find((a) => a.action === 'planned-outages')).toEqual({
+      part: 'step',
+      action: 'planned-outages',
+      cluster: 'yelb-cluster-blue',
+      services: [{ service: 'yelb-db', reason: taskReplacement(YELB.services[2]).plannedOutage }],
+    });
     expect(actions.find((a) => a.action === 'traffic')).toMatchObject({ path: '/api/getvotes' });
-    expect(actions.find((a) => a.action === 'wait-alarms')).toEqual({
+    expect(actions.find((a) => a.part === 'step' && a.action === 'wait-alarms')).toEqual({
       part: 'step',
       action: 'wait-alarms',
       prefix: 'yelb-cluster-blue-deploy-',
@@ -432,7 +561,7 @@ describe('npm run rehearse, offline', () => {
         retireLegacy: String(p === 'retired'),
       }))
     );
-    expect(actions[2]).toMatchObject({ cluster: 'yelb-cluster-blue' });
+    expect(actions[3]).toMatchObject({ action: 'wait-stable', cluster: 'yelb-cluster-blue' });
     expect(fs.existsSync('r1')).toBe(false);
   });
 
@@ -455,6 +584,10 @@ describe('npm run rehearse, offline', () => {
       [['--out', existing], /already holds files/],
       [['--votes', '0'], /--votes '0' is not a whole number from 1 to 1000/],
       [['--timeout', 'soon'], /--timeout 'soon' is not a positive duration/],
+      [
+        ['--max-planned-outage', '0s'],
+        /--max-planned-outage '0s' is not a positive duration; allowed: a duration such as 180s, 3m or 90 \(seconds\)/,
+      ],
       [['--bogus'], /Unknown option '--bogus'/],
     ];
     for (const [argv, message] of cases) {
@@ -504,7 +637,9 @@ describe('npm run rehearse -- -c topology=FILE: a system that is not Yelb', () =
     );
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/rehearsal PASSED \(gate: error rate at most 0.001 per step, no data lost\)/);
+    expect(run.stdout).toMatch(
+      /rehearsal PASSED \(gate: error rate at most 0.001 per step, planned outages apart, each at most 180 s; no data lost\)/
+    );
     expect(aws.calls[0]).toBe('deployed ShopNetwork,Shop,ShopLoadTest');
     expect(aws.calls.filter((c) => c.startsWith('wait'))).toEqual(Array(5).fill('wait shop-cluster 9'));
     const report = readReport(out);
@@ -579,19 +714,25 @@ describe('npm run rehearse -- -c topology=FILE: a system that is not Yelb', () =
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const step = ['step', 'plan', 'wait-alarms', 'deploy', 'wait-stable', 'planned-outages', 'end-step'];
     expect(lines.map((a) => `${String(a.part)} ${String(a.action)}`)).toEqual([
       'setup check-deployed',
+      'setup wait-alarms',
       'setup deploy',
       'setup wait-stable',
       'setup traffic',
-      ...['step', 'plan', 'wait-alarms', 'deploy', 'wait-stable', 'end-step'].map((a) => `step ${a}`),
-      ...['step', 'plan', 'wait-alarms', 'deploy', 'wait-stable', 'end-step'].map((a) => `step ${a}`),
+      ...step.map((a) => `step ${a}`),
+      ...step.map((a) => `step ${a}`),
       'teardown traffic',
       'teardown destroy',
       'teardown report',
     ]);
     expect(lines[0]).toMatchObject({ stacks: ['ShopNetwork', 'Shop', 'ShopLoadTest'] });
-    expect(lines[3]).toMatchObject({ action: 'traffic', path: '/' });
+    expect(lines[4]).toMatchObject({ action: 'traffic', path: '/' });
+    expect(lines.find((a) => a.action === 'planned-outages')).toMatchObject({
+      cluster: 'shop-cluster',
+      services: [expect.objectContaining({ service: 'orders-db' })],
+    });
     expect(lines.filter((a) => a.action === 'plan').every((a) => a.safe === true)).toBe(true);
 
     const votes = await rehearse(
@@ -631,6 +772,20 @@ describe('npm run rehearse -- report DIR', () => {
     );
     expect(strict.code).toBe(1);
     expect(strict.stdout).toMatch(/discovery → serviceConnect: error rate/);
+  });
+
+  test('reads a report written before planned outages were reported: none, and the default bound', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, 'example', 'report.json'), 'utf8'));
+    delete example.gate.maxPlannedOutageSeconds;
+    for (const step of example.steps) delete step.plannedOutages;
+    const dir = tempDir('old-report');
+    fs.writeFileSync(path.join(dir, 'report.json'), JSON.stringify(example));
+    const run = await runCli((a, io) => runRehearseCli(a, io, { topology: YELB }), ['report', dir], {});
+    expect(run.stderr).toBe('');
+    expect(readReport(dir).gate.maxPlannedOutageSeconds).toBe(180);
+    expect(readReport(dir).steps.every((s) => s.plannedOutages.length === 0)).toBe(true);
+    // Without its windows, yelb-db's restarts count against the error-rate gate.
+    expect(run.stdout).toMatch(/discovery → serviceConnect: error rate [\d.]+ % \(\d+ of [\d,]+ requests:/);
   });
 
   test('refuses a folder without a report', async () => {

@@ -1,5 +1,6 @@
 import { MigrationPhase } from '../../lib/model/phase';
 import { CfnTemplate } from '../../lib/plan/template-diff';
+import { TaskTimes } from '../../lib/rehearse/outage';
 import { RehearsalAws } from '../../lib/rehearse/run';
 import { RESTAURANTS, Restaurant, Votes } from '../../lib/rehearse/yelb-api';
 import { TestServer, startServer } from './http-server';
@@ -89,6 +90,32 @@ export interface FakeDeploy {
 /** How long a deploy waits, at most, for the reads it should last: a bound, not a duration. */
 const DEPLOY_READS_BOUND_MS = 15_000;
 
+/** A restart of a service with a planned outage during a deploy, as ECS would report it. */
+export interface FakeRestart {
+  readonly service: string;
+  /** From ECS stopping the old task to the new one serving, on the run's clock. */
+  readonly seconds: number;
+  /**
+   * `stopFirst`: ECS stops the old task, then starts the new one (minimum 0 %). `startFirst`: the
+   * new task starts first and waits for the old one's data volume, free once it has stopped.
+   */
+  readonly order?: 'stopFirst' | 'startFirst';
+  /**
+   * When CloudFormation reaches the service, in ms after the deploy began (default 100): servers
+   * come first in the migration, last on the way back to discovery.
+   */
+  readonly afterMs?: number;
+}
+
+/**
+ * A run clock `speed` times as fast as the wall clock, from now on: 90 s of a rehearsal's time
+ * in 3 s at 30. The rehearsal compares its requests, steps and ECS's times on it.
+ */
+export function fastClock(speed: number): () => Date {
+  const start = Date.now();
+  return () => new Date(start + (Date.now() - start) * speed);
+}
+
 /**
  * The rehearsal's AWS in a test: a deploy lasts at least `deployMs` and until the Yelb-like
  * server has received `deployReads` reads since it started (a count, not a time, so that a busy
@@ -112,6 +139,13 @@ export function fakeRehearsalAws(
     phaseOutput?: (phase: MigrationPhase) => string;
     during?: (phase: MigrationPhase) => void;
     after?: (phase: MigrationPhase) => void;
+    /**
+     * A service the deploy of a phase restarts with a planned outage: every read answers 500
+     * while it lasts, and ECS's task times say so.
+     */
+    restart?: (phase: MigrationPhase) => FakeRestart | undefined;
+    /** The run's clock (the task times are on it). */
+    now?: () => Date;
   } = {}
 ): RehearsalAws & {
   readonly calls: string[];
@@ -119,15 +153,51 @@ export function fakeRehearsalAws(
   /** The deployment alarms in ALARM, as a test sets them; and the prefixes asked for. */
   firing: string[];
   readonly alarmReads: string[];
+  /** Each service's tasks with their times, as DescribeTasks would give them (one running task unless restarted). */
+  readonly tasks: Map<string, TaskTimes[]>;
 } {
   const calls: string[] = [];
   const deploys: FakeDeploy[] = [];
   const alarmReads: string[] = [];
+  const now = options.now ?? (() => new Date());
+  const tasks = new Map<string, TaskTimes[]>();
+  const tasksOf = (service: string) => {
+    if (!tasks.has(service))
+      tasks.set(service, [{ id: `${service}-1`, startedAt: new Date(now().getTime() - 3_600_000) }]);
+    return tasks.get(service)!;
+  };
+  /** The restart: the old task stops, reads fail, a new one serves `seconds` later on the run's clock. */
+  const restart = async ({ service, seconds, order = 'stopFirst', afterMs = 100 }: FakeRestart) => {
+    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    const list = tasksOf(service);
+    const oldIndex = list.length - 1;
+    const stoppingAt = now();
+    const next = { id: `${service}-${list.length + 1}`, startedAt: new Date(stoppingAt.getTime() - 20_000) };
+    // Start first: the new task is RUNNING before the old one stops, and waits for its volume.
+    if (order === 'startFirst') list.push(next);
+    const before = yelb.fault;
+    yelb.fault = { every: 1, status: 500 };
+    list[oldIndex] = { ...list[oldIndex], stoppingAt };
+    while (now().getTime() < stoppingAt.getTime() + seconds * 1000) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    yelb.fault = before;
+    const served = now();
+    if (order === 'startFirst') {
+      list[oldIndex] = { ...list[oldIndex], stoppedAt: served };
+    } else {
+      // Its containers exit half-way through the outage; the new task starts after.
+      list[oldIndex] = { ...list[oldIndex], stoppedAt: new Date(stoppingAt.getTime() + seconds * 500) };
+      list.push({ ...next, startedAt: served });
+    }
+  };
   return {
     calls,
     deploys,
     firing: [],
     alarmReads,
+    tasks,
+    serviceTasks: (_cluster, service) => Promise.resolve(structuredClone(tasksOf(service))),
     alarmsFiring(prefix) {
       alarmReads.push(prefix);
       return Promise.resolve(this.firing.filter((name) => name.startsWith(prefix)));
@@ -144,6 +214,8 @@ export function fakeRehearsalAws(
       calls.push(`deploy ${phase}`);
       deploys.push({ phase, context });
       options.during?.(phase);
+      const restarting = deploys.length > 1 ? options.restart?.(phase) : undefined;
+      if (restarting) await restart(restarting);
       const ms = typeof options.deployMs === 'function' ? options.deployMs(phase) : (options.deployMs ?? 100);
       const readsAtStart = yelb.reads;
       // Unref: a deploy that Ctrl-C left running must not hold the test process open.

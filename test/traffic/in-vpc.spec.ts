@@ -140,4 +140,34 @@ describe('npm run traffic -- --in-vpc', () => {
     expect(run.stderr).toMatch(/deploy it with npx cdk deploy YelbLoadTest -c loadTest=true/);
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
+
+  test('names the load-test stack of the topology and stage in use, and how to deploy it', async () => {
+    // Deployed without -c loadTest=true: the stack is there, empty, without the task's outputs.
+    cfn.on(DescribeStacksCommand, { StackName: 'ShopLoadTest-blue' }).resolves(outputs({}));
+    const shop = [
+      '--topology',
+      'examples/shop.topology.json',
+      '--stage',
+      'blue',
+      '--url',
+      'http://shop.example.com',
+    ];
+    const run = await traffic(['--in-vpc', ...shop], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /stack 'ShopLoadTest-blue' has no output .*: deploy it with npx cdk deploy ShopLoadTest-blue -c loadTest=true -c topology=examples\/shop.topology.json -c stage=blue$/m
+    );
+
+    cfn.on(DescribeStacksCommand, { StackName: 'ShopLoadTest-blue' }).rejects(
+      Object.assign(new Error('Stack with id ShopLoadTest-blue does not exist'), {
+        name: 'ValidationError',
+      })
+    );
+    const missing = await traffic(['--in-vpc', ...shop], env);
+    expect(missing.stderr).toMatch(
+      /the ShopLoadTest-blue stack could not be read .*: deploy it with npx cdk deploy ShopLoadTest-blue -c loadTest=true -c topology=examples\/shop.topology.json -c stage=blue/
+    );
+    expect(missing.stderr).not.toMatch(/YelbLoadTest/);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
 });

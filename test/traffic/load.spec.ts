@@ -134,11 +134,12 @@ describe('runLoad', () => {
     expect(report.errors.aborted).toBe(0);
     expect(report.requests).toBeGreaterThan(0);
     expect(report.statusCodes).toEqual({ 200: server.received() });
-    // onResult saw every request once, in the order they completed, with its latency.
+    // onResult saw every request once, in the order they completed, with its latency and when it was sent.
     expect(results).toHaveLength(report.requests);
     expect(results.every((r) => r.statusCode === 200 && r.latencyMs! >= 290 && r.atMs >= r.latencyMs!)).toBe(
       true
     );
+    expect(results.every((r) => Math.abs(r.atMs - r.sentAtMs - r.latencyMs!) < 0.001)).toBe(true);
     expect(results.map((r) => r.atMs)).toEqual([...results.map((r) => r.atMs)].sort((a, b) => a - b));
   });
 
@@ -148,6 +149,10 @@ describe('runLoad', () => {
     await runLoad({ url, connections: 1, requests: 3, timeoutMs: 1000, onResult: (r) => results.push(r) });
     expect(results.map((r) => [r.error, r.statusCode, r.latencyMs])).toEqual(
       Array(3).fill(['refused', undefined, undefined])
+    );
+    // A failure too says when it was sent: before it failed, after the previous one.
+    expect(results.every((r, i) => r.sentAtMs <= r.atMs && r.sentAtMs >= (results[i - 1]?.atMs ?? 0))).toBe(
+      true
     );
   });
 
