@@ -23,8 +23,10 @@ export interface CliDeps {
   readonly clients?: (region?: string) => AwsClients;
 }
 
-/** Environment variable that lowers the poll interval (seconds or a duration). */
-export const POLL_INTERVAL_ENV = 'YELB_MIGRATE_POLL_INTERVAL';
+/** Environment variable that sets the poll interval (seconds or a duration), for any topology. */
+export const POLL_INTERVAL_ENV = 'SERVICE_CONNECT_MIGRATE_POLL_INTERVAL';
+/** Its earlier name, still read when the new one is not set. */
+const LEGACY_POLL_INTERVAL_ENV = 'YELB_MIGRATE_POLL_INTERVAL';
 /** The waiter's own minimum delay for `waitUntilServicesStable`. */
 const WAITER_MIN_DELAY_SECONDS = 15;
 const DEFAULT_TIMEOUT = '15m';
@@ -268,15 +270,16 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     values.timeout,
     'seconds (900) or with a unit (15m, 30s, 1h)'
   );
-  const pollText = values['poll-interval'] ?? env[POLL_INTERVAL_ENV];
+  const pollSource =
+    values['poll-interval'] !== undefined
+      ? { name: '--poll-interval', text: values['poll-interval'] }
+      : [POLL_INTERVAL_ENV, LEGACY_POLL_INTERVAL_ENV]
+          .filter((name) => env[name] !== undefined)
+          .map((name) => ({ name, text: env[name]! }))[0];
   const pollSeconds =
-    pollText === undefined
+    pollSource === undefined
       ? WAITER_MIN_DELAY_SECONDS
-      : positiveDuration(
-          values['poll-interval'] !== undefined ? '--poll-interval' : POLL_INTERVAL_ENV,
-          pollText,
-          'seconds (5, 0.5) or with a unit (250ms, 10s)'
-        );
+      : positiveDuration(pollSource.name, pollSource.text, 'seconds (5, 0.5) or with a unit (250ms, 10s)');
   if (pollSeconds >= timeoutSeconds) {
     throw new UsageError(
       `the poll interval (${pollSeconds}s) must be shorter than --timeout (${timeoutSeconds}s)`

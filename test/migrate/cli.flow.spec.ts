@@ -360,6 +360,35 @@ describe('validation before any change', () => {
   });
 });
 
+describe('the poll interval from the environment', () => {
+  const withEnv = (extra: Record<string, string>, ...argv: string[]) => {
+    const { [POLL_INTERVAL_ENV]: _ours, ...rest } = env;
+    return runCli((args, io) => runMigrateCli(args, io, { topology: YELB }), argv, { ...rest, ...extra });
+  };
+
+  test('is read from SERVICE_CONNECT_MIGRATE_POLL_INTERVAL, a name for any topology, and checked before any request', async () => {
+    const run = await withEnv({ SERVICE_CONNECT_MIGRATE_POLL_INTERVAL: 'soon' }, 'status');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: SERVICE_CONNECT_MIGRATE_POLL_INTERVAL 'soon' is not a positive duration/
+    );
+    expect(fake.requests).toEqual([]);
+  });
+
+  test('still reads YELB_MIGRATE_POLL_INTERVAL, the earlier name, when the new one is not set', async () => {
+    const legacy = await withEnv({ YELB_MIGRATE_POLL_INTERVAL: '2h' }, 'status');
+    expect(legacy.code).toBe(2);
+    expect(legacy.stderr).toMatch(/the poll interval \(7200s\) must be shorter than --timeout \(900s\)/);
+    fake.seedYelb();
+    const both = await withEnv(
+      { SERVICE_CONNECT_MIGRATE_POLL_INTERVAL: '0.01', YELB_MIGRATE_POLL_INTERVAL: '2h' },
+      'status'
+    );
+    expect(both.stderr).not.toMatch(/error/);
+    expect(both.code).toBe(0);
+  });
+});
+
 describe('--stage', () => {
   test("works on the stage's stack and names", async () => {
     fake.seedYelb({ topology: stagedTopology(YELB, 'blue'), stack: 'Yelb-blue', phase: 'discovery' });
