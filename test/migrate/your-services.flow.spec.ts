@@ -483,14 +483,17 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(fake.writes()).toEqual([]);
   });
 
-  test('refuses a service that CodeDeploy deploys, before any change', async () => {
+  test.each([
+    ['CODE_DEPLOY', 'CodeDeploy'],
+    ['EXTERNAL', 'an external controller'],
+  ] as const)('refuses a service deployed by %s, before any change', async (controller, by) => {
     await fake.stop();
     fake = new FakeAws();
     env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
     fake.seedCluster({
       ...SHOP,
       services: SHOP.services.map((s) =>
-        s.name === 'catalog' ? { ...s, deploymentController: 'CODE_DEPLOY' as const } : s
+        s.name === 'catalog' ? { ...s, deploymentController: controller } : s
       ),
     });
     const report = JSON.parse(
@@ -505,8 +508,8 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     );
     const run = await withTopology('apply', '--namespace', 'shop.sc.internal');
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(
-      /catalog: deployed by CodeDeploy \(deploymentController CODE_DEPLOY\): UpdateService cannot change/
+    expect(run.stderr).toContain(
+      `catalog: deployed by ${by} (deploymentController ${controller}): UpdateService cannot change`
     );
     expect(fake.writes()).toEqual([]);
   });
