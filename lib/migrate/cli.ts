@@ -42,9 +42,11 @@ commands:
   retire     detach each service's old path (Cloud Map registry, internal target group) once it
              and all its callers run Service Connect; never deletes anything
   rollback   attach retired old paths again, then Service Connect off, clients first, each
-             service back on the task definition it had; waits until the namespace is empty
-  cleanup    before deleting the stacks by other means: Service Connect off everywhere at once,
-             then wait until ECS has emptied the namespace (cdk destroy does this itself)
+             service back on the task definition it had; waits until ECS has removed their
+             endpoints from the namespace (other services' endpoints there are left alone)
+  cleanup    before deleting the stacks by other means: Service Connect off everywhere at once
+             (rolling, deployment alarms off), then wait until ECS has removed their endpoints
+             (cdk destroy does this itself)
 
 options:
   --topology FILE        the system to migrate (from discover); default: the CDK app's Yelb

@@ -1,5 +1,4 @@
 import { ECSClient, RegisterTaskDefinitionCommand, Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import { WaiterResult, WaiterState, createWaiter } from '@smithy/core/client';
 import { AwsClients } from '../aws/clients';
 import { errorMessage } from '../core/errors';
@@ -353,41 +352,51 @@ async function waitForRegistrations(
 }
 
 /**
- * Waits, bounded, until the namespace holds no services: after a rollback ECS removes the
- * Cloud Map services it created, and a namespace with services cannot be deleted.
+ * Waits, bounded, until the namespace no longer holds `endpoints` (discovery names): after
+ * Service Connect is turned off, ECS removes the Cloud Map services it created for them. A
+ * namespace serves every cluster whose services use it, so the endpoints of services outside the
+ * topology are named once and left alone.
  *
- * @throws MigrationFailure when services remain after the timeout.
+ * @throws MigrationFailure when some of `endpoints` remain after the timeout.
  */
-export async function waitForEmptyNamespace(
+export async function waitForEndpointsGone(
   clients: AwsClients,
   namespace: Namespace,
+  endpoints: ReadonlySet<string>,
   wait: WaitOptions,
   progress: Progress
 ): Promise<void> {
   const start = Date.now();
   let last: string | undefined;
-  let remaining: ServiceSummary[] = [];
+  let ours: string[] = [];
+  let others: string[] = [];
   const result = await poll(wait, async () => {
-    remaining = await namespaceServices(clients.cloudMap, namespace.id);
-    const now = remaining.map((s) => s.Name).join(', ');
+    const names = (await namespaceServices(clients.cloudMap, namespace.id)).map((s) => s.Name ?? s.Id ?? '?');
+    ours = names.filter((n) => endpoints.has(n));
+    others = names.filter((n) => !endpoints.has(n));
+    const now = ours.join(', ');
     if (now !== last) {
       progress(
-        remaining.length === 0
-          ? `namespace ${namespace.name}: empty (${formatDuration(elapsed(start))})`
-          : `namespace ${namespace.name}: ${remaining.length} service(s) left: ${now} (${formatDuration(elapsed(start))})`
+        ours.length === 0
+          ? `namespace ${namespace.name}: none of the topology's endpoints left (${formatDuration(elapsed(start))})`
+          : `namespace ${namespace.name}: ${ours.length} endpoint(s) left: ${now} (${formatDuration(elapsed(start))})`
       );
       last = now;
     }
-    return { state: remaining.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY };
+    return { state: ours.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY };
   });
   if (result.state !== WaiterState.SUCCESS) {
     throw new MigrationFailure(
       `namespace ${namespace.name}`,
-      `still holds ${remaining.map((s) => s.Name).join(', ')} after ${formatDuration(wait.timeoutSeconds)}`,
+      `still holds ${ours.join(', ')} after ${formatDuration(wait.timeoutSeconds)}`,
       [],
       []
     );
   }
+  if (others.length > 0)
+    progress(
+      `namespace ${namespace.name}: also holds ${others.join(', ')}: endpoints of services outside the topology, left alone`
+    );
 }
 
 /** The ECS services by name (10 per call); a failure names the service that is missing. */

@@ -21,6 +21,11 @@ afterEach(() => fake.stop());
 const migrate = (...argv: string[]) =>
   runCli((args, io) => runMigrateCli(args, io, { topology: YELB }), argv, env);
 const ALL = ['yelb-ui', 'yelb-appserver', 'yelb-db', 'yelb-redis'];
+/** An endpoint that a service of another cluster registered in Yelb's namespace, and keeps. */
+const addForeignEndpoint = (name: string) =>
+  fake.namespaces
+    .find((n) => n.Name === 'yelb.sc.internal')!
+    .services.set(name, fake.cloudMapService(`srv-sc-${name}`));
 
 describe('apply', () => {
   test('turns Service Connect on wave by wave, servers first, each wave stable and registered first', async () => {
@@ -153,7 +158,7 @@ describe('apply', () => {
 });
 
 describe('rollback', () => {
-  test('turns Service Connect off clients first, then waits until the namespace is empty', async () => {
+  test('turns Service Connect off clients first, then waits until ECS has removed their endpoints', async () => {
     fake.seedYelb({ serviceConnectOn: ALL, phase: 'serviceConnect' });
     const run = await migrate('rollback');
     expect(run.stderr).not.toMatch(/error/);
@@ -165,30 +170,70 @@ describe('rollback', () => {
       { service: 'yelb-redis', enabled: false },
     ]);
     expect(fake.namespaceServiceNames()).toEqual([]);
-    expect(run.stderr).toMatch(/namespace yelb.sc.internal: empty/);
+    expect(run.stderr).toMatch(/namespace yelb.sc.internal: none of the topology's endpoints left/);
     expect(run.stdout).toMatch(/Service Connect is off for every service/);
   });
 
-  test('fails, bounded, when the namespace never drains', async () => {
+  test("waits for the topology's own endpoints only: another cluster's in the same namespace are named and left alone", async () => {
+    fake.seedYelb({ serviceConnectOn: ALL, phase: 'serviceConnect' });
+    addForeignEndpoint('billing');
+    const run = await migrate('rollback', '--timeout', '5s');
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    expect(fake.namespaceServiceNames()).toEqual(['billing']);
+    expect(run.stderr).toMatch(
+      /namespace yelb.sc.internal: also holds billing: endpoints of services outside the topology, left alone/
+    );
+  });
+
+  test('fails, bounded, when its endpoints never drain, naming only its own', async () => {
     fake.seedYelb({ serviceConnectOn: ALL });
+    addForeignEndpoint('billing');
     fake.stopDraining();
     const run = await migrate('rollback', '--timeout', '1s', '--poll-interval', '0.05');
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /error: namespace yelb.sc.internal: still holds yelb-appserver, yelb-db, yelb-redis after 1\.0s/
+      /error: namespace yelb.sc.internal: still holds yelb-appserver, yelb-db, yelb-redis after 1\.0s\n/
     );
   });
 });
 
 describe('cleanup', () => {
-  test('turns Service Connect off everywhere at once and waits until the namespace is empty', async () => {
+  test('turns Service Connect off everywhere at once and waits until ECS has removed their endpoints', async () => {
     fake.seedYelb({ serviceConnectOn: ALL });
     const run = await migrate('cleanup');
     expect(run.code).toBe(0);
     expect(fake.updates().map((u) => u.enabled)).toEqual([false, false, false, false]);
     expect(fake.namespaceServiceNames()).toEqual([]);
     expect(run.stderr).toMatch(/Service Connect turned off: yelb-ui, yelb-appserver, yelb-db, yelb-redis/);
-    expect(run.stdout).toMatch(/namespace yelb.sc.internal is empty: the stacks can be deleted/);
+    expect(run.stdout).toMatch(
+      /namespace yelb.sc.internal holds none of the services' endpoints: the stacks can be deleted/
+    );
+  });
+
+  test("waits for the topology's own endpoints only, with another cluster's in the namespace", async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    addForeignEndpoint('billing');
+    const run = await migrate('cleanup', '--timeout', '5s');
+    expect(run.code).toBe(0);
+    expect(fake.namespaceServiceNames()).toEqual(['billing']);
+    expect(run.stderr).toMatch(/also holds billing: endpoints of services outside the topology, left alone/);
+  });
+
+  test('turns Service Connect off as a rolling update without the deployment alarms', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    fake.services.get('yelb-appserver')!.deploymentConfiguration = {
+      strategy: 'CANARY',
+      alarms: { alarmNames: ['a'], enable: true, rollback: true },
+    };
+    await migrate('cleanup');
+    const sent = fake.requests.find(
+      (r) => r.operation === 'UpdateService' && r.input.service === 'yelb-appserver'
+    );
+    expect(sent!.input.deploymentConfiguration).toEqual({
+      strategy: 'ROLLING',
+      alarms: { alarmNames: ['a'], enable: false, rollback: false },
+    });
   });
 
   test('has nothing to do when Service Connect is off', async () => {

@@ -92,6 +92,9 @@ export function ecsApi(state: FakeState, operation: string, input: any): unknown
         input.serviceConnectConfiguration === undefined
           ? current?.serviceConnectConfiguration
           : reported(state, input.serviceConnectConfiguration, svc, tdArn);
+      // As ECS: a part of the deployment configuration left out stays as it is.
+      if (input.deploymentConfiguration)
+        svc.deploymentConfiguration = { ...svc.deploymentConfiguration, ...input.deploymentConfiguration };
       if (input.serviceRegistries) svc.serviceRegistries = input.serviceRegistries;
       if (input.loadBalancers) svc.loadBalancers = input.loadBalancers;
       svc.taskDefinition = tdArn;
@@ -284,6 +287,7 @@ function render(state: FakeState, svc: FakeService, cluster: string): unknown {
     status: 'ACTIVE',
     launchType: 'FARGATE',
     deploymentController: { type: svc.deploymentController ?? 'ECS' },
+    deploymentConfiguration: { strategy: 'ROLLING', ...svc.deploymentConfiguration },
     desiredCount: svc.desiredCount,
     runningCount: svc.deployments.find((d) => d.status === 'PRIMARY')?.runningCount ?? 0,
     pendingCount: 0,

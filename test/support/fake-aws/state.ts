@@ -39,6 +39,8 @@ export interface FakeService {
   /** Requests until the PRIMARY deployment settles. */
   pollsLeft: number;
   deploymentController?: string;
+  /** ECS's DeploymentConfiguration (strategy, bake time, alarms): absent parts mean ECS's defaults. */
+  deploymentConfiguration?: any;
   /** The Service Connect endpoints (discovery names) the service has had, by namespace ARN. */
   endpoints?: Map<string, Set<string>>;
   /** Fail the next deployment (circuit breaker): how. */
