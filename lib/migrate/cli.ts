@@ -36,8 +36,8 @@ export const USAGE = `usage: npm run migrate -- <command> [options]
 commands:
   discover   read a live cluster (read-only) and write its topology file and the findings
   plan       read the live system (read-only) and print what apply would do, wave by wave
-  apply      turn Service Connect on, servers first, wave by wave (names unnamed ports, creates
-             the namespace named with --namespace when it does not exist)
+  apply      turn Service Connect on, servers first, wave by wave (names unnamed ports; creates
+             the namespace when it is named with --namespace and does not exist)
   status     per service: Service Connect, aliases, old path, tasks, deployments; drift
   retire     detach each service's old path (Cloud Map registry, internal target group) once it
              and all its callers run Service Connect; never deletes anything
@@ -51,7 +51,9 @@ commands:
 options:
   --topology FILE        the system to migrate (from discover); default: the CDK app's Yelb
   --cluster NAME         ECS cluster (discover: required; else the stack's output or the topology's)
-  --namespace NAME       the Service Connect namespace (default: the topology's); apply creates it
+  --namespace NAME       the Service Connect namespace; apply creates it when it does not exist
+                         (default: the one the services run Service Connect in, else the topology's,
+                         which must exist)
   --region REGION        AWS region (default: the SDK's resolution, AWS_REGION, the profile)
   --stage NAME           Yelb: the copy deployed with -c stage=NAME (stack Yelb-NAME, its names)
   --stack NAME           stack to read outputs from (default for Yelb: Yelb, or Yelb-<stage>; a --topology
@@ -148,11 +150,15 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
       stack:
         options.stack ?? (options.topologyFile ? undefined : stackNames(deps.topology, options.stage).system),
       namespace: options.namespace,
-      mayCreateNamespace:
-        (options.command === 'apply' || options.command === 'plan') &&
-        (options.namespace !== undefined || options.topologyFile !== undefined),
+      missingNamespace:
+        options.namespace !== undefined && (options.command === 'apply' || options.command === 'plan')
+          ? 'create'
+          : options.command === 'plan' || options.command === 'status'
+            ? 'report'
+            : 'refuse',
     });
     for (const note of target.notes) io.stderr(`${note}\n`);
+    for (const warning of target.warnings) io.stderr(`warning: ${warning}\n`);
     const session: Session = {
       clients,
       io,

@@ -405,6 +405,34 @@ describe('validation before any change', () => {
   });
 });
 
+describe('the namespace', () => {
+  test("says so before apply would create a namespace beside the stack's", async () => {
+    fake.seedYelb();
+    const run = await migrate('plan', '--namespace', 'other.sc.internal');
+    expect(run.code).toBe(0);
+    const warning =
+      /warning: apply would create other\.sc\.internal beside yelb\.sc\.internal, the stack's: services in different namespaces do not reach each other through Service Connect/;
+    expect(run.stdout).toMatch(warning);
+    expect(run.stderr).toMatch(warning);
+  });
+
+  test('takes it from the services that run Service Connect, and refuses to choose between two', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL, phase: null });
+    const status = await migrate('status');
+    expect(status.stderr).toMatch(
+      /namespace yelb\.sc\.internal \(from the services that run Service Connect: yelb-ui, yelb-appserver, yelb-db, yelb-redis\)/
+    );
+    const other = fake.addNamespace('other.sc.internal');
+    fake.services.get('yelb-ui')!.deployments[0].serviceConnectConfiguration.namespace = other.Arn;
+    const run = await migrate('status');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /the services run Service Connect in 2 namespaces \(other\.sc\.internal: yelb-ui; yelb\.sc\.internal: yelb-appserver, yelb-db, yelb-redis\); pass --namespace NAME to choose one/
+    );
+    expect((await migrate('status', '--namespace', 'yelb.sc.internal')).code).toBe(0);
+  });
+});
+
 describe('the poll interval from the environment', () => {
   const withEnv = (extra: Record<string, string>, ...argv: string[]) => {
     const { [POLL_INTERVAL_ENV]: _ours, ...rest } = env;
@@ -496,6 +524,8 @@ describe('status', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/service\s+service connect\s+client aliases\s+old path\s+tasks\s+deployment/);
     expect(run.stdout).toMatch(/yelb-db\s+off\s+-\s+1 registry\s+1\/1\s+completed/);
+    expect(run.stdout).toMatch(/yelb-ui\s+off\s+-\s+-\s+3\/3\s+completed/);
+    expect(run.stdout).toMatch(/yelb-appserver\s+off\s+-\s+1 target group\s+3\/3\s+completed/);
     expect(run.stdout).toMatch(
       /no drift: the live services match the deployed template \(phase 'discovery'\)/
     );

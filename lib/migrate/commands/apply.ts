@@ -15,6 +15,7 @@ export async function apply(session: Session): Promise<number> {
   const { clients, target, wait, progress } = session;
   const live = await liveServicesOf(session);
   const facts = await applyFacts(session, live);
+  // resolveTarget lets a missing namespace through to apply only when --namespace named it.
   const namespace =
     target.namespace.id !== undefined
       ? target.namespace
@@ -53,16 +54,24 @@ export async function plan(session: Session, json: boolean): Promise<number> {
     cycles: wave.cycles,
   }));
   if (json) {
+    const namespace = {
+      name: ns.name,
+      exists: ns.id !== undefined,
+      create: ns.id === undefined && ns.create,
+    };
     io.stdout(
-      `${JSON.stringify({ cluster: target.cluster, region: target.region, namespace: { name: ns.name, create: ns.id === undefined }, waves: rows }, null, 2)}\n`
+      `${JSON.stringify({ cluster: target.cluster, region: target.region, namespace, warnings: target.warnings, waves: rows }, null, 2)}\n`
     );
     return 0;
   }
   const lines = [
     `plan for cluster ${target.cluster} in ${target.region}: ${waves.length} wave(s), servers first`,
-    ns.id === undefined
-      ? `namespace ${ns.name}: does not exist, apply creates it (Cloud Map HTTP namespace)`
-      : `namespace ${ns.name}: exists (${ns.id})`,
+    ns.id !== undefined
+      ? `namespace ${ns.name}: exists (${ns.id})`
+      : ns.create
+        ? `namespace ${ns.name}: does not exist, apply creates it (Cloud Map HTTP namespace)`
+        : `namespace ${ns.name}: does not exist; apply creates it only when it is named: --namespace ${ns.name}`,
+    ...target.warnings.map((w) => `warning: ${w}`),
   ];
   waves.forEach((wave, i) => {
     lines.push('', `wave ${i + 1}/${waves.length}: ${wave.updates.map((u) => u.service.name).join(', ')}`);
