@@ -1,8 +1,12 @@
 import {
   DeploymentConfiguration,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   ECSClient,
+  ListServiceDeploymentsCommand,
+  LoadBalancer,
   Service,
+  ServiceDeploymentBrief,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 
@@ -136,4 +140,54 @@ export async function servicesByName(
 ): Promise<Map<string, Service> | undefined> {
   const described = await describeServices(ecs, cluster, names);
   return described && new Map(described.map((s) => [s.serviceName!, s]));
+}
+
+/** Whether a load balancer attachment refers to a target group, as the production or the alternate one. */
+export function refersTo(attachment: LoadBalancer, targetGroupArn: string): boolean {
+  return (
+    attachment.targetGroupArn === targetGroupArn ||
+    attachment.advancedConfiguration?.alternateTargetGroupArn === targetGroupArn
+  );
+}
+
+/** ECS `DescribeServiceRevisions` takes at most 20 revisions per call. */
+const DESCRIBE_REVISIONS_LIMIT = 20;
+
+/**
+ * The latest load balancer attachment of a service that referred to `targetGroupArn`, as its
+ * service revisions recorded it (with the `advancedConfiguration` a blue/green, linear or canary
+ * deployment needs: the alternate target group, the listener rules and the role), from the
+ * deployments ECS keeps (those of the last 90 days). Undefined when none did. Read-only.
+ */
+export async function latestAttachment(
+  ecs: ECSClient,
+  cluster: string,
+  service: string,
+  targetGroupArn: string
+): Promise<LoadBalancer | undefined> {
+  const deployments: ServiceDeploymentBrief[] = [];
+  let nextToken: string | undefined;
+  // ListServiceDeployments has no paginator in the SDK.
+  do {
+    const page = await ecs.send(
+      new ListServiceDeploymentsCommand({ cluster, service, nextToken, maxResults: 100 })
+    );
+    deployments.push(...(page.serviceDeployments ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const revisions = deployments
+    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+    .map((d) => d.targetServiceRevisionArn)
+    .filter((arn): arn is string => arn !== undefined);
+  for (const batch of chunks([...new Set(revisions)], DESCRIBE_REVISIONS_LIMIT)) {
+    const { serviceRevisions } = await ecs.send(
+      new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch })
+    );
+    const byArn = new Map((serviceRevisions ?? []).map((r) => [r.serviceRevisionArn, r]));
+    for (const arn of batch) {
+      const found = byArn.get(arn)?.loadBalancers?.find((lb) => refersTo(lb, targetGroupArn));
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

@@ -58,7 +58,8 @@ options:
   --stage NAME           Yelb: the copy deployed with -c stage=NAME (stack Yelb-NAME, its names)
   --stack NAME           stack to read outputs from (default for Yelb: Yelb, or Yelb-<stage>; a --topology
                          file deployed by the CDK app (-c topology=FILE): its stack, e.g. Shop)
-  --timeout DURATION     bound of each wave's wait: seconds or 15m, 900s, 1h (default: ${DEFAULT_TIMEOUT})
+  --timeout DURATION     bound of each wave's wait: seconds or 15m, 900s, 1h (default: ${DEFAULT_TIMEOUT}),
+                         plus the steps and bake of a service that ECS deploys blue/green, linear or canary
   --poll-interval DUR    first delay between polls (default: the waiter's ${WAITER_MIN_DELAY_SECONDS}s; env ${POLL_INTERVAL_ENV})
   --dry-run              apply/rollback: print the requests, one JSON per line; no AWS call at all
   --json                 discover, plan, status: one JSON document on stdout

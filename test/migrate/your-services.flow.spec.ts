@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { POLL_INTERVAL_ENV, runMigrateCli } from '../../lib/migrate/cli';
 import { PREVIOUS_REVISION_TAG } from '../../lib/migrate/task-definitions';
 import { callCycles } from '../../lib/model/graph';
@@ -614,6 +615,116 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(run.code).toBe(0);
     expect(fake.requests).toEqual([]);
     expect(run.stdout.trim().split('\n')).toHaveLength(14);
+  });
+});
+
+describe('a service that ECS deploys gradually (linear, blue/green target groups)', () => {
+  const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/catalog-green/9';
+  const ADVANCED = {
+    productionListenerRule:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop-internal/1/2/3',
+    roleArn: 'arn:aws:iam::123456789012:role/ecs-load-balancers',
+  };
+
+  /**
+   * catalog moved to LINEAR (two 50% steps a minute apart) with its internal target group as the
+   * alternate of a pair, by an UpdateService as its owner would send it (ECS records it in the
+   * service's history); its later deployments take `slowerBy` requests of the fake longer.
+   */
+  async function catalogLinear(slowerBy = 0): Promise<string> {
+    const blue = fake.services.get('catalog')!.loadBalancers[0];
+    const ecs = new ECSClient({
+      region: 'us-east-1',
+      endpoint: env.AWS_ENDPOINT_URL_ECS,
+      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
+    });
+    await ecs.send(
+      new UpdateServiceCommand({
+        cluster: 'shop',
+        service: 'catalog',
+        deploymentConfiguration: {
+          strategy: 'LINEAR',
+          linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 1 },
+        },
+        loadBalancers: [
+          {
+            ...blue,
+            targetGroupArn: GREEN,
+            advancedConfiguration: { ...ADVANCED, alternateTargetGroupArn: blue.targetGroupArn },
+          },
+        ],
+      })
+    );
+    fake.gradualPolls = slowerBy;
+    return blue.targetGroupArn;
+  }
+
+  test('plan says so, and apply waits --timeout plus its steps and bake', async () => {
+    await discovered();
+    await catalogLinear(40);
+    const plan = await withTopology('plan', '--namespace', 'shop.sc.internal');
+    expect(plan.stdout).toMatch(
+      /\n  catalog: ECS deploys it LINEAR, steps of 50% with 1 wait\(s\) of 1 min between them, then a 0 min bake: every update of it \(apply, retire, rollback\) takes 1m0s more than a rolling one, and waits --timeout plus that\n/
+    );
+    const json = JSON.parse((await withTopology('plan', '--json', '--namespace', 'shop.sc.internal')).stdout);
+    const row = json.waves.flatMap((w: any) => w.services).find((r: any) => r.service === 'catalog');
+    expect(row.deployment).toMatchObject({ strategy: 'LINEAR', minutes: 1 });
+
+    const run = await withTopology(
+      'apply',
+      '--namespace',
+      'shop.sc.internal',
+      '--timeout',
+      '1s',
+      '--poll-interval',
+      '0.02'
+    );
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /the wave waits up to 1m1s: --timeout 1\.0s and the longest gradual deployment's steps and bake/
+    );
+    expect(fake.serviceConnectOf('catalog')).toBe('on');
+  });
+
+  test('retire detaches its target group from either side of the pair; rollback attaches it again as its history recorded it', async () => {
+    await discovered();
+    const blue = await catalogLinear();
+    await apply();
+    // The file records the target group that is now the pair's alternate: still the old path.
+    const status = JSON.parse((await withTopology('status', '--json')).stdout);
+    expect(status.services.find((s: any) => s.service === 'catalog').oldPath.targetGroups).toEqual([GREEN]);
+    const retired = await withTopology('retire', '--only', 'catalog');
+    expect(retired.code).toBe(0);
+    expect(fake.serviceOf('catalog').targetGroups).toEqual([]);
+    fake.requests.length = 0;
+    const run = await withTopology('rollback');
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    const attach = fake.requests.find(
+      (r) => r.operation === 'UpdateService' && r.input.service === 'catalog' && r.input.loadBalancers
+    )!;
+    expect(attach.input.loadBalancers).toEqual([
+      expect.objectContaining({
+        targetGroupArn: GREEN,
+        advancedConfiguration: { ...ADVANCED, alternateTargetGroupArn: blue },
+      }),
+    ]);
+  });
+
+  test('rollback refuses, before any change, to attach its target group when its history no longer has the pair', async () => {
+    await discovered();
+    await catalogLinear();
+    await apply();
+    await withTopology('retire', '--only', 'catalog');
+    fake.services.get('catalog')!.serviceDeployments = [];
+    const writes = fake.writes().length;
+    const run = await withTopology('rollback');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /catalog: ECS deploys it LINEAR, so its target group \S+ can only be attached again with the alternate target group, production listener rule and role it had \(advancedConfiguration\), and its deployment history \(ECS keeps 90 days\) records none/
+    );
+    expect(fake.writes().length).toBe(writes);
   });
 });
 

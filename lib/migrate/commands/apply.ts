@@ -1,4 +1,6 @@
+import { GradualDeployment, gradualDeployment } from '../../aws/deployment-strategy';
 import { CliIo } from '../../cli/cli-io';
+import { formatDuration } from '../../cli/duration';
 import { Topology } from '../../model/topology';
 import { aliasesOf } from '../compare';
 import { createHttpNamespace } from '../namespace';
@@ -44,9 +46,11 @@ export async function plan(session: Session, json: boolean): Promise<number> {
     services: wave.updates.map((u) => {
       const current = live.get(u.service.name)!;
       const done = ns.arn !== undefined && isDone(u, current, { name: ns.name, arn: ns.arn });
+      const gradual = gradualDeployment(current.deploymentConfiguration);
       return {
         service: u.service.name,
         action: done ? 'nothing (already on)' : 'update',
+        ...(gradual && { deployment: gradual }),
         ...(!done && u.register && { registerTaskDefinition: u.register }),
         ...(!done && { updateService: u.input }),
       };
@@ -91,6 +95,7 @@ export async function plan(session: Session, json: boolean): Promise<number> {
       lines.push(
         `  ${u.service.name}: UpdateService Service Connect on${aliases.length > 0 ? `, client alias ${aliases.join(', ')}` : ' (client only)'}${u.register ? ', on the new revision' : ''}`
       );
+      if (row.deployment) lines.push(`  ${u.service.name}: ${gradualNote(row.deployment)}`);
     }
     for (const cycle of wave.cycles)
       lines.push(
@@ -100,6 +105,15 @@ export async function plan(session: Session, json: boolean): Promise<number> {
   lines.push('', 'nothing was changed: run apply with the same options to do this');
   io.stdout(`${lines.join('\n')}\n`);
   return 0;
+}
+
+/** What a gradual deployment means for apply, retire and rollback, in a sentence. */
+function gradualNote(gradual: GradualDeployment): string {
+  const hooks =
+    gradual.hooks > 0
+      ? `; its ${gradual.hooks} lifecycle hook(s) can hold a deployment longer than any bound`
+      : '';
+  return `ECS deploys it ${gradual.how}: every update of it (apply, retire, rollback) takes ${formatDuration(gradual.minutes * 60)} more than a rolling one, and waits --timeout plus that${hooks}`;
 }
 
 /** `apply --dry-run`: the requests for a system with Service Connect off, without any AWS call. */

@@ -19,7 +19,7 @@ export async function rollback(session: Session): Promise<number> {
   if (namespace.id === undefined) throw new Error(`namespace ${namespace.name} does not exist`);
   const live = await liveServicesOf(session);
   const facts = await rollbackFacts(session, live);
-  const attach = await planAttach(clients.cloudMap, topology, live, target.cluster);
+  const attach = await planAttach(clients, topology, live, target.cluster);
   const waves = planRollback(topology, planTarget(session), { ...facts, attach });
   const endpoints = ownEndpoints(session, live.values());
   return runAndReport(session, namespace, waves, 'Service Connect is off for every service', () =>

@@ -82,7 +82,11 @@ export function cloudMapApi(state: FakeState, operation: string, input: any): un
           Name: name,
           // A Service Connect endpoint: one instance while it serves, none once ECS drains it.
           InstanceCount:
-            ns.Type === 'HTTP' ? (s.drainPolls === undefined ? 1 : 0) : (state.instances.get(s.id)?.size ?? 0),
+            ns.Type === 'HTTP'
+              ? s.drainPolls === undefined
+                ? 1
+                : 0
+              : (state.instances.get(s.id)?.size ?? 0),
           CreateDate: s.createDate,
         })),
       };
