@@ -175,6 +175,9 @@ describe('discover', () => {
     expect(run.stdout).toMatch(/ERROR path-routing \[admin\]\n  admin is reached through a path rule/);
     expect(run.stdout).toMatch(/\n  why: .*\n  do: /);
     expect(run.stdout).toMatch(/14 service\(s\), 15 call\(s\) written to .*shop\.json; \d+ API calls/);
+    expect(run.stdout).toMatch(
+      /next: review .*shop\.json and the findings, then: npm run migrate -- plan --topology .*shop\.json --namespace shop\.sc\.internal\n/
+    );
     expect(run.stderr).toMatch(/ECS: 14 service\(s\) in shop\nECS: 14 task definition\(s\)\nCloud Map: /);
   });
 
