@@ -88,19 +88,9 @@ export async function resolveTarget(
   const found = clusters.clusters?.find((c) => c.status === 'ACTIVE');
   problems.check(found !== undefined, `cluster '${cluster}' does not exist in ${region} (or is not ACTIVE)`);
 
-  const services = new Map<string, Service>();
-  if (found) {
-    const names = topology.services.map((s) => s.name);
-    for (const svc of (await describeServices(clients.ecs, cluster, names)) ?? [])
-      services.set(svc.serviceName!, svc);
-    for (const name of names) {
-      const svc = services.get(name);
-      problems.check(
-        svc?.status === 'ACTIVE',
-        `service '${name}' does not exist in cluster '${cluster}' (or is not ACTIVE)`
-      );
-    }
-  }
+  const services = found
+    ? await activeServices(clients, cluster, topology, problems)
+    : new Map<string, Service>();
 
   const resolved = await resolveNamespace(clients, region, topology, {
     named: options.namespace,
@@ -124,6 +114,25 @@ export async function resolveTarget(
     notes: [...notes, ...resolved.notes],
     warnings: resolved.warnings,
   };
+}
+
+/** The topology's services in the cluster, by name; each that is missing or not ACTIVE is a problem. */
+async function activeServices(
+  clients: AwsClients,
+  cluster: string,
+  topology: Topology,
+  problems: Problems
+): Promise<Map<string, Service>> {
+  const names = topology.services.map((s) => s.name);
+  const services = new Map<string, Service>();
+  for (const svc of (await describeServices(clients.ecs, cluster, names)) ?? [])
+    services.set(svc.serviceName!, svc);
+  for (const name of names)
+    problems.check(
+      services.get(name)?.status === 'ACTIVE',
+      `service '${name}' does not exist in cluster '${cluster}' (or is not ACTIVE)`
+    );
+  return services;
 }
 
 /** What {@link resolveNamespace} reads besides the options. */

@@ -68,6 +68,24 @@ export async function plan(session: Session, json: boolean): Promise<number> {
     );
     return 0;
   }
+  io.stdout(`${planText(target, waves, rows).join('\n')}\n`);
+  return 0;
+}
+
+/** One service of the plan: what apply sends it, or that it is there already. */
+interface PlanRow {
+  readonly service: string;
+  readonly action: string;
+  readonly deployment?: GradualDeployment;
+}
+
+/** The plan for people: the namespace, then per wave each service's requests. */
+function planText(
+  target: Session['target'],
+  waves: readonly PlannedWave[],
+  rows: readonly { readonly services: readonly PlanRow[] }[]
+): string[] {
+  const ns = target.namespace;
   const lines = [
     `plan for cluster ${target.cluster} in ${target.region}: ${waves.length} wave(s), servers first`,
     ns.id !== undefined
@@ -103,8 +121,7 @@ export async function plan(session: Session, json: boolean): Promise<number> {
       );
   });
   lines.push('', 'nothing was changed: run apply with the same options to do this');
-  io.stdout(`${lines.join('\n')}\n`);
-  return 0;
+  return lines;
 }
 
 /** What a gradual deployment means for apply, retire and rollback, in a sentence. */
