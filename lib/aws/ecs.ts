@@ -1,4 +1,14 @@
-import { DescribeServicesCommand, ECSClient, Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  DeploymentConfiguration,
+  DescribeServiceRevisionsCommand,
+  DescribeServicesCommand,
+  ECSClient,
+  ListServiceDeploymentsCommand,
+  LoadBalancer,
+  Service,
+  ServiceDeploymentBrief,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 
 /**
  * The ECS operations that the migration CLI, discovery and the teardown Lambda share: only the SDK,
@@ -44,15 +54,32 @@ export async function describeServices(
   return described;
 }
 
+/** What {@link turnServiceConnectOff} did and found. */
+export interface TurnedOff {
+  /** The services it sent `enabled: false`. */
+  readonly changed: string[];
+  /**
+   * The discovery names of the endpoints the services had in the namespace, in any deployment
+   * ECS still lists (the PRIMARY and those draining): what ECS removes from the namespace next.
+   */
+  readonly endpoints: string[];
+}
+
 /**
  * Turns Service Connect off (`enabled: false`) on every listed service that has it on, as ECS
  * reports it (the PRIMARY deployment's configuration). Services or a cluster that no longer
- * exist are skipped, so that a retried teardown is fine. Returns the services it changed.
+ * exist are skipped, so that a retried teardown is fine.
+ *
+ * The system is going away, so the update runs as a plain rolling deployment without its
+ * deployment alarms ({@link teardownDeployment}): under a blue/green, linear or canary
+ * strategy it would take the strategy's bake and steps (a linear deployment with ECS's defaults
+ * takes about an hour), and an alarm that goes off while the system is torn down would roll
+ * Service Connect back on.
  */
-export async function turnServiceConnectOff(ecs: ECSClient, target: DrainTarget): Promise<string[]> {
-  const described = await describeServices(ecs, target.cluster, target.services);
+export async function turnServiceConnectOff(ecs: ECSClient, target: DrainTarget): Promise<TurnedOff> {
+  const described = (await describeServices(ecs, target.cluster, target.services)) ?? [];
   const changed: string[] = [];
-  for (const service of described ?? []) {
+  for (const service of described) {
     if (service.status !== 'ACTIVE') continue;
     const primary = service.deployments?.find((d) => d.status === 'PRIMARY');
     if (primary?.serviceConnectConfiguration?.enabled !== true) continue;
@@ -61,11 +88,45 @@ export async function turnServiceConnectOff(ecs: ECSClient, target: DrainTarget)
         cluster: target.cluster,
         service: service.serviceName,
         serviceConnectConfiguration: { enabled: false },
+        deploymentConfiguration: teardownDeployment(service),
       })
     );
     changed.push(service.serviceName!);
   }
-  return changed;
+  const endpoints = described.flatMap((s) => serviceConnectEndpoints(s, target.namespaceId));
+  return { changed, endpoints: [...new Set(endpoints)].sort() };
+}
+
+/**
+ * The deployment configuration of a teardown's update: `ROLLING` (stated: an absent strategy
+ * means "unchanged" to ECS), and the service's deployment alarms disabled (`alarmNames` is
+ * required; the service's own are kept, so that the update changes nothing else).
+ */
+export function teardownDeployment(service: Service): DeploymentConfiguration {
+  return {
+    strategy: 'ROLLING',
+    alarms: {
+      alarmNames: service.deploymentConfiguration?.alarms?.alarmNames ?? [],
+      enable: false,
+      rollback: false,
+    },
+  };
+}
+
+/**
+ * The discovery names of the Service Connect endpoints `service` has in a namespace (by its ID,
+ * the end of the ARN ECS reports), in any deployment ECS still lists: the PRIMARY one, and older
+ * ones whose tasks still run. A configuration without `discoveryName` names its endpoint after
+ * the port, as ECS does.
+ */
+export function serviceConnectEndpoints(service: Service, namespaceId: string): string[] {
+  return (service.deployments ?? []).flatMap((d) => {
+    const config = d.serviceConnectConfiguration;
+    const namespace = config?.namespace ?? '';
+    if (config?.enabled !== true || !(namespace === namespaceId || namespace.endsWith(`/${namespaceId}`)))
+      return [];
+    return (config.services ?? []).map((s) => s.discoveryName ?? s.portName!);
+  });
 }
 
 /**
@@ -79,4 +140,54 @@ export async function servicesByName(
 ): Promise<Map<string, Service> | undefined> {
   const described = await describeServices(ecs, cluster, names);
   return described && new Map(described.map((s) => [s.serviceName!, s]));
+}
+
+/** Whether a load balancer attachment refers to a target group, as the production or the alternate one. */
+export function refersTo(attachment: LoadBalancer, targetGroupArn: string): boolean {
+  return (
+    attachment.targetGroupArn === targetGroupArn ||
+    attachment.advancedConfiguration?.alternateTargetGroupArn === targetGroupArn
+  );
+}
+
+/** ECS `DescribeServiceRevisions` takes at most 20 revisions per call. */
+const DESCRIBE_REVISIONS_LIMIT = 20;
+
+/**
+ * The latest load balancer attachment of a service that referred to `targetGroupArn`, as its
+ * service revisions recorded it (with the `advancedConfiguration` a blue/green, linear or canary
+ * deployment needs: the alternate target group, the listener rules and the role), from the
+ * deployments ECS keeps (those of the last 90 days). Undefined when none did. Read-only.
+ */
+export async function latestAttachment(
+  ecs: ECSClient,
+  cluster: string,
+  service: string,
+  targetGroupArn: string
+): Promise<LoadBalancer | undefined> {
+  const deployments: ServiceDeploymentBrief[] = [];
+  let nextToken: string | undefined;
+  // ListServiceDeployments has no paginator in the SDK.
+  do {
+    const page = await ecs.send(
+      new ListServiceDeploymentsCommand({ cluster, service, nextToken, maxResults: 100 })
+    );
+    deployments.push(...(page.serviceDeployments ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const revisions = deployments
+    .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0))
+    .map((d) => d.targetServiceRevisionArn)
+    .filter((arn): arn is string => arn !== undefined);
+  for (const batch of chunks([...new Set(revisions)], DESCRIBE_REVISIONS_LIMIT)) {
+    const { serviceRevisions } = await ecs.send(
+      new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch })
+    );
+    const byArn = new Map((serviceRevisions ?? []).map((r) => [r.serviceRevisionArn, r]));
+    for (const arn of batch) {
+      const found = byArn.get(arn)?.loadBalancers?.find((lb) => refersTo(lb, targetGroupArn));
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

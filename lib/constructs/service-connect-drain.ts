@@ -52,8 +52,9 @@ const SERVICE_TIMEOUT_MARGIN = Duration.minutes(5);
  * services join Service Connect are not CloudFormation resources, and they block deleting the
  * namespace. This custom resource depends on the services and the namespace, so CloudFormation
  * deletes it first: its handler (TypeScript in `lib/teardown/`, bundled at synth with esbuild,
- * no Docker) turns Service Connect off on the cluster's services and waits, bounded, until the
- * namespace is empty; then the services and the namespace go. Create and update do nothing.
+ * no Docker) turns Service Connect off on the cluster's services (a rolling update without their
+ * deployment alarms, whatever their strategy) and waits, bounded, until the namespace is empty;
+ * then the services and the namespace go. Create and update do nothing.
  * The handlers may only describe and update these services and list Cloud Map services.
  */
 export class ServiceConnectDrain extends Construct {

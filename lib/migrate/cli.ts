@@ -26,8 +26,10 @@ export interface CliDeps {
   readonly clients?: (region?: string) => AwsClients;
 }
 
-/** Environment variable that lowers the poll interval (seconds or a duration). */
-export const POLL_INTERVAL_ENV = 'YELB_MIGRATE_POLL_INTERVAL';
+/** Environment variable that sets the poll interval (seconds or a duration), for any topology. */
+export const POLL_INTERVAL_ENV = 'SERVICE_CONNECT_MIGRATE_POLL_INTERVAL';
+/** Its earlier name, still read when the new one is not set. */
+const LEGACY_POLL_INTERVAL_ENV = 'YELB_MIGRATE_POLL_INTERVAL';
 /** The waiter's own minimum delay for `waitUntilServicesStable`. */
 const WAITER_MIN_DELAY_SECONDS = 15;
 const DEFAULT_TIMEOUT = '15m';
@@ -37,25 +39,30 @@ export const USAGE = `usage: npm run migrate -- <command> [options]
 commands:
   discover   read a live cluster (read-only) and write its topology file and the findings
   plan       read the live system (read-only) and print what apply would do, wave by wave
-  apply      turn Service Connect on, servers first, wave by wave (names unnamed ports, creates
-             the namespace named with --namespace when it does not exist)
+  apply      turn Service Connect on, servers first, wave by wave (names unnamed ports; creates
+             the namespace when it is named with --namespace and does not exist)
   status     per service: Service Connect, aliases, old path, tasks, deployments; drift
   retire     detach each service's old path (Cloud Map registry, internal target group) once it
              and all its callers run Service Connect; never deletes anything
   rollback   attach retired old paths again, then Service Connect off, clients first, each
-             service back on the task definition it had; waits until the namespace is empty
-  cleanup    before deleting the stacks by other means: Service Connect off everywhere at once,
-             then wait until ECS has emptied the namespace (cdk destroy does this itself)
+             service back on the task definition it had; waits until ECS has removed their
+             endpoints from the namespace (other services' endpoints there are left alone)
+  cleanup    before deleting the stacks by other means: Service Connect off everywhere at once
+             (rolling, deployment alarms off), then wait until ECS has removed their endpoints
+             (cdk destroy does this itself)
 
 options:
   --topology FILE        the system to migrate (from discover); default: the CDK app's Yelb
   --cluster NAME         ECS cluster (discover: required; else the stack's output or the topology's)
-  --namespace NAME       the Service Connect namespace (default: the topology's); apply creates it
+  --namespace NAME       the Service Connect namespace; apply creates it when it does not exist
+                         (default: the one the services run Service Connect in, else the topology's,
+                         which must exist)
   --region REGION        AWS region (default: the SDK's resolution, AWS_REGION, the profile)
   --stage NAME           Yelb: the copy deployed with -c stage=NAME (stack Yelb-NAME, its names)
   --stack NAME           stack to read outputs from (default for Yelb: Yelb, or Yelb-<stage>; a --topology
                          file deployed by the CDK app (-c topology=FILE): its stack, e.g. Shop)
-  --timeout DURATION     bound of each wave's wait: seconds or 15m, 900s, 1h (default: ${DEFAULT_TIMEOUT})
+  --timeout DURATION     bound of each wave's wait: seconds or 15m, 900s, 1h (default: ${DEFAULT_TIMEOUT}),
+                         plus the steps and bake of a service that ECS deploys blue/green, linear or canary
   --poll-interval DUR    first delay between polls (default: the waiter's ${WAITER_MIN_DELAY_SECONDS}s; env ${POLL_INTERVAL_ENV})
   --dry-run              apply/rollback: print the requests, one JSON per line; no AWS call at all
   --json                 discover, plan, status: one JSON document on stdout
@@ -157,13 +164,17 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
       stack:
         options.stack ?? (options.topologyFile ? undefined : stackNames(deps.topology, options.stage).system),
       namespace: options.namespace,
-      mayCreateNamespace:
-        (options.command === 'apply' || options.command === 'plan') &&
-        (options.namespace !== undefined || options.topologyFile !== undefined),
+      missingNamespace:
+        options.namespace !== undefined && (options.command === 'apply' || options.command === 'plan')
+          ? 'create'
+          : options.command === 'plan' || options.command === 'status'
+            ? 'report'
+            : 'refuse',
       ...(options.appOptions && { appOptions: options.appOptions }),
       ...(options.accessLogs !== undefined && { accessLogs: options.accessLogs }),
     });
     for (const note of target.notes) io.stderr(`${note}\n`);
+    for (const warning of target.warnings) io.stderr(`warning: ${warning}\n`);
     const session: Session = {
       clients,
       io,
@@ -287,15 +298,16 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     values.timeout,
     'seconds (900) or with a unit (15m, 30s, 1h)'
   );
-  const pollText = values['poll-interval'] ?? env[POLL_INTERVAL_ENV];
+  const pollSource =
+    values['poll-interval'] !== undefined
+      ? { name: '--poll-interval', text: values['poll-interval'] }
+      : [POLL_INTERVAL_ENV, LEGACY_POLL_INTERVAL_ENV]
+          .filter((name) => env[name] !== undefined)
+          .map((name) => ({ name, text: env[name]! }))[0];
   const pollSeconds =
-    pollText === undefined
+    pollSource === undefined
       ? WAITER_MIN_DELAY_SECONDS
-      : positiveDuration(
-          values['poll-interval'] !== undefined ? '--poll-interval' : POLL_INTERVAL_ENV,
-          pollText,
-          'seconds (5, 0.5) or with a unit (250ms, 10s)'
-        );
+      : positiveDuration(pollSource.name, pollSource.text, 'seconds (5, 0.5) or with a unit (250ms, 10s)');
   if (pollSeconds >= timeoutSeconds) {
     throw new UsageError(
       `the poll interval (${pollSeconds}s) must be shorter than --timeout (${timeoutSeconds}s)`

@@ -1,5 +1,9 @@
-import type { LoadBalancer, Service, ServiceRegistry } from '@aws-sdk/client-ecs';
+import type { ECSClient, LoadBalancer, Service, ServiceRegistry } from '@aws-sdk/client-ecs';
 import { GetServiceCommand, ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { AwsClients } from '../aws/clients';
+import { gradualDeployment } from '../aws/deployment-strategy';
+import { latestAttachment, refersTo } from '../aws/ecs';
+import { Problems } from '../core/validation';
 import { callersOf } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
 import { NamespaceRef } from './compare';
@@ -27,11 +31,17 @@ export function oldPathOf(svc: ServiceSpec): OldPath | undefined {
   return undefined;
 }
 
-/** Whether the live service still has its old path attached. */
-export function isAttached(path: OldPath, live: Service): boolean {
+/**
+ * Whether the live service still has its old path attached; a target group counts as the
+ * production or the alternate one of a blue/green, linear or canary attachment.
+ */
+export function isAttached(
+  path: OldPath,
+  live: Pick<Service, 'serviceRegistries' | 'loadBalancers'>
+): boolean {
   return path.kind === 'registry'
     ? (live.serviceRegistries ?? []).some((r) => r.registryArn === path.arn)
-    : (live.loadBalancers ?? []).some((lb) => lb.targetGroupArn === path.arn);
+    : (live.loadBalancers ?? []).some((lb) => refersTo(lb, path.arn));
 }
 
 /** What retire needs to decide. */
@@ -130,7 +140,7 @@ function detachUpdate(svc: ServiceSpec, path: OldPath, live: Service, target: Pl
       service: svc.name,
       ...(path.kind === 'registry'
         ? { serviceRegistries: (live.serviceRegistries ?? []).filter((r) => r.registryArn !== path.arn) }
-        : { loadBalancers: (live.loadBalancers ?? []).filter((lb) => lb.targetGroupArn !== path.arn) }),
+        : { loadBalancers: (live.loadBalancers ?? []).filter((lb) => !refersTo(lb, path.arn)) }),
     },
   };
 }
@@ -138,48 +148,78 @@ function detachUpdate(svc: ServiceSpec, path: OldPath, live: Service, target: Pl
 /**
  * The updates that attach again the old paths `retire` detached, for `rollback`: the registry as
  * Cloud Map describes it (an SRV record needs the container and port, an A record takes the ARN
- * alone), the target group with the service's container and port. Read-only calls.
+ * alone), the target group with the service's container and port; for a service that ECS deploys
+ * blue/green, linear or canary, the attachment its service revisions recorded, with the
+ * `advancedConfiguration` such a deployment needs. Read-only calls.
+ *
+ * @throws ValidationError naming every such service whose history has no attachment to restore.
  */
 export async function planAttach(
-  cloudMap: ServiceDiscoveryClient,
+  clients: Pick<AwsClients, 'ecs' | 'cloudMap'>,
   topology: Topology,
   live: ReadonlyMap<string, Service>,
   cluster: string
 ): Promise<PlannedUpdate[]> {
   const updates: PlannedUpdate[] = [];
+  const problems = new Problems();
   for (const svc of topology.services) {
     const path = oldPathOf(svc);
     const current = live.get(svc.name);
     if (!path || !current || isAttached(path, current)) continue;
-    const container = svc.container ?? svc.name;
+    const input = { cluster, service: svc.name };
     if (path.kind === 'registry') {
-      const { Service: cm } = await cloudMap.send(new GetServiceCommand({ Id: path.arn.split('/').pop() }));
-      const srv = (cm?.DnsConfig?.DnsRecords ?? []).some((r) => r.Type === 'SRV');
-      const registry: ServiceRegistry = {
-        registryArn: path.arn,
-        ...(srv && { containerName: container, containerPort: svc.port }),
-      };
+      const registry = await registryToAttach(clients.cloudMap, svc, path);
       updates.push({
         service: svc,
         action: 'attach-old-path',
-        input: {
-          cluster,
-          service: svc.name,
-          serviceRegistries: [...(current.serviceRegistries ?? []), registry],
-        },
+        input: { ...input, serviceRegistries: [...(current.serviceRegistries ?? []), registry] },
       });
-    } else {
-      const attachment: LoadBalancer = {
-        targetGroupArn: path.arn,
-        containerName: container,
-        containerPort: svc.port,
-      };
-      updates.push({
-        service: svc,
-        action: 'attach-old-path',
-        input: { cluster, service: svc.name, loadBalancers: [...(current.loadBalancers ?? []), attachment] },
-      });
+      continue;
     }
+    const attachment = await targetGroupToAttach(clients.ecs, svc, path, current, cluster);
+    if (typeof attachment === 'string') {
+      problems.add(attachment);
+      continue;
+    }
+    updates.push({
+      service: svc,
+      action: 'attach-old-path',
+      input: { ...input, loadBalancers: [...(current.loadBalancers ?? []), attachment] },
+    });
   }
+  problems.throwIfAny();
   return updates;
+}
+
+async function registryToAttach(
+  cloudMap: ServiceDiscoveryClient,
+  svc: ServiceSpec,
+  path: OldPath
+): Promise<ServiceRegistry> {
+  const { Service: cm } = await cloudMap.send(new GetServiceCommand({ Id: path.arn.split('/').pop() }));
+  const srv = (cm?.DnsConfig?.DnsRecords ?? []).some((r) => r.Type === 'SRV');
+  return {
+    registryArn: path.arn,
+    ...(srv && { containerName: svc.container ?? svc.name, containerPort: svc.port }),
+  };
+}
+
+/**
+ * The target group's attachment: plain under a rolling strategy; under a gradual one, the one the
+ * service's revisions recorded (a plain one would be refused: such a deployment shifts traffic
+ * between two target groups), or why there is none to restore.
+ */
+async function targetGroupToAttach(
+  ecs: ECSClient,
+  svc: ServiceSpec,
+  path: OldPath,
+  current: Service,
+  cluster: string
+): Promise<LoadBalancer | string> {
+  const gradual = gradualDeployment(current.deploymentConfiguration);
+  if (!gradual)
+    return { targetGroupArn: path.arn, containerName: svc.container ?? svc.name, containerPort: svc.port };
+  const recorded = await latestAttachment(ecs, cluster, svc.name, path.arn);
+  if (recorded?.advancedConfiguration) return recorded;
+  return `${svc.name}: ECS deploys it ${gradual.strategy}, so its target group ${path.arn} can only be attached again with the alternate target group, production listener rule and role it had (advancedConfiguration), and its deployment history (ECS keeps 90 days) records none: attach it with them (aws ecs update-service --load-balancers), or set its strategy to ROLLING, then run rollback again`;
 }

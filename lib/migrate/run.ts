@@ -1,11 +1,11 @@
 import { ECSClient, RegisterTaskDefinitionCommand, Service, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import { WaiterResult, WaiterState, createWaiter } from '@smithy/core/client';
 import { AwsClients } from '../aws/clients';
 import { errorMessage } from '../core/errors';
 import { formatDuration } from '../cli/duration';
 import { discoveryName } from '../model/service-connect';
 import { namespaceServices } from '../aws/cloud-map';
+import { GradualDeployment, gradualDeployment } from '../aws/deployment-strategy';
 import { describeServices, servicesByName } from '../aws/ecs';
 import { NamespaceRef, isOn, liveServiceConnect, primaryDeployment } from './compare';
 import { PlannedUpdate, PlannedWave, UpdateAction, isDone } from './plan';
@@ -59,6 +59,8 @@ interface Started {
   readonly update: PlannedUpdate;
   readonly deploymentId: string;
   readonly before: string;
+  /** ECS deploys the service gradually (blue/green, linear, canary): its steps and bake add to the wait. */
+  readonly gradual?: GradualDeployment;
 }
 
 /**
@@ -170,7 +172,8 @@ async function redeployCycles(
         clients.ecs.send(new UpdateServiceCommand(update.input))
       );
       const deploymentId = primaryDeployment(service!)?.id ?? 'unknown';
-      started.set(name, { update, deploymentId, before: 'on' });
+      const gradual = gradualDeployment(live.get(name)!.deploymentConfiguration);
+      started.set(name, { update, deploymentId, before: 'on', gradual });
       progress(
         `  ${name}: redeployed (deployment ${deploymentId}), its tasks started before ${later.join(', ')} existed in the namespace`
       );
@@ -227,10 +230,15 @@ async function sendUpdates(
       clients.ecs.send(new UpdateServiceCommand(update.input))
     );
     const deploymentId = primaryDeployment(service!)?.id ?? 'unknown';
-    started.set(name, { update, deploymentId, before });
+    const gradual = gradualDeployment(current.deploymentConfiguration);
+    started.set(name, { update, deploymentId, before, gradual });
     progress(
       `  ${name}: UpdateService sent, deployment ${deploymentId} (${before} → ${afterLabel(planned.action)})`
     );
+    if (gradual)
+      progress(
+        `  ${name}: ECS deploys it ${gradual.how}: ${formatDuration(gradual.minutes * 60)} more than a rolling deployment${gradual.hooks > 0 ? `, and ${gradual.hooks} lifecycle hook(s) may hold it longer` : ''}`
+      );
   }
   return skipped;
 }
@@ -275,16 +283,34 @@ async function waitForDeployments(
     return { state: stable ? WaiterState.SUCCESS : WaiterState.RETRY };
   };
 
-  const result = await poll(wait, check);
+  const bound = waveBound(wait, started);
+  if (bound.timeoutSeconds > wait.timeoutSeconds)
+    progress(
+      `  the wave waits up to ${formatDuration(bound.timeoutSeconds)}: --timeout ${formatDuration(wait.timeoutSeconds)} and the longest gradual deployment's steps and bake`
+    );
+  const result = await poll(bound, check);
   if (result.state === WaiterState.SUCCESS) return;
   if (result.state === WaiterState.FAILURE) throw result.reason as MigrationFailure;
   const unstable =
     [...started.keys()].find((name) => !states.get(name)?.startsWith('COMPLETED')) ?? [...started.keys()][0];
   const svc = latest.get(unstable);
   const why = lastError
-    ? `not stable within ${formatDuration(wait.timeoutSeconds)} (last error: ${errorMessage(lastError)})`
-    : `not stable within ${formatDuration(wait.timeoutSeconds)}`;
+    ? `not stable within ${formatDuration(bound.timeoutSeconds)} (last error: ${errorMessage(lastError)})`
+    : `not stable within ${formatDuration(bound.timeoutSeconds)}`;
   throw new MigrationFailure(unstable, why, svc ? recentEvents(svc) : [], []);
+}
+
+/**
+ * The bound of a wave's wait: --timeout, plus the steps and bake of the slowest gradual
+ * deployment among the wave's services (a linear deployment with ECS's defaults alone takes
+ * 54 minutes more than a rolling one, past the default --timeout of 15 minutes).
+ */
+export function waveBound(
+  wait: WaitOptions,
+  started: ReadonlyMap<string, { readonly gradual?: GradualDeployment }>
+): WaitOptions {
+  const extra = Math.max(0, ...[...started.values()].map((s) => (s.gradual?.minutes ?? 0) * 60));
+  return { ...wait, timeoutSeconds: wait.timeoutSeconds + extra };
 }
 
 /** Step 3: the PRIMARY deployment of each started service is the one started, with what was sent. */
@@ -353,41 +379,51 @@ async function waitForRegistrations(
 }
 
 /**
- * Waits, bounded, until the namespace holds no services: after a rollback ECS removes the
- * Cloud Map services it created, and a namespace with services cannot be deleted.
+ * Waits, bounded, until the namespace no longer holds `endpoints` (discovery names): after
+ * Service Connect is turned off, ECS removes the Cloud Map services it created for them. A
+ * namespace serves every cluster whose services use it, so the endpoints of services outside the
+ * topology are named once and left alone.
  *
- * @throws MigrationFailure when services remain after the timeout.
+ * @throws MigrationFailure when some of `endpoints` remain after the timeout.
  */
-export async function waitForEmptyNamespace(
+export async function waitForEndpointsGone(
   clients: AwsClients,
   namespace: Namespace,
+  endpoints: ReadonlySet<string>,
   wait: WaitOptions,
   progress: Progress
 ): Promise<void> {
   const start = Date.now();
   let last: string | undefined;
-  let remaining: ServiceSummary[] = [];
+  let ours: string[] = [];
+  let others: string[] = [];
   const result = await poll(wait, async () => {
-    remaining = await namespaceServices(clients.cloudMap, namespace.id);
-    const now = remaining.map((s) => s.Name).join(', ');
+    const names = (await namespaceServices(clients.cloudMap, namespace.id)).map((s) => s.Name ?? s.Id ?? '?');
+    ours = names.filter((n) => endpoints.has(n));
+    others = names.filter((n) => !endpoints.has(n));
+    const now = ours.join(', ');
     if (now !== last) {
       progress(
-        remaining.length === 0
-          ? `namespace ${namespace.name}: empty (${formatDuration(elapsed(start))})`
-          : `namespace ${namespace.name}: ${remaining.length} service(s) left: ${now} (${formatDuration(elapsed(start))})`
+        ours.length === 0
+          ? `namespace ${namespace.name}: none of the topology's endpoints left (${formatDuration(elapsed(start))})`
+          : `namespace ${namespace.name}: ${ours.length} endpoint(s) left: ${now} (${formatDuration(elapsed(start))})`
       );
       last = now;
     }
-    return { state: remaining.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY };
+    return { state: ours.length === 0 ? WaiterState.SUCCESS : WaiterState.RETRY };
   });
   if (result.state !== WaiterState.SUCCESS) {
     throw new MigrationFailure(
       `namespace ${namespace.name}`,
-      `still holds ${remaining.map((s) => s.Name).join(', ')} after ${formatDuration(wait.timeoutSeconds)}`,
+      `still holds ${ours.join(', ')} after ${formatDuration(wait.timeoutSeconds)}`,
       [],
       []
     );
   }
+  if (others.length > 0)
+    progress(
+      `namespace ${namespace.name}: also holds ${others.join(', ')}: endpoints of services outside the topology, left alone`
+    );
 }
 
 /** The ECS services by name (10 per call); a failure names the service that is missing. */

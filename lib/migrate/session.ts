@@ -1,11 +1,11 @@
 import * as fs from 'fs';
 import { Service } from '@aws-sdk/client-ecs';
 import { AwsClients } from '../aws/clients';
-import { servicesByName } from '../aws/ecs';
+import { serviceConnectEndpoints, servicesByName } from '../aws/ecs';
 import { CliIo } from '../cli/cli-io';
 import { Problems } from '../core/validation';
 import { legacyEndpoint } from '../model/graph';
-import { Topology } from '../model/topology';
+import { Topology, endpointName } from '../model/topology';
 import { LiveFacts, PlanTarget, desiredConfiguration, isDone, serviceConnectOn } from './plan';
 import { ScUpdate } from './sc-files';
 import { MigrationTarget } from './target';
@@ -123,6 +123,22 @@ async function logGroupExists(clients: AwsClients, name: string): Promise<boolea
     if ((page.logGroups ?? []).some((g) => g.logGroupName === name)) return true;
   }
   return false;
+}
+
+/**
+ * The endpoints (discovery names) of the topology's services in the target namespace: those the
+ * topology gives its client-server services, and those the live services' deployments carry
+ * (a configuration from an `sc-update/` file, or from an earlier apply, may name them otherwise).
+ */
+export function ownEndpoints(session: Session, live: Iterable<Service>): Set<string> {
+  const { topology, target } = session;
+  const names = topology.services.flatMap((svc) => {
+    const name = legacyEndpoint(topology, svc) !== undefined ? endpointName(svc) : undefined;
+    return name === undefined ? [] : [name];
+  });
+  const namespaceId = target.namespace.id;
+  const running = namespaceId ? [...live].flatMap((svc) => serviceConnectEndpoints(svc, namespaceId)) : [];
+  return new Set([...names, ...running]);
 }
 
 /** Whether `dir` exists as a folder (for --sc-dir). */

@@ -1,11 +1,17 @@
 import { Service } from '@aws-sdk/client-ecs';
+import {
+  DescribeLoadBalancersCommand,
+  DescribeTargetGroupsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { formatTable } from '../cli/table';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from '../model/phase';
-import { Topology } from '../model/topology';
+import { ServiceSpec, Topology } from '../model/topology';
 import { AwsClients } from '../aws/clients';
 import { aliasesOf, isOn, liveServiceConnect, primaryDeployment } from './compare';
 import { namespaceServices } from '../aws/cloud-map';
-import { servicesByName } from '../aws/ecs';
+import { chunks, servicesByName } from '../aws/ecs';
+import { isAttached, oldPathOf } from './old-path';
 import { MigrationTarget } from './target';
 
 /** One service as ECS reports it. */
@@ -14,10 +20,15 @@ export interface ServiceStatus {
   readonly serviceConnect: 'on' | 'off';
   readonly namespace?: string;
   readonly aliases: readonly string[];
-  /** Cloud Map registries still attached (the old DNS path). */
+  /** Cloud Map registries attached. */
   readonly registries: readonly string[];
-  /** Target groups still attached. */
+  /** Target groups attached (the public entry's included). */
   readonly targetGroups: readonly string[];
+  /**
+   * The old path still attached: the registry or the internal load balancer's target group the
+   * topology records (or, where it records no ARN, those of its kind), never the public entry's.
+   */
+  readonly oldPath: { readonly registries: readonly string[]; readonly targetGroups: readonly string[] };
   readonly running: number;
   readonly desired: number;
   readonly deployments: number;
@@ -53,9 +64,10 @@ export async function gatherStatus(
       target.cluster,
       topology.services.map((s) => s.name)
     )) ?? new Map<string, Service>();
+  const internal = await internalTargetGroups(clients.elb, topology, live);
   const services = topology.services.flatMap((spec) => {
     const svc = live.get(spec.name);
-    return svc ? [serviceStatus(svc)] : [];
+    return svc ? [serviceStatus(spec, svc, internal)] : [];
   });
   const registered = target.namespace.id
     ? await namespaceServices(clients.cloudMap, target.namespace.id)
@@ -72,7 +84,70 @@ export async function gatherStatus(
   };
 }
 
-function serviceStatus(svc: Service): ServiceStatus {
+/**
+ * The target groups of an internal load balancer among those attached to services that have both
+ * the public entry and an internal load balancer's old path whose target group the topology does
+ * not record (only there is the load balancer's scheme needed to tell them apart). Read-only.
+ */
+async function internalTargetGroups(
+  elb: ElasticLoadBalancingV2Client,
+  topology: Topology,
+  live: ReadonlyMap<string, Service>
+): Promise<Set<string>> {
+  const arns = topology.services
+    .filter((s) => s.publicEntry && s.legacyDiscovery.kind === 'internalAlb' && !oldPathOf(s))
+    .flatMap((s) => (live.get(s.name)?.loadBalancers ?? []).map((lb) => lb.targetGroupArn))
+    .filter((arn): arn is string => arn !== undefined);
+  const loadBalancerOf = new Map<string, string[]>();
+  for (const batch of chunks([...new Set(arns)], ELB_DESCRIBE_LIMIT)) {
+    const { TargetGroups } = await elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: batch }));
+    for (const tg of TargetGroups ?? []) loadBalancerOf.set(tg.TargetGroupArn!, tg.LoadBalancerArns ?? []);
+  }
+  const internal = new Set<string>();
+  for (const batch of chunks([...new Set([...loadBalancerOf.values()].flat())], ELB_DESCRIBE_LIMIT)) {
+    const { LoadBalancers } = await elb.send(new DescribeLoadBalancersCommand({ LoadBalancerArns: batch }));
+    for (const lb of LoadBalancers ?? []) if (lb.Scheme === 'internal') internal.add(lb.LoadBalancerArn!);
+  }
+  return new Set(
+    [...loadBalancerOf].filter(([, lbs]) => lbs.some((lb) => internal.has(lb))).map(([tg]) => tg)
+  );
+}
+
+/** Elastic Load Balancing describes at most 20 target groups or load balancers by ARN per call. */
+const ELB_DESCRIBE_LIMIT = 20;
+
+/** What of `svc`'s attachments is its old path (see {@link ServiceStatus.oldPath}). */
+function oldPathAttached(
+  spec: ServiceSpec,
+  svc: Service,
+  internal: ReadonlySet<string>
+): ServiceStatus['oldPath'] {
+  const recorded = oldPathOf(spec);
+  const registries = (svc.serviceRegistries ?? []).map((r) => r.registryArn ?? '?');
+  const groups = (svc.loadBalancers ?? []).filter((lb) => lb.targetGroupArn !== undefined);
+  switch (spec.legacyDiscovery.kind) {
+    case 'cloudMapDns':
+      return {
+        registries: recorded ? registries.filter((arn) => arn === recorded.arn) : registries,
+        targetGroups: [],
+      };
+    case 'internalAlb':
+      return {
+        registries: [],
+        targetGroups: groups
+          .filter((lb) =>
+            recorded
+              ? isAttached(recorded, { loadBalancers: [lb] })
+              : !spec.publicEntry || internal.has(lb.targetGroupArn!)
+          )
+          .map((lb) => lb.targetGroupArn!),
+      };
+    case 'none':
+      return { registries: [], targetGroups: [] };
+  }
+}
+
+function serviceStatus(spec: ServiceSpec, svc: Service, internal: ReadonlySet<string>): ServiceStatus {
   const config = liveServiceConnect(svc);
   const primary = primaryDeployment(svc);
   const deployments = svc.deployments?.length ?? 0;
@@ -83,6 +158,7 @@ function serviceStatus(svc: Service): ServiceStatus {
     aliases: isOn(config) ? aliasesOf(config) : [],
     registries: (svc.serviceRegistries ?? []).map((r) => r.registryArn ?? '?'),
     targetGroups: (svc.loadBalancers ?? []).map((lb) => lb.targetGroupArn ?? lb.loadBalancerName ?? '?'),
+    oldPath: oldPathAttached(spec, svc, internal),
     running: svc.runningCount ?? 0,
     desired: svc.desiredCount ?? 0,
     deployments,
@@ -112,14 +188,15 @@ export function driftFrom(
       );
     }
     const legacy = keepsLegacyPath(phase);
-    if (spec.legacyDiscovery.kind === 'cloudMapDns' && live.registries.length > 0 !== legacy) {
+    const { registries, targetGroups } = live.oldPath;
+    if (spec.legacyDiscovery.kind === 'cloudMapDns' && registries.length > 0 !== legacy) {
       drift.push(
-        `${spec.name}: ${live.registries.length > 0 ? 'still registered' : 'not registered'} in Cloud Map DNS, the deployed template (phase '${phase}') says ${legacy ? 'registered' : 'not registered'}`
+        `${spec.name}: ${registries.length > 0 ? 'still registered' : 'not registered'} in Cloud Map DNS, the deployed template (phase '${phase}') says ${legacy ? 'registered' : 'not registered'}`
       );
     }
-    if (spec.legacyDiscovery.kind === 'internalAlb' && live.targetGroups.length > 0 !== legacy) {
+    if (spec.legacyDiscovery.kind === 'internalAlb' && targetGroups.length > 0 !== legacy) {
       drift.push(
-        `${spec.name}: ${live.targetGroups.length > 0 ? 'still attached to' : 'detached from'} the internal load balancer, the deployed template (phase '${phase}') says ${legacy ? 'attached' : 'detached'}`
+        `${spec.name}: ${targetGroups.length > 0 ? 'still attached to' : 'detached from'} the internal load balancer, the deployed template (phase '${phase}') says ${legacy ? 'attached' : 'detached'}`
       );
     }
   }
@@ -138,8 +215,8 @@ export function renderStatus(report: StatusReport): string {
         s.serviceConnect,
         s.aliases.join(' ') || '-',
         [
-          s.registries.length ? `${s.registries.length} registry` : '',
-          s.targetGroups.length ? `${s.targetGroups.length} target group` : '',
+          s.oldPath.registries.length ? `${s.oldPath.registries.length} registry` : '',
+          s.oldPath.targetGroups.length ? `${s.oldPath.targetGroups.length} target group` : '',
         ]
           .filter(Boolean)
           .join(', ') || '-',

@@ -3,8 +3,11 @@
  * nothing. On delete, before CloudFormation deletes what they guard:
  *
  * - `Custom::ServiceConnectDrain` (before the services and the Service Connect namespace): turns
- *   Service Connect off on the cluster's services and waits until ECS has removed its Cloud Map
- *   services from the namespace.
+ *   Service Connect off on the cluster's services (a rolling update without their deployment
+ *   alarms, whatever their strategy) and waits until ECS has removed its Cloud Map services from
+ *   the namespace. A namespace serves every cluster whose services use it: endpoints that none
+ *   of these services has, and that tasks still serve, do not go by waiting, and fail the
+ *   deletion at once, naming them (the namespace cannot be deleted while they exist).
  * - `Custom::CloudMapServiceDrain` (before a Cloud Map DNS service of the old path, after the ECS
  *   service that registered in it has dropped the registry or been deleted): deregisters the
  *   instances left and waits until the service is empty, so that its deletion cannot fail. Also
@@ -18,10 +21,17 @@
  * (its isComplete handler reports every error that is not its own retry signal).
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { ServiceDiscoveryClient, ServiceSummary } from '@aws-sdk/client-servicediscovery';
 import { deregisterInstances, namespaceServices, serviceInstances } from '../aws/cloud-map';
 import { turnServiceConnectOff } from '../aws/ecs';
 import { errorMessage } from '../core/errors';
+
+/** What `onEvent` gives `isComplete` (strings: the framework returns them to CloudFormation too). */
+export interface DrainData {
+  readonly Deadline?: string;
+  /** The Service Connect drain: the endpoints (discovery names) its services had, comma-separated. */
+  readonly Endpoints?: string;
+}
 
 /** `Custom::ServiceConnectDrain`'s properties, as CloudFormation passes them (strings). */
 export interface DrainProperties {
@@ -54,7 +64,7 @@ export type DrainEvent = {
   readonly RequestType: 'Create' | 'Update' | 'Delete';
   readonly PhysicalResourceId?: string;
   /** What `onEvent` returned, passed on to `isComplete` by the framework. */
-  readonly Data?: { readonly Deadline?: string };
+  readonly Data?: DrainData;
 } & (
   | { readonly ResourceType: typeof SERVICE_CONNECT_DRAIN; readonly ResourceProperties: DrainProperties }
   | {
@@ -77,11 +87,19 @@ const defaultClients = (): Clients => ({
   cloudMap: new ServiceDiscoveryClient({ maxAttempts: 8, requestHandler }),
 });
 
+/** What a drain's poll finds left, and why waiting would not help, when it would not. */
+interface Left {
+  readonly names: string[];
+  /** Set when what is left will not go by waiting: the message to fail with at once. */
+  readonly stuck?: string;
+}
+
 /** One kind of drain: the action a poll repeats, what is left, and the message past the deadline. */
 interface Drain {
   readonly physicalResourceId: string;
-  act(clients: Clients): Promise<unknown>;
-  left(clients: Clients): Promise<string[]>;
+  /** The action; what it returns is kept for the polls that follow (in `onEvent`'s Data). */
+  act(clients: Clients): Promise<Omit<DrainData, 'Deadline'>>;
+  left(clients: Clients): Promise<Left>;
   failure(left: string[] | undefined, lastError: string | undefined, seconds: string): string;
 }
 
@@ -94,25 +112,65 @@ function drainOf(event: DrainEvent): Drain {
         : `so the old path cannot be retired: check that no task of ${p.ServiceName} still registers there (npm run migrate -- status)`;
     return {
       physicalResourceId: `cloud-map-service-drain-${p.ServiceId}`,
-      act: (c) => deregisterInstances(c.cloudMap, p.ServiceId),
-      left: (c) => serviceInstances(c.cloudMap, p.ServiceId),
+      act: async (c) => {
+        console.log(JSON.stringify({ deregistered: await deregisterInstances(c.cloudMap, p.ServiceId) }));
+        return {};
+      },
+      left: async (c) => ({ names: await serviceInstances(c.cloudMap, p.ServiceId) }),
       failure: (left, lastError, seconds) =>
         `Cloud Map service ${p.ServiceName} (${p.ServiceId}) ${left ? `still has instances ${left.join(', ')}` : `cannot be read (${lastError})`} ` +
         `after ${seconds} s of deregistering them, ${consequence}. Deregister them (aws servicediscovery list-instances --service-id ${p.ServiceId}; ` +
         `aws servicediscovery deregister-instance), then run the deployment again.`,
     };
   }
+  return serviceConnectDrain(event);
+}
+
+/**
+ * The Service Connect drain. Its own endpoints are those its services had when `onEvent` turned
+ * them off (carried in Data) and those the services' deployments still carry at each poll; ECS
+ * removes them. Any other endpoint belongs to a service outside the stack.
+ */
+function serviceConnectDrain(
+  event: Extract<DrainEvent, { ResourceType: typeof SERVICE_CONNECT_DRAIN }>
+): Drain {
   const p = event.ResourceProperties;
   const target = { cluster: p.ClusterName, services: p.ServiceNames, namespaceId: p.NamespaceId };
+  const ours = new Set((event.Data?.Endpoints ?? '').split(',').filter(Boolean));
   return {
     physicalResourceId: `service-connect-drain-${p.ClusterName}`,
-    act: (c) => turnServiceConnectOff(c.ecs, target),
-    left: async (c) => (await namespaceServices(c.cloudMap, p.NamespaceId)).map((s) => s.Name ?? s.Id ?? '?'),
+    act: async (c) => {
+      const off = await turnServiceConnectOff(c.ecs, target);
+      console.log(JSON.stringify({ [SERVICE_CONNECT_DRAIN]: off }));
+      for (const name of off.endpoints) ours.add(name);
+      return { Endpoints: [...ours].sort().join(',') };
+    },
+    left: async (c) => {
+      const left = await namespaceServices(c.cloudMap, p.NamespaceId);
+      const foreign = left.filter((s) => !ours.has(s.Name ?? ''));
+      // Ours are gone, and tasks still serve the rest: no drain of this stack removes them.
+      const stuck =
+        left.length > 0 && foreign.length === left.length && foreign.every((s) => (s.InstanceCount ?? 0) > 0);
+      return {
+        names: left.map((s) => s.Name ?? s.Id ?? '?'),
+        ...(stuck && { stuck: foreignEndpoints(p, foreign) }),
+      };
+    },
     failure: (left, lastError, seconds) =>
       `Service Connect namespace ${p.NamespaceName} still ${left ? `holds ${left.join(', ')}` : `cannot be read (${lastError})`} ` +
       `after ${seconds} s with Service Connect off: ECS has not removed its Cloud Map services. ` +
       `Check the services' deployments (npm run migrate -- status), then delete the stack again.`,
   };
+}
+
+/** Why a namespace that only other services' endpoints hold cannot be deleted, and what to do. */
+function foreignEndpoints(p: DrainProperties, foreign: readonly ServiceSummary[]): string {
+  return (
+    `Service Connect namespace ${p.NamespaceName} holds endpoints that none of the services ${p.ServiceNames.join(', ')} has, ` +
+    `with tasks registered: ${foreign.map((s) => `${s.Name} (${s.InstanceCount} instance(s))`).join(', ')}. ` +
+    `Services outside this stack use the namespace (a namespace serves every cluster whose services use it), and it cannot be deleted while they do: ` +
+    `turn their Service Connect off or move them to another namespace, then delete the stack again.`
+  );
 }
 
 /**
@@ -125,7 +183,10 @@ function drains(event: DrainEvent): boolean {
 }
 
 /** The first drain action and a deadline for `isComplete`, when the event drains; else nothing. */
-export async function onEvent(event: DrainEvent, clients: Clients = defaultClients()) {
+export async function onEvent(
+  event: DrainEvent,
+  clients: Clients = defaultClients()
+): Promise<{ PhysicalResourceId: string; Data?: DrainData }> {
   const drain = drainOf(event);
   const physicalResourceId = event.PhysicalResourceId ?? drain.physicalResourceId;
   if (!drains(event)) return { PhysicalResourceId: physicalResourceId };
@@ -135,15 +196,16 @@ export async function onEvent(event: DrainEvent, clients: Clients = defaultClien
       `DrainTimeoutSeconds '${event.ResourceProperties.DrainTimeoutSeconds}' is not a positive number of seconds`
     );
   }
+  let remembered: Omit<DrainData, 'Deadline'> = {};
   try {
-    console.log(JSON.stringify({ [event.ResourceType]: await drain.act(clients) }));
+    remembered = await drain.act(clients);
   } catch (err) {
     // isComplete repeats the action: a transient error here must not fail the deletion.
     console.log(JSON.stringify({ transientError: errorMessage(err) }));
   }
   return {
     PhysicalResourceId: physicalResourceId,
-    Data: { Deadline: String(Date.now() + timeoutSeconds * 1000) },
+    Data: { ...remembered, Deadline: String(Date.now() + timeoutSeconds * 1000) },
   };
 }
 
@@ -156,7 +218,7 @@ export async function isComplete(event: DrainEvent, clients: Clients = defaultCl
   if (!drains(event)) return { IsComplete: true };
   const drain = drainOf(event);
   const deadline = Number(event.Data?.Deadline ?? Date.now());
-  let left: string[] | undefined;
+  let left: Left | undefined;
   let lastError: string | undefined;
   try {
     await drain.act(clients);
@@ -165,10 +227,11 @@ export async function isComplete(event: DrainEvent, clients: Clients = defaultCl
     lastError = errorMessage(err);
     console.log(JSON.stringify({ transientError: lastError }));
   }
-  if (left?.length === 0) return { IsComplete: true };
+  if (left?.names.length === 0) return { IsComplete: true };
+  if (left?.stuck) throw new Error(left.stuck);
   if (Date.now() >= deadline) {
-    throw new Error(drain.failure(left, lastError, event.ResourceProperties.DrainTimeoutSeconds));
+    throw new Error(drain.failure(left?.names, lastError, event.ResourceProperties.DrainTimeoutSeconds));
   }
-  console.log(JSON.stringify({ waitingFor: left ?? lastError }));
+  console.log(JSON.stringify({ waitingFor: left?.names ?? lastError }));
   return { IsComplete: false };
 }

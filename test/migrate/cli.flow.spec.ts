@@ -21,6 +21,11 @@ afterEach(() => fake.stop());
 const migrate = (...argv: string[]) =>
   runCli((args, io) => runMigrateCli(args, io, { topology: YELB }), argv, env);
 const ALL = ['yelb-ui', 'yelb-appserver', 'yelb-db', 'yelb-redis'];
+/** An endpoint that a service of another cluster registered in Yelb's namespace, and keeps. */
+const addForeignEndpoint = (name: string) =>
+  fake.namespaces
+    .find((n) => n.Name === 'yelb.sc.internal')!
+    .services.set(name, fake.cloudMapService(`srv-sc-${name}`));
 
 describe('apply', () => {
   test('turns Service Connect on wave by wave, servers first, each wave stable and registered first', async () => {
@@ -206,7 +211,7 @@ describe('apply', () => {
 });
 
 describe('rollback', () => {
-  test('turns Service Connect off clients first, then waits until the namespace is empty', async () => {
+  test('turns Service Connect off clients first, then waits until ECS has removed their endpoints', async () => {
     fake.seedYelb({ serviceConnectOn: ALL, phase: 'serviceConnect' });
     const run = await migrate('rollback');
     expect(run.stderr).not.toMatch(/error/);
@@ -218,30 +223,70 @@ describe('rollback', () => {
       { service: 'yelb-redis', enabled: false },
     ]);
     expect(fake.namespaceServiceNames()).toEqual([]);
-    expect(run.stderr).toMatch(/namespace yelb.sc.internal: empty/);
+    expect(run.stderr).toMatch(/namespace yelb.sc.internal: none of the topology's endpoints left/);
     expect(run.stdout).toMatch(/Service Connect is off for every service/);
   });
 
-  test('fails, bounded, when the namespace never drains', async () => {
+  test("waits for the topology's own endpoints only: another cluster's in the same namespace are named and left alone", async () => {
+    fake.seedYelb({ serviceConnectOn: ALL, phase: 'serviceConnect' });
+    addForeignEndpoint('billing');
+    const run = await migrate('rollback', '--timeout', '5s');
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    expect(fake.namespaceServiceNames()).toEqual(['billing']);
+    expect(run.stderr).toMatch(
+      /namespace yelb.sc.internal: also holds billing: endpoints of services outside the topology, left alone/
+    );
+  });
+
+  test('fails, bounded, when its endpoints never drain, naming only its own', async () => {
     fake.seedYelb({ serviceConnectOn: ALL });
+    addForeignEndpoint('billing');
     fake.stopDraining();
     const run = await migrate('rollback', '--timeout', '1s', '--poll-interval', '0.05');
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
-      /error: namespace yelb.sc.internal: still holds yelb-appserver, yelb-db, yelb-redis after 1\.0s/
+      /error: namespace yelb.sc.internal: still holds yelb-appserver, yelb-db, yelb-redis after 1\.0s\n/
     );
   });
 });
 
 describe('cleanup', () => {
-  test('turns Service Connect off everywhere at once and waits until the namespace is empty', async () => {
+  test('turns Service Connect off everywhere at once and waits until ECS has removed their endpoints', async () => {
     fake.seedYelb({ serviceConnectOn: ALL });
     const run = await migrate('cleanup');
     expect(run.code).toBe(0);
     expect(fake.updates().map((u) => u.enabled)).toEqual([false, false, false, false]);
     expect(fake.namespaceServiceNames()).toEqual([]);
     expect(run.stderr).toMatch(/Service Connect turned off: yelb-ui, yelb-appserver, yelb-db, yelb-redis/);
-    expect(run.stdout).toMatch(/namespace yelb.sc.internal is empty: the stacks can be deleted/);
+    expect(run.stdout).toMatch(
+      /namespace yelb.sc.internal holds none of the services' endpoints: the stacks can be deleted/
+    );
+  });
+
+  test("waits for the topology's own endpoints only, with another cluster's in the namespace", async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    addForeignEndpoint('billing');
+    const run = await migrate('cleanup', '--timeout', '5s');
+    expect(run.code).toBe(0);
+    expect(fake.namespaceServiceNames()).toEqual(['billing']);
+    expect(run.stderr).toMatch(/also holds billing: endpoints of services outside the topology, left alone/);
+  });
+
+  test('turns Service Connect off as a rolling update without the deployment alarms', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    fake.services.get('yelb-appserver')!.deploymentConfiguration = {
+      strategy: 'CANARY',
+      alarms: { alarmNames: ['a'], enable: true, rollback: true },
+    };
+    await migrate('cleanup');
+    const sent = fake.requests.find(
+      (r) => r.operation === 'UpdateService' && r.input.service === 'yelb-appserver'
+    );
+    expect(sent!.input.deploymentConfiguration).toEqual({
+      strategy: 'ROLLING',
+      alarms: { alarmNames: ['a'], enable: false, rollback: false },
+    });
   });
 
   test('has nothing to do when Service Connect is off', async () => {
@@ -413,6 +458,63 @@ describe('validation before any change', () => {
   });
 });
 
+describe('the namespace', () => {
+  test("says so before apply would create a namespace beside the stack's", async () => {
+    fake.seedYelb();
+    const run = await migrate('plan', '--namespace', 'other.sc.internal');
+    expect(run.code).toBe(0);
+    const warning =
+      /warning: apply would create other\.sc\.internal beside yelb\.sc\.internal, the stack's: services in different namespaces do not reach each other through Service Connect/;
+    expect(run.stdout).toMatch(warning);
+    expect(run.stderr).toMatch(warning);
+  });
+
+  test('takes it from the services that run Service Connect, and refuses to choose between two', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL, phase: null });
+    const status = await migrate('status');
+    expect(status.stderr).toMatch(
+      /namespace yelb\.sc\.internal \(from the services that run Service Connect: yelb-ui, yelb-appserver, yelb-db, yelb-redis\)/
+    );
+    const other = fake.addNamespace('other.sc.internal');
+    fake.services.get('yelb-ui')!.deployments[0].serviceConnectConfiguration.namespace = other.Arn;
+    const run = await migrate('status');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /the services run Service Connect in 2 namespaces \(other\.sc\.internal: yelb-ui; yelb\.sc\.internal: yelb-appserver, yelb-db, yelb-redis\); pass --namespace NAME to choose one/
+    );
+    expect((await migrate('status', '--namespace', 'yelb.sc.internal')).code).toBe(0);
+  });
+});
+
+describe('the poll interval from the environment', () => {
+  const withEnv = (extra: Record<string, string>, ...argv: string[]) => {
+    const { [POLL_INTERVAL_ENV]: _ours, ...rest } = env;
+    return runCli((args, io) => runMigrateCli(args, io, { topology: YELB }), argv, { ...rest, ...extra });
+  };
+
+  test('is read from SERVICE_CONNECT_MIGRATE_POLL_INTERVAL, a name for any topology, and checked before any request', async () => {
+    const run = await withEnv({ SERVICE_CONNECT_MIGRATE_POLL_INTERVAL: 'soon' }, 'status');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: SERVICE_CONNECT_MIGRATE_POLL_INTERVAL 'soon' is not a positive duration/
+    );
+    expect(fake.requests).toEqual([]);
+  });
+
+  test('still reads YELB_MIGRATE_POLL_INTERVAL, the earlier name, when the new one is not set', async () => {
+    const legacy = await withEnv({ YELB_MIGRATE_POLL_INTERVAL: '2h' }, 'status');
+    expect(legacy.code).toBe(2);
+    expect(legacy.stderr).toMatch(/the poll interval \(7200s\) must be shorter than --timeout \(900s\)/);
+    fake.seedYelb();
+    const both = await withEnv(
+      { SERVICE_CONNECT_MIGRATE_POLL_INTERVAL: '0.01', YELB_MIGRATE_POLL_INTERVAL: '2h' },
+      'status'
+    );
+    expect(both.stderr).not.toMatch(/error/);
+    expect(both.code).toBe(0);
+  });
+});
+
 describe('--stage', () => {
   test("works on the stage's stack and names", async () => {
     fake.seedYelb({ topology: stagedTopology(YELB, 'blue'), stack: 'Yelb-blue', phase: 'discovery' });
@@ -475,6 +577,8 @@ describe('status', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/service\s+service connect\s+client aliases\s+old path\s+tasks\s+deployment/);
     expect(run.stdout).toMatch(/yelb-db\s+off\s+-\s+1 registry\s+1\/1\s+completed/);
+    expect(run.stdout).toMatch(/yelb-ui\s+off\s+-\s+-\s+3\/3\s+completed/);
+    expect(run.stdout).toMatch(/yelb-appserver\s+off\s+-\s+1 target group\s+3\/3\s+completed/);
     expect(run.stdout).toMatch(
       /no drift: the live services match the deployed template \(phase 'discovery'\)/
     );

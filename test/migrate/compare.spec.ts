@@ -45,6 +45,14 @@ describe('sameServiceConnect', () => {
       { services: [{ ...sent.services[0], clientAliases: [{ port: 5432, dnsName: 'other' }] }] },
     ],
     ['another timeout', { services: [{ ...sent.services[0], timeout: { idleTimeoutSeconds: 60 } }] }],
+    [
+      'another per-request timeout',
+      {
+        services: [
+          { ...sent.services[0], timeout: { idleTimeoutSeconds: 3600, perRequestTimeoutSeconds: 10 } },
+        ],
+      },
+    ],
     ['another namespace', { namespace: 'arn:other' }],
     [
       'another log group',

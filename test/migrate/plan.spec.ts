@@ -2,6 +2,7 @@ import { planApply, planRollback } from '../../lib/migrate/plan';
 import { SC_UPDATE_DIR, loadScUpdates } from '../../lib/migrate/sc-files';
 import { YELB } from '../../lib/model/yelb';
 import { defaultPlanOptions } from '../../lib/model/plan';
+import { readTopologyFile } from '../../lib/model/topology-file';
 
 const updates = loadScUpdates(SC_UPDATE_DIR, YELB);
 const target = {
@@ -47,5 +48,16 @@ describe('planApply and planRollback', () => {
 
   test('derives the configuration from the topology when no file overrides it: the same as the files', () => {
     expect(planApply(YELB, target)).toEqual(planApply(YELB, target, updates));
+  });
+
+  test('gives a cycle of calls only to the wave that holds its members', () => {
+    const shop = readTopologyFile('examples/shop.topology.json');
+    const waves = planApply(shop, { ...target, namespace: shop.serviceConnectNamespace });
+    const withCycles = waves.filter((w) => w.cycles.length > 0);
+    expect(withCycles).toHaveLength(1);
+    expect(withCycles[0].cycles).toEqual([['catalog', 'search']]);
+    expect(withCycles[0].updates.map((u) => u.service.name)).toEqual(
+      expect.arrayContaining(['catalog', 'search'])
+    );
   });
 });

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { POLL_INTERVAL_ENV, runMigrateCli } from '../../lib/migrate/cli';
 import { PREVIOUS_REVISION_TAG } from '../../lib/migrate/task-definitions';
 import { callCycles } from '../../lib/model/graph';
@@ -38,6 +39,9 @@ const ops = () => fake.requests.map((r) => r.operation);
 const updatesOf = (name: string) =>
   fake.requests.filter((r) => r.operation === 'UpdateService' && r.input.service === name);
 const withTopology = (...argv: string[]) => migrate(...argv, '--topology', file);
+const topologyOf = (name: string): any => readTopologyFile(file).services.find((s) => s.name === name)!;
+/** apply as the README runs it: the namespace named (created when missing). */
+const apply = () => withTopology('apply', '--namespace', 'shop.sc.internal');
 
 describe('discover', () => {
   test('writes a topology file the migration reads, with every call and its evidence', async () => {
@@ -171,6 +175,9 @@ describe('discover', () => {
     expect(run.stdout).toMatch(/ERROR path-routing \[admin\]\n  admin is reached through a path rule/);
     expect(run.stdout).toMatch(/\n  why: .*\n  do: /);
     expect(run.stdout).toMatch(/14 service\(s\), 15 call\(s\) written to .*shop\.json; \d+ API calls/);
+    expect(run.stdout).toMatch(
+      /next: review .*shop\.json and the findings, then: npm run migrate -- plan --topology .*shop\.json --namespace shop\.sc\.internal\n/
+    );
     expect(run.stderr).toMatch(/ECS: 14 service\(s\) in shop\nECS: 14 task definition\(s\)\nCloud Map: /);
   });
 
@@ -260,7 +267,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
   test('plan is read-only and shows the namespace, the revisions and every update, wave by wave', async () => {
     await discovered();
     fake.requests.length = 0;
-    const run = await withTopology('plan');
+    const run = await withTopology('plan', '--namespace', 'shop.sc.internal');
     expect(run.code).toBe(0);
     expect(fake.writes()).toEqual([]);
     expect(run.stdout).toMatch(/namespace shop\.sc\.internal: does not exist, apply creates it/);
@@ -271,15 +278,66 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
       /orders-db: UpdateService Service Connect on, client alias orders-db\.shop\.local:5432, on the new revision/
     );
     expect(run.stdout).toMatch(/then: redeploy the members of orders ↔ payments/);
-    const json = JSON.parse((await withTopology('plan', '--json')).stdout);
-    expect(json.namespace).toEqual({ name: 'shop.sc.internal', create: true });
+    const json = JSON.parse((await withTopology('plan', '--json', '--namespace', 'shop.sc.internal')).stdout);
+    expect(json.namespace).toEqual({ name: 'shop.sc.internal', exists: false, create: true });
     expect(json.waves).toHaveLength(6);
+  });
+
+  test('without --namespace, plan says the namespace must exist or be named, and apply refuses before any change', async () => {
+    await discovered();
+    fake.requests.length = 0;
+    const plan = await withTopology('plan');
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toMatch(
+      /namespace shop\.sc\.internal: does not exist; apply creates it only when it is named: --namespace shop\.sc\.internal/
+    );
+    const json = JSON.parse((await withTopology('plan', '--json')).stdout);
+    expect(json.namespace).toEqual({ name: 'shop.sc.internal', exists: false, create: false });
+    const run = await withTopology('apply');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /error: Service Connect namespace 'shop\.sc\.internal' does not exist in us-east-1 \(an HTTP namespace, from the topology's serviceConnectNamespace\); apply creates one only when it is named with --namespace/
+    );
+    expect(fake.writes()).toEqual([]);
+    expect(fake.hasNamespace('shop.sc.internal')).toBe(false);
+  });
+
+  test("the README's sequence: the namespace named for plan and apply only; status, retire and rollback take it from the services", async () => {
+    await discovered();
+    const topology = readTopologyFile(file);
+    fs.writeFileSync(file, JSON.stringify({ ...topology, serviceConnectNamespace: 'sample.sc.internal' }));
+    expect((await withTopology('plan', '--namespace', 'shop.sc.internal')).code).toBe(0);
+    expect((await apply()).code).toBe(0);
+    const status = await withTopology('status', '--json');
+    expect(status.stderr).toMatch(
+      /namespace shop\.sc\.internal \(from the services that run Service Connect: /
+    );
+    expect(JSON.parse(status.stdout).namespace.name).toBe('shop.sc.internal');
+    expect((await withTopology('retire', '--only', 'orders')).code).toBe(0);
+    const rollback = await withTopology('rollback');
+    expect(rollback.stderr).not.toMatch(/error/);
+    expect(rollback.code).toBe(0);
+    expect(fake.namespaceServiceNames('shop.sc.internal')).toEqual([]);
+    expect(fake.hasNamespace('sample.sc.internal')).toBe(false);
+  });
+
+  test('says so before creating a namespace beside the one the services run Service Connect in', async () => {
+    await discovered();
+    await apply();
+    const plan = await withTopology('plan', '--namespace', 'other.sc.internal');
+    expect(plan.stdout).toMatch(/namespace other\.sc\.internal: does not exist, apply creates it/);
+    expect(plan.stdout).toMatch(
+      /\nwarning: web, api, .* run Service Connect in shop\.sc\.internal, not in other\.sc\.internal: apply would move them, and services in different namespaces do not reach each other through Service Connect\n/
+    );
+    expect(
+      JSON.parse((await withTopology('plan', '--json', '--namespace', 'other.sc.internal')).stdout).warnings
+    ).toHaveLength(1);
   });
 
   test('apply: the namespace created, servers before their callers, ports named by a revision that changes nothing else, the cycle redeployed', async () => {
     const topology = await discovered();
     fake.requests.length = 0;
-    const run = await withTopology('apply');
+    const run = await apply();
     expect(run.stderr).not.toMatch(/error/);
     expect(run.code).toBe(0);
     expect(fake.hasNamespace('shop.sc.internal')).toBe(true);
@@ -328,9 +386,9 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
 
   test('apply is idempotent: a second run registers nothing, creates nothing and sends nothing', async () => {
     await discovered();
-    await withTopology('apply');
+    await apply();
     const before = fake.writes().length;
-    const run = await withTopology('apply');
+    const run = await apply();
     expect(run.code).toBe(0);
     expect(fake.writes().length).toBe(before);
     expect(run.stderr.match(/already on, skipped/g)).toHaveLength(14);
@@ -339,13 +397,13 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
   test('apply stops at a failed deployment and resumes on the next run', async () => {
     await discovered();
     fake.failNextDeployment('api');
-    const failed = await withTopology('apply');
+    const failed = await apply();
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/error: api: deployment ecs-svc\/\d+ failed and was rolled back/);
     expect(failed.stderr).toMatch(/not touched: web, worker, legacy-batch/);
     expect(fake.serviceConnectOf('web')).toBe('off');
     expect(fake.serviceConnectOf('orders')).toBe('on');
-    const resumed = await withTopology('apply');
+    const resumed = await apply();
     expect(resumed.code).toBe(0);
     expect(resumed.stderr).toMatch(/orders: already on, skipped/);
     expect(fake.serviceConnectOf('web')).toBe('on');
@@ -355,7 +413,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
   test('apply rides out throttling with the SDK retry strategy', async () => {
     await discovered();
     fake.throttle(2, 'RegisterTaskDefinition');
-    const run = await withTopology('apply');
+    const run = await apply();
     expect(run.code).toBe(0);
     // Six revisions, two of the requests throttled and sent again by the SDK.
     expect(ops().filter((o) => o === 'RegisterTaskDefinition')).toHaveLength(8);
@@ -364,7 +422,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
 
   test('status shows every service on, with its alias and old path, 10 services per DescribeServices', async () => {
     await discovered();
-    await withTopology('apply');
+    await apply();
     fake.requests.length = 0;
     expect((await withTopology('status')).stdout).toMatch(
       /^cluster shop in us-east-1; deployed template: none \(a topology file: no stack to compare with\)/
@@ -382,9 +440,48 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(batches.filter((n) => n === 4)).not.toHaveLength(0);
   });
 
+  test("status calls only the old path an old path, never the public entry's target group", async () => {
+    await discovered();
+    const report = async () => {
+      const run = await withTopology('status', '--json');
+      expect(run.stderr).not.toMatch(/error/);
+      return JSON.parse(run.stdout);
+    };
+    const of = (r: any, name: string) => r.services.find((s: any) => s.service === name);
+    const before = await report();
+    expect(of(before, 'web').targetGroups).toHaveLength(1);
+    expect(of(before, 'web').oldPath).toEqual({ registries: [], targetGroups: [] });
+    expect(of(before, 'api').oldPath.targetGroups).toEqual([
+      topologyOf('api').legacyDiscovery.targetGroupArn,
+    ]);
+    expect(of(before, 'orders').oldPath.registries).toHaveLength(1);
+    expect((await withTopology('status')).stdout).toMatch(/\nweb +off +- +- +3\/3/);
+
+    // Where the file records no target group, the load balancers' schemes tell them apart.
+    const edited = readTopologyFile(file);
+    fs.writeFileSync(
+      file,
+      JSON.stringify({
+        ...edited,
+        services: edited.services.map((svc) =>
+          svc.name === 'web'
+            ? {
+                ...svc,
+                portName: 'web',
+                legacyDiscovery: { kind: 'internalAlb', dnsName: 'web.shop.internal', port: 80 },
+              }
+            : svc
+        ),
+      })
+    );
+    const api = fake.services.get('api')!.loadBalancers[0];
+    fake.services.get('web')!.loadBalancers.push(api);
+    expect(of(await report(), 'web').oldPath).toEqual({ registries: [], targetGroups: [api.targetGroupArn] });
+  });
+
   test('retire refuses, before any change, a service with callers outside or by another name; --only retires the ready ones and deletes nothing', async () => {
     const topology = await discovered();
-    await withTopology('apply');
+    await apply();
     const writes = fake.writes().length;
     const refused = await withTopology('retire');
     expect(refused.code).toBe(2);
@@ -417,7 +514,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
   test('retire refuses a service whose callers do not run Service Connect yet', async () => {
     await discovered();
     fake.failNextDeployment('api');
-    await withTopology('apply');
+    await apply();
     const run = await withTopology('retire', '--only', 'orders');
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/orders: its caller\(s\) api do not run Service Connect yet/);
@@ -425,7 +522,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
 
   test('rollback attaches the retired paths first, then turns Service Connect off clients first, each service back on its revision', async () => {
     const topology = await discovered();
-    await withTopology('apply');
+    await apply();
     await withTopology('retire', '--only', 'orders,catalog');
     fake.requests.length = 0;
     const run = await withTopology('rollback');
@@ -460,7 +557,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     topology.services[3].name = 'orders';
     fs.writeFileSync(file, JSON.stringify(topology));
     fake.requests.length = 0;
-    const run = await withTopology('apply');
+    const run = await apply();
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /shop\.json: services\[1\]\.calls\[0\]\.service: 'orderz' is not a service of the topology/
@@ -475,7 +572,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     topology.services.find((s: any) => s.name === 'orders-db').port = 5433;
     topology.services.find((s: any) => s.name === 'orders-db').legacyDiscovery.calledFromOutside = undefined;
     fs.writeFileSync(file, JSON.stringify(topology));
-    const run = await withTopology('apply');
+    const run = await apply();
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /orders-db: task definition orders-db:1: container 'postgres' has no port mapping for port 5433 \(ports: 5432\)/
@@ -483,14 +580,17 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(fake.writes()).toEqual([]);
   });
 
-  test('refuses a service that CodeDeploy deploys, before any change', async () => {
+  test.each([
+    ['CODE_DEPLOY', 'CodeDeploy'],
+    ['EXTERNAL', 'an external controller'],
+  ] as const)('refuses a service deployed by %s, before any change', async (controller, by) => {
     await fake.stop();
     fake = new FakeAws();
     env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
     fake.seedCluster({
       ...SHOP,
       services: SHOP.services.map((s) =>
-        s.name === 'catalog' ? { ...s, deploymentController: 'CODE_DEPLOY' as const } : s
+        s.name === 'catalog' ? { ...s, deploymentController: controller } : s
       ),
     });
     const report = JSON.parse(
@@ -505,8 +605,8 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     );
     const run = await withTopology('apply', '--namespace', 'shop.sc.internal');
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(
-      /catalog: deployed by CodeDeploy \(deploymentController CODE_DEPLOY\): UpdateService cannot change/
+    expect(run.stderr).toContain(
+      `catalog: deployed by ${by} (deploymentController ${controller}): UpdateService cannot change`
     );
     expect(fake.writes()).toEqual([]);
   });
@@ -518,6 +618,116 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(run.code).toBe(0);
     expect(fake.requests).toEqual([]);
     expect(run.stdout.trim().split('\n')).toHaveLength(14);
+  });
+});
+
+describe('a service that ECS deploys gradually (linear, blue/green target groups)', () => {
+  const GREEN = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/catalog-green/9';
+  const ADVANCED = {
+    productionListenerRule:
+      'arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/shop-internal/1/2/3',
+    roleArn: 'arn:aws:iam::123456789012:role/ecs-load-balancers',
+  };
+
+  /**
+   * catalog moved to LINEAR (two 50% steps a minute apart) with its internal target group as the
+   * alternate of a pair, by an UpdateService as its owner would send it (ECS records it in the
+   * service's history); its later deployments take `slowerBy` requests of the fake longer.
+   */
+  async function catalogLinear(slowerBy = 0): Promise<string> {
+    const blue = fake.services.get('catalog')!.loadBalancers[0];
+    const ecs = new ECSClient({
+      region: 'us-east-1',
+      endpoint: env.AWS_ENDPOINT_URL_ECS,
+      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
+    });
+    await ecs.send(
+      new UpdateServiceCommand({
+        cluster: 'shop',
+        service: 'catalog',
+        deploymentConfiguration: {
+          strategy: 'LINEAR',
+          linearConfiguration: { stepPercent: 50, stepBakeTimeInMinutes: 1 },
+        },
+        loadBalancers: [
+          {
+            ...blue,
+            targetGroupArn: GREEN,
+            advancedConfiguration: { ...ADVANCED, alternateTargetGroupArn: blue.targetGroupArn },
+          },
+        ],
+      })
+    );
+    fake.gradualPolls = slowerBy;
+    return blue.targetGroupArn;
+  }
+
+  test('plan says so, and apply waits --timeout plus its steps and bake', async () => {
+    await discovered();
+    await catalogLinear(40);
+    const plan = await withTopology('plan', '--namespace', 'shop.sc.internal');
+    expect(plan.stdout).toMatch(
+      /\n  catalog: ECS deploys it LINEAR, steps of 50% with 1 wait\(s\) of 1 min between them, then a 0 min bake: every update of it \(apply, retire, rollback\) takes 1m0s more than a rolling one, and waits --timeout plus that\n/
+    );
+    const json = JSON.parse((await withTopology('plan', '--json', '--namespace', 'shop.sc.internal')).stdout);
+    const row = json.waves.flatMap((w: any) => w.services).find((r: any) => r.service === 'catalog');
+    expect(row.deployment).toMatchObject({ strategy: 'LINEAR', minutes: 1 });
+
+    const run = await withTopology(
+      'apply',
+      '--namespace',
+      'shop.sc.internal',
+      '--timeout',
+      '1s',
+      '--poll-interval',
+      '0.02'
+    );
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /the wave waits up to 1m1s: --timeout 1\.0s and the longest gradual deployment's steps and bake/
+    );
+    expect(fake.serviceConnectOf('catalog')).toBe('on');
+  });
+
+  test('retire detaches its target group from either side of the pair; rollback attaches it again as its history recorded it', async () => {
+    await discovered();
+    const blue = await catalogLinear();
+    await apply();
+    // The file records the target group that is now the pair's alternate: still the old path.
+    const status = JSON.parse((await withTopology('status', '--json')).stdout);
+    expect(status.services.find((s: any) => s.service === 'catalog').oldPath.targetGroups).toEqual([GREEN]);
+    const retired = await withTopology('retire', '--only', 'catalog');
+    expect(retired.code).toBe(0);
+    expect(fake.serviceOf('catalog').targetGroups).toEqual([]);
+    fake.requests.length = 0;
+    const run = await withTopology('rollback');
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+    const attach = fake.requests.find(
+      (r) => r.operation === 'UpdateService' && r.input.service === 'catalog' && r.input.loadBalancers
+    )!;
+    expect(attach.input.loadBalancers).toEqual([
+      expect.objectContaining({
+        targetGroupArn: GREEN,
+        advancedConfiguration: { ...ADVANCED, alternateTargetGroupArn: blue },
+      }),
+    ]);
+  });
+
+  test('rollback refuses, before any change, to attach its target group when its history no longer has the pair', async () => {
+    await discovered();
+    await catalogLinear();
+    await apply();
+    await withTopology('retire', '--only', 'catalog');
+    fake.services.get('catalog')!.serviceDeployments = [];
+    const writes = fake.writes().length;
+    const run = await withTopology('rollback');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /catalog: ECS deploys it LINEAR, so its target group \S+ can only be attached again with the alternate target group, production listener rule and role it had \(advancedConfiguration\), and its deployment history \(ECS keeps 90 days\) records none/
+    );
+    expect(fake.writes().length).toBe(writes);
   });
 });
 

@@ -144,6 +144,58 @@ describe('the teardown custom resource', () => {
   });
 });
 
+describe('a gradual strategy, deployment alarms and a shared namespace', () => {
+  const namespace = () => fake.namespaces.find((n) => n.Name === 'yelb.sc.internal')!;
+
+  test('turns Service Connect off as a rolling update without the deployment alarms, whatever the strategy', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    // Linear with ECS's defaults: ten steps six minutes apart, past the drain's 25 minutes.
+    fake.services.get('yelb-appserver')!.deploymentConfiguration = {
+      strategy: 'LINEAR',
+      linearConfiguration: { stepPercent: 10, stepBakeTimeInMinutes: 6 },
+      bakeTimeInMinutes: 10,
+      alarms: { alarmNames: ['yelb-cluster-deploy-appserver-5xx'], enable: true, rollback: true },
+    };
+    const started = await onEvent(event('Delete'));
+    const sent = (service: string) =>
+      fake.requests.find((r) => r.operation === 'UpdateService' && r.input.service === service)!.input;
+    expect(sent('yelb-appserver').deploymentConfiguration).toEqual({
+      strategy: 'ROLLING',
+      alarms: { alarmNames: ['yelb-cluster-deploy-appserver-5xx'], enable: false, rollback: false },
+    });
+    expect(sent('yelb-db').deploymentConfiguration).toEqual({
+      strategy: 'ROLLING',
+      alarms: { alarmNames: [], enable: false, rollback: false },
+    });
+    expect(started.Data?.Endpoints).toBe('yelb-appserver,yelb-db,yelb-redis');
+  });
+
+  test('waits for its own endpoints only, then fails at once naming the endpoints of services outside the stack', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    namespace().services.set('billing', fake.cloudMapService('srv-sc-billing'));
+    const deleteEvent = event('Delete');
+    const started = await onEvent(deleteEvent);
+    expect(await isComplete({ ...deleteEvent, Data: started.Data })).toEqual({ IsComplete: false });
+    let failure: unknown;
+    for (let i = 0; i < 20 && failure === undefined; i++)
+      await isComplete({ ...deleteEvent, Data: started.Data }).catch((err: unknown) => (failure = err));
+    expect(fake.namespaceServiceNames()).toEqual(['billing']);
+    expect((failure as Error).message).toMatch(
+      /^Service Connect namespace yelb\.sc\.internal holds endpoints that none of the services yelb-ui, yelb-appserver, yelb-db, yelb-redis has, with tasks registered: billing \(1 instance\(s\)\)\. Services outside this stack use the namespace .* turn their Service Connect off or move them to another namespace, then delete the stack again\.$/
+    );
+  });
+
+  test('waits for an endpoint it does not know while it drains (no instances left), and completes once it is gone', async () => {
+    fake.seedYelb();
+    namespace().services.set('yelb-old', { ...fake.cloudMapService('srv-sc-yelb-old'), drainPolls: 3 });
+    const deleteEvent = event('Delete');
+    const started = await onEvent(deleteEvent);
+    expect(started.Data?.Endpoints).toBe('');
+    expect(await isComplete({ ...deleteEvent, Data: started.Data })).toEqual({ IsComplete: false });
+    await pollUntilComplete(deleteEvent, started.Data!);
+  });
+});
+
 describe('what counts as drained', () => {
   test('one service left is not drained', async () => {
     fake.seedYelb({ serviceConnectOn: ['yelb-db'] });

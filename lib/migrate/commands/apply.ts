@@ -1,4 +1,6 @@
+import { GradualDeployment, gradualDeployment } from '../../aws/deployment-strategy';
 import { CliIo } from '../../cli/cli-io';
+import { formatDuration } from '../../cli/duration';
 import { Topology } from '../../model/topology';
 import { aliasesOf } from '../compare';
 import { createHttpNamespace } from '../namespace';
@@ -15,6 +17,7 @@ export async function apply(session: Session): Promise<number> {
   const { clients, target, wait, progress } = session;
   const live = await liveServicesOf(session);
   const facts = await applyFacts(session, live);
+  // resolveTarget lets a missing namespace through to apply only when --namespace named it.
   const namespace =
     target.namespace.id !== undefined
       ? target.namespace
@@ -43,9 +46,11 @@ export async function plan(session: Session, json: boolean): Promise<number> {
     services: wave.updates.map((u) => {
       const current = live.get(u.service.name)!;
       const done = ns.arn !== undefined && isDone(u, current, { name: ns.name, arn: ns.arn });
+      const gradual = gradualDeployment(current.deploymentConfiguration);
       return {
         service: u.service.name,
         action: done ? 'nothing (already on)' : 'update',
+        ...(gradual && { deployment: gradual }),
         ...(!done && u.register && { registerTaskDefinition: u.register }),
         ...(!done && { updateService: u.input }),
       };
@@ -53,16 +58,42 @@ export async function plan(session: Session, json: boolean): Promise<number> {
     cycles: wave.cycles,
   }));
   if (json) {
+    const namespace = {
+      name: ns.name,
+      exists: ns.id !== undefined,
+      create: ns.id === undefined && ns.create,
+    };
     io.stdout(
-      `${JSON.stringify({ cluster: target.cluster, region: target.region, namespace: { name: ns.name, create: ns.id === undefined }, waves: rows }, null, 2)}\n`
+      `${JSON.stringify({ cluster: target.cluster, region: target.region, namespace, warnings: target.warnings, waves: rows }, null, 2)}\n`
     );
     return 0;
   }
+  io.stdout(`${planText(target, waves, rows).join('\n')}\n`);
+  return 0;
+}
+
+/** One service of the plan: what apply sends it, or that it is there already. */
+interface PlanRow {
+  readonly service: string;
+  readonly action: string;
+  readonly deployment?: GradualDeployment;
+}
+
+/** The plan for people: the namespace, then per wave each service's requests. */
+function planText(
+  target: Session['target'],
+  waves: readonly PlannedWave[],
+  rows: readonly { readonly services: readonly PlanRow[] }[]
+): string[] {
+  const ns = target.namespace;
   const lines = [
     `plan for cluster ${target.cluster} in ${target.region}: ${waves.length} wave(s), servers first`,
-    ns.id === undefined
-      ? `namespace ${ns.name}: does not exist, apply creates it (Cloud Map HTTP namespace)`
-      : `namespace ${ns.name}: exists (${ns.id})`,
+    ns.id !== undefined
+      ? `namespace ${ns.name}: exists (${ns.id})`
+      : ns.create
+        ? `namespace ${ns.name}: does not exist, apply creates it (Cloud Map HTTP namespace)`
+        : `namespace ${ns.name}: does not exist; apply creates it only when it is named: --namespace ${ns.name}`,
+    ...target.warnings.map((w) => `warning: ${w}`),
   ];
   waves.forEach((wave, i) => {
     lines.push('', `wave ${i + 1}/${waves.length}: ${wave.updates.map((u) => u.service.name).join(', ')}`);
@@ -82,6 +113,7 @@ export async function plan(session: Session, json: boolean): Promise<number> {
       lines.push(
         `  ${u.service.name}: UpdateService Service Connect on${aliases.length > 0 ? `, client alias ${aliases.join(', ')}` : ' (client only)'}${u.register ? ', on the new revision' : ''}`
       );
+      if (row.deployment) lines.push(`  ${u.service.name}: ${gradualNote(row.deployment)}`);
     }
     for (const cycle of wave.cycles)
       lines.push(
@@ -89,8 +121,16 @@ export async function plan(session: Session, json: boolean): Promise<number> {
       );
   });
   lines.push('', 'nothing was changed: run apply with the same options to do this');
-  io.stdout(`${lines.join('\n')}\n`);
-  return 0;
+  return lines;
+}
+
+/** What a gradual deployment means for apply, retire and rollback, in a sentence. */
+function gradualNote(gradual: GradualDeployment): string {
+  const hooks =
+    gradual.hooks > 0
+      ? `; its ${gradual.hooks} lifecycle hook(s) can hold a deployment longer than any bound`
+      : '';
+  return `ECS deploys it ${gradual.how}: every update of it (apply, retire, rollback) takes ${formatDuration(gradual.minutes * 60)} more than a rolling one, and waits --timeout plus that${hooks}`;
 }
 
 /** `apply --dry-run`: the requests for a system with Service Connect off, without any AWS call. */

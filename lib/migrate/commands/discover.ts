@@ -50,7 +50,7 @@ export async function discover(clients: AwsClients, options: DiscoverOptions, io
   } else {
     io.stdout(`${renderFindings(findings, unmatched)}\n\n${summary}\n`);
     io.stdout(
-      `next: review ${options.out} and the findings, then: npm run migrate -- plan --topology ${options.out}\n`
+      `next: review ${options.out} and the findings, then: npm run migrate -- plan --topology ${options.out} --namespace ${topology.serviceConnectNamespace}\n`
     );
   }
   return 0;

@@ -80,7 +80,13 @@ export function cloudMapApi(state: FakeState, operation: string, input: any): un
           Id: s.id,
           Arn: state.cloudMapArn(s.id),
           Name: name,
-          InstanceCount: ns.Type === 'HTTP' ? 1 : (state.instances.get(s.id)?.size ?? 0),
+          // A Service Connect endpoint: one instance while it serves, none once ECS drains it.
+          InstanceCount:
+            ns.Type === 'HTTP'
+              ? s.drainPolls === undefined
+                ? 1
+                : 0
+              : (state.instances.get(s.id)?.size ?? 0),
           CreateDate: s.createDate,
         })),
       };

@@ -92,13 +92,41 @@ export function ecsApi(state: FakeState, operation: string, input: any): unknown
         input.serviceConnectConfiguration === undefined
           ? current?.serviceConnectConfiguration
           : reported(state, input.serviceConnectConfiguration, svc, tdArn);
+      // As ECS: a part of the deployment configuration left out stays as it is.
+      if (input.deploymentConfiguration)
+        svc.deploymentConfiguration = { ...svc.deploymentConfiguration, ...input.deploymentConfiguration };
       if (input.serviceRegistries) svc.serviceRegistries = input.serviceRegistries;
       if (input.loadBalancers) svc.loadBalancers = input.loadBalancers;
       svc.taskDefinition = tdArn;
       for (const d of svc.deployments) d.status = 'ACTIVE';
       svc.deployments.unshift(state.deployment('PRIMARY', 'IN_PROGRESS', svc.desiredCount, config, tdArn));
-      svc.pollsLeft = state.pollsToStable;
+      const gradual = ['BLUE_GREEN', 'LINEAR', 'CANARY'].includes(svc.deploymentConfiguration?.strategy);
+      svc.pollsLeft = state.pollsToStable + (gradual ? state.gradualPolls : 0);
+      recordRevision(state, svc);
       return { service: render(state, svc, input.cluster) };
+    }
+    case 'ListServiceDeployments': {
+      const svc = state.serviceNamed(input.service);
+      if (!svc) throw Object.assign(new Error('Service not found.'), { code: 'ServiceNotFoundException' });
+      const briefs = (svc.serviceDeployments ?? []).map((d) => ({ ...d, status: 'SUCCESSFUL' }));
+      return state.page(
+        briefs,
+        input.nextToken,
+        Math.min(input.maxResults ?? 20, state.pageSize),
+        'serviceDeployments',
+        'nextToken'
+      );
+    }
+    case 'DescribeServiceRevisions': {
+      if (input.serviceRevisionArns.length > 20)
+        throw Object.assign(new Error('serviceRevisionArns can have at most 20 items.'), {
+          code: 'InvalidParameterException',
+        });
+      return {
+        serviceRevisions: input.serviceRevisionArns
+          .map((arn: string) => state.serviceRevisions.get(arn))
+          .filter(Boolean),
+      };
     }
     default:
       throw new Error(`fake ECS does not implement ${operation}`);
@@ -166,6 +194,28 @@ function reported(state: FakeState, config: any, svc?: FakeService, taskDefiniti
       : { services: undefined }),
     logConfiguration: config.logConfiguration ? { ...config.logConfiguration, secretOptions: [] } : undefined,
   };
+}
+
+/** ECS records what a deployment deploys as a service revision, and the deployment with it. */
+function recordRevision(state: FakeState, svc: FakeService): void {
+  const id = state.next();
+  const serviceRevisionArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:service-revision/${svc.cluster}/${svc.name}/${id}`;
+  state.serviceRevisions.set(serviceRevisionArn, {
+    serviceRevisionArn,
+    serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${svc.cluster}/${svc.name}`,
+    taskDefinition: svc.taskDefinition,
+    loadBalancers: structuredClone(svc.loadBalancers),
+    serviceRegistries: structuredClone(svc.serviceRegistries),
+    createdAt: state.now(),
+  });
+  svc.serviceDeployments = [
+    ...(svc.serviceDeployments ?? []),
+    {
+      serviceDeploymentArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service-deployment/${svc.cluster}/${svc.name}/${id}`,
+      targetServiceRevisionArn: serviceRevisionArn,
+      createdAt: state.now(),
+    },
+  ];
 }
 
 /** One DescribeServices poll passes for a service. */
@@ -284,6 +334,7 @@ function render(state: FakeState, svc: FakeService, cluster: string): unknown {
     status: 'ACTIVE',
     launchType: 'FARGATE',
     deploymentController: { type: svc.deploymentController ?? 'ECS' },
+    deploymentConfiguration: { strategy: 'ROLLING', ...svc.deploymentConfiguration },
     desiredCount: svc.desiredCount,
     runningCount: svc.deployments.find((d) => d.status === 'PRIMARY')?.runningCount ?? 0,
     pendingCount: 0,

@@ -34,11 +34,24 @@ export interface FakeService {
   deployments: FakeDeployment[];
   taskDefinition?: string;
   serviceRegistries: { registryArn: string; containerName?: string; containerPort?: number; port?: number }[];
-  loadBalancers: { targetGroupArn: string; containerName: string; containerPort: number }[];
+  loadBalancers: {
+    targetGroupArn: string;
+    containerName: string;
+    containerPort: number;
+    advancedConfiguration?: any;
+  }[];
   events: { id: string; createdAt: number; message: string }[];
   /** Requests until the PRIMARY deployment settles. */
   pollsLeft: number;
   deploymentController?: string;
+  /** ECS's DeploymentConfiguration (strategy, bake time, alarms): absent parts mean ECS's defaults. */
+  deploymentConfiguration?: any;
+  /** The service deployments UpdateService started, oldest first, each with its service revision. */
+  serviceDeployments?: {
+    serviceDeploymentArn: string;
+    targetServiceRevisionArn: string;
+    createdAt: number;
+  }[];
   /** The Service Connect endpoints (discovery names) the service has had, by namespace ARN. */
   endpoints?: Map<string, Set<string>>;
   /** Fail the next deployment (circuit breaker): how. */
@@ -125,6 +138,10 @@ export class FakeState {
   pageSize = 100;
   /** Milliseconds before each answer: a network and an API that take time, for the benchmark. */
   latencyMs = 0;
+  /** Requests a blue/green, linear or canary deployment takes beyond a rolling one (its steps and bake). */
+  gradualPolls = 0;
+  /** Service revisions by ARN, as UpdateService records them (ListServiceDeployments, DescribeServiceRevisions). */
+  readonly serviceRevisions = new Map<string, any>();
   readonly clusters = new Map<string, string>();
   readonly services = new Map<string, FakeService>();
   readonly namespaces: FakeNamespace[] = [];
