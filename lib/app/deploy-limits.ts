@@ -3,7 +3,7 @@ import { DeployableService, DeployableTopology } from '../model/deployable';
 import { callersOf, calleesOf, legacyEndpoint } from '../model/graph';
 import { CFN_LIMITS, CFN_RESOURCE_LIMIT } from './cfn-limits';
 import { LEGACY_ALB_PREFIX, internalAlbName } from './names';
-import { isInEcr } from '../image-copy/reference';
+import { isInEcr, mirrorProblems } from '../image-copy/reference';
 import { servesHttpThroughServiceConnect } from '../model/deployment';
 import { discoveryNamesOf } from '../service-connect';
 
@@ -153,6 +153,14 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
       family.length <= AWS_QUOTAS.familyNameLength,
       `services[${i}].name: the task definition family '${family}' is ${family.length} characters; allowed: at most ${AWS_QUOTAS.familyNameLength} (Amazon ECS)`
     );
+  });
+  // The system's mirror names its repositories after the cluster (lib/stacks/system-stack.ts).
+  const deployable: readonly DeployableService[] = topology.services;
+  deployable.forEach((svc, i) => {
+    if (!options.mirrorImages) return;
+    for (const problem of mirrorProblems(topology.clusterName, svc.image)) {
+      problems.add(`services[${i}].image: ${problem} (Amazon ECR); or set mirrorImages=false`);
+    }
   });
   topology.services.forEach((svc, i) => {
     if (!servesHttpThroughServiceConnect(topology, svc)) return;
