@@ -1,10 +1,11 @@
 import { Problems } from '../core/validation';
-import { DeployableTopology, planDeployable } from '../model/deployable';
+import { DeployableService, DeployableTopology, planDeployable } from '../model/deployable';
 import { callersOf, calleesOf, legacyEndpoint } from '../model/graph';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { PlanOptions, defaultPlanOptions } from '../model/plan';
 import { CFN_LIMITS, CFN_RESOURCE_LIMIT } from './cfn-limits';
 import { LEGACY_ALB_PREFIX, internalAlbName } from '../contract/names';
+import { mirrorProblems } from '../image-copy/reference';
 import { servesHttpThroughServiceConnect } from '../model/deployment';
 import { StackOptions, plannedResources } from './resources';
 
@@ -119,6 +120,14 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
       family.length <= AWS_QUOTAS.familyNameLength,
       `services[${i}].name: the task definition family '${family}' is ${family.length} characters; allowed: at most ${AWS_QUOTAS.familyNameLength} (Amazon ECS)`
     );
+  });
+  // The system's mirror names its repositories after the cluster (lib/stacks/system-stack.ts).
+  const deployable: readonly DeployableService[] = topology.services;
+  deployable.forEach((svc, i) => {
+    if (!options.mirrorImages) return;
+    for (const problem of mirrorProblems(topology.clusterName, svc.image)) {
+      problems.add(`services[${i}].image: ${problem} (Amazon ECR); or set mirrorImages=false`);
+    }
   });
   topology.services.forEach((svc, i) => {
     if (!servesHttpThroughServiceConnect(topology, svc)) return;

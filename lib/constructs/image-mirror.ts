@@ -14,9 +14,19 @@ import {
 } from './deploy-time-functions';
 import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
+import { ValidationError } from '../core/validation';
 import type { ImageCopyProperties } from '../image-copy/handler';
-import { fullReference, mirrorTag, parseImageReference } from '../image-copy/reference';
-import { isInEcr } from '../image-copy/reference';
+import {
+  ImageReference,
+  fullReference,
+  isInEcr,
+  mirrorProblems,
+  mirrorRepositoryName,
+  mirrorTag,
+  parseImageReference,
+  registryPort,
+} from '../image-copy/reference';
+import { COPY_TIMING } from '../image-copy/timing';
 
 /** Props of {@link ImageMirror}. */
 export interface ImageMirrorProps {
@@ -52,14 +62,22 @@ const HANDLER_ENTRY = path.join(__dirname, '..', 'image-copy', 'handler.ts');
  * immutable, are encrypted, and go with the stack (emptied first).
  *
  * Construct IDs come from the images, so adding an image adds its repository and copy and changes
- * nothing else. The function runs in the VPC's private subnets, HTTPS out only, and may push only
- * to these repositories.
+ * nothing else. The function runs in the VPC's private subnets, out to HTTPS and to the port of
+ * each registry that names one (`registry.example.com:5000`) only, and may push only to these
+ * repositories. It tries again what fails in passing, and stops in time for the provider
+ * framework to tell CloudFormation why (`lib/image-copy/timing.ts`); CloudFormation waits
+ * {@link COPY_TIMING.serviceTimeoutSeconds} for an answer, not its default hour.
+ *
+ * @throws ValidationError naming the image, when the repository name it would get breaks ECR's rules
  */
 export class ImageMirror extends Construct {
   private readonly mirrored = new Map<string, MirroredImage>();
   private readonly repositories = new Map<string, ecr.Repository>();
   private readonly role: iam.Role;
   private readonly provider: cr.Provider;
+  private readonly securityGroup: ec2.SecurityGroup;
+  /** The ports the function may reach registries on. */
+  private readonly ports = new Set<number>([HTTPS]);
 
   constructor(
     scope: Construct,
@@ -93,12 +111,12 @@ export class ImageMirror extends Construct {
         resources: ['*'],
       })
     );
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Image copy: HTTPS to the registries and ECR',
       allowAllOutbound: false,
     });
-    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: registries, ECR');
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(HTTPS), 'HTTPS: registries, ECR');
     const handler = new nodejs.NodejsFunction(this, 'Copy', {
       entry: HANDLER_ENTRY,
       handler: 'onEvent',
@@ -107,12 +125,13 @@ export class ImageMirror extends Construct {
       // Its own log group, made before the function can run: Lambda never makes one itself, that a
       // stack create would then collide with (aws/aws-cdk#34612), and it goes with the stack.
       logGroup,
-      timeout: Duration.minutes(15),
+      // Below the provider framework's 15 minutes, so that the framework outlives it and answers.
+      timeout: Duration.seconds(COPY_TIMING.functionTimeoutSeconds),
       // Network bandwidth grows with memory; a blob streams through, it is never held whole.
       memorySize: 1024,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      securityGroups: [securityGroup],
+      securityGroups: [this.securityGroup],
       description: 'Copies an image into a mirror repository, once per tag',
       bundling: { minify: true, sourceMap: false, forceDockerBundling: false, externalModules: [] },
     });
@@ -130,7 +149,8 @@ export class ImageMirror extends Construct {
     const known = this.mirrored.get(reference);
     if (known) return known;
     const source = parseImageReference(reference);
-    const repository = this.repository(`${source.registry}/${source.repository}`);
+    const repository = this.repository(reference, source);
+    this.openPortOf(source.registry);
     const properties: ImageCopyProperties = {
       SourceImage: fullReference(source),
       RepositoryName: repository.repositoryName,
@@ -141,6 +161,7 @@ export class ImageMirror extends Construct {
       serviceToken: this.provider.serviceToken,
       resourceType: 'Custom::ImageCopy',
       properties,
+      serviceTimeout: Duration.seconds(COPY_TIMING.serviceTimeoutSeconds),
     });
     // By digest: `sha256:` is literal, so the CDK renders `<repository URI>@sha256:<hex>`.
     const image = ecs.ContainerImage.fromEcrRepository(
@@ -152,25 +173,52 @@ export class ImageMirror extends Construct {
     return mirrored;
   }
 
-  /** The mirror repository of `source` (registry and repository), made on first use. */
-  private repository(source: string): ecr.Repository {
+  /** The mirror repository of `image`'s registry and repository, made on first use. */
+  private repository(reference: string, image: ImageReference): ecr.Repository {
+    const source = `${image.registry}/${image.repository}`;
     const known = this.repositories.get(source);
     if (known) return known;
+    const problems = mirrorProblems(this.props.repositoryPrefix, reference);
+    if (problems.length > 0) throw new ValidationError(problems.map((p) => `image ${p}`));
     const repository = new ecr.Repository(this, `Repository ${constructIdOf(source)}`, {
-      // The registry is part of the name: the same path on two registries is two repositories.
-      repositoryName: `${this.props.repositoryPrefix}/${source}`.toLowerCase().replace(/:/g, '-'),
+      repositoryName: mirrorRepositoryName(this.props.repositoryPrefix, image),
       imageScanOnPush: true,
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       // KMS with the AWS managed key (aws/ecr): encryption at rest, stated in the template.
       encryption: ecr.RepositoryEncryption.KMS,
       removalPolicy: RemovalPolicy.DESTROY,
       emptyOnDelete: true,
+      lifecycleRules: [MIRROR_LIFECYCLE_RULE],
     });
     repository.grantPullPush(this.role);
     this.repositories.set(source, repository);
     return repository;
   }
+
+  /** Lets the function reach `registry` on the port its URL names (HTTPS's is open from the start). */
+  private openPortOf(registry: string): void {
+    const port = registryPort(registry);
+    if (this.ports.has(port)) return;
+    this.ports.add(port);
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `Registries on port ${port}`);
+  }
 }
+
+const HTTPS = 443;
+
+/**
+ * What the mirror repositories expire: images without a tag, a week after their push. Every copy
+ * is pushed under its tag, and tags are immutable, so no image a task definition pulls (by
+ * digest) loses its tag: the tagged copies, the ones a rollback to an earlier image needs
+ * included, never expire, and the copy finds its tag on every update and rollback, asking the
+ * source nothing. An untagged image is none of the app's: a push by hand, by digest.
+ */
+const MIRROR_LIFECYCLE_RULE: ecr.LifecycleRule = {
+  rulePriority: 1,
+  description: 'Untagged images: none of the copies, which are tagged and immutable',
+  tagStatus: ecr.TagStatus.UNTAGGED,
+  maxImageAge: Duration.days(7),
+};
 
 /** A construct ID from an image reference: `/` is the one character an ID may not hold. */
 function constructIdOf(reference: string): string {

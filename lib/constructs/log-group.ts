@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { appKey } from './kms-key';
 
 /** Construct ID of a stack's key for its log groups (and alarm topic). */
 const KEY_ID = 'LogsKey';
@@ -64,12 +65,8 @@ export function alarmTopicKey(scope: Construct): kms.IKey {
 function logsKeyOf(stack: Stack): kms.Key {
   const existing = stack.node.tryFindChild(KEY_ID) as kms.Key | undefined;
   if (existing) return existing;
-  const key = new kms.Key(stack, KEY_ID, {
-    description: `${stack.stackName}: encrypts its CloudWatch log groups`,
-    enableKeyRotation: true,
-    // Scheduled for deletion with the stack (after the 30-day waiting period), as its logs are.
-    removalPolicy: RemovalPolicy.DESTROY,
-  });
+  // Scheduled for deletion with the stack (after the 30-day waiting period), as its logs are.
+  const key = appKey(stack, KEY_ID, `${stack.stackName}: encrypts its CloudWatch log groups`);
   key.addToResourcePolicy(
     new iam.PolicyStatement({
       sid: 'CloudWatchLogsOfThisAccountAndRegion',

@@ -1,8 +1,9 @@
-import { Aws, CfnRule, Fn, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, CfnRule, Fn, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { appKey } from './kms-key';
 import { certificateRegion } from './public-entry';
 
 /** Props of {@link ServiceConnectTls}. */
@@ -44,11 +45,7 @@ export class ServiceConnectTls extends Construct {
       reason:
         "AWS's own policy for the ECS infrastructure role of Service Connect TLS: the Private CA actions ECS needs, kept current by AWS; the role trusts ECS of this account only.",
     });
-    this.key = new kms.Key(this, 'Key', {
-      description: `Service Connect TLS material of the ${props.systemLabel} services`,
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.key = appKey(this, 'Key', `Service Connect TLS material of the ${props.systemLabel} services`);
     this.key.grant(this.role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyPair');
     new CfnRule(this, 'CertificateAuthorityRegion', {
       assertions: [

@@ -1,4 +1,5 @@
 import { MEDIA_TYPES, Manifest, Registry, RegistryError } from './registry';
+import { NO_RETRY, Retrier } from './retry';
 
 /** The platform Fargate runs (the task definitions set no other). */
 export const DEFAULT_PLATFORM = { os: 'linux', architecture: 'amd64' } as const;
@@ -16,6 +17,12 @@ export interface CopyRequest {
   readonly platform?: { readonly os: string; readonly architecture: string };
   /** Progress lines, for the function's log. */
   readonly log?: (line: string) => void;
+  /**
+   * Transfers a blob again when it fails in passing (the registries' clients retry each request).
+   *
+   * @default no retry
+   */
+  readonly retrier?: Retrier;
 }
 
 /** What a copy did. */
@@ -53,11 +60,7 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
   const parsed = JSON.parse(manifest.body.toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
   // The config says which platform the image is for: a single-platform image of another one
   // would fail on Fargate only when a task starts ("exec format error").
-  const config = Buffer.from(
-    await new Response(
-      await request.source.blob(request.sourceRepository, parsed.config.digest)
-    ).arrayBuffer()
-  );
+  const config = await request.source.blobContent(request.sourceRepository, parsed.config.digest);
   checkPlatform(request, JSON.parse(config.toString('utf8')) as { os?: string; architecture?: string });
   let copied = 0;
   let present = 0;
@@ -67,14 +70,32 @@ export async function copyImage(request: CopyRequest): Promise<CopyResult> {
       continue;
     }
     log(`copying ${blob.digest} (${blob.size} bytes)`);
-    const content =
-      blob === parsed.config ? config : await request.source.blob(request.sourceRepository, blob.digest);
-    await destination.pushBlob(repo, blob.digest, blob.size, content);
+    await copyBlob(request, blob, blob === parsed.config ? config : undefined);
     copied += 1;
   }
   const digest = await destination.pushManifest(repo, tag, manifest);
   log(`${repo}:${tag} is ${digest}: ${copied} blobs copied, ${present} there already`);
   return { digest, existed: false, blobsCopied: copied, blobsPresent: present };
+}
+
+/**
+ * Streams one blob from the source into the destination. A transfer that fails in passing (a
+ * reset connection mid-stream, a 5xx) starts over from the source, unless it landed after all.
+ */
+async function copyBlob(request: CopyRequest, blob: Descriptor, held?: Buffer): Promise<void> {
+  const { source, destination, destinationRepository: repo } = request;
+  const retrier = request.retrier ?? new Retrier(NO_RETRY);
+  await retrier.run(`copy ${blob.digest}`, async (attempt) => {
+    if (attempt > 1 && (await destination.hasBlob(repo, blob.digest))) return;
+    const content = held ?? (await source.blob(request.sourceRepository, blob.digest));
+    try {
+      await destination.pushBlob(repo, blob.digest, blob.size, content);
+    } catch (err) {
+      // Frees the source's connection when the destination failed first.
+      if (content instanceof ReadableStream) await content.cancel().catch(() => undefined);
+      throw err;
+    }
+  });
 }
 
 function checkPlatform(request: CopyRequest, config: { os?: string; architecture?: string }): void {

@@ -13,6 +13,8 @@ import { ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import { copyImage } from './copy';
 import { parseImageReference, referenceOf, registryApiUrl } from './reference';
 import { Registry, RegistryError } from './registry';
+import { Retrier, RetryPolicy } from './retry';
+import { COPY_TIMING } from './timing';
 
 /** `Custom::ImageCopy`'s properties, as CloudFormation passes them (strings). */
 export interface ImageCopyProperties {
@@ -43,32 +45,49 @@ const defaultClients = (): Clients => ({
   }),
 });
 
-/** Copies the image unless its tag is in the mirror already; returns the copy's digest. */
-export async function onEvent(event: ImageCopyEvent, clients: Clients = defaultClients()) {
+/**
+ * Copies the image unless its tag is in the mirror already; returns the copy's digest. What fails
+ * in passing is tried again within `retry`'s budget, and the copy fails before its deadline, with
+ * the reason, while the function still runs.
+ */
+export async function onEvent(
+  event: ImageCopyEvent,
+  clients: Clients = defaultClients(),
+  retry: RetryPolicy = COPY_TIMING.retry
+) {
   const p = event.ResourceProperties;
   const physicalResourceId = `${p.RepositoryName}:${p.Tag}`;
   if (event.RequestType === 'Delete')
     return { PhysicalResourceId: event.PhysicalResourceId ?? physicalResourceId };
   const source = parseImageReference(p.SourceImage);
-  const { authorizationData } = await clients.ecr.send(new GetAuthorizationTokenCommand({}));
-  const auth = authorizationData?.[0];
-  if (!auth?.authorizationToken || !auth.proxyEndpoint)
-    throw new Error('ECR GetAuthorizationToken returned no token');
-  const [username, ...password] = Buffer.from(auth.authorizationToken, 'base64').toString('utf8').split(':');
-  const endpoint = auth.proxyEndpoint;
+  const ecr = await ecrCredentials(clients);
   const log = (method: string, path: string, status: number) =>
     console.log(JSON.stringify({ method, path, status }));
-  const result = await retryWhileDenied(() =>
+  const retrier = new Retrier(retry, (entry) => console.log(JSON.stringify(entry)));
+  const copy = () =>
     copyImage({
-      source: new Registry(registryApiUrl(source.registry), { kind: 'anonymous' }, log),
+      source: new Registry(registryApiUrl(source.registry), { kind: 'anonymous' }, log, retrier),
       sourceRepository: source.repository,
       sourceReference: referenceOf(source),
-      destination: new Registry(endpoint, { kind: 'basic', username, password: password.join(':') }, log),
+      destination: new Registry(ecr.endpoint, { kind: 'basic', ...ecr.credentials }, log, retrier),
       destinationRepository: p.RepositoryName,
       destinationTag: p.Tag,
       log: (line) => console.log(line),
+      retrier,
+    });
+  // The copy is idempotent: run again while the registry refuses access (see ACCESS_RETRY).
+  const result = await retrier
+    .run(`copy ${p.SourceImage}`, copy, {
+      retryable: isDenied,
+      attempts: ACCESS_RETRY.attempts,
+      delayMs: ACCESS_RETRY.delayMs,
     })
-  );
+    .catch((err: unknown) => {
+      if (!retrier.signal.aborted) throw err;
+      throw new Error(
+        `${p.SourceImage}: the copy did not finish within ${retrier.deadlineSeconds} s (${(err as Error).message})`
+      );
+    });
   console.log(JSON.stringify({ copied: p.SourceImage, ...result }));
   return {
     PhysicalResourceId: physicalResourceId,
@@ -76,22 +95,23 @@ export async function onEvent(event: ImageCopyEvent, clients: Clients = defaultC
   };
 }
 
-/** How long a copy waits for a permission that was just granted (IAM is eventually consistent). */
+/**
+ * How long a copy waits for a permission that was just granted: the permission to push to a
+ * repository that the same deployment added takes a few seconds to reach ECR (IAM is eventually
+ * consistent).
+ */
 export const ACCESS_RETRY = { attempts: 6, delayMs: 10_000 };
 
-/**
- * Runs the (idempotent) copy again while the registry refuses access: the permission to push to a
- * repository that the same deployment added takes a few seconds to reach ECR.
- */
-async function retryWhileDenied<T>(copy: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await copy();
-    } catch (err) {
-      const denied = err instanceof RegistryError && (err.status === 401 || err.status === 403);
-      if (!denied || attempt >= ACCESS_RETRY.attempts) throw err;
-      console.log(JSON.stringify({ accessDenied: (err as Error).message, retryInMs: ACCESS_RETRY.delayMs }));
-      await new Promise((resolve) => setTimeout(resolve, ACCESS_RETRY.delayMs));
-    }
-  }
+/** The mirror registry's address and basic credentials, from ECR's GetAuthorizationToken. */
+async function ecrCredentials(clients: Clients) {
+  const { authorizationData } = await clients.ecr.send(new GetAuthorizationTokenCommand({}));
+  const auth = authorizationData?.[0];
+  if (!auth?.authorizationToken || !auth.proxyEndpoint)
+    throw new Error('ECR GetAuthorizationToken returned no token');
+  const [username, ...password] = Buffer.from(auth.authorizationToken, 'base64').toString('utf8').split(':');
+  return { endpoint: auth.proxyEndpoint, credentials: { username, password: password.join(':') } };
+}
+
+function isDenied(err: unknown): boolean {
+  return err instanceof RegistryError && (err.status === 401 || err.status === 403);
 }

@@ -78,6 +78,65 @@ export function mirrorTag(image: ImageReference): string {
   return image.tag ?? 'latest';
 }
 
+/** The TCP port the copy function reaches a registry on: the one its URL names, else HTTPS's (or HTTP's). */
+export function registryPort(registry: string): number {
+  const url = new URL(registryApiUrl(registry));
+  return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+}
+
+/**
+ * ECR's rules for a repository name (the CreateRepository API, AWS::ECR::Repository): 2 to 256
+ * characters, parts separated by `/`, each part lowercase letters and digits with single `.`,
+ * `_` or `-` between them.
+ */
+export const ECR_REPOSITORY_NAME = {
+  minLength: 2,
+  maxLength: 256,
+  part: /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+} as const;
+
+/**
+ * The mirror repository of an image: `<prefix>/<registry>/<repository>`, lowercase (registry
+ * host names are not case-sensitive), the port's colon a dash. The registry is part of the name:
+ * the same path on two registries is two repositories.
+ */
+export function mirrorRepositoryName(prefix: string, image: ImageReference): string {
+  return `${prefix}/${image.registry}/${image.repository}`.toLowerCase().replace(/:/g, '-');
+}
+
+/** Which of ECR's rules a repository name breaks, one phrase each (`is 300 characters; …`); none for a valid name. */
+export function repositoryNameProblems(name: string): string[] {
+  const { minLength, maxLength, part } = ECR_REPOSITORY_NAME;
+  const problems =
+    name.length < minLength || name.length > maxLength
+      ? [`is ${name.length} characters; ECR allows ${minLength} to ${maxLength}`]
+      : [];
+  for (const bad of name.split('/').filter((p) => !part.test(p))) {
+    problems.push(
+      `has the part '${bad}'; ECR allows, between slashes, lowercase letters and digits with a single '.', '_' or '-' between them`
+    );
+  }
+  return problems;
+}
+
+/**
+ * What ECR would refuse of the repository `reference` is copied to under `prefix`, one line each
+ * naming the image, the name and the rule; none for an image in ECR already (it is not copied).
+ */
+export function mirrorProblems(prefix: string, reference: string): string[] {
+  if (isInEcr(reference)) return [];
+  let image: ImageReference;
+  try {
+    image = parseImageReference(reference);
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  const name = mirrorRepositoryName(prefix, image);
+  return repositoryNameProblems(name).map(
+    (problem) => `'${reference}' would be copied to the ECR repository '${name}', which ${problem}`
+  );
+}
+
 /** `docker.io/mreferre/yelb-ui:0.10`: the reference with its registry spelled out. */
 export function fullReference(image: ImageReference): string {
   const suffix = `${image.tag !== undefined ? `:${image.tag}` : ''}${image.digest ? `@${image.digest}` : ''}`;

@@ -5,6 +5,11 @@
  * (ECR's, from GetAuthorizationToken). Blobs stream through: nothing is held in memory whole.
  */
 
+import { RegistryError } from './registry-error';
+import { NO_RETRY, Retrier, isTransientStatus, retryAfterMs } from './retry';
+
+export { RegistryError };
+
 /** The manifest media types a copy accepts, single-platform and multi-platform (index). */
 export const MEDIA_TYPES = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
@@ -29,17 +34,6 @@ export type RegistryAuth =
   /** A user and password (`AWS` and the token, for ECR). */
   | { readonly kind: 'basic'; readonly username: string; readonly password: string };
 
-/** A registry answered an error; `status` 429 is Docker Hub's pull limit. */
-export class RegistryError extends Error {
-  constructor(
-    message: string,
-    public readonly status: number
-  ) {
-    super(message);
-    this.name = 'RegistryError';
-  }
-}
-
 /** Calls made, for the caller's log and the tests: method and path. */
 export type RequestLog = (method: string, path: string, status: number) => void;
 
@@ -51,7 +45,12 @@ export class Registry {
     /** `https://registry-1.docker.io`, `https://123456789012.dkr.ecr.eu-west-1.amazonaws.com`. */
     private readonly baseUrl: string,
     private readonly auth: RegistryAuth,
-    private readonly log: RequestLog = () => undefined
+    private readonly log: RequestLog = () => undefined,
+    /**
+     * Sends again what failed in passing (no answer, 429, 5xx), within the copy's budget, and
+     * abandons every request at the copy's deadline.
+     */
+    private readonly retrier: Retrier = new Retrier(NO_RETRY)
   ) {}
 
   /**
@@ -73,11 +72,17 @@ export class Registry {
 
   /** A manifest, by tag or digest. */
   async manifest(repository: string, reference: string): Promise<Manifest> {
-    const res = await this.request('GET', repository, `/manifests/${reference}`, 'pull', { accept: ACCEPT });
-    await this.expect(res, 200, `GET manifest ${repository}:${reference}`);
-    const body = Buffer.from(await res.arrayBuffer());
-    const digest = res.headers.get('docker-content-digest') ?? (await sha256Digest(body));
-    return { digest, mediaType: contentType(res), body };
+    const what = `GET manifest ${repository}:${reference}`;
+    // Again from the request when the answer breaks off: a manifest is small.
+    return this.retrier.run(what, async () => {
+      const res = await this.request('GET', repository, `/manifests/${reference}`, 'pull', {
+        accept: ACCEPT,
+      });
+      await this.expect(res, 200, what);
+      const body = await this.bodyOf(res, what);
+      const digest = res.headers.get('docker-content-digest') ?? (await sha256Digest(body));
+      return { digest, mediaType: contentType(res), body };
+    });
   }
 
   /** Whether a blob is in the repository already. */
@@ -96,6 +101,16 @@ export class Registry {
     return res.body;
   }
 
+  /** A small blob's content (an image's config), whole; read again from the request when it breaks off. */
+  async blobContent(repository: string, digest: string): Promise<Buffer> {
+    const what = `GET blob ${repository}@${digest}`;
+    return this.retrier.run(what, async () => {
+      const res = await this.request('GET', repository, `/blobs/${digest}`, 'pull');
+      await this.expect(res, 200, what);
+      return this.bodyOf(res, what);
+    });
+  }
+
   /**
    * Uploads a blob as docker push does: POST an upload, PATCH the content in one stream, PUT with
    * the digest (which the registry checks against what it received).
@@ -106,8 +121,10 @@ export class Registry {
     size: number,
     content: ReadableStream<Uint8Array> | Buffer
   ): Promise<void> {
+    // An upload started twice is one left unused, which the registry drops.
     const started = await this.request('POST', repository, '/blobs/uploads/', 'push,pull', {
       'content-length': '0',
+      repeatable: true,
     });
     await this.expect(started, 202, `start upload of ${digest} to ${repository}`);
     const patched = await this.request('PATCH', repository, this.location(started), 'push,pull', {
@@ -124,58 +141,103 @@ export class Registry {
     await this.expect(done, 201, `finish upload of ${digest} to ${repository}`);
   }
 
-  /** Puts a manifest under `tag`; returns its digest. */
+  /**
+   * Puts a manifest under `tag`; returns its digest. A put that failed in passing may have landed,
+   * and the tag is immutable: before it tries again, it asks whether the tag names this manifest.
+   */
   async pushManifest(repository: string, tag: string, manifest: Manifest): Promise<string> {
-    const res = await this.request('PUT', repository, `/manifests/${tag}`, 'push,pull', {
-      'content-type': manifest.mediaType,
-      body: manifest.body,
+    const what = `put manifest ${repository}:${tag}`;
+    return this.retrier.run(what, async (attempt) => {
+      const there = attempt > 1 ? await this.head(repository, tag) : undefined;
+      if (there?.digest === manifest.digest) return there.digest;
+      const res = await this.request('PUT', repository, `/manifests/${tag}`, 'push,pull', {
+        'content-type': manifest.mediaType,
+        body: manifest.body,
+      });
+      await this.expect(res, 201, what);
+      return res.headers.get('docker-content-digest') ?? manifest.digest;
     });
-    await this.expect(res, 201, `put manifest ${repository}:${tag}`);
-    return res.headers.get('docker-content-digest') ?? manifest.digest;
   }
 
-  /** `path` is `/manifests/…` under the repository, or an upload's Location (absolute or from the host). */
+  /**
+   * `path` is `/manifests/…` under the repository, or an upload's Location (absolute or from the
+   * host). A GET or HEAD, or a request marked `repeatable`, is sent again while it fails in
+   * passing; the others (an upload's content and end, a manifest's put) may have landed, so their
+   * callers check before they try again.
+   */
   private async request(
     method: string,
     repository: string,
     path: string,
     actions: string,
-    options: {
-      accept?: string;
-      'content-type'?: string;
-      'content-length'?: string;
-      body?: Buffer | ReadableStream<Uint8Array>;
-    } = {}
+    options: RequestOptions = {}
   ): Promise<Response> {
     const url =
       path.startsWith('/v2/') || /^https?:/.test(path)
         ? new URL(path, this.baseUrl)
         : new URL(`/v2/${repository}${path}`, this.baseUrl);
-    const send = async () => {
-      const headers: Record<string, string> = {};
-      if (options.accept) headers.accept = options.accept;
-      if (options['content-type']) headers['content-type'] = options['content-type'];
-      if (options['content-length']) headers['content-length'] = options['content-length'];
-      const authorization = this.authorization(repository, actions);
-      if (authorization) headers.authorization = authorization;
-      // A streamed body needs `duplex: 'half'` (undici), which RequestInit does not declare yet.
-      const init: RequestInit & { duplex?: 'half' } = {
-        method,
-        headers,
-        body: options.body,
-        redirect: 'follow',
-        ...(options.body instanceof ReadableStream && { duplex: 'half' }),
-      };
-      const res = await fetch(url, init);
-      this.log(method, url.pathname, res.status);
+    const what = `${method} ${url.pathname}`;
+    const streamed = options.body instanceof ReadableStream;
+    const repeatable = method === 'GET' || method === 'HEAD' || options.repeatable === true;
+    const attempt = async () => {
+      let res = await this.send(method, url, repository, actions, options);
+      if (res.status === 401 && this.auth.kind === 'anonymous' && !streamed) {
+        await this.answerChallenge(res, repository, actions);
+        res = await this.send(method, url, repository, actions, options);
+      }
+      if (repeatable && isTransientStatus(res.status)) throw await this.failure(res, what);
       return res;
     };
-    let res = await send();
-    if (res.status === 401 && this.auth.kind === 'anonymous' && !(options.body instanceof ReadableStream)) {
-      await this.answerChallenge(res, repository, actions);
-      res = await send();
-    }
+    return repeatable ? this.retrier.run(what, attempt) : attempt();
+  }
+
+  private async send(
+    method: string,
+    url: URL,
+    repository: string,
+    actions: string,
+    options: RequestOptions
+  ): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (options.accept) headers.accept = options.accept;
+    if (options['content-type']) headers['content-type'] = options['content-type'];
+    if (options['content-length']) headers['content-length'] = options['content-length'];
+    const authorization = this.authorization(repository, actions);
+    if (authorization) headers.authorization = authorization;
+    // A streamed body needs `duplex: 'half'` (undici), which RequestInit does not declare yet.
+    const init: RequestInit & { duplex?: 'half' } = {
+      method,
+      headers,
+      body: options.body,
+      redirect: 'follow',
+      ...(options.body instanceof ReadableStream && { duplex: 'half' }),
+    };
+    const res = await this.fetch(url, init, `${method} ${url.pathname}`);
+    this.log(method, url.pathname, res.status);
     return res;
+  }
+
+  /**
+   * `fetch` within the copy's deadline, its failures as errors of the registry's: a refused or
+   * reset connection is status 0, worth another try; the deadline passing is not.
+   */
+  private async fetch(url: URL, init: RequestInit, what: string): Promise<Response> {
+    try {
+      return await fetch(url, { ...init, signal: this.retrier.signal });
+    } catch (err) {
+      if (this.retrier.signal.aborted) throw err;
+      throw new RegistryError(`${what}: the connection failed (${reasonOf(err)})`, 0);
+    }
+  }
+
+  /** The whole body of an answer; an answer that breaks off is a failure worth another try. */
+  private async bodyOf(res: Response, what: string): Promise<Buffer> {
+    try {
+      return Buffer.from(await res.arrayBuffer());
+    } catch (err) {
+      if (this.retrier.signal.aborted) throw err;
+      throw new RegistryError(`${what}: the answer broke off (${reasonOf(err)})`, 0);
+    }
   }
 
   private authorization(repository: string, actions: string): string | undefined {
@@ -188,7 +250,7 @@ export class Registry {
 
   /** `WWW-Authenticate: Bearer realm="…",service="…",scope="…"`: asks the realm for a token. */
   private async answerChallenge(res: Response, repository: string, actions: string): Promise<void> {
-    await res.arrayBuffer();
+    await res.arrayBuffer().catch(() => undefined);
     const challenge = res.headers.get('www-authenticate') ?? '';
     const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!/^Bearer /i.test(challenge) || !params.realm) {
@@ -200,10 +262,9 @@ export class Registry {
     const url = new URL(params.realm);
     if (params.service) url.searchParams.set('service', params.service);
     url.searchParams.set('scope', params.scope ?? `repository:${repository}:${actions}`);
-    const answer = await fetch(url);
+    const answer = await this.fetch(url, {}, `token from ${url.origin}`);
     this.log('GET', url.pathname, answer.status);
-    if (answer.status !== 200)
-      throw new RegistryError(`token from ${url.origin}: HTTP ${answer.status}`, answer.status);
+    if (answer.status !== 200) throw await this.failure(answer, `token from ${url.origin}`);
     const body = (await answer.json()) as { token?: string; access_token?: string };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError(`token from ${url.origin}: no token in the answer`, 200);
@@ -217,17 +278,39 @@ export class Registry {
   }
 
   private async expect(res: Response, status: number, what: string): Promise<void> {
-    if (res.status === status) return;
-    const text = res.status === 200 && status !== 200 ? '' : await res.text().catch(() => '');
+    if (res.status !== status) throw await this.failure(res, what);
+  }
+
+  /** The error an unexpected answer makes: its status, the registry's words, how long it asks to wait. */
+  private async failure(res: Response, what: string): Promise<RegistryError> {
+    // An unexpected 200 may carry a blob: not read.
+    const text = res.status === 200 ? '' : await res.text().catch(() => '');
     const limit =
       res.status === 429
         ? ' (the registry limits pulls: Docker Hub allows 10 anonymous pulls per hour per address)'
         : '';
-    throw new RegistryError(
+    return new RegistryError(
       `${what}: HTTP ${res.status}${limit}${text ? `: ${text.slice(0, 300)}` : ''}`,
-      res.status
+      res.status,
+      retryAfterMs(res.headers.get('retry-after'))
     );
   }
+}
+
+/** What a request may carry. */
+interface RequestOptions {
+  /** Sent again when it fails in passing, though not a GET or HEAD (starting an upload). */
+  readonly repeatable?: boolean;
+  readonly accept?: string;
+  readonly 'content-type'?: string;
+  readonly 'content-length'?: string;
+  readonly body?: Buffer | ReadableStream<Uint8Array>;
+}
+
+/** Why `fetch` failed, from undici's cause (`ECONNRESET`, `other side closed`). */
+function reasonOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
 }
 
 function contentType(res: Response): string {

@@ -109,6 +109,21 @@ describe('quotas AWS would enforce only at deploy time are refused before synth'
     expect(problemsOf(noAlb)).toEqual([]);
   });
 
+  test("the mirror repositories' names (Amazon ECR): every image at once, naming it, the name and the rule", () => {
+    const topology: Topology = {
+      ...YELB,
+      services: YELB.services.map((s, i) =>
+        i === 0 ? { ...s, image: 'acme/yelb--ui:1' } : i === 1 ? { ...s, image: 'acme/app__server:2' } : s
+      ),
+    };
+    expect(problemsOf(topology)).toEqual([
+      "services[0].image: 'acme/yelb--ui:1' would be copied to the ECR repository 'yelb-cluster/docker.io/acme/yelb--ui', which has the part 'yelb--ui'; ECR allows, between slashes, lowercase letters and digits with a single '.', '_' or '-' between them (Amazon ECR); or set mirrorImages=false",
+      "services[1].image: 'acme/app__server:2' would be copied to the ECR repository 'yelb-cluster/docker.io/acme/app__server', which has the part 'app__server'; ECR allows, between slashes, lowercase letters and digits with a single '.', '_' or '-' between them (Amazon ECR); or set mirrorImages=false",
+    ]);
+    // Not copied, not named: the tasks pull the images as they are.
+    expect(problemsOf(topology, { ...OPTIONS, mirrorImages: false })).toEqual([]);
+  });
+
   test('security-group rules: a service with more callers than a group has inbound rules', () => {
     const callers = Array.from({ length: 60 }, (_, i): ServiceSpec => ({
       ...YELB.services[3],

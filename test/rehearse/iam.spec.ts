@@ -129,6 +129,11 @@ describe('the GitHub rehearsal role (docs/rehearsal-iam/)', () => {
       expect(allows('ec2:RunInstances')).toBe(false);
     });
 
+    test("cover the mirror repositories' lifecycle policy, which CloudFormation puts, reads and deletes by actions of its own", () => {
+      for (const action of ['ecr:PutLifecyclePolicy', 'ecr:GetLifecyclePolicy', 'ecr:DeleteLifecyclePolicy'])
+        expect(allows(action)).toBe(true);
+    });
+
     test.each(MIGRATION_PHASES)(
       'cover what CloudFormation does for every resource type of the rehearsal, %s phase',
       (phase) => {

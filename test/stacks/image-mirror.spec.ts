@@ -5,6 +5,7 @@ import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ImageMirror } from '../../lib/constructs/image-mirror';
 import { fullReference, mirrorTag, parseImageReference } from '../../lib/image-copy/reference';
+import { COPY_TIMING } from '../../lib/image-copy/timing';
 import { resourceChanges } from '../../lib/plan/template-diff';
 import { TEST_CONTEXT, buildApp, templatesOf } from '../support/app';
 import { nagOverTemplates } from '../support/nag';
@@ -69,6 +70,45 @@ describe('images in ECR by default (mirrorImages)', () => {
       expect.stringMatching(/^MirrorCopydockeriomreferreyelbdb06[0-9A-F]{8}$/),
       expect.stringMatching(/^MirrorCopydockeriomreferreyelbui010[0-9A-F]{8}$/),
     ]);
+  });
+
+  test('repositories expire untagged images only (CT.ECR.PR.1): the copies, tagged and immutable, stay for every rollback', () => {
+    for (const repository of repositories) {
+      expect(JSON.parse(repository.Properties.LifecyclePolicy.LifecyclePolicyText)).toEqual({
+        rules: [
+          {
+            rulePriority: 1,
+            description: expect.any(String),
+            selection: {
+              tagStatus: 'untagged',
+              countType: 'sinceImagePushed',
+              countNumber: 7,
+              countUnit: 'days',
+            },
+            action: { type: 'expire' },
+          },
+        ],
+      });
+    }
+  });
+
+  test('the copy function stops before the provider framework, which answers CloudFormation, and CloudFormation waits 20 minutes, not an hour', () => {
+    const functions = resourcesOf(yelb, 'AWS::Lambda::Function');
+    const copyFunction = functions.find((f) => /^MirrorCopy[0-9A-F]{8}$/.test(f.logicalId))!;
+    const framework = functions.find((f) => f.logicalId.startsWith('MirrorProviderframeworkonEvent'))!;
+    const copyTimeout = copyFunction.Properties.Timeout;
+    expect(copyTimeout).toBe(600);
+    // The framework invokes the copy synchronously: it must outlive it to answer CloudFormation.
+    expect(framework.Properties.Timeout).toBe(900);
+    expect(copyTimeout).toBeLessThan(framework.Properties.Timeout);
+    for (const copy of copies) {
+      expect(Number(copy.Properties.ServiceTimeout)).toBe(1200);
+      expect(Number(copy.Properties.ServiceTimeout)).toBeGreaterThan(framework.Properties.Timeout);
+    }
+    // The copy's retries end before its requests are abandoned, and those before the function stops.
+    const { budgetMs, deadlineMs } = COPY_TIMING.retry;
+    expect(budgetMs).toBeLessThan(deadlineMs);
+    expect(deadlineMs / 1000).toBeLessThanOrEqual(copyTimeout - 60);
   });
 
   test('repositories scan on push, keep tags immutable, are encrypted and go with the stack', () => {
@@ -165,20 +205,65 @@ describe('-c mirrorImages=false: pulled from where they are', () => {
   });
 });
 
-describe('adding an image', () => {
-  /** A stack with only a mirror of `images`, in this order. */
-  function mirrorOf(images: readonly string[]) {
-    const app = new App({ context: TEST_CONTEXT });
-    const stack = new Stack(app, 'Mirror');
-    const mirror = new ImageMirror(stack, 'Mirror', {
-      repositoryPrefix: 'yelb-cluster',
-      vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }),
-      logRetentionDays: 7,
-    });
-    for (const image of images) mirror.of(image);
-    return Template.fromStack(stack).toJSON();
-  }
+/** A stack with only a mirror of `images`, in this order. */
+function mirrorOf(images: readonly string[], repositoryPrefix = 'yelb-cluster') {
+  const app = new App({ context: TEST_CONTEXT });
+  const stack = new Stack(app, 'Mirror');
+  const mirror = new ImageMirror(stack, 'Mirror', {
+    repositoryPrefix,
+    vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }),
+    logRetentionDays: 7,
+  });
+  for (const image of images) mirror.of(image);
+  return Template.fromStack(stack).toJSON();
+}
 
+describe('images from other registries', () => {
+  test('the copy function may reach each registry on the port its reference names, once per port', () => {
+    const template = mirrorOf([
+      'registry.example.com:5000/acme/tool:1',
+      'registry.example.com:5000/acme/other:2',
+      'mirror.example.org:8443/acme/tool:1',
+      'mreferre/yelb-ui:0.10',
+      'ghcr.io/acme/hey:1',
+    ]);
+    const [group] = Object.values<any>(template.Resources).filter(
+      (r) => r.Type === 'AWS::EC2::SecurityGroup'
+    );
+    expect(
+      group.Properties.SecurityGroupEgress.map(
+        (r: any) => `${r.IpProtocol} ${r.FromPort}-${r.ToPort} ${r.CidrIp}`
+      )
+    ).toEqual(['tcp 443-443 0.0.0.0/0', 'tcp 5000-5000 0.0.0.0/0', 'tcp 8443-8443 0.0.0.0/0']);
+    expect(
+      Object.values<any>(template.Resources)
+        .filter((r) => r.Type === 'AWS::ECR::Repository')
+        .map((r) => r.Properties.RepositoryName)
+    ).toContain('yelb-cluster/registry.example.com-5000/acme/tool');
+  });
+
+  test.each([
+    [
+      'a part with two separators in a row, which Docker allows',
+      ['acme/my--tool:1'],
+      'yelb-cluster',
+      /^image 'acme\/my--tool:1' would be copied to the ECR repository 'yelb-cluster\/docker\.io\/acme\/my--tool', which has the part 'my--tool'; ECR allows, between slashes, lowercase letters and digits with a single '\.', '_' or '-' between them$/,
+    ],
+    [
+      'a name longer than 256 characters',
+      ['mreferre/yelb-ui:0.10'],
+      'c'.repeat(240),
+      /^image 'mreferre\/yelb-ui:0\.10' would be copied to the ECR repository 'c{240}\/docker\.io\/mreferre\/yelb-ui', which is 267 characters; ECR allows 2 to 256$/,
+    ],
+  ])(
+    "fails at synth when an image's mirror repository name would break ECR's rules: %s",
+    (_label, images, prefix, message) => {
+      expect(() => mirrorOf(images, prefix)).toThrow(message);
+    }
+  );
+});
+
+describe('adding an image', () => {
   test('before the others adds its repository and copy, lets the function push to it, and changes nothing else', () => {
     const before = mirrorOf(['mreferre/yelb-ui:0.10', 'mreferre/yelb-db:0.6']);
     const after = mirrorOf(['acme/first:1', 'mreferre/yelb-ui:0.10', 'mreferre/yelb-db:0.6']);

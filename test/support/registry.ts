@@ -29,11 +29,30 @@ export interface ProxiedRequest {
   readonly status: number;
 }
 
+/**
+ * A failure a proxy makes on purpose, for the requests whose `METHOD /path` matches, `times`
+ * times: an answer of its own (a 503, a 429 with Retry-After), a connection reset before any
+ * answer, the registry's answer cut off half-way through its body, the request forwarded but its
+ * answer replaced (it landed, the client never hears so), or no answer at all.
+ */
+export interface Fault {
+  readonly match: RegExp;
+  readonly times: number;
+  readonly answer:
+    | { readonly status: number; readonly headers?: Record<string, string> }
+    | 'reset'
+    | 'cut'
+    | 'lost'
+    | 'hang';
+}
+
 export interface RegistryProxy {
   /** `127.0.0.1:port`: a registry host as references name it. */
   readonly host: string;
   readonly url: string;
   readonly requests: ProxiedRequest[];
+  /** Failures to make, first match first; each is dropped once it has happened `times` times. */
+  readonly faults: Fault[];
   close(): Promise<void>;
 }
 
@@ -190,19 +209,47 @@ type Gate = (
 
 async function startProxy(registry: LocalRegistry, gate: Gate): Promise<RegistryProxy> {
   const requests: ProxiedRequest[] = [];
+  const faults: Fault[] = [];
   let host = '';
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const pathname = new URL(req.url!, 'http://x').pathname;
     res.on('finish', () => requests.push({ method: req.method!, path: pathname, status: res.statusCode }));
+    const fault = takeFault(faults, `${req.method} ${pathname}`);
+    // A failure before the answer: recorded with status 0, as the client hears none.
+    const noAnswer = () => requests.push({ method: req.method!, path: pathname, status: 0 });
+    if (fault === 'reset' || fault === 'hang') {
+      noAnswer();
+      if (fault === 'reset') req.socket.destroy();
+      return;
+    }
+    if (typeof fault === 'object') {
+      req.resume();
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+      res.end(`{"errors":[{"code":"UNAVAILABLE","message":"fault ${fault.status}"}]}`);
+      return;
+    }
     if ((await gate(req, res, host)) === 'answered') return;
     const headers = { ...req.headers, host: registry.host };
     delete headers.authorization;
     const upstream = http.request(`${registry.url}${req.url}`, { method: req.method, headers }, (answer) => {
+      if (fault === 'lost') {
+        answer.resume();
+        answer.on('end', () => res.writeHead(500).end('{"errors":[{"code":"UNKNOWN","message":"lost"}]}'));
+        return;
+      }
       const location = answer.headers.location;
       // The registry names its own address in upload locations: the client must come back here.
       if (location) answer.headers.location = location.replace(registry.url, `http://${host}`);
       res.writeHead(answer.statusCode!, answer.headers);
-      answer.pipe(res);
+      if (fault !== 'cut') return void answer.pipe(res);
+      answer.once('data', (chunk: Buffer) => {
+        noAnswer();
+        answer.destroy();
+        // The headers and half the body reach the client, then the connection breaks.
+        res.write(chunk.subarray(0, Math.floor(chunk.length / 2)), () =>
+          setTimeout(() => req.socket.destroy(), 20)
+        );
+      });
     });
     req.pipe(upstream);
   };
@@ -215,12 +262,23 @@ async function startProxy(registry: LocalRegistry, gate: Gate): Promise<Registry
     host,
     url: `http://${host}`,
     requests,
+    faults,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** The answer of the first fault that matches `request`, counting it down. */
+function takeFault(faults: Fault[], request: string): Fault['answer'] | undefined {
+  const index = faults.findIndex((f) => f.match.test(request));
+  if (index < 0) return undefined;
+  const fault = faults[index];
+  if (fault.times <= 1) faults.splice(index, 1);
+  else faults[index] = { ...fault, times: fault.times - 1 };
+  return fault.answer;
 }
 
 /** An image written as an OCI layout, ready for `skopeo copy oci:DIR:TAG`. */
