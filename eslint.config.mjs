@@ -16,8 +16,9 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  // The layers of lib/, arrows pointing down only (STYLE.md): each folder may import its own
-  // files, the layers below it, and nothing above. A cycle between folders is then impossible.
+  // The layers of lib/, arrows pointing down only (docs/development.md): each folder may import
+  // its own files, the layers below it, and nothing above. test/layout.spec.ts checks that no
+  // cycle between folders is left.
   ...layerRules(),
   {
     // Tests read synthesized templates: untyped JSON by nature.
@@ -45,12 +46,21 @@ export default tseslint.config(
 function layerRules() {
   const cdk = ['aws-cdk-lib', 'aws-cdk-lib/*', 'constructs', 'cdk-nag'];
   const app = ['**/app/*', '**/stacks/*', '**/constructs/*'];
-  const clis = ['**/migrate/*', '**/discover/*', '**/traffic/*', '**/plan/*', '**/rehearse/*', '**/bench/*'];
+  const clis = [
+    '**/migrate/*',
+    '**/discover/*',
+    '**/traffic/*',
+    '**/plan/*',
+    '**/rehearse/*',
+    '**/bench/*',
+    '**/publish/*',
+  ];
   const handlers = ['**/teardown/*', '**/image-copy/handler'];
-  // What a CLI that runs where no CDK app is may not load: the CDK, and the app's CDK parts.
-  const cdkApp = [...cdk, '**/stacks/*', '**/constructs/*', '**/app/app', '**/app/cfn-limits'];
+  // What a CLI that runs where no CDK app is may not load: the CDK, and the app (what the app and
+  // the CLIs share, names, outputs, stages, lives in lib/contract/).
+  const cdkApp = [...cdk, '**/stacks/*', '**/constructs/*', '**/app/*'];
   // Every folder of lib/ but lib/core/, and the files at its root.
-  const aboveCore = ['../*.ts', '../service-connect', '../*/*', '!../core/*'];
+  const aboveCore = ['../*.ts', '../*/*', '!../core/*'];
   const layers = [
     { files: ['lib/core/**'], forbidden: ['../*'], why: 'lib/core/ imports nothing of the project' },
     {
@@ -59,7 +69,7 @@ function layerRules() {
       why: 'the model imports only itself and lib/core/: no CDK, no SDK, no CLI',
     },
     {
-      files: ['lib/aws/**', 'lib/service-connect.ts', 'lib/image-copy/**', 'lib/teardown/**'],
+      files: ['lib/aws/**', 'lib/image-copy/**', 'lib/teardown/**'],
       forbidden: [...cdk, ...app, ...clis, '**/cli/*'],
       why: 'the SDK layer (what the CLIs and the Lambda handlers share) imports only the model and lib/core/',
     },
@@ -75,8 +85,13 @@ function layerRules() {
     },
     {
       files: ['lib/constructs/**'],
-      forbidden: ['**/app/*', '**/stacks/*', ...clis, '**/cli/*'],
-      why: 'constructs get names as props, never from lib/app/',
+      forbidden: ['**/app/*', '**/contract/*', '**/stacks/*', ...clis, '**/cli/*'],
+      why: 'constructs get their slice of the plan and names as props, never from lib/app/ or lib/contract/',
+    },
+    {
+      files: ['lib/stacks/**'],
+      forbidden: ['**/app/*', ...clis, '**/cli/*'],
+      why: 'stacks compose constructs from the plan; the app assembles the stacks, not the other way',
     },
   ];
   return layers.map(({ files, forbidden, why }) => ({

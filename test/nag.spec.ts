@@ -58,6 +58,10 @@ describe.each(MIGRATION_PHASES)('cdk-nag AwsSolutions, %s phase', (phase) => {
         'Yelb/Mirror/Provider AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         'Yelb/Mirror/Provider AwsSolutions-IAM5[Resource::<MirrorCopy2E9EF3AE.Arn>:*]',
         'Yelb/Mirror/Provider AwsSolutions-IAM5[Resource::<MirrorProviderframeworkonEvent4C4A20F0.Arn>:*]',
+        // Every function on Node.js 24, Lambda's newest generally available runtime (26 is a preview).
+        'Yelb/Mirror AwsSolutions-L1',
+        'Yelb/Teardown AwsSolutions-L1',
+        'YelbNetwork/Custom::VpcRestrictDefaultSGCustomResourceProvider AwsSolutions-L1',
       ].sort()
     );
     for (const ack of acks) {

@@ -124,17 +124,20 @@ const DEFAULT_STEP_PERCENT = { linear: 10, canary: 5 } as const;
 export function parseConfig(context: Readonly<Record<string, unknown>>, fallback: Topology): AppConfig {
   const base = resolveTopology(context, fallback);
   const problems = new Problems();
-  const values = parseKeys(contextSchema(base), context, problems);
+  // The problems with single keys in the order the context lists them, then those of their combinations.
+  const byKey = new KeyedProblems(Object.keys(context));
+  const values = parseKeys(contextSchema(base), context, byKey);
   const perService = serviceKeys(base).map(({ svc, image, desiredCount }) => ({
     svc,
-    image: parseKey(image.key, image.schema, context, problems),
-    desiredCount: parseKey(desiredCount.key, desiredCount.schema, context, problems),
+    image: parseKey(image.key, image.schema, context, byKey),
+    desiredCount: parseKey(desiredCount.key, desiredCount.schema, context, byKey),
   }));
   const known = Object.keys(contextKeys(base));
   for (const key of Object.keys(context).filter((k) => !known.includes(k))) {
     const problem = unknownKeyProblem(key, known, contextPrefix(base));
-    if (problem) problems.add(problem);
+    if (problem) byKey.add(key, problem);
   }
+  byKey.list().forEach((p) => problems.add(p));
   const serviceConnect = values.serviceConnect ?? false;
   const retireLegacy = values.retireLegacy ?? false;
   problems.check(
@@ -217,11 +220,25 @@ type ContextValues = Partial<{
   [K in keyof ReturnType<typeof contextSchema>]: z.output<ReturnType<typeof contextSchema>[K]>;
 }>;
 
+/** Problems of single keys, listed in the order of the keys. */
+class KeyedProblems {
+  private readonly found: { index: number; problem: string }[] = [];
+  constructor(private readonly order: readonly string[]) {}
+
+  add(key: string, problem: string): void {
+    this.found.push({ index: this.order.indexOf(key), problem });
+  }
+
+  list(): string[] {
+    return [...this.found].sort((a, b) => a.index - b.index).map((f) => f.problem);
+  }
+}
+
 /** Each key of `shape` that `context` sets, parsed; a refused value is a problem naming the key. */
 function parseKeys<S extends Record<string, z.ZodType>>(
   shape: S,
   context: Readonly<Record<string, unknown>>,
-  problems: Problems
+  problems: KeyedProblems
 ): Partial<{ [K in keyof S]: z.output<S[K]> }> {
   const parsed: Partial<{ [K in keyof S]: z.output<S[K]> }> = {};
   for (const key of Object.keys(shape) as (keyof S & string)[]) {
@@ -236,13 +253,13 @@ function parseKey<S extends z.ZodType>(
   key: string,
   schema: S,
   context: Readonly<Record<string, unknown>>,
-  problems: Problems
+  problems: KeyedProblems
 ): z.output<S> | undefined {
   const raw = context[key];
   if (raw === undefined) return undefined;
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  problems.add(`context key '${key}' has value ${show(raw)}; allowed: ${allowedOf(schema)}`);
+  problems.add(key, `context key '${key}' has value ${show(raw)}; allowed: ${allowedOf(schema)}`);
   return undefined;
 }
 

@@ -175,14 +175,14 @@ export function contextSchema(base: Topology) {
 
 /** The keys of the app's context and what each allows (the README's table, the tests). */
 export function contextKeys(base: Topology): Record<string, { readonly allowed: string }> {
-  const common = Object.entries(commonKeys(base)).map(([key, schema]) => [
-    key,
-    { allowed: allowedOf(schema) },
-  ]);
-  const perService = serviceKeys(base).flatMap(({ image, desiredCount }) =>
-    [image, desiredCount].map(({ key, schema }) => [key, { allowed: allowedOf(schema) }])
-  );
-  return Object.fromEntries([...common, ...perService]);
+  const schemas: [string, z.ZodType][] = [
+    ...Object.entries(commonKeys(base)),
+    ...serviceKeys(base).flatMap(({ image, desiredCount }): [string, z.ZodType][] => [
+      [image.key, image.schema],
+      [desiredCount.key, desiredCount.schema],
+    ]),
+  ];
+  return Object.fromEntries(schemas.map(([key, schema]) => [key, { allowed: allowedOf(schema) }]));
 }
 
 /** What a key allows: its schema's description. */

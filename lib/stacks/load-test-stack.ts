@@ -8,7 +8,7 @@ import { acknowledgeEcrPull, containerImage } from '../constructs/container-imag
 import { ImageMirror } from '../constructs/image-mirror';
 import { ecsTasksPrincipal } from '../constructs/migrating-service';
 import { LOAD_TEST_OUTPUTS } from '../contract/outputs';
-import { WALKTHROUGH_LOAD, heyArgs } from '../traffic/hey';
+import { WALKTHROUGH_LOAD, heyArgs } from '../contract/hey';
 
 /** Props of {@link LoadTestStack}. */
 export interface LoadTestStackProps extends StackProps {

@@ -15,7 +15,7 @@ import { SYSTEM_OUTPUTS } from '../contract/outputs';
 import { stackNames } from '../contract/stage';
 import { Topology, trafficPathOf } from '../model/topology';
 import { readTopologyFile } from '../model/topology-file';
-import { heyArgs } from './hey';
+import { heyArgs } from '../contract/hey';
 import { loadTestTarget, runInVpc } from './in-vpc';
 import { runLoad } from './load';
 import { errorRateVerdict, progressLine, renderReport } from './report';

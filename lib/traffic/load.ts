@@ -1,5 +1,5 @@
 import { Client } from 'undici';
-import { HeyLoad } from './hey';
+import { HeyLoad } from '../contract/hey';
 
 /** Kinds of failed requests, each its own bucket. */
 export const ERROR_KINDS = ['timeout', 'refused', 'reset', 'aborted', 'dns', 'other'] as const;

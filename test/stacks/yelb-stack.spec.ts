@@ -128,7 +128,7 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
         // Stated: an absent strategy would leave a live gradual one in place (aws-cdk#27131).
         Strategy: 'ROLLING',
       });
-      // A DeploymentController would replace the service (REFERENCE §4).
+      // A changed DeploymentController makes CloudFormation replace the service, which fails with a fixed name.
       expect(svc.Properties.DeploymentController).toBeUndefined();
       // Explicit, so that it does not change when a phase detaches a load balancer.
       expect(svc.Properties.HealthCheckGracePeriodSeconds).toBe(60);

@@ -251,6 +251,10 @@ async function startProxy(registry: LocalRegistry, gate: Gate): Promise<Registry
         );
       });
     });
+    // The client may give up (its deadline) or the registry drop a request the client aborted:
+    // the proxy passes the failure on instead of crashing the test run with an unhandled error.
+    upstream.on('error', (err) => (res.headersSent ? res.destroy() : res.writeHead(502).end(err.message)));
+    req.on('error', () => upstream.destroy());
     req.pipe(upstream);
   };
   const server = http.createServer((req, res) => {
