@@ -77,6 +77,12 @@ export function validateDeployable(topology: Topology): DeployableTopology {
         `services[${i}].legacyDiscovery.healthCheckPath: missing; allowed: the path the internal load balancer checks`
       );
     }
+    if (d.kind === 'internalAlb' && d.dnsName !== undefined && topology.internalZoneName !== undefined) {
+      problems.check(
+        d.dnsName.endsWith(`.${topology.internalZoneName}`),
+        `services[${i}].legacyDiscovery.dnsName: '${d.dnsName}' is not in '${topology.internalZoneName}'; allowed: a name in internalZoneName, the one private hosted zone the CDK app builds (its record is the name callers use)`
+      );
+    }
     if (d.kind === 'cloudMapDns' && d.namespace !== undefined) {
       problems.check(
         d.namespace === topology.cloudMapDnsNamespace,
