@@ -1,5 +1,6 @@
 import { inferTopology } from '../../lib/discover/infer';
 import type { Service, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Listener, Rule } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ClusterSnapshot } from '../../lib/discover/snapshot';
 
 // The inference alone, on plain objects in the APIs' shapes: the cases a fixture cluster does not show.
@@ -200,5 +201,146 @@ describe('inferTopology', () => {
       'classic-load-balancer',
       'already-service-connect',
     ]);
+  });
+});
+
+/** An internal ALB's listener on `port`: its default action, and host rules. */
+function listener(
+  port: number,
+  defaultGroup: string,
+  hostRules: Record<string, string> = {}
+): { listener: Listener; rules: Rule[] } {
+  return {
+    listener: {
+      ListenerArn: `l${port}`,
+      LoadBalancerArn: LB,
+      Port: port,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: defaultGroup }],
+    },
+    rules: Object.entries(hostRules).map(([host, group], i) => ({
+      RuleArn: `l${port}/rule/${i}`,
+      IsDefault: false,
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [host] } }],
+      Actions: [{ Type: 'forward', TargetGroupArn: group }],
+    })),
+  };
+}
+
+/** `services` behind the one internal ALB (each on its target group `tg-<name>`), with `listeners` and alias records to it. */
+function behindLoadBalancer(
+  services: ReturnType<typeof service>[],
+  listeners: ReturnType<typeof listener>[],
+  aliases: readonly string[],
+  idleTimeout = 60
+): ClusterSnapshot {
+  return snapshot({
+    services: services.map((s) => s.service),
+    taskDefinitions: new Map(services.map((s) => s.taskDefinition)),
+    targetGroups: services
+      .filter((s) => s.service.loadBalancers)
+      .map((s) => ({
+        TargetGroupArn: `tg-${s.service.serviceName}`,
+        Protocol: 'HTTP',
+        LoadBalancerArns: [LB],
+      })),
+    loadBalancers: [
+      {
+        LoadBalancerArn: LB,
+        LoadBalancerName: 'shared',
+        DNSName: LB_DNS,
+        Scheme: 'internal',
+        Type: 'application',
+      },
+    ],
+    idleTimeouts: new Map([[LB, idleTimeout]]),
+    listeners: listeners.map((l) => l.listener),
+    rules: new Map(listeners.map((l) => [l.listener.ListenerArn!, l.rules])),
+    records: aliases.map((name) => ({
+      zone: 'x.internal.',
+      record: {
+        Name: `${name}.`,
+        Type: 'A',
+        AliasTarget: { DNSName: `dualstack.${LB_DNS}.`, HostedZoneId: 'Z', EvaluateTargetHealth: false },
+      },
+    })),
+  });
+}
+
+describe('inferTopology, at the edges a mutation run found untested', () => {
+  test("takes a host rule's service for a name over another listener's default action", () => {
+    // shared.x.internal: a host rule of listener 80 sends it to b; listener 8080's default action to a.
+    const { topology, unmatched } = inferTopology(
+      behindLoadBalancer(
+        [
+          service('a', {}, 3000, 'tg-a'),
+          service('b', {}, 4000, 'tg-b'),
+          service('caller', { SHARED: 'shared.x.internal', A_URL: 'http://shared.x.internal:8080' }),
+        ],
+        [listener(80, 'tg-other', { 'shared.x.internal': 'tg-b' }), listener(8080, 'tg-a')],
+        ['shared.x.internal']
+      )
+    );
+    expect(unmatched).toEqual([]);
+    const caller = topology.services.find((s) => s.name === 'caller')!;
+    expect(caller.calls.map((c) => [c.service, c.env])).toEqual([
+      ['b', 'SHARED'],
+      ['a', 'A_URL'],
+    ]);
+  });
+
+  test("does not take a service's own name in its environment as a call to itself", () => {
+    const { topology, unmatched } = inferTopology(
+      behindLoadBalancer(
+        [
+          service('a', { PUBLIC_URL: 'http://a.x.internal', SELF: 'a.x.internal:80' }, 3000, 'tg-a'),
+          service('caller', { A: 'http://a.x.internal' }),
+        ],
+        [listener(80, 'tg-a')],
+        ['a.x.internal']
+      )
+    );
+    expect(topology.services.find((s) => s.name === 'a')!.calls).toEqual([]);
+    expect(topology.services.find((s) => s.name === 'caller')!.calls.map((c) => c.service)).toEqual(['a']);
+    expect(unmatched).toEqual([]);
+  });
+
+  test.each([
+    [15, false],
+    [16, true],
+  ])(
+    "an idle timeout of %i s: longer than Service Connect's 15 s per-request default is %s",
+    (idle, tooLong) => {
+      const { topology, findings } = inferTopology(
+        behindLoadBalancer(
+          [service('a', {}, 3000, 'tg-a'), service('caller', { A: 'http://a.x.internal' })],
+          [listener(80, 'tg-a')],
+          ['a.x.internal'],
+          idle
+        )
+      );
+      expect(findings.some((f) => f.code === 'lb-idle-timeout')).toBe(tooLong);
+      expect(topology.services.find((s) => s.name === 'a')!.timeouts).toEqual(
+        tooLong ? { perRequestSeconds: idle } : undefined
+      );
+    }
+  );
+
+  test("a client-only service's container is its first essential one, not its first", () => {
+    const worker: TaskDefinition = {
+      family: 'worker',
+      containerDefinitions: [
+        { name: 'log-router', image: 'fluent-bit', essential: false },
+        { name: 'app', image: 'shop/worker:9', essential: true },
+        { name: 'other', image: 'shop/other:1', essential: true },
+      ],
+    };
+    const { topology } = inferTopology(
+      snapshot({
+        services: [{ serviceName: 'worker', status: 'ACTIVE', taskDefinition: 'td/worker', desiredCount: 1 }],
+        taskDefinitions: new Map([['td/worker', worker]]),
+      })
+    );
+    expect(topology.services[0]).toMatchObject({ container: 'app', image: 'shop/worker:9' });
   });
 });

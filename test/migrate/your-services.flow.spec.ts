@@ -181,14 +181,44 @@ describe('discover', () => {
     expect(described.map((r) => r.input.services.length)).toEqual([10, 4]);
   });
 
-  test('reads every page of the paged APIs', async () => {
+  test('reads every page of the paged APIs: one item a page finds what one page does', async () => {
+    const whole = await discovered();
     fake.pageSize = 1;
-    const topology = await discovered();
-    expect(topology.services).toHaveLength(14);
+    fake.requests.length = 0;
+    expect((await migrate('discover', '--cluster', 'shop', '--out', file, '--force')).code).toBe(0);
+    expect(readTopologyFile(file)).toEqual(whole);
     expect(ops().filter((o) => o === 'ListServices').length).toBeGreaterThan(14);
-    expect(topology.services.find((s) => s.name === 'catalog')!.legacyDiscovery).toMatchObject({
-      dnsName: 'catalog.shop.internal',
+    // The zone's records, SOA and NS included, one a page: search is found only through its record.
+    expect(ops().filter((o) => o === 'ListResourceRecordSets')).toHaveLength(6);
+    expect(whole.services.find((s) => s.name === 'search')!.legacyDiscovery).toMatchObject({
+      dnsName: 'search.shop.internal',
     });
+  });
+
+  test('reads the host rules of HTTPS listeners too', async () => {
+    await fake.stop();
+    fake = new FakeAws();
+    env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
+    // api and catalog behind the internal load balancer's HTTPS listener on 443, called by https:// URLs.
+    const https = JSON.parse(
+      JSON.stringify(SHOP).replace(
+        /http:\/\/(api|api-legacy|catalog)\.shop\.internal/g,
+        'https://$1.shop.internal'
+      )
+    ) as typeof SHOP;
+    fake.seedCluster({
+      ...https,
+      services: https.services.map((s) =>
+        s.name === 'api' || s.name === 'catalog'
+          ? { ...s, internal: { ...s.internal!, listenerPort: 443, protocol: 'HTTPS' as const } }
+          : s
+      ),
+    });
+    const topology = await discovered();
+    const service = (name: string) => topology.services.find((s) => s.name === name)!;
+    expect(service('catalog').legacyDiscovery).toMatchObject({ dnsName: 'catalog.shop.internal', port: 443 });
+    expect(service('api').legacyDiscovery).toMatchObject({ dnsName: 'api.shop.internal', port: 443 });
+    expect(service('inventory').calls.map((c) => c.service)).toEqual(['catalog', 'search']);
   });
 
   test.each<[string, string[], RegExp]>([
