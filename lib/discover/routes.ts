@@ -5,11 +5,11 @@ import type {
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import type { Listener, LoadBalancer, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Namespace, Service as CloudMapService } from '@aws-sdk/client-servicediscovery';
+import type { Namespace } from '@aws-sdk/client-servicediscovery';
 import { Address, aliasTargetName, effectivePort, recordName } from './addresses';
 import { Finding } from './findings';
 import { classicLoadBalancer, pathRouting } from './inferred-findings';
-import { ClusterSnapshot } from './snapshot';
+import { ClusterSnapshot, RegistryService } from './snapshot';
 
 /**
  * The routes to each service of the cluster: every name discovery knows for it (a Cloud Map
@@ -27,7 +27,7 @@ export interface Route {
   readonly specific: boolean;
   readonly cloudMap?: {
     readonly registryArn: string;
-    readonly service: CloudMapService;
+    readonly service: RegistryService;
     readonly namespace: Namespace;
   };
   readonly loadBalancer?: {

@@ -162,7 +162,7 @@ describe('discover', () => {
         address: 'http://partner.example.com:8443',
       },
     ]);
-    expect(report.apiCalls.DescribeServices).toBe(2);
+    expect(report.apiCalls['ecs:DescribeServices']).toBe(2);
   });
 
   test('prints the findings for people, with progress on stderr', async () => {
@@ -193,6 +193,45 @@ describe('discover', () => {
     expect(whole.services.find((s) => s.name === 'search')!.legacyDiscovery).toMatchObject({
       dnsName: 'search.shop.internal',
     });
+  });
+
+  test('reads Cloud Map at the fewest calls: one GetService a namespace, instances only of names others registered', async () => {
+    const run = await migrate('discover', '--cluster', 'shop', '--out', file, '--json');
+    const { apiCalls } = JSON.parse(run.stdout);
+    expect(apiCalls).toMatchObject({
+      'servicediscovery:GetService': 1,
+      'servicediscovery:GetNamespace': 1,
+      'servicediscovery:ListServices': 1,
+      'servicediscovery:ListInstances': 1,
+    });
+    const listed = fake.requests.filter((r) => r.operation === 'ListInstances').map((r) => r.input.ServiceId);
+    expect(listed).toEqual([expect.stringMatching(/^srv-ledger-/)]);
+    // What the summaries say is what GetService would have: every Cloud Map name and port as before.
+    expect(readTopologyFile(file).services.find((s) => s.name === 'orders')!.legacyDiscovery).toMatchObject({
+      namespace: 'shop.local',
+      serviceName: 'orders',
+    });
+  });
+
+  test("skips the hosted zones Cloud Map made, which Route 53 lists as the account's own", async () => {
+    await fake.stop();
+    fake = new FakeAws();
+    env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
+    // billing.local: a namespace in the VPC that no service of the cluster registers in.
+    fake.seedCluster({
+      ...SHOP,
+      foreignNames: [
+        ...SHOP.foreignNames!,
+        { namespace: 'billing.local', name: 'invoices', cluster: 'billing' },
+      ],
+    });
+    await discovered();
+    const zone = (name: string) => fake.zones.find((z) => z.name === name)!.id;
+    const asked = (operation: string) =>
+      fake.requests.filter((r) => r.operation === operation).map((r) => r.input.path.split('/')[3]);
+    // shop.local's zone is known from its namespace; billing.local's LinkedService names Cloud Map.
+    expect(asked('GetHostedZone').sort()).toEqual([zone('billing.local'), zone('shop.internal')].sort());
+    expect(asked('ListResourceRecordSets')).toEqual([zone('shop.internal')]);
   });
 
   test('reads the host rules of HTTPS listeners too', async () => {
