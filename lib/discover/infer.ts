@@ -1,9 +1,16 @@
 import { validateTopology } from '../model/graph';
-import { SERVICE_ID, Topology, serviceId } from '../model/topology';
+import { SERVICE_ID, ServiceSpec, Topology, serviceId } from '../model/topology';
+import { recordName } from './addresses';
 import { callsOf, foreignNames } from './calls';
 import { Finding, UnmatchedAddress, sortFindings } from './findings';
-import { cycleFindings, foreignFindings, unreadFindings } from './inferred-findings';
-import { chooseRoute, liveService, routeIndex } from './routes';
+import {
+  copyPublicEntry,
+  cycleFindings,
+  foreignFindings,
+  proxyLogGroup,
+  unreadFindings,
+} from './inferred-findings';
+import { Live, chooseRoute, liveService, routeIndex } from './routes';
 import { serviceSpec, uniqueIds } from './service-entry';
 import { ClusterSnapshot } from './snapshot';
 
@@ -52,17 +59,22 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
     serviceSpec({ snapshot, live, calls, chosen, id: ids.get(live.name)!, endpointNames, findings })
   );
 
+  // The log group most services write to is the topology's; a service names its own only when it differs.
+  const logGroupName = mostCommon(specs.map((s) => s.logGroupName));
   findings.push(
     ...cycleFindings(specs),
     ...foreignFindings(foreign, snapshot.cluster),
-    ...unreadFindings(snapshot.unread ?? [])
+    ...unreadFindings(snapshot.unread ?? []),
+    ...proxyLogFindings(lives, specs, logGroupName),
+    ...copyPublicEntry(specs.filter((s) => s.publicEntry).map((s) => s.name))
   );
-  // The log group most services write to is the topology's; a service names its own only when it differs.
-  const logGroupName = mostCommon(specs.map((s) => s.logGroupName));
+  const { cloudMapDnsNamespace, internalZoneName } = sharedNames(snapshot, specs);
   const topology: Topology = {
     ...(clusterId(snapshot.cluster) && { name: clusterId(snapshot.cluster) }),
     clusterName: snapshot.cluster,
     ...(logGroupName !== undefined && { logGroupName }),
+    ...(cloudMapDnsNamespace !== undefined && { cloudMapDnsNamespace }),
+    ...(internalZoneName !== undefined && { internalZoneName }),
     serviceConnectNamespace:
       options.namespace ?? snapshot.defaultNamespace ?? `${snapshot.cluster.toLowerCase()}.sc.internal`,
     services: specs.map(({ logGroupName: own, ...spec }) => ({
@@ -72,6 +84,43 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
   };
   validateTopology(topology);
   return { topology, findings: sortFindings(findings), unmatched };
+}
+
+/** A finding for each service that logs to no CloudWatch group: its proxy will, to `logGroupName`. */
+function proxyLogFindings(
+  lives: readonly Live[],
+  specs: readonly ServiceSpec[],
+  logGroupName: string | undefined
+): Finding[] {
+  return specs.flatMap((spec, i) =>
+    spec.logGroupName === undefined
+      ? [proxyLogGroup(spec.name, logGroupName, lives[i].taskDefinition?.executionRoleArn)]
+      : []
+  );
+}
+
+/**
+ * The names a copy of the system needs (the CDK app builds them): the Cloud Map DNS namespace
+ * most services are found in, and the private hosted zone that holds the alias records most
+ * services behind the internal load balancers are called by.
+ */
+function sharedNames(
+  snapshot: ClusterSnapshot,
+  specs: readonly ServiceSpec[]
+): Pick<Topology, 'cloudMapDnsNamespace' | 'internalZoneName'> {
+  const zoneOf = new Map(
+    snapshot.records.map(({ zone, record }) => [recordName(record.Name ?? ''), recordName(zone)])
+  );
+  return {
+    cloudMapDnsNamespace: mostCommon(
+      specs.map((s) => (s.legacyDiscovery.kind === 'cloudMapDns' ? s.legacyDiscovery.namespace : undefined))
+    ),
+    internalZoneName: mostCommon(
+      specs.map((s) =>
+        s.legacyDiscovery.kind === 'internalAlb' ? zoneOf.get(s.legacyDiscovery.dnsName ?? '') : undefined
+      )
+    ),
+  };
 }
 
 function clusterId(cluster: string): string | undefined {

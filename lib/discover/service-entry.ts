@@ -11,6 +11,7 @@ import {
 import { FoundCall, callsFrom } from './calls';
 import { Finding } from './findings';
 import {
+  copyFindings,
   lbIdleTimeout,
   noAppProtocol,
   redactedEnvironment,
@@ -62,11 +63,8 @@ export function serviceSpec(context: SpecContext): ServiceSpec {
   const appProtocol = appProtocolOf(live, callers, findings);
   const timeouts = timeoutsOf(live, chosen, appProtocol, snapshot.idleTimeouts, findings);
   const environment = environmentOf(container, ownCalls, name, findings);
-  const logGroupName =
-    container?.logConfiguration?.logDriver === 'awslogs'
-      ? container.logConfiguration.options?.['awslogs-group']
-      : undefined;
-  findings.push(...serviceFindings(live, ownCalls, called));
+  const logGroupName = logGroupOf(live);
+  findings.push(...serviceFindings(live, ownCalls, called ? chosen?.via : undefined), ...copyFindings(live));
 
   return {
     name,
@@ -234,6 +232,13 @@ export function uniqueIds(names: readonly string[]): Map<string, string> {
     ids.set(name, id);
   }
   return ids;
+}
+
+/** The awslogs group of the serving container, else of another container of the task. */
+function logGroupOf(live: Live): string | undefined {
+  const containers = [live.container, ...(live.taskDefinition?.containerDefinitions ?? [])];
+  const logging = containers.find((c) => c?.logConfiguration?.logDriver === 'awslogs');
+  return logging?.logConfiguration?.options?.['awslogs-group'];
 }
 
 function healthCommand(command: readonly string[]): string {

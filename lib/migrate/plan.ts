@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation';
 import type {
   RegisterTaskDefinitionCommandInput,
   Service,
@@ -122,7 +123,7 @@ export function desiredConfiguration(
   const override = overrides.find((u) => u.service.name === service.name);
   const logGroupName = service.logGroupName ?? target.logGroupName ?? topology.logGroupName;
   if (!override) {
-    if (!logGroupName) throw new Error(`${service.name}: no log group for the Service Connect proxy`);
+    if (!logGroupName) throw new ValidationError([noLogGroup(service.name)]);
     return serviceConnectConfiguration(topology, service, {
       namespace: target.namespace,
       logGroupName,
@@ -187,4 +188,9 @@ function sameTargetGroups(live: Service, input: UpdateServiceCommandInput): bool
       .sort()
       .join();
   return arns(live.loadBalancers) === arns(input.loadBalancers);
+}
+
+/** What to add when a service's Service Connect proxy has no log group to write to. */
+function noLogGroup(service: string): string {
+  return `${service}: no log group for its Service Connect proxy; add logGroupName to the topology (at the top, or on the service): a log group that exists, which the task execution role may write to (logs:CreateLogStream, logs:PutLogEvents)`;
 }

@@ -312,6 +312,7 @@ export class SystemStack extends Stack {
         if (route) {
           caller.addResourceDependency(route.record.node.defaultChild as CfnResource);
           caller.addResourceDependency(route.listener.node.defaultChild as CfnResource);
+          if (route.rule) caller.addResourceDependency(route.rule.node.defaultChild as CfnResource);
         }
       }
     }

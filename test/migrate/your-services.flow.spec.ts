@@ -135,6 +135,7 @@ describe('discover', () => {
     expect(codes('no-app-protocol').sort()).toEqual(['api', 'catalog', 'inventory']);
     expect(codes('lb-idle-timeout').sort()).toEqual(['api', 'catalog']);
     expect(codes('no-health-check')).toEqual(['catalog']);
+    expect(codes('proxy-log-group')).toEqual(['worker']);
     expect(codes('nginx-ipv6')).toEqual(['web']);
     expect(codes('call-cycle')).toEqual(['orders payments']);
     expect(codes('uncalled-name')).toEqual(['reports']);
@@ -165,11 +166,20 @@ describe('discover', () => {
     expect(report.apiCalls['ecs:DescribeServices']).toBe(2);
   });
 
-  test('prints the findings for people, with progress on stderr', async () => {
+  test('prints the findings for people, one entry per code and advice, with progress on stderr', async () => {
     const run = await migrate('discover', '--cluster', 'shop', '--out', file);
     expect(run.stdout).toMatch(/^findings: 1 error, \d+ warnings, \d+ info/);
     expect(run.stdout).toMatch(/ERROR path-routing \[admin\]\n  admin is reached through a path rule/);
     expect(run.stdout).toMatch(/\n  why: .*\n  do: /);
+    // Five services' unnamed ports: three lines, not fifteen; each one's facts in --json.
+    const entry = run.stdout.split('\n\n').filter((e) => e.includes('unnamed-port'));
+    expect(entry).toEqual([
+      expect.stringMatching(
+        /^WARNING unnamed-port \[api, catalog, orders-db, reports, search\]\n  why: .*\n  do: [^\n]*$/
+      ),
+    ]);
+    expect(run.stdout).toMatch(/each finding of a group with its own facts: --json/);
+    expect(run.stdout).toMatch(/INFO call-cycle \[orders \+ payments\]\n  orders → payments → orders/);
     expect(run.stdout).toMatch(/14 service\(s\), 15 call\(s\) written to .*shop\.json; \d+ API calls/);
     expect(run.stderr).toMatch(/ECS: 14 service\(s\) in shop\nECS: 14 task definition\(s\)\nCloud Map: /);
   });
@@ -576,6 +586,25 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /catalog: deployed by CodeDeploy \(deploymentController CODE_DEPLOY\): UpdateService cannot change/
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
+  test('plan and apply stop before any change on a file without a log group for the proxies, saying what to add', async () => {
+    const topology = JSON.parse(JSON.stringify(await discovered()));
+    delete topology.logGroupName;
+    for (const svc of topology.services) delete svc.logGroupName;
+    fs.writeFileSync(file, JSON.stringify(topology));
+    for (const command of ['plan', 'apply']) {
+      const run = await withTopology(command);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /error: web: no log group for its Service Connect proxy; add logGroupName to the topology \(at the top, or on the service\): a log group that exists, which the task execution role may write to/
+      );
+      expect(run.stderr.match(/no log group for its Service Connect proxy/g)).toHaveLength(14);
+    }
+    expect((await withTopology('apply', '--dry-run')).stderr).toMatch(
+      /error: [a-z-]+: no log group for its Service Connect proxy; add logGroupName/
     );
     expect(fake.writes()).toEqual([]);
   });
