@@ -121,14 +121,24 @@ function addOldPath(plan: DeployableSystemPlan, add: Add): void {
   add(owner, 'AWS::EC2::SecurityGroup');
   add(owner, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
   add(owner, 'AWS::Route53::HostedZone');
+  const ports = new Set<number>();
+  // From each caller on each port it reaches through the load balancer: one rule per pair.
+  const callerPorts = new Set<string>();
   for (const service of behindAlb) {
+    const port = service.oldPath.kind === 'internalAlb' ? service.oldPath.port : 0;
     add(owner, 'AWS::ElasticLoadBalancingV2::TargetGroup');
-    add(owner, 'AWS::ElasticLoadBalancingV2::Listener');
+    // The first service on a port has the listener, a later one a host rule on it.
+    add(
+      owner,
+      ports.has(port) ? 'AWS::ElasticLoadBalancingV2::ListenerRule' : 'AWS::ElasticLoadBalancingV2::Listener'
+    );
+    ports.add(port);
     add(owner, 'AWS::Route53::RecordSet');
-    // To the service's tasks, and from each of its callers.
+    // To the service's tasks.
     add(owner, 'AWS::EC2::SecurityGroupEgress');
-    add(owner, 'AWS::EC2::SecurityGroupIngress', service.callers.length);
+    for (const caller of service.callers) callerPorts.add(`${caller}:${port}`);
   }
+  add(owner, 'AWS::EC2::SecurityGroupIngress', callerPorts.size);
 }
 
 /**

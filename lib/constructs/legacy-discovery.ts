@@ -40,6 +40,8 @@ export interface LegacyDiscoveryProps {
 /** The pieces through which callers reach one `internalAlb` service. */
 export interface InternalAlbRoute {
   readonly listener: elbv2.ApplicationListener;
+  /** The host rule on a listener another service's port opened first. */
+  readonly rule?: elbv2.ApplicationListenerRule;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly record: route53.ARecord;
 }
@@ -47,7 +49,8 @@ export interface InternalAlbRoute {
 /**
  * The pre-migration discovery path that the last phase retires: Cloud Map DNS services (A
  * records, TTL 10 s) for `cloudMapDns` services, and for `internalAlb` services an internal
- * Application Load Balancer with a listener per port callers use, fronted by an alias record in
+ * Application Load Balancer with a listener per port callers use (the first service on a port is
+ * its default action, a later one gets a host rule for its name), fronted by an alias record in
  * a Route 53 private hosted zone. Every name is the plan's, which is the name the callers'
  * environment holds. The namespaces themselves are not part of it: they stay. Retired, only the
  * DNS services remain, empty: their logical IDs are the same in every phase.
@@ -102,6 +105,8 @@ export class LegacyDiscovery extends Construct {
       vpc,
       comment: 'Pre-Service Connect names of the services behind the internal load balancer',
     });
+    // One listener per port callers use; a later service on the same port gets a host rule.
+    const listeners = new Map<number, { listener: elbv2.ApplicationListener; rules: number }>();
     for (const { name, serviceId, oldPath } of behindAlb) {
       const prefix = pascalCase(serviceId);
       if (!oldPath.recordName || !oldPath.healthCheckPath) {
@@ -115,27 +120,64 @@ export class LegacyDiscovery extends Construct {
         port: oldPath.targetPort,
         healthCheckPath: oldPath.healthCheckPath,
       });
-      const listener = alb.addListener(`${prefix}Listener`, {
-        // The port its callers use: the alias port Service Connect keeps.
-        port: oldPath.port,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        open: false,
-        defaultTargetGroups: [targetGroup],
-      });
-      const reason =
-        "The walkthrough's internal path between tasks of the VPC, open only to the callers' security groups, as the system to migrate has it; Service Connect replaces it and the last phase deletes it.";
-      Validations.of(listener).acknowledge(
-        { id: 'NIST.800.53.R5-ALBHttpToHttpsRedirection', reason },
-        { id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired', reason }
-      );
+      // The port and name its callers use: the client alias Service Connect keeps.
+      const { listener, rule } = this.listenerTo(alb, listeners, prefix, oldPath, targetGroup);
       const record = new route53.ARecord(this, `${prefix}Record`, {
         zone,
         recordName: oldPath.recordName,
         target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(alb)),
         comment: `${name} through the internal load balancer`,
       });
-      this.albRoutes.set(name, { listener, targetGroup, record });
+      this.albRoutes.set(name, { listener, ...(rule && { rule }), targetGroup, record });
     }
+  }
+
+  /**
+   * The listener on the port of `endpoint`: a new one whose default action is `targetGroup`, or
+   * the one an earlier service has, with a host rule that sends the endpoint's name to it.
+   */
+  private listenerTo(
+    alb: elbv2.ApplicationLoadBalancer,
+    listeners: Map<number, { listener: elbv2.ApplicationListener; rules: number }>,
+    name: string,
+    endpoint: { readonly host: string; readonly port: number },
+    targetGroup: elbv2.ApplicationTargetGroup
+  ): { listener: elbv2.ApplicationListener; rule?: elbv2.ApplicationListenerRule } {
+    const shared = listeners.get(endpoint.port);
+    if (!shared) {
+      const listener = this.listener(alb, `${name}Listener`, endpoint.port, targetGroup);
+      listeners.set(endpoint.port, { listener, rules: 0 });
+      return { listener };
+    }
+    shared.rules += 1;
+    const rule = new elbv2.ApplicationListenerRule(this, `${name}Rule`, {
+      listener: shared.listener,
+      priority: shared.rules,
+      conditions: [elbv2.ListenerCondition.hostHeaders([endpoint.host])],
+      targetGroups: [targetGroup],
+    });
+    return { listener: shared.listener, rule };
+  }
+
+  private listener(
+    alb: elbv2.ApplicationLoadBalancer,
+    id: string,
+    port: number,
+    defaultTargetGroup: elbv2.ApplicationTargetGroup
+  ): elbv2.ApplicationListener {
+    const listener = alb.addListener(id, {
+      port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+      defaultTargetGroups: [defaultTargetGroup],
+    });
+    const reason =
+      "The walkthrough's internal path between tasks of the VPC, open only to the callers' security groups, as the system to migrate has it; Service Connect replaces it and the last phase deletes it.";
+    Validations.of(listener).acknowledge(
+      { id: 'NIST.800.53.R5-ALBHttpToHttpsRedirection', reason },
+      { id: 'NIST.800.53.R5-ELBv2ACMCertificateRequired', reason }
+    );
+    return listener;
   }
 
   /** The Cloud Map DNS service of the `cloudMapDns` service called `name`. */

@@ -14,6 +14,7 @@ export const FINDING_CODES = [
   'unnamed-port',
   'no-app-protocol',
   'lb-idle-timeout',
+  'proxy-log-group',
   'no-health-check',
   'nginx-ipv6',
   'call-cycle',
@@ -31,6 +32,9 @@ export const FINDING_CODES = [
   'already-service-connect',
   'secrets-not-read',
   'redacted-environment',
+  'copy-public-entry',
+  'copy-data-volume',
+  'copy-image',
 ] as const;
 export type FindingCode = (typeof FINDING_CODES)[number];
 
@@ -65,7 +69,11 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   );
 }
 
-/** The findings and unmatched addresses for people. */
+/**
+ * The findings and unmatched addresses for people. Findings of one code that say the same why
+ * and what to do are one entry listing their services (twelve services without a health check:
+ * three lines); `--json` keeps one finding per service.
+ */
 export function renderFindings(findings: readonly Finding[], unmatched: readonly UnmatchedAddress[]): string {
   const counts = (['error', 'warning', 'info'] as const)
     .map((s) => {
@@ -74,14 +82,12 @@ export function renderFindings(findings: readonly Finding[], unmatched: readonly
     })
     .join(', ');
   const lines = [`findings: ${counts}`];
-  for (const f of findings) {
-    lines.push(
-      '',
-      `${f.severity.toUpperCase()} ${f.code} [${f.services.join(', ')}]`,
-      `  ${f.what}`,
-      `  why: ${f.why}`,
-      `  do: ${f.action}`
-    );
+  for (const group of groupFindings(findings)) {
+    const [first] = group;
+    const services = group.map((f) => f.services.join(' + ')).join(', ');
+    lines.push('', `${first.severity.toUpperCase()} ${first.code} [${services}]`);
+    if (group.length === 1) lines.push(`  ${first.what}`);
+    lines.push(`  why: ${first.why}`, `  do: ${first.action}`);
   }
   if (unmatched.length > 0) {
     lines.push(
@@ -93,5 +99,22 @@ export function renderFindings(findings: readonly Finding[], unmatched: readonly
       )
     );
   }
+  if (findings.length > groupFindings(findings).length)
+    lines.push('', 'each finding of a group with its own facts: --json');
   return lines.join('\n');
+}
+
+/**
+ * Sorted findings in groups, in their order: those of one code with the same severity, why and
+ * action, each naming services. A finding that names no service (a namespace, an API not read)
+ * stays alone: its fact is all it says.
+ */
+function groupFindings(findings: readonly Finding[]): Finding[][] {
+  const groups = new Map<string, Finding[]>();
+  findings.forEach((f, i) => {
+    const key =
+      f.services.length === 0 ? `alone ${i}` : JSON.stringify([f.code, f.severity, f.why, f.action]);
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  });
+  return [...groups.values()];
 }

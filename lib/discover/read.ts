@@ -17,6 +17,7 @@ import {
   paginateDescribeRules,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import {
+  GetHostedZoneCommand,
   ListHostedZonesByVPCCommand,
   ListResourceRecordSetsCommand,
   ListResourceRecordSetsCommandOutput,
@@ -27,7 +28,6 @@ import {
   GetServiceCommand,
   InstanceSummary,
   Namespace,
-  Service as CloudMapService,
   ServiceSummary,
   paginateListInstances,
 } from '@aws-sdk/client-servicediscovery';
@@ -36,7 +36,7 @@ import { namespaceServices } from '../aws/cloud-map';
 import { chunks, describeServices } from '../aws/ecs';
 import { mapLimit } from '../core/concurrency';
 import { ValidationError } from '../core/validation';
-import { ClusterSnapshot, ZoneRecord } from './snapshot';
+import { ClusterSnapshot, RegistryService, ZoneRecord } from './snapshot';
 
 /** DescribeTargetGroups and DescribeLoadBalancers take at most 20 ARNs per call. */
 const ELB_ARNS_PER_CALL = 20;
@@ -53,12 +53,13 @@ export const READ_CONCURRENCY = 5;
 export type Progress = (line: string) => void;
 
 /**
- * Reads a live cluster, read-only: its services (DescribeServices 10 at a time), their task
- * definitions, the Cloud Map services they register in and every name of those namespaces (with
- * who registered each instance), the target groups they are attached to with their load
- * balancers, listeners and rules, and the alias records of the private hosted zones of the load
- * balancers' VPCs. Every list is read with the SDK's paginators (or the API's own paging where
- * the SDK has no paginator: Route 53's record sets and zones by VPC). No call changes anything.
+ * Reads a live cluster, read-only, at close to the fewest calls: its services (DescribeServices
+ * 10 at a time, their answers kept whole, deployments included), their task definitions, the
+ * Cloud Map namespaces they register in with every name of them (the instances only of names
+ * another registered), the target groups they are attached to with their load balancers,
+ * listeners and rules, and the alias records of the private hosted zones of the load balancers'
+ * VPCs. Every list is read with the SDK's paginators (or the API's own paging where the SDK has
+ * no paginator: Route 53's record sets and zones by VPC). No call changes anything.
  *
  * @throws ValidationError when the cluster does not exist.
  */
@@ -85,8 +86,11 @@ export async function readCluster(
     unread,
     progress
   );
+  const cloudMapZones = new Set(
+    [...cloudMap.namespaces.values()].flatMap((ns) => ns.Properties?.DnsProperties?.HostedZoneId ?? [])
+  );
   const records = await ifAllowed(
-    () => readAliasRecords(clients, region, elb.loadBalancers, progress),
+    () => readAliasRecords(clients, region, elb.loadBalancers, cloudMapZones, progress),
     [],
     'Route 53',
     unread,
@@ -164,43 +168,78 @@ async function readTaskDefinitions(
   return taskDefinitions;
 }
 
+/**
+ * The Cloud Map side, at the fewest calls: `GetService` of one registry per namespace (to learn
+ * the namespace), `GetNamespace`, and the namespace's `ListServices`, whose summaries say the
+ * name of every other registry in it and how many instances each has. Instances are listed only
+ * for the names no service of the cluster registers and that have some (who registered them).
+ */
 async function readCloudMap(
   clients: AwsClients,
   services: readonly EcsService[],
   progress: Progress
 ): Promise<Pick<ClusterSnapshot, 'registries' | 'namespaces' | 'namespaceServices' | 'instances'>> {
-  const registries = new Map<string, CloudMapService>();
   const registryArns = unique(services.flatMap((s) => (s.serviceRegistries ?? []).map((r) => r.registryArn)));
-  await mapLimit(registryArns, READ_CONCURRENCY, async (arn) => {
-    const { Service } = await clients.cloudMap.send(new GetServiceCommand({ Id: resourceId(arn) }));
-    if (Service) registries.set(arn, Service);
-  });
+  const registries = new Map<string, RegistryService>();
   const namespaces = new Map<string, Namespace>();
-  for (const id of unique([...registries.values()].map((s) => s.NamespaceId))) {
-    const { Namespace } = await clients.cloudMap.send(new GetNamespaceCommand({ Id: id }));
-    if (Namespace) namespaces.set(id, Namespace);
-  }
   const byNamespace = new Map<string, ServiceSummary[]>();
-  const instances = new Map<string, InstanceSummary[]>();
-  for (const id of namespaces.keys()) {
-    const summaries = await namespaceServices(clients.cloudMap, id);
-    byNamespace.set(id, summaries);
-    await mapLimit(summaries, READ_CONCURRENCY, async (summary) => {
-      const listed: InstanceSummary[] = [];
-      for await (const page of paginateListInstances(
-        { client: clients.cloudMap },
-        { ServiceId: summary.Id! }
-      ))
-        listed.push(...(page.Instances ?? []));
-      instances.set(summary.Id!, listed);
-      if (instances.size % PROGRESS_EVERY === 0)
-        progress(`Cloud Map: read the instances of ${instances.size} names`);
-    });
+  for (const arn of registryArns) {
+    if (registries.has(arn)) continue;
+    const { Service } = await clients.cloudMap.send(new GetServiceCommand({ Id: resourceId(arn) }));
+    if (!Service?.NamespaceId) continue;
+    if (!byNamespace.has(Service.NamespaceId)) {
+      const { namespace, summaries } = await readNamespace(clients, Service.NamespaceId);
+      if (namespace) namespaces.set(Service.NamespaceId, namespace);
+      byNamespace.set(Service.NamespaceId, summaries);
+      for (const summary of summaries) {
+        const registry = registryArns.find((a) => a === summary.Arn || resourceId(a) === summary.Id);
+        if (registry) registries.set(registry, { ...summary, NamespaceId: Service.NamespaceId });
+      }
+    }
+    // Created since the namespace was listed: GetService has said what it is.
+    if (!registries.has(arn)) registries.set(arn, Service);
   }
+  const instances = await readForeignInstances(clients, registries, byNamespace, progress);
+  const names = [...byNamespace.values()].reduce((n, summaries) => n + summaries.length, 0);
   progress(
-    `Cloud Map: ${registries.size} registr${registries.size === 1 ? 'y' : 'ies'} in ${namespaces.size} namespace(s), ${instances.size} name(s) in all`
+    `Cloud Map: ${registries.size} registr${registries.size === 1 ? 'y' : 'ies'} in ${namespaces.size} namespace(s), ${names} name(s) in all`
   );
   return { registries, namespaces, namespaceServices: byNamespace, instances };
+}
+
+/** A namespace and every Cloud Map service in it (`ListServices`, paged). */
+async function readNamespace(
+  clients: AwsClients,
+  id: string
+): Promise<{ namespace?: Namespace; summaries: ServiceSummary[] }> {
+  const { Namespace } = await clients.cloudMap.send(new GetNamespaceCommand({ Id: id }));
+  return { namespace: Namespace, summaries: await namespaceServices(clients.cloudMap, id) };
+}
+
+/**
+ * The instances of the names that no service of the cluster registers and that have some: who
+ * registered them (`ECS_CLUSTER_NAME`). The cluster's own names need no such call.
+ */
+async function readForeignInstances(
+  clients: AwsClients,
+  registries: ReadonlyMap<string, RegistryService>,
+  byNamespace: ReadonlyMap<string, readonly ServiceSummary[]>,
+  progress: Progress
+): Promise<Map<string, InstanceSummary[]>> {
+  const ours = new Set([...registries.values()].map((r) => r.Id));
+  const foreign = [...byNamespace.values()]
+    .flat()
+    .filter((s) => !ours.has(s.Id) && (s.InstanceCount === undefined || s.InstanceCount > 0));
+  const instances = new Map<string, InstanceSummary[]>();
+  await mapLimit(foreign, READ_CONCURRENCY, async (summary) => {
+    const listed: InstanceSummary[] = [];
+    for await (const page of paginateListInstances({ client: clients.cloudMap }, { ServiceId: summary.Id! }))
+      listed.push(...(page.Instances ?? []));
+    instances.set(summary.Id!, listed);
+    if (instances.size % PROGRESS_EVERY === 0)
+      progress(`Cloud Map: read the instances of ${instances.size} names`);
+  });
+  return instances;
 }
 
 async function readLoadBalancers(
@@ -256,31 +295,29 @@ async function readLoadBalancers(
   return { targetGroups, loadBalancers, idleTimeouts, listeners, rules };
 }
 
+/** The service principal that Route 53 names as a hosted zone's `LinkedService` when Cloud Map created it. */
+const CLOUD_MAP_PRINCIPAL = 'servicediscovery.amazonaws.com';
+
 /**
  * The record sets of the private hosted zones associated with the VPCs of the internal load
  * balancers, except the zones Cloud Map manages for its DNS namespaces (their records are the
- * tasks' addresses, not names of load balancers).
+ * tasks' addresses, not names of load balancers). Route 53 lists those as the account's own
+ * (`Owner.OwningAccount`); what tells them apart is the zone's `LinkedService`: the namespaces
+ * already read name their zones, any other zone is asked (`GetHostedZone`). A zone another
+ * service owns from an account of its own (`Owner.OwningService`) is not this team's either.
  */
 async function readAliasRecords(
   clients: AwsClients,
   region: string,
   loadBalancers: readonly LoadBalancer[],
+  cloudMapZones: ReadonlySet<string>,
   progress: Progress
 ): Promise<ZoneRecord[]> {
-  const vpcs = unique(loadBalancers.filter((lb) => lb.Scheme === 'internal').map((lb) => lb.VpcId));
   const zones = new Map<string, string>();
-  for (const vpc of vpcs) {
-    let token: string | undefined;
-    do {
-      const page = await clients.route53.send(
-        new ListHostedZonesByVPCCommand({ VPCId: vpc, VPCRegion: region as VPCRegion, NextToken: token })
-      );
-      for (const zone of page.HostedZoneSummaries ?? []) {
-        if (zone.Owner?.OwningService === 'servicediscovery.amazonaws.com') continue;
-        zones.set(zone.HostedZoneId!, zone.Name!);
-      }
-      token = page.NextToken;
-    } while (token);
+  for (const [id, name] of await zonesOfVpcs(clients, region, loadBalancers)) {
+    if (cloudMapZones.has(id)) continue;
+    const { HostedZone } = await clients.route53.send(new GetHostedZoneCommand({ Id: id }));
+    if (HostedZone?.LinkedService?.ServicePrincipal !== CLOUD_MAP_PRINCIPAL) zones.set(id, name);
   }
   const records: ZoneRecord[] = [];
   for (const [id, name] of zones) {
@@ -305,6 +342,29 @@ async function readAliasRecords(
   }
   progress(`Route 53: ${zones.size} private hosted zone(s), ${records.length} record set(s)`);
   return records;
+}
+
+/** The private hosted zones (ID to name) associated with the VPCs of the internal load balancers, the account's own. */
+async function zonesOfVpcs(
+  clients: AwsClients,
+  region: string,
+  loadBalancers: readonly LoadBalancer[]
+): Promise<Map<string, string>> {
+  const vpcs = unique(loadBalancers.filter((lb) => lb.Scheme === 'internal').map((lb) => lb.VpcId));
+  const zones = new Map<string, string>();
+  for (const vpc of vpcs) {
+    let token: string | undefined;
+    do {
+      const page = await clients.route53.send(
+        new ListHostedZonesByVPCCommand({ VPCId: vpc, VPCRegion: region as VPCRegion, NextToken: token })
+      );
+      for (const zone of page.HostedZoneSummaries ?? []) {
+        if (zone.Owner?.OwningService === undefined) zones.set(zone.HostedZoneId!, zone.Name!);
+      }
+      token = page.NextToken;
+    } while (token);
+  }
+  return zones;
 }
 
 async function namespaceName(clients: AwsClients, arn: string): Promise<string | undefined> {

@@ -23,12 +23,15 @@ export interface ClusterSnapshot {
   /** Task definitions by ARN. */
   readonly taskDefinitions: ReadonlyMap<string, TaskDefinition>;
   /** The Cloud Map services the ECS services register in, by registry ARN. */
-  readonly registries: ReadonlyMap<string, CloudMapService>;
+  readonly registries: ReadonlyMap<string, RegistryService>;
   /** The namespaces of those Cloud Map services, by ID. */
   readonly namespaces: ReadonlyMap<string, Namespace>;
   /** Every Cloud Map service of those namespaces, by namespace ID (names nobody may call). */
   readonly namespaceServices: ReadonlyMap<string, readonly ServiceSummary[]>;
-  /** The instances of those Cloud Map services, by Cloud Map service ID (who registered them). */
+  /**
+   * The instances of the Cloud Map services of those namespaces that no service of the cluster
+   * registers, by Cloud Map service ID (who registered them); none for a name without instances.
+   */
   readonly instances: ReadonlyMap<string, readonly InstanceSummary[]>;
   readonly targetGroups: readonly TargetGroup[];
   readonly loadBalancers: readonly LoadBalancer[];
@@ -42,6 +45,12 @@ export interface ClusterSnapshot {
   /** What could not be read (access denied), with the error: its calls and names are missing. */
   readonly unread?: readonly string[];
 }
+
+/**
+ * What discovery knows of a Cloud Map service an ECS service registers in: from the summary its
+ * namespace's `ListServices` gave, or from `GetService`.
+ */
+export type RegistryService = Pick<CloudMapService, 'Id' | 'Arn' | 'Name' | 'NamespaceId'>;
 
 /** A record set and the private hosted zone it is in. */
 export interface ZoneRecord {

@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation';
 import type {
   RegisterTaskDefinitionCommandInput,
   Service,
@@ -134,7 +135,7 @@ export function desiredConfiguration(
     const plan = servicePlan(planSystem(topology, target.options), service.name).serviceConnect;
     if (!plan) throw new Error(`${service.name}: the ${target.options.phase} phase has no Service Connect`);
     const logGroupName = service.logGroupName ?? target.logGroupName ?? topology.logGroupName;
-    if (!logGroupName) throw new Error(`${service.name}: no log group for the Service Connect proxy`);
+    if (!logGroupName) throw new ValidationError([noLogGroup(service.name)]);
     return renderServiceConnect(plan, {
       namespace: target.namespace,
       logGroupName,
@@ -200,4 +201,9 @@ function sameTargetGroups(live: Service, input: UpdateServiceCommandInput): bool
       .sort()
       .join();
   return arns(live.loadBalancers) === arns(input.loadBalancers);
+}
+
+/** What to add when a service's Service Connect proxy has no log group to write to. */
+function noLogGroup(service: string): string {
+  return `${service}: no log group for its Service Connect proxy; add logGroupName to the topology (at the top, or on the service): a log group that exists, which the task execution role may write to (logs:CreateLogStream, logs:PutLogEvents)`;
 }

@@ -3,7 +3,7 @@ import { Service } from '@aws-sdk/client-ecs';
 import { AwsClients } from '../aws/clients';
 import { serviceConnectEndpoints, servicesByName } from '../aws/ecs';
 import { CliIo } from '../cli/cli-io';
-import { Problems } from '../core/validation';
+import { Problems, ValidationError } from '../core/validation';
 import { legacyEndpoint } from '../model/graph';
 import { Topology, endpointName } from '../model/topology';
 import { LiveFacts, PlanTarget, desiredConfiguration, isDone, serviceConnectOn } from './plan';
@@ -65,7 +65,15 @@ export async function applyFacts(session: Session, live: ReadonlyMap<string, Ser
   const planned = planTarget(session);
   const groups = new Set<string>();
   for (const svc of topology.services) {
-    const desired = desiredConfiguration(topology, svc, planned, session.overrides);
+    let desired: ReturnType<typeof desiredConfiguration>;
+    try {
+      desired = desiredConfiguration(topology, svc, planned, session.overrides);
+    } catch (err) {
+      // No log group for its proxy: said with what to add, beside every other problem.
+      if (!(err instanceof ValidationError)) throw err;
+      err.problems.forEach((p) => problems.add(p));
+      continue;
+    }
     const group = desired.logConfiguration?.options?.['awslogs-group'];
     if (group) groups.add(group);
     const current = live.get(svc.name);

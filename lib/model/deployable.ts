@@ -1,7 +1,7 @@
 import { Problems, ValidationError, oneOf } from '../core/validation';
-import { validateTopology } from './graph';
+import { legacyEndpoint, validateTopology } from './graph';
 import { PlanOptions, ServicePlan, SystemPlan, planSystem } from './plan';
-import { ServiceSpec, Topology } from './topology';
+import { ServiceSpec, Topology, serviceId, systemName } from './topology';
 
 /**
  * A service the CDK app can deploy: what a migration may leave out is there. A client-only
@@ -35,27 +35,62 @@ export function planDeployable(topology: DeployableTopology, options: PlanOption
 }
 
 const REQUIRED = ['image', 'desiredCount', 'cpu', 'memoryMiB'] as const;
-const SHARED = ['logGroupName', 'cloudMapDnsNamespace', 'internalZoneName', 'readinessGateImage'] as const;
 
 /**
- * The topology, checked for what the CDK app builds on top of what a migration needs: every
- * service's image and task size, the shared names, exactly one public entry, a health-check path
- * and a listener port of its own for each service behind the internal load balancer, calls by
- * environment variable. A cycle of calls is allowed: the app chains its members (see
- * `deploymentOrder`). One line per problem, with its JSON path.
+ * The CDK app's defaults for what a topology file may leave out because no cluster says it (a
+ * discovered file has the names discovery found, and none of these), each with its reason:
+ * - the shared names get the system's own (`ecs/shop`, `shop.cloudmap.internal`,
+ *   `shop.lb.internal`): the app creates the log group, the namespace and the zone itself;
+ * - the readiness gate, a small image with `true` on its path: busybox from ECR Public (no Docker
+ *   Hub pull limit, about 2 MB), as Yelb's;
+ * - the public entry's port, when its port mapping has no name: named after the service (the
+ *   public load balancer needs none; the app's port mappings all have names);
+ * - the internal load balancer's health-check path: `/`, Elastic Load Balancing's own default
+ *   (a TCP target group, as behind a Network Load Balancer, has none).
+ * How the app writes calls it cannot reproduce is {@link callValue}'s.
+ */
+export function withDeployableDefaults(topology: Topology): Topology {
+  const name = systemName(topology);
+  return {
+    ...topology,
+    logGroupName: topology.logGroupName ?? `ecs/${name}`,
+    cloudMapDnsNamespace: topology.cloudMapDnsNamespace ?? `${name}.cloudmap.internal`,
+    internalZoneName: topology.internalZoneName ?? `${name}.lb.internal`,
+    readinessGateImage: topology.readinessGateImage ?? DEFAULT_READINESS_GATE_IMAGE,
+    services: topology.services.map((svc) => ({
+      ...svc,
+      ...(svc.publicEntry && svc.port !== undefined && { portName: svc.portName ?? serviceId(svc) }),
+      ...(svc.legacyDiscovery.kind === 'internalAlb' && {
+        legacyDiscovery: {
+          ...svc.legacyDiscovery,
+          healthCheckPath: svc.legacyDiscovery.healthCheckPath ?? '/',
+        },
+      }),
+    })),
+  };
+}
+
+/** The readiness gate's image when the topology names none (see {@link withDeployableDefaults}). */
+export const DEFAULT_READINESS_GATE_IMAGE = 'public.ecr.aws/docker/library/busybox:1.37';
+
+/**
+ * The topology with the app's defaults ({@link withDeployableDefaults}), checked for what the CDK
+ * app builds on top of what a migration needs: every service's image and task size, the shared
+ * names, exactly one public entry, and for each service behind the internal load balancer a name
+ * and listener port that no other service there has. A cycle of calls is
+ * allowed: the app chains its members (see `deploymentOrder`), and so are calls the app cannot
+ * write as they are (see `callValue`). One line per problem, with its JSON path.
  *
  * @throws ValidationError
  */
-export function validateDeployable(topology: Topology): DeployableTopology {
+export function validateDeployable(given: Topology): DeployableTopology {
+  const topology = withDeployableDefaults(given);
   const problems = new Problems();
   try {
     validateTopology(topology);
   } catch (err) {
     if (!(err instanceof ValidationError)) throw err;
     err.problems.forEach((p) => problems.add(p));
-  }
-  for (const key of SHARED) {
-    problems.check(topology[key] !== undefined, `${key}: missing; allowed: a name, which the CDK app needs`);
   }
   topology.services.forEach((svc, i) => {
     for (const key of REQUIRED) {
@@ -71,12 +106,6 @@ export function validateDeployable(topology: Topology): DeployableTopology {
       );
     }
     const d = svc.legacyDiscovery;
-    if (d.kind === 'internalAlb') {
-      problems.check(
-        d.healthCheckPath !== undefined,
-        `services[${i}].legacyDiscovery.healthCheckPath: missing; allowed: the path the internal load balancer checks`
-      );
-    }
     if (d.kind === 'internalAlb' && d.dnsName !== undefined && topology.internalZoneName !== undefined) {
       problems.check(
         d.dnsName.endsWith(`.${topology.internalZoneName}`),
@@ -89,37 +118,25 @@ export function validateDeployable(topology: Topology): DeployableTopology {
         `services[${i}].legacyDiscovery.namespace: '${d.namespace}'; allowed: '${topology.cloudMapDnsNamespace}', the one namespace the CDK app builds`
       );
     }
-    svc.calls.forEach((call, k) => {
-      problems.check(
-        call.env !== undefined,
-        `services[${i}].calls[${k}].env: missing; allowed: the environment variable the CDK app sets to the address`
-      );
-      problems.check(
-        call.format !== 'text',
-        `services[${i}].calls[${k}].format: 'text'; allowed: 'host' or 'url', a value the CDK app can write`
-      );
-      problems.check(
-        call.name === undefined,
-        `services[${i}].calls[${k}].name: '${call.name}'; allowed: none, as the CDK app gives each service one old name`
-      );
-    });
   });
   const entries = topology.services.filter((s) => s.publicEntry).map((s) => s.name);
   problems.check(
     entries.length === 1,
     `services[*].publicEntry: ${entries.length === 0 ? 'none' : oneOf(entries)}; allowed: exactly one service, behind the internet-facing load balancer`
   );
-  const albPorts = new Map<number, string>();
+  // Services on one listener port are told apart by the name callers use (a host rule each).
+  const albEndpoints = new Map<string, string>();
   topology.services.forEach((svc, i) => {
     if (svc.legacyDiscovery.kind !== 'internalAlb') return;
-    const listener = svc.legacyDiscovery.port ?? svc.port;
-    if (listener === undefined) return;
-    const other = albPorts.get(listener);
+    const endpoint = legacyEndpoint(topology, svc);
+    if (endpoint === undefined) return;
+    const key = `${endpoint.host}:${endpoint.port}`;
+    const other = albEndpoints.get(key);
     problems.check(
       other === undefined,
-      `services[${i}].port: ${listener} is also '${other}''s port behind the internal load balancer; allowed: a listener port of its own`
+      `services[${i}].port: ${endpoint.port} under the name ${endpoint.host} is also '${other}''s behind the internal load balancer; allowed: a listener port or a name of its own`
     );
-    albPorts.set(listener, svc.name);
+    albEndpoints.set(key, svc.name);
   });
   problems.throwIfAny();
   return topology as DeployableTopology;

@@ -401,12 +401,19 @@ function legacyEndpointOrUndefined(topology: Topology, svc: ServiceSpec): Endpoi
   }
 }
 
-/** The value a caller's setting holds for `call`: the callee's old name, as a host or a URL. */
+/**
+ * The value a caller's setting holds for `call` in the CDK app: the callee's old name, as a host
+ * or a URL, or as `host:port` where the caller held the address inside a longer value (`format:
+ * text`, a JDBC URL or a list: the file does not say the rest of it). A call through a second
+ * name (`name`) gets the callee's one old name, the only one the app builds; a call by command
+ * argument gets no setting (the app sets no commands), only its rules and its deployment order.
+ */
 export function callValue(topology: Topology, svc: ServiceSpec, call: ServiceSpec['calls'][number]): string {
   const callee = serviceNamed(topology, call.service);
   const endpoint = legacyEndpoint(topology, callee);
   if (!endpoint) throw new Error(`'${callee.name}' has no legacy endpoint to call (called by ${svc.name})`);
-  return call.format === 'url' ? `http://${endpoint.host}:${endpoint.port}` : endpoint.host;
+  if (call.format === 'url') return `http://${endpoint.host}:${endpoint.port}`;
+  return call.format === 'text' ? `${endpoint.host}:${endpoint.port}` : endpoint.host;
 }
 
 /**

@@ -316,6 +316,7 @@ export class SystemStack extends Stack {
         if (route) {
           cfnCaller.addResourceDependency(route.record.node.defaultChild as CfnResource);
           cfnCaller.addResourceDependency(route.listener.node.defaultChild as CfnResource);
+          if (route.rule) cfnCaller.addResourceDependency(route.rule.node.defaultChild as CfnResource);
         }
       }
     }

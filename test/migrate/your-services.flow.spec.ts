@@ -139,6 +139,7 @@ describe('discover', () => {
     expect(codes('no-app-protocol').sort()).toEqual(['api', 'catalog', 'inventory']);
     expect(codes('lb-idle-timeout').sort()).toEqual(['api', 'catalog']);
     expect(codes('no-health-check')).toEqual(['catalog']);
+    expect(codes('proxy-log-group')).toEqual(['worker']);
     expect(codes('nginx-ipv6')).toEqual(['web']);
     expect(codes('call-cycle')).toEqual(['orders payments']);
     expect(codes('uncalled-name')).toEqual(['reports']);
@@ -166,14 +167,23 @@ describe('discover', () => {
         address: 'http://partner.example.com:8443',
       },
     ]);
-    expect(report.apiCalls.DescribeServices).toBe(2);
+    expect(report.apiCalls['ecs:DescribeServices']).toBe(2);
   });
 
-  test('prints the findings for people, with progress on stderr', async () => {
+  test('prints the findings for people, one entry per code and advice, with progress on stderr', async () => {
     const run = await migrate('discover', '--cluster', 'shop', '--out', file);
     expect(run.stdout).toMatch(/^findings: 1 error, \d+ warnings, \d+ info/);
     expect(run.stdout).toMatch(/ERROR path-routing \[admin\]\n  admin is reached through a path rule/);
     expect(run.stdout).toMatch(/\n  why: .*\n  do: /);
+    // Five services' unnamed ports: three lines, not fifteen; each one's facts in --json.
+    const entry = run.stdout.split('\n\n').filter((e) => e.includes('unnamed-port'));
+    expect(entry).toEqual([
+      expect.stringMatching(
+        /^WARNING unnamed-port \[api, catalog, orders-db, reports, search\]\n  why: .*\n  do: [^\n]*$/
+      ),
+    ]);
+    expect(run.stdout).toMatch(/each finding of a group with its own facts: --json/);
+    expect(run.stdout).toMatch(/INFO call-cycle \[orders \+ payments\]\n  orders → payments → orders/);
     expect(run.stdout).toMatch(/14 service\(s\), 15 call\(s\) written to .*shop\.json; \d+ API calls/);
     expect(run.stdout).toMatch(
       /next: review .*shop\.json and the findings, then: npm run migrate -- plan --topology .*shop\.json --namespace shop\.sc\.internal\n/
@@ -188,14 +198,83 @@ describe('discover', () => {
     expect(described.map((r) => r.input.services.length)).toEqual([10, 4]);
   });
 
-  test('reads every page of the paged APIs', async () => {
+  test('reads every page of the paged APIs: one item a page finds what one page does', async () => {
+    const whole = await discovered();
     fake.pageSize = 1;
-    const topology = await discovered();
-    expect(topology.services).toHaveLength(14);
+    fake.requests.length = 0;
+    expect((await migrate('discover', '--cluster', 'shop', '--out', file, '--force')).code).toBe(0);
+    expect(readTopologyFile(file)).toEqual(whole);
     expect(ops().filter((o) => o === 'ListServices').length).toBeGreaterThan(14);
-    expect(topology.services.find((s) => s.name === 'catalog')!.legacyDiscovery).toMatchObject({
-      dnsName: 'catalog.shop.internal',
+    // The zone's records, SOA and NS included, one a page: search is found only through its record.
+    expect(ops().filter((o) => o === 'ListResourceRecordSets')).toHaveLength(6);
+    expect(whole.services.find((s) => s.name === 'search')!.legacyDiscovery).toMatchObject({
+      dnsName: 'search.shop.internal',
     });
+  });
+
+  test('reads Cloud Map at the fewest calls: one GetService a namespace, instances only of names others registered', async () => {
+    const run = await migrate('discover', '--cluster', 'shop', '--out', file, '--json');
+    const { apiCalls } = JSON.parse(run.stdout);
+    expect(apiCalls).toMatchObject({
+      'servicediscovery:GetService': 1,
+      'servicediscovery:GetNamespace': 1,
+      'servicediscovery:ListServices': 1,
+      'servicediscovery:ListInstances': 1,
+    });
+    const listed = fake.requests.filter((r) => r.operation === 'ListInstances').map((r) => r.input.ServiceId);
+    expect(listed).toEqual([expect.stringMatching(/^srv-ledger-/)]);
+    // What the summaries say is what GetService would have: every Cloud Map name and port as before.
+    expect(readTopologyFile(file).services.find((s) => s.name === 'orders')!.legacyDiscovery).toMatchObject({
+      namespace: 'shop.local',
+      serviceName: 'orders',
+    });
+  });
+
+  test("skips the hosted zones Cloud Map made, which Route 53 lists as the account's own", async () => {
+    await fake.stop();
+    fake = new FakeAws();
+    env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
+    // billing.local: a namespace in the VPC that no service of the cluster registers in.
+    fake.seedCluster({
+      ...SHOP,
+      foreignNames: [
+        ...SHOP.foreignNames!,
+        { namespace: 'billing.local', name: 'invoices', cluster: 'billing' },
+      ],
+    });
+    await discovered();
+    const zone = (name: string) => fake.zones.find((z) => z.name === name)!.id;
+    const asked = (operation: string) =>
+      fake.requests.filter((r) => r.operation === operation).map((r) => r.input.path.split('/')[3]);
+    // shop.local's zone is known from its namespace; billing.local's LinkedService names Cloud Map.
+    expect(asked('GetHostedZone').sort()).toEqual([zone('billing.local'), zone('shop.internal')].sort());
+    expect(asked('ListResourceRecordSets')).toEqual([zone('shop.internal')]);
+  });
+
+  test('reads the host rules of HTTPS listeners too', async () => {
+    await fake.stop();
+    fake = new FakeAws();
+    env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
+    // api and catalog behind the internal load balancer's HTTPS listener on 443, called by https:// URLs.
+    const https = JSON.parse(
+      JSON.stringify(SHOP).replace(
+        /http:\/\/(api|api-legacy|catalog)\.shop\.internal/g,
+        'https://$1.shop.internal'
+      )
+    ) as typeof SHOP;
+    fake.seedCluster({
+      ...https,
+      services: https.services.map((s) =>
+        s.name === 'api' || s.name === 'catalog'
+          ? { ...s, internal: { ...s.internal!, listenerPort: 443, protocol: 'HTTPS' as const } }
+          : s
+      ),
+    });
+    const topology = await discovered();
+    const service = (name: string) => topology.services.find((s) => s.name === name)!;
+    expect(service('catalog').legacyDiscovery).toMatchObject({ dnsName: 'catalog.shop.internal', port: 443 });
+    expect(service('api').legacyDiscovery).toMatchObject({ dnsName: 'api.shop.internal', port: 443 });
+    expect(service('inventory').calls.map((c) => c.service)).toEqual(['catalog', 'search']);
   });
 
   test.each<[string, string[], RegExp]>([
@@ -607,6 +686,25 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
       `catalog: deployed by ${by} (deploymentController ${controller}): UpdateService cannot change`
+    );
+    expect(fake.writes()).toEqual([]);
+  });
+
+  test('plan and apply stop before any change on a file without a log group for the proxies, saying what to add', async () => {
+    const topology = JSON.parse(JSON.stringify(await discovered()));
+    delete topology.logGroupName;
+    for (const svc of topology.services) delete svc.logGroupName;
+    fs.writeFileSync(file, JSON.stringify(topology));
+    for (const command of ['plan', 'apply']) {
+      const run = await withTopology(command);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /error: web: no log group for its Service Connect proxy; add logGroupName to the topology \(at the top, or on the service\): a log group that exists, which the task execution role may write to/
+      );
+      expect(run.stderr.match(/no log group for its Service Connect proxy/g)).toHaveLength(14);
+    }
+    expect((await withTopology('apply', '--dry-run')).stderr).toMatch(
+      /error: [a-z-]+: no log group for its Service Connect proxy; add logGroupName/
     );
     expect(fake.writes()).toEqual([]);
   });

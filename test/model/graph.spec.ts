@@ -158,18 +158,66 @@ describe('validateDeployable: what the CDK app needs on top', () => {
     ).toEqual([expect.stringMatching(/^services\[\*\]\.publicEntry: 'yelb-ui' or 'yelb-appserver'/)]);
   });
 
-  test('refuses two services on one port of the internal load balancer', () => {
-    const topology = withService('yelb-ui', {
-      port: 4567,
-      legacyDiscovery: { kind: 'internalAlb', healthCheckPath: '/' },
+  test('takes two services on one port of the internal load balancer by their names, and refuses one name twice', () => {
+    const ui = { port: 4567, legacyDiscovery: { kind: 'internalAlb' as const, healthCheckPath: '/' } };
+    expect(problemsOf(withService('yelb-ui', ui))).toEqual([]);
+    const sameName = withService('yelb-ui', {
+      ...ui,
+      legacyDiscovery: { ...ui.legacyDiscovery, dnsName: 'yelb-appserver.yelb.lb.internal' },
     });
-    expect(problemsOf(topology)).toEqual(
+    expect(problemsOf(sameName)).toEqual(
       expect.arrayContaining([
         expect.stringMatching(
-          /^services\[1\]\.port: 4567 is also 'yelb-ui''s port behind the internal load balancer/
+          /^services\[1\]\.port: 4567 under the name yelb-appserver\.yelb\.lb\.internal is also 'yelb-ui''s behind the internal load balancer/
         ),
       ])
     );
+  });
+
+  test("states the app's defaults for what a file may leave out: shared names, the gate's image, the public port's name, the health-check path", () => {
+    const {
+      logGroupName: _l,
+      cloudMapDnsNamespace: _c,
+      internalZoneName: _z,
+      readinessGateImage: _r,
+      ...bare
+    } = YELB;
+    const topology = {
+      ...bare,
+      services: bare.services.map(({ legacyDiscovery, portName, ...svc }) => ({
+        ...svc,
+        ...(svc.publicEntry ? {} : { portName }),
+        legacyDiscovery:
+          legacyDiscovery.kind === 'internalAlb'
+            ? { kind: 'internalAlb' as const }
+            : legacyDiscovery.kind === 'cloudMapDns'
+              ? { kind: 'cloudMapDns' as const }
+              : legacyDiscovery,
+      })),
+    };
+    const deployable = validateDeployable(topology);
+    expect(deployable).toMatchObject({
+      logGroupName: 'ecs/yelb',
+      cloudMapDnsNamespace: 'yelb.cloudmap.internal',
+      internalZoneName: 'yelb.lb.internal',
+      readinessGateImage: 'public.ecr.aws/docker/library/busybox:1.37',
+    });
+    expect(deployable.services[0].portName).toBe('ui');
+    expect(deployable.services[1].legacyDiscovery).toEqual({ kind: 'internalAlb', healthCheckPath: '/' });
+  });
+
+  test('writes calls it cannot write as they are: host:port for a longer value, the one old name for a second name', () => {
+    const topology = withService('yelb-appserver', {
+      calls: [
+        { service: 'yelb-db', env: 'DATABASE_URL', format: 'text' },
+        { service: 'yelb-redis', env: 'REDIS', format: 'host', name: 'cache.example.internal' },
+      ],
+    });
+    const appserver = validateDeployable(topology).services[1];
+    expect(containerEnvironment(topology, appserver)).toMatchObject({
+      DATABASE_URL: 'yelb-db.yelb.cloudmap.internal:5432',
+      REDIS: 'yelb-redis.yelb.cloudmap.internal',
+    });
   });
 
   test('accepts a cycle (the app chains its members) and a client-only worker without a port', () => {

@@ -36,7 +36,7 @@ export interface LiveListenerRoute {
   readonly path?: string;
   /** Alias records in the cluster's private zone that point at the load balancer. */
   readonly aliases?: readonly string[];
-  readonly protocol?: 'HTTP' | 'TCP';
+  readonly protocol?: 'HTTP' | 'HTTPS' | 'TCP';
   readonly healthCheckPath?: string;
 }
 

@@ -8,8 +8,9 @@ import { LiveCluster, LiveService } from './live-cluster';
  * ports named `http`, a port speaking HTTP without an app protocol, TCP services, a call cycle
  * (orders ↔ payments), a client-only worker that takes an address as a command argument, a
  * sidecar, a Cloud Map name nobody in the cluster calls (reports: a Lambda function does), a
- * service called by two names, a name another cluster registered, an address in a secret, and
- * values that look like addresses and are not services of the cluster.
+ * service called by two names, a name another cluster registered, an address in a secret, a
+ * service that logs to no CloudWatch group (worker), and values that look like addresses and are
+ * not services of the cluster.
  */
 export const SHOP: LiveCluster = {
   cluster: 'shop',
@@ -202,7 +203,7 @@ export const SHOP: LiveCluster = {
           image: 'shop/worker:9',
           command: ['worker', '--queue', 'orders', 'http://api.shop.internal'],
           environment: { INVENTORY_URL: 'http://inventory.shop.local:8080', CONFIG: 'logback.xml' },
-          logGroup: '/ecs/shop',
+          // No awslogs: it logs elsewhere (its Service Connect proxy will log to the file's group).
         },
       ],
     },

@@ -1,4 +1,4 @@
-import { FakeState } from './state';
+import { ACCOUNT, FakeCloudMapService, FakeNamespace, FakeState } from './state';
 
 /** AWS Cloud Map (JSON 1.1): namespaces, services, instances, operations. */
 
@@ -16,7 +16,18 @@ export function cloudMapApi(state: FakeState, operation: string, input: any): un
       const ns = state.namespaces.find((n) => n.Id === input.Id);
       if (!ns)
         throw Object.assign(new Error(`Namespace ${input.Id} not found`), { code: 'NamespaceNotFound' });
-      return { Namespace: { Id: ns.Id, Arn: ns.Arn, Name: ns.Name, Type: ns.Type } };
+      return {
+        Namespace: {
+          Id: ns.Id,
+          Arn: ns.Arn,
+          Name: ns.Name,
+          Type: ns.Type,
+          Properties:
+            ns.Type === 'HTTP'
+              ? { HttpProperties: { HttpName: ns.Name } }
+              : { DnsProperties: { HostedZoneId: ns.hostedZoneId }, HttpProperties: { HttpName: ns.Name } },
+        },
+      };
     }
     case 'CreateHttpNamespace': {
       if (state.namespaces.some((n) => n.Name === input.Name))
@@ -69,27 +80,21 @@ export function cloudMapApi(state: FakeState, operation: string, input: any): un
       const id = input.Filters?.find((f: any) => f.Name === 'NAMESPACE_ID')?.Values?.[0];
       const ns = state.namespaces.find((n) => n.Id === id);
       // A namespace that is gone: the code treats it as empty (the one error it accepts).
-      if (!ns) throw Object.assign(new Error(`Namespace ${id} not found`), { code: 'NamespaceNotFound' });
-      for (const [name, s] of ns.services) {
-        if (s.drainPolls === undefined || state.neverDrain) continue;
-        s.drainPolls -= 1;
-        if (s.drainPolls < 0) ns.services.delete(name);
-      }
-      return {
-        Services: [...ns.services].map(([name, s]) => ({
-          Id: s.id,
-          Arn: state.cloudMapArn(s.id),
-          Name: name,
-          // A Service Connect endpoint: one instance while it serves, none once ECS drains it.
-          InstanceCount:
-            ns.Type === 'HTTP'
-              ? s.drainPolls === undefined
-                ? 1
-                : 0
-              : (state.instances.get(s.id)?.size ?? 0),
-          CreateDate: s.createDate,
-        })),
-      };
+      if (id !== undefined && !ns)
+        throw Object.assign(new Error(`Namespace ${id} not found`), { code: 'NamespaceNotFound' });
+      const listed = ns ? [ns] : state.namespaces;
+      // Draining goes on between listings, not between the pages of one.
+      if (!input.NextToken) for (const n of listed) drainPoll(state, n);
+      const summaries = listed.flatMap((n) =>
+        [...n.services].map(([name, s]) => serviceSummary(state, n, name, s))
+      );
+      return state.page(
+        summaries,
+        input.NextToken,
+        Math.min(input.MaxResults ?? 100, state.pageSize),
+        'Services',
+        'NextToken'
+      );
     }
     case 'ListInstances': {
       const registered = state.instances.get(input.ServiceId);
@@ -123,4 +128,36 @@ export function cloudMapApi(state: FakeState, operation: string, input: any): un
     default:
       throw new Error(`fake Cloud Map does not implement ${operation}`);
   }
+}
+
+/** One poll of a namespace's draining services: each is gone after its polls. */
+function drainPoll(state: FakeState, ns: FakeNamespace): void {
+  for (const [name, s] of ns.services) {
+    if (s.drainPolls === undefined || state.neverDrain) continue;
+    s.drainPolls -= 1;
+    if (s.drainPolls < 0) ns.services.delete(name);
+  }
+}
+
+/**
+ * A Cloud Map service as ListServices summarizes it (ServiceSummary): no NamespaceId of its own,
+ * the DNS configuration for a DNS namespace's service, ECS's custom health check, the instance count.
+ */
+function serviceSummary(state: FakeState, ns: FakeNamespace, name: string, s: FakeCloudMapService): object {
+  return {
+    Id: s.id,
+    Arn: state.cloudMapArn(s.id),
+    ResourceOwner: ACCOUNT,
+    Name: name,
+    Type: ns.Type === 'HTTP' ? 'HTTP' : 'DNS_HTTP',
+    // A Service Connect endpoint: one instance while it serves, none once ECS drains it.
+    InstanceCount:
+      ns.Type === 'HTTP' ? (s.drainPolls === undefined ? 1 : 0) : (state.instances.get(s.id)?.size ?? 0),
+    ...(ns.Type === 'DNS_PRIVATE' && {
+      DnsConfig: { NamespaceId: ns.Id, RoutingPolicy: 'MULTIVALUE', DnsRecords: [{ Type: 'A', TTL: 10 }] },
+      HealthCheckCustomConfig: { FailureThreshold: 1 },
+    }),
+    CreateDate: s.createDate,
+    CreatedByAccount: ACCOUNT,
+  };
 }

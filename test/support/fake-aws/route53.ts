@@ -1,8 +1,8 @@
 import * as http from 'http';
 import { XmlLists, toXml } from '../xml';
-import { ACCOUNT, FakeState } from './state';
+import { ACCOUNT, FakeState, REGION } from './state';
 
-/** Route 53 (REST with XML): hosted zones of a VPC, their records. */
+/** Route 53 (REST with XML): hosted zones of a VPC, a hosted zone, its records. */
 
 export function route53Api(state: FakeState, res: http.ServerResponse, operation: string, input: any): void {
   const lists: XmlLists = {
@@ -19,7 +19,9 @@ export function route53Api(state: FakeState, res: http.ServerResponse, operation
       HostedZoneSummaries: page.map((z) => ({
         HostedZoneId: z.id,
         Name: `${z.name}.`,
-        Owner: z.owner ? { OwningService: z.owner } : { OwningAccount: ACCOUNT },
+        // A zone that Cloud Map (or another service) created in this account is the account's:
+        // OwningService is only for zones a service created in an account of its own.
+        Owner: { OwningAccount: ACCOUNT },
       })),
       MaxItems: String(state.pageSize),
       ...(start + state.pageSize < zones.length && { NextToken: String(start + state.pageSize) }),
@@ -73,6 +75,28 @@ export function route53Api(state: FakeState, res: http.ServerResponse, operation
     );
     return;
   }
+  if (operation === 'GetHostedZone') {
+    const id = input.path.split('/')[3];
+    const zone = state.zones.find((z) => z.id === id);
+    if (!zone)
+      throw Object.assign(new Error(`No hosted zone found with ID: ${id}`), { code: 'NoSuchHostedZone' });
+    const body = {
+      HostedZone: {
+        Id: `/hostedzone/${zone.id}`,
+        Name: `${zone.name}.`,
+        CallerReference: `ref-${zone.id}`,
+        Config: { PrivateZone: 'true' },
+        ResourceRecordSetCount: String(zone.records.length + 2),
+        ...(zone.linkedService && { LinkedService: { ServicePrincipal: zone.linkedService } }),
+      },
+      VPCs: [{ VPCRegion: REGION, VPCId: zone.vpc }],
+    };
+    res.setHeader('content-type', 'text/xml');
+    res.end(
+      `<GetHostedZoneResponse xmlns="${ns}">${toXml(body, { ...lists, VPCs: 'VPC' })}</GetHostedZoneResponse>`
+    );
+    return;
+  }
   throw new Error(`fake Route 53 does not implement ${operation}`);
 }
 
@@ -80,5 +104,6 @@ export function route53Api(state: FakeState, res: http.ServerResponse, operation
 export function route53Operation(path: string): string {
   if (path.endsWith('/hostedzonesbyvpc')) return 'ListHostedZonesByVPC';
   if (/\/hostedzone\/[^/]+\/rrset$/.test(path)) return 'ListResourceRecordSets';
+  if (/\/hostedzone\/[^/]+$/.test(path)) return 'GetHostedZone';
   return `unknown ${path}`;
 }

@@ -221,7 +221,7 @@ function seedLiveService(
       name: tgName,
       protocol,
       port: served.port,
-      ...(protocol === 'HTTP' && { healthCheckPath: route.healthCheckPath ?? '/' }),
+      ...(protocol !== 'TCP' && { healthCheckPath: route.healthCheckPath ?? '/' }),
       loadBalancerArns: [lb.arn],
     };
     state.targetGroups.set(tg.arn, tg);

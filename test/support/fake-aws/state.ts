@@ -67,6 +67,8 @@ export interface FakeNamespace {
   Type: 'HTTP' | 'DNS_PRIVATE';
   /** Cloud Map services in it, by name; a number counts down ListServices polls until it is gone. */
   services: Map<string, FakeCloudMapService>;
+  /** A DNS namespace's private hosted zone, which Cloud Map created. */
+  hostedZoneId?: string;
 }
 
 export interface FakeCloudMapService {
@@ -110,7 +112,8 @@ export interface FakeZone {
   id: string;
   name: string;
   vpc: string;
-  owner?: string;
+  /** The service that created it in this account (Route 53's `LinkedService`): Cloud Map for a DNS namespace's. */
+  linkedService?: string;
   records: { name: string; type: string; aliasTo?: string; values?: string[] }[];
 }
 
@@ -214,15 +217,17 @@ export class FakeState {
 
   dnsNamespace(name: string, vpc: string): FakeNamespace {
     const ns = this.addNamespace(name, 'DNS_PRIVATE');
-    // Cloud Map's own hosted zone for the namespace, associated with the VPC.
-    if (!this.zones.some((z) => z.name === name))
+    // Cloud Map's own hosted zone for the namespace, associated with the VPC, in this account.
+    if (!ns.hostedZoneId) {
+      ns.hostedZoneId = `Z${this.zones.length + 1}CLOUDMAP`;
       this.zones.push({
-        id: `Z${this.zones.length + 1}CLOUDMAP`,
+        id: ns.hostedZoneId,
         name,
         vpc,
-        owner: 'servicediscovery.amazonaws.com',
+        linkedService: 'servicediscovery.amazonaws.com',
         records: [],
       });
+    }
     return ns;
   }
 
