@@ -4,7 +4,7 @@ import { callersOf, calleesOf, legacyEndpoint } from '../model/graph';
 import { MIGRATION_PHASES, MigrationPhase } from '../model/phase';
 import { PlanOptions, defaultPlanOptions } from '../model/plan';
 import { CFN_LIMITS, CFN_RESOURCE_LIMIT } from './cfn-limits';
-import { LEGACY_ALB_PREFIX, internalAlbName } from '../contract/names';
+import { LEGACY_ALB_PREFIX, dashboardName, internalAlbName } from '../contract/names';
 import { mirrorProblems } from '../image-copy/reference';
 import { servesHttpThroughServiceConnect } from '../model/deployment';
 import { StackOptions, plannedResources } from './resources';
@@ -33,6 +33,8 @@ export const AWS_QUOTAS = {
   rulesPerSecurityGroup: 60,
   /** Amazon ECS: a task definition family's name. */
   familyNameLength: 255,
+  /** Amazon CloudWatch: an alarm's name, and a dashboard's. */
+  cloudWatchNameLength: 255,
 } as const;
 
 /**
@@ -137,6 +139,19 @@ export function checkDeployLimits(topology: DeployableTopology, options: StackOp
       `services[${i}]: '${svc.name}' has ${metrics} callers; its Service Connect deployment alarms add one metric per caller, and a CloudWatch alarm takes at most ${MAX_ALARM_METRICS}`
     );
   });
+  // The deployment alarms and the dashboard are named after the cluster (and the server).
+  const cloudWatch = AWS_QUOTAS.cloudWatchNameLength;
+  for (const alarm of planDeployable(topology, defaultPlanOptions('discovery')).alarms) {
+    problems.check(
+      alarm.name.length <= cloudWatch,
+      `clusterName: the deployment alarm '${alarm.name}' would be ${alarm.name.length} characters; allowed: at most ${cloudWatch} (Amazon CloudWatch): a shorter clusterName${alarm.server ? ` or service name ('${alarm.server}')` : ''}`
+    );
+  }
+  const dashboard = dashboardName(topology.clusterName);
+  problems.check(
+    dashboard.length <= cloudWatch,
+    `clusterName: the dashboard '${dashboard.slice(0, 40)}…' would be ${dashboard.length} characters; allowed: at most ${cloudWatch} (Amazon CloudWatch)`
+  );
   const albRules = behindAlb.reduce((sum, i) => sum + callersOf(topology, topology.services[i]).length, 0);
   problems.check(
     albRules <= rules,

@@ -18,6 +18,8 @@ export interface DashboardService {
 
 /** Props of {@link MigrationDashboard}. */
 export interface MigrationDashboardProps {
+  /** The dashboard's name (per account and region). */
+  readonly dashboardName: string;
   /** The cluster, whose services' metrics the dashboard shows. */
   readonly clusterName: string;
   /** Every service: tasks, CPU and memory, and an alarm when it runs fewer tasks than desired. */
@@ -86,7 +88,7 @@ export class MigrationDashboard extends Construct {
     this.props = props;
     this.publicMetrics = publicEntryMetrics(props.publicEntry);
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      dashboardName: `${props.clusterName}-migration`,
+      dashboardName: props.dashboardName,
       defaultInterval: Duration.hours(3),
     });
     this.addWhatUsersGet(this.publicMetrics);

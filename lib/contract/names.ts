@@ -14,3 +14,8 @@ export function internalAlbName(clusterName: string): string {
  * start with it, which is how the plan tells the removals that retiring it means.
  */
 export const LEGACY_CONSTRUCT_ID = 'Legacy';
+
+/** The migration dashboard's name: `yelb-cluster-migration`. */
+export function dashboardName(clusterName: string): string {
+  return `${clusterName}-migration`;
+}

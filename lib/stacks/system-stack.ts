@@ -19,7 +19,7 @@ import { usesServiceConnect } from '../model/phase';
 import { DeployableService, DeployableSystemPlan, DeployableTopology } from '../model/deployable';
 import { ServicePlan, servicePlan } from '../model/plan';
 import { ServiceConnectRefs } from '../model/service-connect';
-import { LEGACY_CONSTRUCT_ID, internalAlbName } from '../contract/names';
+import { LEGACY_CONSTRUCT_ID, dashboardName, internalAlbName } from '../contract/names';
 import { pascalCase } from '../core/names';
 import { serviceId as serviceIdOf } from '../model/topology';
 import { AppOptions } from '../contract/app-options';
@@ -228,6 +228,7 @@ export class SystemStack extends Stack {
     }
 
     this.dashboard = new MigrationDashboard(this, 'Monitoring', {
+      dashboardName: dashboardName(topology.clusterName),
       clusterName: topology.clusterName,
       services: plan.services.map((s) => ({ name: s.spec.name, id: s.id })),
       newPath: plan.alarms.flatMap((a) =>

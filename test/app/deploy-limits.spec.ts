@@ -73,6 +73,27 @@ describe('quotas AWS would enforce only at deploy time are refused before synth'
     expect(problemsOf(layeredTopology(40), { ...OPTIONS, mirrorImages: false })).toEqual([]);
   });
 
+  test("CloudWatch's 255 characters for the deployment alarms' and the dashboard's names, from the cluster's", () => {
+    const long: Topology = { ...YELB, clusterName: 'c'.repeat(250) };
+    const problems = problemsOf(long, { ...OPTIONS, mirrorImages: false });
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /^clusterName: the deployment alarm 'c+-deploy-public-target-5xx' would be 275 characters; allowed: at most 255 \(Amazon CloudWatch\)/
+      )
+    );
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /deploy-yelb-appserver-service-connect-5xx' would be \d+ characters; .*or service name \('yelb-appserver'\)/
+      )
+    );
+    expect(problems).toContainEqual(
+      expect.stringMatching(/^clusterName: the dashboard 'c+…' would be 260 characters/)
+    );
+    expect(
+      problemsOf({ ...YELB, clusterName: 'c'.repeat(200) }, { ...OPTIONS, mirrorImages: false }).join()
+    ).not.toMatch(/CloudWatch/);
+  });
+
   test('listeners per load balancer (Elastic Load Balancing)', () => {
     const services = Array.from({ length: 51 }, (_, i): ServiceSpec => ({
       ...YELB.services[1],
