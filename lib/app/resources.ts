@@ -157,6 +157,7 @@ function addTeardown(plan: DeployableSystemPlan, add: Add): void {
   add('Teardown', 'AWS::StepFunctions::StateMachine');
   add('Teardown', 'Custom::ServiceConnectDrain');
   add('Teardown', 'Custom::CloudMapServiceDrain', dns);
+  add('Teardown', 'Custom::DeploymentAlarmsSettled', plan.settles.length);
   add('Teardown', 'AWS::IAM::ManagedPolicy', Math.floor((plan.services.length + dns) / 50));
 }
 

@@ -16,3 +16,20 @@ export async function alarmsInAlarm(cloudwatch: CloudWatchClient, prefix: string
   }
   return names;
 }
+
+/** Of the alarms called `names`, those in ALARM (DescribeAlarms takes at most 100 names a call). */
+export async function alarmsNamedInAlarm(
+  cloudwatch: CloudWatchClient,
+  names: readonly string[]
+): Promise<string[]> {
+  const inAlarm: string[] = [];
+  for (let i = 0; i < names.length; i += 100) {
+    for await (const page of paginateDescribeAlarms(
+      { client: cloudwatch },
+      { AlarmNames: names.slice(i, i + 100), StateValue: 'ALARM' }
+    )) {
+      inAlarm.push(...(page.MetricAlarms ?? []).map((a) => a.AlarmName ?? '?'));
+    }
+  }
+  return inAlarm;
+}

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -14,7 +14,7 @@ import {
 } from './deploy-time-functions';
 import { encryptedLogGroup } from './log-group';
 import * as path from 'path';
-import type { DrainProperties, InstanceDrainProperties } from '../teardown/handler';
+import type { DrainProperties, InstanceDrainProperties, SettleProperties } from '../teardown/handler';
 
 /** Props of {@link ServiceConnectDrain}. */
 export interface ServiceConnectDrainProps {
@@ -37,6 +37,8 @@ const HANDLER_ENTRY = path.join(__dirname, '..', 'teardown', 'handler.ts');
 const DRAIN_TIMEOUT = Duration.minutes(25);
 /** How long a deletion waits for a Cloud Map DNS service's instances to go before it fails. */
 const INSTANCE_DRAIN_TIMEOUT = Duration.minutes(5);
+/** How long the services after a planned outage wait for the deployment alarms, at most. */
+const SETTLE_TIMEOUT = Duration.minutes(15);
 /** How often the provider framework's waiter calls isComplete. */
 const QUERY_INTERVAL = Duration.seconds(15);
 /**
@@ -239,6 +241,48 @@ export class ServiceConnectDrain extends Construct {
     if (retired) guard.node.addDependency(registrant);
     else registrant.node.addDependency(guard);
     return guard;
+  }
+
+  /**
+   * The wait after a service whose deployment is a planned outage: a custom resource that
+   * depends on `service` and that the services after it depend on. On every update of `service`
+   * (its `revision` changes) it waits for the deployment alarms' evaluation window and until none
+   * of `alarms` is in ALARM, bounded; on create (a first start) only for the latter.
+   */
+  settleAfter(
+    id: string,
+    service: ecs.FargateService,
+    alarms: { readonly names: readonly string[]; readonly evaluationMinutes: number },
+    revision: string
+  ): CustomResource {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['cloudwatch:DescribeAlarms'],
+        resources: alarms.names.map((name) =>
+          Stack.of(this).formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: name,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          })
+        ),
+      })
+    );
+    const properties: SettleProperties = {
+      AlarmNames: [...alarms.names],
+      AfterService: literalServiceName(service),
+      EvaluationSeconds: String(alarms.evaluationMinutes * 60),
+      DrainTimeoutSeconds: String(SETTLE_TIMEOUT.toSeconds()),
+      Revision: revision,
+    };
+    const settle = new CustomResource(this, id, {
+      serviceToken: this.provider.serviceToken,
+      resourceType: 'Custom::DeploymentAlarmsSettled',
+      properties,
+      serviceTimeout: SETTLE_TIMEOUT.plus(FRAMEWORK_MARGIN),
+    });
+    settle.node.addDependency(service);
+    return settle;
   }
 }
 

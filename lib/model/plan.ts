@@ -111,19 +111,75 @@ export interface SystemPlan {
   readonly alarms: readonly DeploymentAlarmPlan[];
   /** Which service waits for which (`DependsOn`), in the direction the phase needs. */
   readonly order: readonly DeploymentWait[];
+  /** The services that wait, after a planned outage, until the deployment alarms are out of ALARM. */
+  readonly settles: readonly DeploymentSettle[];
+}
+
+/**
+ * A planned outage (a service whose old task stops before the new one starts) makes its callers
+ * fail for a while, and the public entry's deployment alarms go to ALARM during it or minutes
+ * after it (they need two bad minutes out of three). A service whose deployment runs meanwhile
+ * would be rolled back for errors it did not cause, or, starting with an alarm already in ALARM,
+ * not be watched at all. So every service that need not deploy before it waits, after it, until
+ * the deployment alarms have seen the minutes after it and none is in ALARM.
+ */
+export interface DeploymentSettle {
+  /** The service whose deployment is a planned outage. */
+  readonly after: string;
+  /** The services whose deployments start only once the alarms have settled after it. */
+  readonly waiters: readonly string[];
 }
 
 /** The plan of `topology` with `options`. */
 export function planSystem(topology: Topology, options: PlanOptions): SystemPlan {
   const alarms = deploymentAlarmsOf(topology);
   const direction = usesServiceConnect(options.phase) ? 'serversFirst' : 'clientsFirst';
+  const order = deploymentOrder(topology, direction);
   return {
     topology,
     options,
     services: topology.services.map((svc) => planService(topology, svc, options, alarms)),
     alarms,
-    order: deploymentOrder(topology, direction),
+    order,
+    settles: settlesOf(topology, order),
   };
+}
+
+/**
+ * The settles of the planned outages, in model order. A service waits for a settle unless it
+ * must deploy before the planned outage (the order says so, through other services or settles):
+ * then waiting would be a cycle, and it is done before the outage starts anyway.
+ */
+function settlesOf(topology: Topology, order: readonly DeploymentWait[]): DeploymentSettle[] {
+  const waitsFor = new Map<string, Set<string>>();
+  const wait = (service: string, after: string) => {
+    if (!waitsFor.has(service)) waitsFor.set(service, new Set());
+    waitsFor.get(service)!.add(after);
+  };
+  for (const w of order) wait(w.service, w.after);
+  // Everything `name` waits for, through other services and settles.
+  const before = (name: string): Set<string> => {
+    const seen = new Set<string>();
+    const pending = [name];
+    while (pending.length > 0) {
+      for (const next of waitsFor.get(pending.pop()!) ?? []) {
+        if (seen.has(next)) continue;
+        seen.add(next);
+        pending.push(next);
+      }
+    }
+    return seen;
+  };
+  const settles: DeploymentSettle[] = [];
+  for (const svc of topology.services.filter((s) => taskReplacement(s).plannedOutage)) {
+    const earlier = before(svc.name);
+    const waiters = topology.services.map((s) => s.name).filter((n) => n !== svc.name && !earlier.has(n));
+    const settle = `settle:${svc.name}`;
+    wait(settle, svc.name);
+    for (const waiter of waiters) wait(waiter, settle);
+    settles.push({ after: svc.name, waiters });
+  }
+  return settles;
 }
 
 /** The plan of the service called `name`. @throws Error naming the services when there is none. */

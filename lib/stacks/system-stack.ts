@@ -1,4 +1,5 @@
-import { CfnOutput, CfnResource, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { createHash } from 'crypto';
+import { CfnOutput, CfnResource, Fn, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -258,6 +259,7 @@ export class SystemStack extends Stack {
 
     this.openCallGraph(plan.services, vpc);
     this.orderDeployments(plan);
+    this.settleAfterPlannedOutages(plan);
     this.addOutputs(topology, phase);
     this.addOptionsOutput(plan);
   }
@@ -319,6 +321,36 @@ export class SystemStack extends Stack {
           cfnCaller.addResourceDependency(route.listener.node.defaultChild as CfnResource);
           if (route.rule) cfnCaller.addResourceDependency(route.rule.node.defaultChild as CfnResource);
         }
+      }
+    }
+  }
+
+  /**
+   * After each service whose deployment is a planned outage, the services that deploy after it
+   * wait until the deployment alarms have settled (see `DeploymentSettle` in lib/model/plan.ts).
+   * The wait runs whenever the service's plan or task definition changes, which is when it
+   * deploys again.
+   */
+  private settleAfterPlannedOutages(plan: DeployableSystemPlan): void {
+    const alarms = {
+      names: plan.alarms.map((a) => a.name),
+      evaluationMinutes: Math.max(...plan.alarms.map((a) => a.evaluationMinutes)),
+    };
+    for (const { after, waiters } of plan.settles) {
+      const service = servicePlan(plan, after);
+      const built = this.service(after);
+      const revision = Fn.join(':', [
+        createHash('sha256').update(JSON.stringify(service)).digest('hex').slice(0, 16),
+        built.taskDefinition.taskDefinitionArn,
+      ]);
+      const settle = this.teardown.settleAfter(
+        `${pascalCase(service.id)}AlarmsSettled`,
+        built.service,
+        alarms,
+        revision
+      );
+      for (const waiter of waiters) {
+        this.service(waiter).cfnService.addResourceDependency(settle.node.defaultChild as CfnResource);
       }
     }
   }

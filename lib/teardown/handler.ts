@@ -15,13 +15,22 @@
  *   runs it in the update itself, after the ECS service has dropped the registry, so that a
  *   failure fails the deployment (and rolls it back) instead of being lost in the cleanup phase.
  *
+ * - `Custom::DeploymentAlarmsSettled` (after a service whose deployment is a planned outage, before
+ *   the services that deploy after it): on create or update, waits until the deployment alarms
+ *   have seen the minutes after the outage (their evaluation window, on an update) and none of
+ *   them is in ALARM, so that the next deployments are neither rolled back for the planned
+ *   outage's errors nor left unwatched. Past its bound it fails the deployment, naming the alarms:
+ *   errors that outlast a planned restart are not the plan.
+ *
  * Each `isComplete` poll repeats the (idempotent) action and reads the state again; any error
  * counts as "not yet" until the deadline. Past it, `isComplete` throws a message that names what
  * is left and what to do; the provider framework answers CloudFormation FAILED with it at once
  * (its isComplete handler reports every error that is not its own retry signal).
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ServiceDiscoveryClient, ServiceSummary } from '@aws-sdk/client-servicediscovery';
+import { alarmsNamedInAlarm } from '../aws/alarms';
 import { deregisterInstances, namespaceServices, serviceInstances } from '../aws/cloud-map';
 import { turnServiceConnectOff } from '../aws/ecs';
 import { errorMessage } from '../core/errors';
@@ -31,6 +40,8 @@ export interface DrainData {
   readonly Deadline?: string;
   /** The Service Connect drain: the endpoints (discovery names) its services had, comma-separated. */
   readonly Endpoints?: string;
+  /** The settle: no earlier than this (ms since the epoch) is it complete. */
+  readonly NotBefore?: string;
 }
 
 /** `Custom::ServiceConnectDrain`'s properties, as CloudFormation passes them (strings). */
@@ -56,8 +67,23 @@ export interface InstanceDrainProperties {
   readonly Retired?: string;
 }
 
+/** `Custom::DeploymentAlarmsSettled`'s properties. */
+export interface SettleProperties {
+  /** The deployment alarms to wait for. */
+  readonly AlarmNames: string[];
+  /** The service whose planned outage the alarms settle after, for messages. */
+  readonly AfterService: string;
+  /** How long the alarms need to see the minutes after it (their evaluation window), on an update. */
+  readonly EvaluationSeconds: string;
+  /** The bound of the wait. */
+  readonly DrainTimeoutSeconds: string;
+  /** What changes whenever the service deploys again (the wait runs on every update). */
+  readonly Revision: string;
+}
+
 export const SERVICE_CONNECT_DRAIN = 'Custom::ServiceConnectDrain';
 export const CLOUD_MAP_SERVICE_DRAIN = 'Custom::CloudMapServiceDrain';
+export const DEPLOYMENT_ALARMS_SETTLED = 'Custom::DeploymentAlarmsSettled';
 
 /** The part of the provider framework's events these handlers read. */
 export type DrainEvent = {
@@ -71,12 +97,14 @@ export type DrainEvent = {
       readonly ResourceType: typeof CLOUD_MAP_SERVICE_DRAIN;
       readonly ResourceProperties: InstanceDrainProperties;
     }
+  | { readonly ResourceType: typeof DEPLOYMENT_ALARMS_SETTLED; readonly ResourceProperties: SettleProperties }
 );
 
 /** The AWS clients; a test may pass its own. */
 export interface Clients {
   readonly ecs: ECSClient;
   readonly cloudMap: ServiceDiscoveryClient;
+  readonly cloudWatch: CloudWatchClient;
 }
 
 // A teardown should outlast a burst of throttling: more attempts than the SDK's default 3, and no
@@ -85,6 +113,7 @@ const requestHandler = { connectionTimeout: 5_000, requestTimeout: 20_000 };
 const defaultClients = (): Clients => ({
   ecs: new ECSClient({ maxAttempts: 8, requestHandler }),
   cloudMap: new ServiceDiscoveryClient({ maxAttempts: 8, requestHandler }),
+  cloudWatch: new CloudWatchClient({ maxAttempts: 8, requestHandler }),
 });
 
 /** What a drain's poll finds left, and why waiting would not help, when it would not. */
@@ -104,6 +133,7 @@ interface Drain {
 }
 
 function drainOf(event: DrainEvent): Drain {
+  if (event.ResourceType === DEPLOYMENT_ALARMS_SETTLED) return settle(event);
   if (event.ResourceType === CLOUD_MAP_SERVICE_DRAIN) {
     const p = event.ResourceProperties;
     const consequence =
@@ -163,6 +193,32 @@ function serviceConnectDrain(
   };
 }
 
+/**
+ * The settle after a planned outage: nothing to do, and "left" are the alarms in ALARM (or the
+ * evaluation window still to wait, on an update).
+ */
+function settle(event: Extract<DrainEvent, { ResourceType: typeof DEPLOYMENT_ALARMS_SETTLED }>): Drain {
+  const p = event.ResourceProperties;
+  const notBefore = Number(event.Data?.NotBefore ?? 0);
+  return {
+    physicalResourceId: `deployment-alarms-settled-${p.AfterService}`,
+    act: () =>
+      Promise.resolve({
+        NotBefore: String(
+          Date.now() + (event.RequestType === 'Update' ? Number(p.EvaluationSeconds) * 1000 : 0)
+        ),
+      }),
+    left: async (c) =>
+      Date.now() < notBefore
+        ? { names: [`the alarms' evaluation window after ${p.AfterService}`] }
+        : { names: await alarmsNamedInAlarm(c.cloudWatch, p.AlarmNames) },
+    failure: (left, lastError, seconds) =>
+      `The deployment alarms ${left ? `${left.join(', ')} stayed in ALARM` : `could not be read (${lastError})`} for ${seconds} s after ` +
+      `${p.AfterService}'s planned restart: errors outlast it, which is not the plan. The services after it are not updated; ` +
+      `find the errors on the dashboard or in the alarms' history, fix them, and deploy again.`,
+  };
+}
+
 /** Why a namespace that only other services' endpoints hold cannot be deleted, and what to do. */
 function foreignEndpoints(p: DrainProperties, foreign: readonly ServiceSummary[]): string {
   return (
@@ -178,6 +234,7 @@ function foreignEndpoints(p: DrainProperties, foreign: readonly ServiceSummary[]
  * state (a rollback from that state updates it back, and drains nothing).
  */
 function drains(event: DrainEvent): boolean {
+  if (event.ResourceType === DEPLOYMENT_ALARMS_SETTLED) return event.RequestType !== 'Delete';
   if (event.RequestType === 'Delete') return true;
   return event.ResourceType === CLOUD_MAP_SERVICE_DRAIN && event.ResourceProperties.Retired === 'true';
 }

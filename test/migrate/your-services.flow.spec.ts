@@ -696,7 +696,7 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     for (const svc of topology.services) delete svc.logGroupName;
     fs.writeFileSync(file, JSON.stringify(topology));
     for (const command of ['plan', 'apply']) {
-      const run = await withTopology(command);
+      const run = await withTopology(command, '--namespace', 'shop.sc.internal');
       expect(run.code).toBe(2);
       expect(run.stderr).toMatch(
         /error: web: no log group for its Service Connect proxy; add logGroupName to the topology \(at the top, or on the service\): a log group that exists, which the task execution role may write to/

@@ -58,7 +58,7 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
     }
   });
 
-  test("may only describe and update these services, list Cloud Map services, deregister the old path's instances (and their Route 53 records) and write its logs", () => {
+  test("may only describe and update these services, list Cloud Map services, deregister the old path's instances (and their Route 53 records), read the deployment alarms and write its logs", () => {
     const [policy] = resourcesOf(template, 'AWS::IAM::Policy').filter((p) =>
       p.logicalId.startsWith('TeardownHandlerRoleDefaultPolicy')
     );
@@ -95,6 +95,31 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
         Action: ['servicediscovery:DeregisterInstance', 'servicediscovery:ListInstances'],
         Resource: dnsServiceArns,
       },
+      // The wait after the database's planned restart reads the deployment alarms, by name.
+      {
+        Effect: 'Allow',
+        Action: 'cloudwatch:DescribeAlarms',
+        Resource: [
+          // Sorted, as the CDK's policy minimizing writes them.
+          'yelb-cluster-deploy-public-p99',
+          'yelb-cluster-deploy-public-target-5xx',
+          'yelb-cluster-deploy-yelb-appserver-service-connect-5xx',
+          'yelb-cluster-deploy-yelb-appserver-service-connect-p99',
+        ].map((name) => ({
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':cloudwatch:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              `:alarm:${name}`,
+            ],
+          ],
+        })),
+      },
     ]);
     expect(dnsServiceArns).toHaveLength(2);
   });
@@ -106,6 +131,38 @@ describe.each(MIGRATION_PHASES)('the teardown custom resource, %s phase', (phase
     // 25 minutes of the handler's own deadline, plus 5 of backstop: 120 polls of 15 s.
     expect(definition).toContain('\\"MaxAttempts\\":120');
     expect(machine.Properties.LoggingConfiguration.Level).toBe('ALL');
+  });
+});
+
+describe.each(MIGRATION_PHASES)('the wait after the planned restart of the database, %s phase', (phase) => {
+  const { system: template } = templatesOf(phase);
+  const [settle] = resourcesOf(template, 'Custom::DeploymentAlarmsSettled');
+  const services = ecsServices(template);
+
+  test('depends on the database, and every service that need not deploy before it depends on it', () => {
+    expect(settle.DependsOn).toContain(services['yelb-db'].logicalId);
+    // Servers first with Service Connect on; without it (a rollback), the clients go before the database.
+    const after = phase === 'discovery' ? ['yelb-redis'] : ['yelb-ui', 'yelb-appserver', 'yelb-redis'];
+    for (const name of ['yelb-ui', 'yelb-appserver'].filter((n) => !after.includes(n))) {
+      expect(services[name].DependsOn).not.toContain(settle.logicalId);
+    }
+    for (const name of after) {
+      expect({ name, after: services[name].DependsOn }).toEqual({
+        name,
+        after: expect.arrayContaining([settle.logicalId]),
+      });
+    }
+  });
+
+  test("waits for every deployment alarm, after their three-minute window on an update, 15 minutes at most; runs again whenever the database's plan or task definition changes", () => {
+    expect(settle.Properties).toMatchObject({
+      AfterService: 'yelb-db',
+      EvaluationSeconds: '180',
+      DrainTimeoutSeconds: '900',
+      ServiceTimeout: '1200',
+    });
+    expect(settle.Properties.AlarmNames).toHaveLength(4);
+    expect(JSON.stringify(settle.Properties.Revision)).toContain('DbTaskDef');
   });
 });
 

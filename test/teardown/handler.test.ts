@@ -1,3 +1,5 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { mockClient } from 'aws-sdk-client-mock';
 import { DrainEvent, isComplete, onEvent } from '../../lib/teardown/handler';
 import { namespaceServices } from '../../lib/aws/cloud-map';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
@@ -7,6 +9,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 const noRetries = () => ({
   ecs: new ECSClient({ maxAttempts: 1 }),
   cloudMap: new ServiceDiscoveryClient({ maxAttempts: 1 }),
+  cloudWatch: new CloudWatchClient({ maxAttempts: 1 }),
 });
 import { FakeAws } from '../support/fake-aws';
 
@@ -345,5 +348,81 @@ describe("the guard of an old path's Cloud Map DNS service", () => {
     await expect(isComplete({ ...retire, Data: started.Data })).rejects.toThrow(
       /^Cloud Map service yelb-db \(srv-yelb-db\) still has instances task-1 after 1 s of deregistering them, so the old path cannot be retired: check that no task of yelb-db still registers there \(npm run migrate -- status\)\./
     );
+  });
+});
+
+describe('Custom::DeploymentAlarmsSettled: after a planned outage, until the deployment alarms are out of ALARM', () => {
+  const ALARMS = ['yelb-cluster-deploy-public-target-5xx', 'yelb-cluster-deploy-public-p99'];
+  const settled = (
+    requestType: DrainEvent['RequestType'],
+    evaluationSeconds = 0,
+    timeoutSeconds = 60
+  ): Extract<DrainEvent, { ResourceType: 'Custom::DeploymentAlarmsSettled' }> => ({
+    RequestType: requestType,
+    ResourceType: 'Custom::DeploymentAlarmsSettled',
+    ResourceProperties: {
+      AlarmNames: ALARMS,
+      AfterService: 'yelb-db',
+      EvaluationSeconds: String(evaluationSeconds),
+      DrainTimeoutSeconds: String(timeoutSeconds),
+      Revision: 'r1',
+    },
+  });
+  const cloudWatch = mockClient(CloudWatchClient);
+  const clients = () => ({
+    ...noRetries(),
+    cloudWatch: new CloudWatchClient({ maxAttempts: 1, region: 'us-east-1' }),
+  });
+  const inAlarm = (...names: string[]) =>
+    cloudWatch
+      .on(DescribeAlarmsCommand)
+      .resolves({ MetricAlarms: names.map((AlarmName) => ({ AlarmName })) });
+  afterEach(() => cloudWatch.reset());
+
+  test('waits while an alarm it names is in ALARM, and is done once none is', async () => {
+    const update = settled('Update');
+    const started = await onEvent(update, clients());
+    inAlarm(ALARMS[0]);
+    expect(await isComplete({ ...update, Data: started.Data }, clients())).toEqual({ IsComplete: false });
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0].args[0].input).toEqual({
+      AlarmNames: ALARMS,
+      StateValue: 'ALARM',
+    });
+    inAlarm();
+    expect(await isComplete({ ...update, Data: started.Data }, clients())).toEqual({ IsComplete: true });
+  });
+
+  test("on an update, not before the alarms' evaluation window has passed, whatever their state", async () => {
+    const update = settled('Update', 3600);
+    const started = await onEvent(update, clients());
+    inAlarm();
+    expect(await isComplete({ ...update, Data: started.Data }, clients())).toEqual({ IsComplete: false });
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+  });
+
+  test('on create (nothing restarted: a first start), at once when nothing is in ALARM', async () => {
+    const create = settled('Create', 3600);
+    const started = await onEvent(create, clients());
+    inAlarm();
+    expect(await isComplete({ ...create, Data: started.Data }, clients())).toEqual({ IsComplete: true });
+  });
+
+  test('fails the deployment past its bound, naming the alarms still in ALARM and what to do', async () => {
+    const update = settled('Update', 0, 1);
+    const started = await onEvent(update, clients());
+    inAlarm(ALARMS[1]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await expect(isComplete({ ...update, Data: started.Data }, clients())).rejects.toThrow(
+      /^The deployment alarms yelb-cluster-deploy-public-p99 stayed in ALARM for 1 s after yelb-db's planned restart: errors outlast it/
+    );
+  });
+
+  test('a deletion waits for nothing', async () => {
+    const remove = { ...settled('Delete'), PhysicalResourceId: 'deployment-alarms-settled-yelb-db' };
+    expect(await onEvent(remove, clients())).toEqual({
+      PhysicalResourceId: 'deployment-alarms-settled-yelb-db',
+    });
+    expect(await isComplete(remove, clients())).toEqual({ IsComplete: true });
+    expect(cloudWatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
   });
 });

@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import * as path from 'path';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
@@ -69,6 +70,7 @@ beforeEach(async () => {
   const clients = {
     ecs: new ECSClient({ maxAttempts: 1 }),
     cloudMap: new ServiceDiscoveryClient({ maxAttempts: 1 }),
+    cloudWatch: new CloudWatchClient({ maxAttempts: 1 }),
   };
   // Lambda's Invoke: our handlers, with Lambda's shape for a function error.
   jest.spyOn(outbound, 'invokeFunction').mockImplementation(async (req: any) => {
