@@ -42,7 +42,7 @@ describe('planApply and planRollback', () => {
       'awslogs-stream-prefix': 'db-envoy',
       'awslogs-region': 'eu-west-1',
     });
-    expect(updates[2].config.logConfiguration!.options!['awslogs-region']).toBeUndefined();
+    expect(updates[2].config.logConfiguration!.options['awslogs-region']).toBeUndefined();
     expect(updates[2].config.namespace).toBe('yelb.sc.internal');
   });
 

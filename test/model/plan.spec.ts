@@ -19,7 +19,7 @@ const WITH_UNCALLED: Topology = {
       appProtocol: 'http',
       calls: [],
       legacyDiscovery: { kind: 'cloudMapDns' },
-    } as ServiceSpec,
+    },
   ],
 };
 
