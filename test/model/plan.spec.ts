@@ -1,7 +1,7 @@
 import { DEPLOYMENT_ALARM_DEFAULTS } from '../../lib/model/alarms';
 import { DEFAULT_BAKE_MINUTES, strategyOf } from '../../lib/model/deployment';
 import { PlanOptions, defaultPlanOptions, planSystem, servicePlan, tlsRefusal } from '../../lib/model/plan';
-import { Topology, ServiceSpec } from '../../lib/model/topology';
+import { Topology } from '../../lib/model/topology';
 import { YELB } from '../../lib/model/yelb';
 
 /** The plan as a pure function: what each service is in each phase, without a synth. */
