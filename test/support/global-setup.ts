@@ -4,13 +4,14 @@ import * as path from 'path';
 import { cdkJsonContext } from '../../lib/contract/cdk-json';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { synthesizePhases } from '../../lib/plan/synth-phases';
-import { tempEntries } from './temp';
 import { YELB } from '../../lib/model/yelb';
 
 /** Where the templates of every phase, default context, are written for the test files. */
 export const TEMPLATES_ENV = 'YELB_TEST_TEMPLATES';
-/** The entries of the system's temporary directory before the run (global-teardown.ts checks them). */
-export const TEMP_ENTRIES_ENV = 'YELB_TEST_TEMP_ENTRIES';
+/** The run's own temporary directory (global-teardown.ts checks that the tests left it empty). */
+export const RUN_TMPDIR_ENV = 'YELB_TEST_RUN_TMPDIR';
+/** The temporary directory the run was started with, which the run's own is in. */
+export const OUTER_TMPDIR_ENV = 'YELB_TEST_OUTER_TMPDIR';
 
 /**
  * Synthesizes every phase once, before the test files run, and writes the templates to a
@@ -18,8 +19,15 @@ export const TEMP_ENTRIES_ENV = 'YELB_TEST_TEMP_ENTRIES';
  * again in each file was a third of the suite's time.
  */
 export default function globalSetup(): void {
-  process.env[TEMP_ENTRIES_ENV] = JSON.stringify(tempEntries());
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yelb-templates-'));
+  // A temporary directory of the run's own, for everything the tests and the tools they run
+  // make (the workers inherit TMPDIR): the teardown checks this one, so that what other
+  // processes on the machine create meanwhile in the system's cannot fail the run.
+  const outer = os.tmpdir();
+  const run = fs.mkdtempSync(path.join(outer, 'yelb-test-run-'));
+  process.env[OUTER_TMPDIR_ENV] = outer;
+  process.env[RUN_TMPDIR_ENV] = run;
+  process.env.TMPDIR = run;
+  const dir = fs.mkdtempSync(path.join(outer, 'yelb-templates-'));
   const context = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
   for (const [phase, templates] of synthesizePhases(YELB, context, MIGRATION_PHASES)) {
     for (const [stack, template] of Object.entries(templates)) {

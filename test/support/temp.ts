@@ -21,8 +21,3 @@ export function tempDir(name: string): string {
 export function removeTempDirs(): void {
   for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
-
-/** The entries of the system's temporary directory. */
-export function tempEntries(): string[] {
-  return fs.readdirSync(os.tmpdir());
-}
