@@ -24,6 +24,8 @@ export default function globalSetup(): void {
   // processes on the machine create meanwhile in the system's cannot fail the run.
   const outer = os.tmpdir();
   const run = fs.mkdtempSync(path.join(outer, 'yelb-test-run-'));
+  // As /tmp lets every user in: the system tests run Postgres as its own user in folders here.
+  fs.chmodSync(run, 0o755);
   process.env[OUTER_TMPDIR_ENV] = outer;
   process.env[RUN_TMPDIR_ENV] = run;
   process.env.TMPDIR = run;
