@@ -33,11 +33,16 @@ export interface MigrationApp {
  * `validateTemplates` is set (it triples the synth time; the test suite always runs it).
  *
  * Environment-agnostic on purpose: synthesizing needs no AWS account, and the same template
- * deploys to any account and region.
+ * deploys to any account and region. `options.checks: false` leaves cdk-nag and the quota check
+ * out of the synth (tests that check the templates otherwise, and run cdk-nag on their own).
  *
  * @throws ValidationError for bad context, before any construct is created.
  */
-export function createApp(props: AppProps, topology: Topology): MigrationApp {
+export function createApp(
+  props: AppProps,
+  topology: Topology,
+  options: { readonly checks?: boolean } = {}
+): MigrationApp {
   const app = new App({ builtinCloudFormationValidation: false, ...props });
   const config = parseConfig(app.node.getAllContext() as Record<string, unknown>, topology);
   const names = config.stackNames;
@@ -104,7 +109,9 @@ export function createApp(props: AppProps, topology: Topology): MigrationApp {
         "The CDK writes each role's grants, scoped to the resources it uses, as one policy attached to that role only; a managed policy per role would add a resource each and allow nothing less.",
     });
   }
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());
+  // The checks at synth; a test that checks the templates otherwise may leave them out (`checks: false`).
+  if (options.checks !== false)
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());
   if (config.validateTemplates) Validations.of(app).addPlugins(cloudFormationValidation());
   return { app, config, network, system, loadTestStack, ...(loadTest && { loadTest }) };
 }

@@ -10,6 +10,7 @@ import {
   DEPLOY_TIME_RUNTIME,
   acknowledgeDeployTimeFunctions,
   acknowledgeProviderFramework,
+  handlerAssetHash,
   useDeployTimeRuntime,
 } from './deploy-time-functions';
 import { encryptedLogGroup } from './log-group';
@@ -46,6 +47,8 @@ export interface MirroredImage {
   readonly copy: IConstruct;
 }
 
+/** How the handler is bundled (esbuild, no Docker): minified, the SDK included. */
+const BUNDLING = { minify: true, sourceMap: false, forceDockerBundling: false, externalModules: [] };
 const HANDLER_ENTRY = path.join(__dirname, '..', 'image-copy', 'handler.ts');
 
 /**
@@ -133,7 +136,7 @@ export class ImageMirror extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [this.securityGroup],
       description: 'Copies an image into a mirror repository, once per tag',
-      bundling: { minify: true, sourceMap: false, forceDockerBundling: false, externalModules: [] },
+      bundling: { ...BUNDLING, assetHash: handlerAssetHash(HANDLER_ENTRY, BUNDLING) },
     });
     this.provider = new cr.Provider(this, 'Provider', { onEventHandler: handler, logGroup });
     acknowledgeCopyFunction(this.role);

@@ -10,6 +10,7 @@ import {
   DEPLOY_TIME_RUNTIME,
   acknowledgeDeployTimeFunctions,
   acknowledgeProviderFramework,
+  handlerAssetHash,
   useDeployTimeRuntime,
 } from './deploy-time-functions';
 import { encryptedLogGroup } from './log-group';
@@ -31,6 +32,8 @@ export interface ServiceConnectDrainProps {
   readonly logRetentionDays: number;
 }
 
+/** How the handler is bundled (esbuild, no Docker): minified, the SDK included. */
+const BUNDLING = { minify: true, sourceMap: false, forceDockerBundling: false, externalModules: [] };
 const HANDLER_ENTRY = path.join(__dirname, '..', 'teardown', 'handler.ts');
 
 /** How long a deletion waits for ECS to empty the namespace before it fails. */
@@ -157,7 +160,7 @@ export class ServiceConnectDrain extends Construct {
         description: `Service Connect drain: ${name}`,
         // The SDK is bundled (not the runtime's copy): the handlers run with the versions in
         // package-lock.json that the tests ran with.
-        bundling: { minify: true, sourceMap: false, forceDockerBundling: false, externalModules: [] },
+        bundling: { ...BUNDLING, assetHash: handlerAssetHash(HANDLER_ENTRY, BUNDLING) },
       });
 
     const providerLogs = encryptedLogGroup(this, 'ProviderLogs', { retentionDays: props.logRetentionDays });

@@ -1,4 +1,3 @@
-import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ResourceImpact } from '@aws-cdk/cloudformation-diff';
@@ -7,7 +6,7 @@ import { ImageMirror } from '../../lib/constructs/image-mirror';
 import { fullReference, mirrorTag, parseImageReference } from '../../lib/image-copy/reference';
 import { COPY_TIMING } from '../../lib/image-copy/timing';
 import { resourceChanges } from '../../lib/plan/template-diff';
-import { TEST_CONTEXT, buildApp, templatesOf } from '../support/app';
+import { bareStack, buildApp, templatesOf } from '../support/app';
 import { nagOverTemplates } from '../support/nag';
 import { ecsServices, resourcesOf } from '../support/template';
 
@@ -207,8 +206,7 @@ describe('-c mirrorImages=false: pulled from where they are', () => {
 
 /** A stack with only a mirror of `images`, in this order. */
 function mirrorOf(images: readonly string[], repositoryPrefix = 'yelb-cluster') {
-  const app = new App({ context: TEST_CONTEXT });
-  const stack = new Stack(app, 'Mirror');
+  const stack = bareStack('Mirror');
   const mirror = new ImageMirror(stack, 'Mirror', {
     repositoryPrefix,
     vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 }),

@@ -1,4 +1,3 @@
-import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
@@ -9,6 +8,7 @@ import { MigrationPhase } from '../../lib/model/phase';
 import { defaultPlanOptions, planSystem, servicePlan } from '../../lib/model/plan';
 import { Topology } from '../../lib/model/topology';
 import { YELB } from '../../lib/model/yelb';
+import { bareStack } from '../support/app';
 
 /**
  * The old path is built with the names the callers use, whatever the file calls them: a Cloud
@@ -36,7 +36,7 @@ const RENAMED: Topology = {
 };
 
 function oldPathTemplate(topology: Topology, phase: MigrationPhase): Template {
-  const stack = new Stack();
+  const stack = bareStack();
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   const plan = planSystem(topology, defaultPlanOptions(phase));
   new LegacyDiscovery(stack, 'Legacy', {

@@ -1,3 +1,4 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -22,9 +23,25 @@ export const TEST_CONTEXT: Record<string, unknown> = { ...CDK_JSON_CONTEXT, 'aws
 
 export { phaseContext };
 
-/** Builds the app as `cdk synth -c …` does, for `phase` plus `context` (strings, like `-c`). */
+/**
+ * A stack of its own for a construct under test, as aws-ecs-patterns tests a construct: the
+ * app's context (feature flags, no bundling), and without the CDK's CloudFormation template
+ * validation at synth (a WebAssembly engine that takes seconds per synth: test/cfn-validation.test.ts
+ * runs it over the app's templates).
+ */
+export function bareStack(id = 'Test'): Stack {
+  return new Stack(new App({ context: TEST_CONTEXT, builtinCloudFormationValidation: false }), id);
+}
+
+/**
+ * Builds the app as `cdk synth -c …` does, for `phase` plus `context` (strings, like `-c`),
+ * without the checks at synth (cdk-nag and the quotas: test/nag.spec.ts and test/app/ run them
+ * over every phase and option set on their own), which would otherwise run at every synth of a test.
+ */
 export function buildApp(phase: MigrationPhase, context: Record<string, string> = {}): MigrationApp {
-  return createApp({ context: { ...TEST_CONTEXT, ...phaseContext(phase), ...context } }, YELB);
+  return createApp({ context: { ...TEST_CONTEXT, ...phaseContext(phase), ...context } }, YELB, {
+    checks: false,
+  });
 }
 
 /** Templates of both stacks for one phase. */
