@@ -1,6 +1,7 @@
 import { App, AppProps, CloudFormationValidatePlugin, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CloudFormationLimits } from './cfn-limits';
+import { MigrationChecks } from './migration-checks';
 import { AppConfig, parseConfig, planOptionsOf } from './config';
 import { planDeployable } from '../model/deployable';
 import { loadTestFamily, stagedFamily, systemTitle } from '../contract/stage';
@@ -111,7 +112,11 @@ export function createApp(
   }
   // The checks at synth; a test that checks the templates otherwise may leave them out (`checks: false`).
   if (options.checks !== false)
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CloudFormationLimits());
+    Validations.of(app).addPlugins(
+      new AwsSolutionsChecks(app),
+      new MigrationChecks(app),
+      new CloudFormationLimits()
+    );
   if (config.validateTemplates) Validations.of(app).addPlugins(cloudFormationValidation());
   return { app, config, network, system, loadTestStack, ...(loadTest && { loadTest }) };
 }
