@@ -81,8 +81,8 @@ export interface DeploymentPlan {
   /**
    * Behind the public load balancer: the alternate target group, production listener rule and ECS
    * role its attachment has in every phase and with every strategy, so that ECS can shift its
-   * traffic ({@link loadBalancerTrafficShift}). Undefined for the services behind no load balancer
-   * of their own.
+   * traffic ({@link loadBalancerTrafficShift}). Undefined for every other service: the internal
+   * load balancer's targets get none (the phases that have it refuse gradual strategies).
    */
   readonly loadBalancerShift?: LoadBalancerTrafficShift;
 }
