@@ -33,6 +33,8 @@ describe.each(MIGRATION_PHASES)('cdk-nag AwsSolutions, %s phase', (phase) => {
         // The VPC's default security group restriction: a provider the CDK writes as raw CfnResources.
         'YelbNetwork/Custom::VpcRestrictDefaultSGCustomResourceProvider AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         'Yelb/PublicAlb/LoadBalancer AwsSolutions-ELB2',
+        // The ECS infrastructure role for load balancers (the public entry's gradual deployments): AWS's policy.
+        'Yelb/PublicAlb/InfrastructureRole AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]',
         ...(phase === 'retired' ? [] : ['Yelb/Legacy/InternalAlb AwsSolutions-ELB2']),
         'Yelb/Ui/TaskDef AwsSolutions-ECS2',
         'Yelb/Appserver/TaskDef AwsSolutions-ECS2',

@@ -45,6 +45,7 @@ export function plannedResources(plan: DeployableSystemPlan, options: StackOptio
     for (let i = 0; i < count; i++) resources.push({ owner, type });
   };
   addStackResources(options, add);
+  if (plan.services.some((s) => s.deployment.loadBalancerShift)) addTrafficShift(add);
   for (const service of plan.services) addServiceResources(service, options, add);
   addOldPath(plan, add);
   addTeardown(plan, add);
@@ -78,6 +79,13 @@ function addStackResources(options: StackOptions, add: Add): void {
   add('PublicAlb', 'AWS::ElasticLoadBalancingV2::TargetGroup');
   add('PublicAlb', 'AWS::ElasticLoadBalancingV2::Listener', options.https ? 2 : 1);
   if (options.domain) add('PublicAlb', 'AWS::Route53::RecordSet');
+}
+
+/** What ECS shifts the public entry's traffic with: an alternate target group, the production listener rule, its role. */
+function addTrafficShift(add: Add): void {
+  add('PublicAlb', 'AWS::ElasticLoadBalancingV2::TargetGroup');
+  add('PublicAlb', 'AWS::ElasticLoadBalancingV2::ListenerRule');
+  add('PublicAlb', 'AWS::IAM::Role');
 }
 
 /**

@@ -10,8 +10,12 @@ export interface DeploymentAlarmsProps {
   readonly alarms: readonly DeploymentAlarmPlan[];
   /** The cluster, whose services' Service Connect metrics the Service Connect alarms read. */
   readonly clusterName: string;
-  /** The public entry's target group, whose 5xx and response time the public alarms read. */
-  readonly publicTargetGroup: elbv2.IApplicationTargetGroup;
+  /**
+   * The public load balancer, whose targets' 5xx and response time the public alarms read: all
+   * its target groups', since a gradual deployment of the public entry moves the traffic from one
+   * to the other.
+   */
+  readonly publicLoadBalancer: elbv2.IApplicationLoadBalancer;
 }
 
 const PERIOD = Duration.minutes(1);
@@ -75,7 +79,7 @@ function describe(plan: DeploymentAlarmPlan): string {
 }
 
 function metricOf(plan: DeploymentAlarmPlan, props: DeploymentAlarmsProps): cloudwatch.IMetric {
-  const target = props.publicTargetGroup.metrics;
+  const target = props.publicLoadBalancer.metrics;
   switch (plan.kind) {
     case 'publicTarget5xx':
       return target.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {

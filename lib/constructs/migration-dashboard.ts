@@ -221,7 +221,7 @@ export class MigrationDashboard extends Construct {
       }),
       new cloudwatch.Alarm(this, 'UnhealthyHostsAlarm', {
         alarmDescription: `Unhealthy targets behind the public load balancer for ${ALARM_THRESHOLDS.unhealthyHostsMinutes} minutes`,
-        metric: publicEntry.targetGroup.metrics.unhealthyHostCount({ period: PERIOD, statistic: 'Maximum' }),
+        metric: unhealthyTargets(publicEntry),
         threshold: ALARM_THRESHOLDS.unhealthyHosts,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: ALARM_THRESHOLDS.unhealthyHostsMinutes,
@@ -270,6 +270,24 @@ export class MigrationDashboard extends Construct {
   get url(): string {
     return `https://${Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards:name=${this.dashboard.dashboardName}`;
   }
+}
+
+/**
+ * Unhealthy targets behind the public load balancer: of its target group, or the sum over both
+ * when a gradual deployment may have moved the traffic to the alternate one (the metric exists
+ * per target group only).
+ */
+function unhealthyTargets(publicEntry: PublicEntry): cloudwatch.IMetric {
+  const unhealthy = (targetGroup: elbv2.IApplicationTargetGroup) =>
+    targetGroup.metrics.unhealthyHostCount({ period: PERIOD, statistic: 'Maximum' });
+  const alternate = publicEntry.trafficShift?.alternateTargetGroup;
+  if (!alternate) return unhealthy(publicEntry.targetGroup);
+  return new cloudwatch.MathExpression({
+    expression: 'FILL(primary, 0) + FILL(alternate, 0)',
+    usingMetrics: { primary: unhealthy(publicEntry.targetGroup), alternate: unhealthy(alternate) },
+    period: PERIOD,
+    label: 'unhealthy targets',
+  });
 }
 
 /** The public load balancer's metrics that the dashboard and the 5xx alarm share. */

@@ -92,7 +92,9 @@ export function phaseRefusesStrategy(
 
 /**
  * The strategy `svc` deploys with in `phase` when `chosen` is asked for: the chosen one where ECS
- * can shift the service's traffic through Service Connect, rolling elsewhere, with the reason.
+ * can shift the service's traffic itself (the public entry's between the public load balancer's
+ * two target groups, an HTTP server's through its callers' Service Connect proxies), rolling
+ * elsewhere, with the reason.
  */
 export function strategyOf(
   topology: Topology,
@@ -107,11 +109,8 @@ export function strategyOf(
   if (svc.singleton || svc.dataVolume) {
     return rolling('a singleton: the new tasks would run beside the old ones, two writers of the same data');
   }
-  if (svc.publicEntry) {
-    return rolling(
-      'behind the public load balancer, which would need an alternate target group, a production listener rule and a role for ECS: not built'
-    );
-  }
+  // Its load balancer attachment has what ECS shifts the traffic with (loadBalancerTrafficShift).
+  if (svc.publicEntry) return { strategy: chosen };
   if (!legacyEndpoint(topology, svc) || callersOf(topology, svc).length === 0) {
     return rolling('nobody calls it through Service Connect: there is no traffic for ECS to shift');
   }
@@ -121,6 +120,36 @@ export function strategyOf(
     );
   }
   return { strategy: chosen };
+}
+
+/** How ECS shifts a service's traffic behind its own load balancer, and why the attachment has it. */
+export interface LoadBalancerTrafficShift {
+  readonly reason: string;
+}
+
+/**
+ * What the public entry's load balancer attachment has so that ECS can shift its traffic in a
+ * blue/green, linear or canary deployment: an alternate target group, a production listener rule
+ * that forwards to both target groups, and the ECS infrastructure role for load balancers. In
+ * every phase and with every strategy, rolling included: ECS moves the production traffic to
+ * the alternate target group in a gradual deployment and leaves it there, so a later template
+ * without the attachment (a strategy turned off, a rollback to an earlier phase) would take the
+ * tasks out of the target group that has the traffic, and delete the rule that sends it there
+ * only after the deployment. ECS itself switches a service to rolling keeping its load balancer
+ * configuration, and moves one to a gradual strategy once a rolling deployment has attached it.
+ * Undefined for every other service, and for a public entry that always deploys rolling.
+ */
+export function loadBalancerTrafficShift(
+  topology: Topology,
+  svc: ServiceSpec
+): LoadBalancerTrafficShift | undefined {
+  if (!svc.publicEntry || strategyOf(topology, svc, 'retired', 'blueGreen').strategy === 'rolling') {
+    return undefined;
+  }
+  return {
+    reason:
+      'ECS may leave the production traffic on either target group after a gradual deployment: the attachment stays in every phase and with every strategy, so that no deployment takes the tasks from the target group that has the traffic',
+  };
 }
 
 /** An HTTP endpoint that others call: the services with Service Connect's HTTP metrics. */

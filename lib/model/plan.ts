@@ -3,7 +3,9 @@ import {
   DEFAULT_BAKE_MINUTES,
   DeploymentOptions,
   DeploymentStrategyName,
+  LoadBalancerTrafficShift,
   TEST_TRAFFIC_HEADER,
+  loadBalancerTrafficShift,
   strategyOf,
   taskReplacement,
 } from './deployment';
@@ -76,6 +78,13 @@ export interface DeploymentPlan {
   readonly stepBakeMinutes?: number;
   /** The deployment alarms it names, and whether ECS watches them (with the reason). */
   readonly alarms: { readonly names: readonly string[]; readonly enabled: boolean; readonly reason: string };
+  /**
+   * Behind the public load balancer: the alternate target group, production listener rule and ECS
+   * role its attachment has in every phase and with every strategy, so that ECS can shift its
+   * traffic ({@link loadBalancerTrafficShift}). Undefined for every other service: the internal
+   * load balancer's targets get none (the phases that have it refuse gradual strategies).
+   */
+  readonly loadBalancerShift?: LoadBalancerTrafficShift;
 }
 
 /** Everything one service is in one phase. */
@@ -308,6 +317,7 @@ function deploymentPlan(
   const replacement = taskReplacement(svc);
   const gradual = strategy !== 'rolling';
   const settings = options.deployment;
+  const shift = loadBalancerTrafficShift(topology, svc);
   return {
     strategy,
     ...(reason !== undefined && { reason }),
@@ -322,5 +332,6 @@ function deploymentPlan(
       strategy !== 'blueGreen' &&
       settings?.stepBakeMinutes !== undefined && { stepBakeMinutes: settings.stepBakeMinutes }),
     alarms: deploymentAlarmWatch(topology, svc, options.phase, alarms),
+    ...(shift && { loadBalancerShift: shift }),
   };
 }

@@ -114,6 +114,7 @@ export function guardRailNotes(from: CfnTemplate, to: CfnTemplate, plan: StackPl
         `${name}: deployment strategy ${was} → ${is}: ${how}; this deployment and the later ones run ${is.toLowerCase().replace('_', '/')}`
       );
     }
+    notes.push(...trafficShiftNotes(name, before, after, plan));
     const [tlsWas, tlsIs] = [tlsIn(before), tlsIn(after)];
     if (tlsWas !== tlsIs) {
       notes.push(
@@ -122,6 +123,53 @@ export function guardRailNotes(from: CfnTemplate, to: CfnTemplate, plan: StackPl
     }
   }
   return notes;
+}
+
+/**
+ * What a step does to a service's load balancer attachment with an alternate target group (the
+ * public entry's), when its strategy stays rolling: attaching it is a rolling deployment, ECS's
+ * first step before a gradual strategy; moving its production listener rule to another listener
+ * (HTTPS turned on or off) creates the rule anew, with the template's weights, all on the primary
+ * target group, where the traffic may no longer be. A gradual strategy in the same step is
+ * {@link trafficShiftUnsafety}'s.
+ */
+function trafficShiftNotes(
+  name: string,
+  before: CfnResourceJson,
+  after: CfnResourceJson,
+  plan: StackPlan
+): string[] {
+  const [ruleWas, ruleIs] = [productionRuleOf(before), productionRuleOf(after)];
+  if (strategyIn(before) !== 'ROLLING' || strategyIn(after) !== 'ROLLING' || ruleIs === undefined) return [];
+  if (ruleWas === undefined) {
+    return [
+      `${name}: an alternate target group, a production listener rule and ECS's role attached to its load balancer (LoadBalancers[].AdvancedConfiguration): an in-place update, a rolling deployment; a gradual strategy can follow in a later deployment`,
+    ];
+  }
+  if (!ruleMoves(ruleWas, ruleIs, plan)) return [];
+  return [
+    `${name}: its production listener rule moves to another listener (created anew, with all the traffic on the primary target group): after a blue/green, linear or canary deployment ECS may have left the traffic on the alternate target group, and this deployment would take it from there: check the rule's weights first (aws elbv2 describe-rules) and see docs/guard-rails.md`,
+  ];
+}
+
+/**
+ * The production listener rule of a service's load balancer attachment with an alternate target
+ * group (`LoadBalancers[].AdvancedConfiguration.ProductionListenerRule`): the logical ID it refers
+ * to, or the value as written; undefined without one.
+ */
+export function productionRuleOf(service: CfnResourceJson | undefined): string | undefined {
+  const attachments = service?.Properties?.LoadBalancers as
+    { AdvancedConfiguration?: { ProductionListenerRule?: unknown } }[] | undefined;
+  const rule = attachments?.find((a) => a.AdvancedConfiguration)?.AdvancedConfiguration
+    ?.ProductionListenerRule;
+  if (rule === undefined) return undefined;
+  const ref = (rule as { Ref?: unknown }).Ref;
+  return typeof ref === 'string' ? ref : JSON.stringify(rule);
+}
+
+/** Whether the rule is another one after the step, or the same one replaced. */
+function ruleMoves(ruleWas: string, ruleIs: string, plan: StackPlan): boolean {
+  return ruleWas !== ruleIs || plan.updated.some((c) => c.logicalId === ruleIs && replaces(c));
 }
 
 function strategyIn(service: CfnResourceJson): string {
@@ -176,7 +224,9 @@ export function planStep(
     stacks,
     replacements: replacementsOf(stacks),
     blockers: blockersOf(from, to, stacks),
-    unsafe: unsafety(from, to, fromTemplates, toTemplates, stacks),
+    unsafe:
+      unsafety(from, to, fromTemplates, toTemplates, stacks) ??
+      trafficShiftUnsafety(from, to, fromTemplates, toTemplates, stacks),
     ...(guardRails.length > 0 && { notes: guardRails }),
   };
 }
@@ -270,6 +320,79 @@ function unsafety(
         ]
       : [],
   };
+}
+
+/**
+ * A step that changes a gradual strategy (blue/green, linear, canary) together with what ECS
+ * needs settled first is not safe as one deployment:
+ *
+ * - turning a strategy on in the deployment that attaches the alternate target group: ECS moves
+ *   a service behind a load balancer to a gradual strategy once a rolling deployment has attached
+ *   its `advancedConfiguration` (the ECS guide's steps from rolling to blue/green);
+ * - turning a strategy off in the deployment that changes the phase: ECS switches a service to
+ *   rolling only when no deployment is in progress, keeping its load balancer configuration, so
+ *   the switch goes alone, in the phase deployed, before the phase changes;
+ * - moving the production listener rule (HTTPS turned on or off) while the service deploys
+ *   gradually: the new rule starts with all the traffic on the primary target group, and the
+ *   old one, until CloudFormation deletes it after the deployment, sends the old listener's users
+ *   to the tasks the deployment stops.
+ */
+function trafficShiftUnsafety(
+  from: MigrationPhase,
+  to: MigrationPhase,
+  fromTemplates: PhaseTemplates,
+  toTemplates: PhaseTemplates,
+  stacks: readonly StackPlan[]
+): StepPlan['unsafe'] {
+  const pairs = Object.keys(toTemplates).flatMap((stack) =>
+    Object.entries(toTemplates[stack].Resources ?? {})
+      .filter(([, r]) => r.Type === 'AWS::ECS::Service')
+      .flatMap(([id, after]) => {
+        const before = fromTemplates[stack]?.Resources?.[id];
+        if (before?.Type !== 'AWS::ECS::Service') return [];
+        const name = typeof after.Properties?.ServiceName === 'string' ? after.Properties.ServiceName : id;
+        return [{ name, before, after, plan: stacks.find((p) => p.stack === stack)! }];
+      })
+  );
+  const gradual = (r: CfnResourceJson) => strategyIn(r) !== 'ROLLING';
+  const names = (list: typeof pairs) =>
+    list
+      .map((p) => {
+        const [was, is] = [strategyIn(p.before), strategyIn(p.after)];
+        return `${p.name} (${was === is ? is : `${was} → ${is}`})`;
+      })
+      .join(', ');
+  const attachedAndOn = pairs.filter(
+    (p) =>
+      gradual(p.after) && productionRuleOf(p.before) === undefined && productionRuleOf(p.after) !== undefined
+  );
+  if (attachedAndOn.length > 0) {
+    return {
+      reason: `turns a gradual strategy on for ${names(attachedAndOn)} in the deployment that attaches its alternate target group: ECS moves a service behind a load balancer to blue/green, linear or canary once a rolling deployment has attached it. Deploy without deploymentStrategy first, then with it`,
+      instead: [],
+    };
+  }
+  const turnedOff = pairs.filter((p) => gradual(p.before) && !gradual(p.after));
+  if (from !== to && turnedOff.length > 0) {
+    return {
+      reason: `turns the gradual strategy of ${names(turnedOff)} off in the deployment that changes the phase: ECS switches a service to rolling only with no deployment in progress, keeping its load balancer configuration. Deploy the ${from} phase without deploymentStrategy first (rolling), then the ${to} phase`,
+      instead: [
+        [from, from],
+        [from, to],
+      ],
+    };
+  }
+  const moved = pairs.filter((p) => {
+    const [ruleWas, ruleIs] = [productionRuleOf(p.before), productionRuleOf(p.after)];
+    return (gradual(p.before) || gradual(p.after)) && ruleWas && ruleIs && ruleMoves(ruleWas, ruleIs, p.plan);
+  });
+  if (moved.length > 0) {
+    return {
+      reason: `moves the production listener rule of ${names(moved)} to another listener (HTTPS turned on or off) while it deploys gradually: the new rule starts with all the traffic on the primary target group, and the old one sends its listener's users to the tasks the deployment stops until CloudFormation deletes it. Deploy without deploymentStrategy first (rolling), move the rule, then turn the strategy on again (docs/guard-rails.md)`,
+      instead: [],
+    };
+  }
+  return undefined;
 }
 
 function serviceConnectOn(resource: CfnResourceJson | undefined): boolean {

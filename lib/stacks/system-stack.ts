@@ -136,14 +136,15 @@ export class SystemStack extends Stack {
       description: 'Service Connect namespace; ECS fills it when services join',
     });
 
-    const entry = topology.services.find((s) => s.publicEntry);
-    if (!entry?.publicEntry) throw new Error('the topology has no public entry service');
+    const entry = plan.services.find((s) => s.spec.publicEntry);
+    if (!entry?.spec.publicEntry) throw new Error('the topology has no public entry service');
     this.publicEntry = new PublicEntry(this, 'PublicAlb', {
       vpc,
-      port: entry.publicEntry.port,
-      healthCheckPath: entry.publicEntry.healthCheckPath,
+      port: entry.spec.publicEntry.port,
+      healthCheckPath: entry.spec.publicEntry.healthCheckPath,
       https: props.https,
       systemLabel: label,
+      alternateTargetGroup: entry.deployment.loadBalancerShift !== undefined,
     });
 
     const albName = internalAlbName(topology.clusterName);
@@ -203,7 +204,9 @@ export class SystemStack extends Stack {
       // ECS uses the TLS key and role as soon as the service's deployment starts: the role's
       // grant (its policy) must be attached before, and on deletion they go after the service.
       if (this.tls) built.cfnService.node.addDependency(this.tls);
-      if (service.spec.publicEntry) this.publicEntry.targetGroup.addTarget(loadBalancerTarget(built));
+      if (service.spec.publicEntry) {
+        this.publicEntry.targetGroup.addTarget(loadBalancerTarget(built, this.publicEntry.alternateTarget));
+      }
       this.legacy.albRouteOf(service.spec.name)?.targetGroup.addTarget(loadBalancerTarget(built));
       this.services.set(service.spec.name, built);
     }
@@ -247,7 +250,7 @@ export class SystemStack extends Stack {
     this.deploymentAlarms = new DeploymentAlarms(this.dashboard, 'Default', {
       alarms: plan.alarms,
       clusterName: topology.clusterName,
-      publicTargetGroup: this.publicEntry.targetGroup,
+      publicLoadBalancer: this.publicEntry.loadBalancer,
     });
     this.dashboard.addAlarms(this.deploymentAlarms.alarms);
     for (const service of plan.services) {
@@ -446,9 +449,17 @@ export class SystemStack extends Stack {
   }
 }
 
-function loadBalancerTarget(service: MigratingService): ecs.IEcsLoadBalancerTarget {
+/**
+ * The service's container as a load balancer target; with an alternate target, the L1's
+ * `LoadBalancers[].AdvancedConfiguration` (alternate target group, production listener rule, role).
+ */
+function loadBalancerTarget(
+  service: MigratingService,
+  alternateTarget?: ecs.IAlternateTarget
+): ecs.IEcsLoadBalancerTarget {
   return service.service.loadBalancerTarget({
     containerName: service.container.containerName,
     containerPort: service.container.containerPort,
+    ...(alternateTarget && { alternateTarget }),
   });
 }

@@ -50,7 +50,43 @@ describe('deployment strategies', () => {
       strategy: 'blueGreen',
       bakeMinutes: DEFAULT_BAKE_MINUTES,
     });
-    expect(servicePlan(plan, 'yelb-ui').deployment).not.toHaveProperty('bakeMinutes');
+    expect(servicePlan(plan, 'yelb-redis').deployment).not.toHaveProperty('bakeMinutes');
+  });
+
+  test('the public entry deploys with the chosen strategy once retired, over its load balancer', () => {
+    expect(retired(YELB, 'yelb-ui', 'linear')).toEqual({ strategy: 'linear' });
+    const options: PlanOptions = { ...defaultPlanOptions('retired'), deployment: { strategy: 'blueGreen' } };
+    expect(servicePlan(planSystem(YELB, options), 'yelb-ui').deployment).toMatchObject({
+      strategy: 'blueGreen',
+      bakeMinutes: DEFAULT_BAKE_MINUTES,
+      loadBalancerShift: { reason: expect.stringMatching(/in every phase and with every strategy/) },
+    });
+  });
+
+  test.each(['discovery', 'serviceConnect', 'retired'] as const)(
+    '%s, rolling: the public entry has the alternate target group all the same, and no other service has one',
+    (phase) => {
+      const plan = planSystem(YELB, defaultPlanOptions(phase));
+      const shifts = plan.services.filter((s) => s.deployment.loadBalancerShift).map((s) => s.spec.name);
+      expect(shifts).toEqual(['yelb-ui']);
+      expect(servicePlan(plan, 'yelb-ui').deployment.strategy).toBe('rolling');
+    }
+  );
+
+  test('a public entry that is a singleton stays rolling, with the reason, and gets no alternate target group', () => {
+    const singleUi: Topology = {
+      ...YELB,
+      services: YELB.services.map((s) => (s.name === 'yelb-ui' ? { ...s, singleton: true } : s)),
+    };
+    expect(retired(singleUi, 'yelb-ui', 'blueGreen')).toEqual({
+      strategy: 'rolling',
+      reason: expect.stringMatching(/^a singleton/),
+    });
+    const plan = planSystem(singleUi, {
+      ...defaultPlanOptions('retired'),
+      deployment: { strategy: 'canary' },
+    });
+    expect(servicePlan(plan, 'yelb-ui').deployment.loadBalancerShift).toBeUndefined();
   });
 });
 

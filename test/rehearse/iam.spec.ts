@@ -41,6 +41,7 @@ const CREATE_ACTION: Record<string, string> = {
   'AWS::ElasticLoadBalancingV2::LoadBalancer': 'elasticloadbalancing:CreateLoadBalancer',
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'elasticloadbalancing:CreateTargetGroup',
   'AWS::ElasticLoadBalancingV2::Listener': 'elasticloadbalancing:CreateListener',
+  'AWS::ElasticLoadBalancingV2::ListenerRule': 'elasticloadbalancing:CreateRule',
   'AWS::IAM::Role': 'iam:CreateRole',
   'AWS::IAM::Policy': 'iam:PutRolePolicy',
   'AWS::Lambda::Function': 'lambda:CreateFunction',

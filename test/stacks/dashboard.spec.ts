@@ -136,18 +136,37 @@ describe('alarms', () => {
     ]);
   });
 
-  test('alarm on unhealthy UI targets for 3 minutes', () => {
-    expect(alarms.MonitoringUnhealthyHostsAlarm).toMatchObject({
-      MetricName: 'UnHealthyHostCount',
-      Namespace: 'AWS/ApplicationELB',
-      Statistic: 'Maximum',
+  test('alarm on unhealthy UI targets for 3 minutes, in both target groups (a gradual deployment moves the traffic)', () => {
+    const alarm = alarms.MonitoringUnhealthyHostsAlarm;
+    expect(alarm).toMatchObject({
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 3,
     });
-    expect(alarms.MonitoringUnhealthyHostsAlarm.Dimensions.map((d: any) => d.Name).sort()).toEqual([
-      'LoadBalancer',
-      'TargetGroup',
+    const [sum, ...metrics] = alarm.Metrics;
+    expect(sum.Expression).toBe('FILL(primary, 0) + FILL(alternate, 0)');
+    expect(
+      metrics.map((m: any) => ({
+        id: m.Id,
+        metric: m.MetricStat.Metric.MetricName,
+        stat: m.MetricStat.Stat,
+        targetGroup: JSON.stringify(
+          m.MetricStat.Metric.Dimensions.find((d: any) => d.Name === 'TargetGroup').Value
+        ),
+      }))
+    ).toEqual([
+      {
+        id: 'primary',
+        metric: 'UnHealthyHostCount',
+        stat: 'Maximum',
+        targetGroup: expect.stringContaining('PublicAlbTargetGroup'),
+      },
+      {
+        id: 'alternate',
+        metric: 'UnHealthyHostCount',
+        stat: 'Maximum',
+        targetGroup: expect.stringContaining('PublicAlbAlternateTargetGroup'),
+      },
     ]);
   });
 

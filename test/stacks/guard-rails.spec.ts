@@ -14,7 +14,7 @@ import { YELB } from '../../lib/model/yelb';
 import { planIsSafe, planStep } from '../../lib/plan/plan';
 import { renderPlan } from '../../lib/plan/render';
 import { TEST_CONTEXT, buildApp, phaseContext, templatesOf } from '../support/app';
-import { nagOverTemplates, nagViolations } from '../support/nag';
+import { nagAcknowledgements, nagOverTemplates, nagViolations } from '../support/nag';
 import { ecsServices, resourcesOf } from '../support/template';
 
 /**
@@ -99,7 +99,7 @@ describe('1. a bad deployment rolls itself back', () => {
     }
   });
 
-  test("the public alarms watch the public target group's 5xx and p99; Service Connect's sum its callers' metrics", () => {
+  test("the public alarms watch the public load balancer's target 5xx and p99 (both its target groups); Service Connect's sum its callers' metrics", () => {
     const alarms = resourcesOf(templatesOf('serviceConnect').system, 'AWS::CloudWatch::Alarm');
     const byName = (name: string) => alarms.find((a) => a.Properties.AlarmName === name)!.Properties;
     expect(byName(PUBLIC_ALARMS[0])).toMatchObject({
@@ -110,11 +110,10 @@ describe('1. a bad deployment rolls itself back', () => {
       DatapointsToAlarm: DEPLOYMENT_ALARM_DEFAULTS.errorMinutes,
       EvaluationPeriods: DEPLOYMENT_ALARM_DEFAULTS.evaluationMinutes,
     });
-    expect(
-      byName(PUBLIC_ALARMS[0])
-        .Dimensions.map((d: { Name: string }) => d.Name)
-        .sort()
-    ).toEqual(['LoadBalancer', 'TargetGroup']);
+    // Not one target group's: after a gradual deployment of the public entry the traffic may be on either.
+    for (const alarm of PUBLIC_ALARMS) {
+      expect(byName(alarm).Dimensions.map((d: { Name: string }) => d.Name)).toEqual(['LoadBalancer']);
+    }
     expect(byName(PUBLIC_ALARMS[1])).toMatchObject({
       MetricName: 'TargetResponseTime',
       ExtendedStatistic: 'p99',
@@ -223,9 +222,13 @@ describe('2. gradual deployments after the migration', () => {
       buildApp('retired', { ...context, ...(topology !== undefined && { topology }) }).system
     );
 
-  test("blueGreen in the retired phase: Yelb's appserver only, with its bake time and the test traffic header", () => {
+  test("blueGreen in the retired phase: Yelb's appserver through Service Connect (with the test traffic header) and its public entry over the load balancer, each with the bake time", () => {
     const services = ecsServices(retiredWith({ deploymentStrategy: 'blueGreen', bakeTimeMinutes: '10' }));
     const appserver = services['yelb-appserver'].Properties;
+    expect(services['yelb-ui'].Properties.DeploymentConfiguration).toMatchObject({
+      Strategy: 'BLUE_GREEN',
+      BakeTimeInMinutes: 10,
+    });
     expect(appserver.DeploymentConfiguration).toMatchObject({
       Strategy: 'BLUE_GREEN',
       BakeTimeInMinutes: 10,
@@ -236,8 +239,8 @@ describe('2. gradual deployments after the migration', () => {
       Port: 4567,
       TestTrafficRules: { Header: { Name: TEST_TRAFFIC_HEADER } },
     });
-    // The public entry, the database and Redis stay rolling, each for its reason.
-    for (const name of ['yelb-ui', 'yelb-db', 'yelb-redis']) {
+    // The database and Redis stay rolling: singletons, one writer of their data.
+    for (const name of ['yelb-db', 'yelb-redis']) {
       expect({ name, strategy: services[name].Properties.DeploymentConfiguration.Strategy }).toEqual({
         name,
         strategy: 'ROLLING',
@@ -252,18 +255,23 @@ describe('2. gradual deployments after the migration', () => {
         deploymentStepPercent: '20',
         deploymentStepBakeMinutes: '2',
       })
-    )['yelb-appserver'].Properties.DeploymentConfiguration;
-    expect(linear).toMatchObject({
-      Strategy: 'LINEAR',
-      LinearConfiguration: { StepPercent: 20, StepBakeTimeInMinutes: 2 },
-    });
-    const canary = ecsServices(retiredWith({ deploymentStrategy: 'canary', deploymentStepPercent: '5.5' }))[
-      'yelb-appserver'
-    ].Properties.DeploymentConfiguration;
-    expect(canary).toMatchObject({ Strategy: 'CANARY', CanaryConfiguration: { CanaryPercent: 5.5 } });
+    );
+    for (const name of ['yelb-appserver', 'yelb-ui']) {
+      expect(linear[name].Properties.DeploymentConfiguration).toMatchObject({
+        Strategy: 'LINEAR',
+        LinearConfiguration: { StepPercent: 20, StepBakeTimeInMinutes: 2 },
+      });
+    }
+    const canary = ecsServices(retiredWith({ deploymentStrategy: 'canary', deploymentStepPercent: '5.5' }));
+    for (const name of ['yelb-appserver', 'yelb-ui']) {
+      expect(canary[name].Properties.DeploymentConfiguration).toMatchObject({
+        Strategy: 'CANARY',
+        CanaryConfiguration: { CanaryPercent: 5.5 },
+      });
+    }
   });
 
-  test('in the shop: every HTTP server behind Service Connect; the public entry, singletons, TCP and the worker stay rolling', () => {
+  test('in the shop: every HTTP server behind Service Connect and the public entry; singletons, TCP and the worker stay rolling', () => {
     const services = ecsServices(retiredWith({ deploymentStrategy: 'canary' }, SHOP));
     const strategies = Object.fromEntries(
       Object.entries(services).map(([name, r]) => [
@@ -272,7 +280,7 @@ describe('2. gradual deployments after the migration', () => {
       ])
     );
     expect(strategies).toEqual({
-      storefront: 'ROLLING',
+      storefront: 'CANARY',
       catalog: 'CANARY',
       search: 'CANARY',
       cart: 'CANARY',
@@ -291,10 +299,236 @@ describe('2. gradual deployments after the migration', () => {
       Object.fromEntries([app.network, app.system].map((s) => [s.stackName, Template.fromStack(s).toJSON()]));
     const plan = planStep('retired', 'retired', templates(from), templates(to));
     expect(plan.notes).toEqual([
+      'yelb-ui: deployment strategy ROLLING → BLUE_GREEN: an in-place update of the service; this deployment and the later ones run blue/green',
       'yelb-appserver: deployment strategy ROLLING → BLUE_GREEN: an in-place update of the service; this deployment and the later ones run blue/green',
     ]);
     expect(planIsSafe([plan])).toBe(true);
     expect(renderPlan([plan])).toContain('  note: yelb-appserver: deployment strategy ROLLING → BLUE_GREEN');
+  });
+});
+
+describe("2b. the public entry's gradual deployments, over its load balancer", () => {
+  const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+  const BLUE_GREEN = { deploymentStrategy: 'blueGreen' };
+  /** The stacks' templates by stack name, as planStep takes them. */
+  const templates = (phase: MigrationPhase, context: Record<string, string> = {}) => {
+    const t = templatesOf(phase, context);
+    return { YelbNetwork: t.network.toJSON(), Yelb: t.system.toJSON() };
+  };
+  const ui = (t: ReturnType<typeof templates>) =>
+    Object.values(t.Yelb.Resources as Record<string, any>).find(
+      (r) => r.Type === 'AWS::ECS::Service' && r.Properties.ServiceName === 'yelb-ui'
+    );
+  const SHIFT_PREFIXES = [
+    'PublicAlbAlternateTargetGroup',
+    'PublicAlbProductionRule',
+    'PublicAlbInfrastructureRole',
+  ];
+  /** The resources ECS shifts the traffic with, by logical ID. */
+  const shiftResources = (t: ReturnType<typeof templates>) =>
+    Object.fromEntries(
+      Object.entries(t.Yelb.Resources as Record<string, unknown>).filter(([id]) =>
+        SHIFT_PREFIXES.some((p) => id.startsWith(p))
+      )
+    );
+  /** The templates of a version of the app without the attachment (before this one). */
+  const withoutShift = (t: ReturnType<typeof templates>) => {
+    const earlier = structuredClone(t);
+    const resources = earlier.Yelb.Resources as Record<string, any>;
+    for (const id of Object.keys(shiftResources(earlier))) delete resources[id];
+    for (const r of Object.values(resources)) {
+      if (Array.isArray(r.DependsOn)) r.DependsOn = r.DependsOn.filter((d: string) => d in resources);
+    }
+    delete ui(earlier).Properties.LoadBalancers[0].AdvancedConfiguration;
+    return earlier;
+  };
+
+  test("every path of the listener that forwards goes through the production rule, to both target groups, all on the primary as created; the role is ECS's, with AWS's policy and the documented trust", () => {
+    const template = templatesOf('retired', BLUE_GREEN).system;
+    const [rule] = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    const id = (type: string, prefix: string) =>
+      resourcesOf(template, type).find((r) => r.logicalId.startsWith(prefix))!;
+    const primary = id('AWS::ElasticLoadBalancingV2::TargetGroup', 'PublicAlbTargetGroup');
+    const alternate = id('AWS::ElasticLoadBalancingV2::TargetGroup', 'PublicAlbAlternateTargetGroup');
+    expect(rule.Properties).toEqual({
+      ListenerArn: { Ref: id('AWS::ElasticLoadBalancingV2::Listener', 'PublicAlb').logicalId },
+      Priority: 50000,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+      Actions: [
+        {
+          Type: 'forward',
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: { Ref: primary.logicalId }, Weight: 100 },
+              { TargetGroupArn: { Ref: alternate.logicalId }, Weight: 0 },
+            ],
+          },
+        },
+      ],
+    });
+    // The same health checks and draining: either may carry the production traffic.
+    expect(alternate.Properties).toEqual(primary.Properties);
+    const role = id('AWS::IAM::Role', 'PublicAlbInfrastructureRole');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ecs.amazonaws.com' } },
+    ]);
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toMatch(
+      /:iam::aws:policy\/AmazonECSInfrastructureRolePolicyForLoadBalancers"/
+    );
+    expect(ecsServices(template)['yelb-ui'].Properties.LoadBalancers[0].AdvancedConfiguration).toEqual({
+      AlternateTargetGroupArn: { Ref: alternate.logicalId },
+      ProductionListenerRule: { Ref: rule.logicalId },
+      RoleArn: { 'Fn::GetAtt': [role.logicalId, 'Arn'] },
+    });
+  });
+
+  test('in every phase and with every strategy the attachment is the same: no deployment takes the tasks from the target group ECS left the traffic on', () => {
+    const variants = [
+      templates('discovery'),
+      templates('serviceConnect'),
+      templates('retired'),
+      templates('retired', BLUE_GREEN),
+    ];
+    const [first, ...others] = variants;
+    expect(Object.keys(shiftResources(first))).toHaveLength(3);
+    for (const t of others) {
+      expect(ui(t).Properties.LoadBalancers).toEqual(ui(first).Properties.LoadBalancers);
+      expect(shiftResources(t)).toEqual(shiftResources(first));
+    }
+  });
+
+  test('turning it on changes the strategies only, in place: nothing is added or removed, the load balancer stays as it is', () => {
+    const step = planStep('retired', 'retired', templates('retired'), templates('retired', BLUE_GREEN));
+    const [yelb] = step.stacks.filter((p) => p.stack === 'Yelb');
+    expect([yelb.added, yelb.removed, step.replacements]).toEqual([[], [], []]);
+    expect(yelb.updated.map((c) => c.type)).toEqual(['AWS::ECS::Service', 'AWS::ECS::Service']);
+    expect(yelb.services).toContainEqual({ service: 'yelb-ui', properties: ['DeploymentConfiguration'] });
+    expect(step.unsafe).toBeUndefined();
+  });
+
+  test('turning it off again: rolling, stated; the alternate target group, the rule whose weights ECS changed and the role stay, so the traffic stays where ECS left it', () => {
+    const step = planStep('retired', 'retired', templates('retired', BLUE_GREEN), templates('retired'));
+    const [yelb] = step.stacks.filter((p) => p.stack === 'Yelb');
+    expect([yelb.added, yelb.removed, step.replacements]).toEqual([[], [], []]);
+    expect(yelb.services).toContainEqual({ service: 'yelb-ui', properties: ['DeploymentConfiguration'] });
+    expect(ui(templates('retired')).Properties.DeploymentConfiguration.Strategy).toBe('ROLLING');
+    expect(step.notes).toContain(
+      'yelb-ui: deployment strategy BLUE_GREEN → ROLLING: an in-place update of the service; this deployment and the later ones run rolling'
+    );
+    expect(planIsSafe([step])).toBe(true);
+  });
+
+  test('rolling back to serviceConnect with a strategy on is not safe as one deployment: the plan names the safe path, each of whose steps is safe', () => {
+    const step = planStep(
+      'retired',
+      'serviceConnect',
+      templates('retired', BLUE_GREEN),
+      templates('serviceConnect')
+    );
+    expect(step.unsafe).toEqual({
+      reason: expect.stringMatching(
+        /^turns the gradual strategy of (yelb-ui \(BLUE_GREEN → ROLLING\), yelb-appserver \(BLUE_GREEN → ROLLING\)|yelb-appserver \(BLUE_GREEN → ROLLING\), yelb-ui \(BLUE_GREEN → ROLLING\)) off in the deployment that changes the phase: .*Deploy the retired phase without deploymentStrategy first \(rolling\), then the serviceConnect phase$/
+      ),
+      instead: [
+        ['retired', 'retired'],
+        ['retired', 'serviceConnect'],
+      ],
+    });
+    expect(renderPlan([step])).toContain(
+      [
+        '  Take these steps instead:',
+        '    retired → retired: npx cdk deploy --all -c serviceConnect=true -c retireLegacy=true',
+        '    retired → serviceConnect: npx cdk deploy --all -c serviceConnect=true',
+      ].join('\n')
+    );
+    const first = planStep('retired', 'retired', templates('retired', BLUE_GREEN), templates('retired'));
+    const then = planStep('retired', 'serviceConnect', templates('retired'), templates('serviceConnect'));
+    expect(planIsSafe([first, then])).toBe(true);
+    // The public entry's load balancer is not part of the rollback.
+    expect(ui(templates('serviceConnect')).Properties.LoadBalancers).toEqual(
+      ui(templates('retired')).Properties.LoadBalancers
+    );
+  });
+
+  test('from a version without the attachment: a rolling deployment attaches it (said); a strategy in the same deployment is not safe; going back to that version is blocked', () => {
+    const earlier = withoutShift(templates('retired'));
+    const attach = planStep('retired', 'retired', earlier, templates('retired'));
+    expect(planIsSafe([attach])).toBe(true);
+    expect(
+      attach.stacks
+        .find((p) => p.stack === 'Yelb')!
+        .added.map((c) => c.type)
+        .sort()
+    ).toEqual([
+      'AWS::ElasticLoadBalancingV2::ListenerRule',
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      'AWS::IAM::Role',
+    ]);
+    expect(attach.notes).toEqual([
+      expect.stringMatching(
+        /^yelb-ui: an alternate target group, a production listener rule and ECS's role attached to its load balancer .*a rolling deployment/
+      ),
+    ]);
+    const attachAndOn = planStep('retired', 'retired', earlier, templates('retired', BLUE_GREEN));
+    expect(attachAndOn.unsafe).toEqual({
+      reason: expect.stringMatching(
+        /^turns a gradual strategy on for yelb-ui \(ROLLING → BLUE_GREEN\) in the deployment that attaches its alternate target group: .*Deploy without deploymentStrategy first, then with it$/
+      ),
+      instead: [],
+    });
+    const back = planStep('retired', 'retired', templates('retired'), earlier);
+    expect(back.blockers.map((b) => `${b.impact} ${b.type} ${b.logicalId}`)).toEqual([
+      expect.stringMatching(
+        /^WILL_DESTROY AWS::ElasticLoadBalancingV2::TargetGroup PublicAlbAlternateTargetGroup/
+      ),
+    ]);
+  });
+
+  describe('with HTTPS (-c certificateArn)', () => {
+    let built: ReturnType<typeof buildApp> | undefined;
+    const app = () => (built ??= buildApp('retired', { ...BLUE_GREEN, certificateArn: CERTIFICATE }));
+    const https = () => ({
+      YelbNetwork: Template.fromStack(app().network).toJSON(),
+      Yelb: Template.fromStack(app().system).toJSON(),
+    });
+
+    test('turning HTTPS on while the public entry deploys gradually moves its production rule: not safe as one deployment', () => {
+      const step = planStep('retired', 'retired', templates('retired', BLUE_GREEN), https());
+      expect(step.unsafe?.reason).toMatch(
+        /^moves the production listener rule of yelb-ui \(BLUE_GREEN\) to another listener \(HTTPS turned on or off\) while it deploys gradually: /
+      );
+      expect(planIsSafe([step])).toBe(false);
+    });
+
+    test('cdk-nag AwsSolutions and NIST find nothing unacknowledged; the role is acknowledged beside it, with its reason', () => {
+      const stacks = [app().network, app().system];
+      for (const pack of ['AwsSolutions', 'NIST.800.53.R5'] as const) {
+        expect(nagViolations(app().app, pack)).toEqual([]);
+        expect(nagOverTemplates(stacks, https(), pack)).toEqual([]);
+      }
+      expect(
+        nagAcknowledgements(app().app)
+          .filter((a) => a.path.startsWith('Yelb/PublicAlb/InfrastructureRole'))
+          .map((a) => [a.id, a.reason])
+      ).toEqual([
+        [
+          'Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers]',
+          expect.stringMatching(/^AWS's own policy for the ECS infrastructure role for load balancers: /),
+        ],
+      ]);
+    });
+
+    test('the model counts its resources', () => {
+      const options = {
+        mirrorImages: app().config.mirrorImages,
+        https: true,
+        domain: false,
+        alarmEmail: false,
+      };
+      expect(templateCensus(app().system)).toEqual(
+        resourceCensus(plannedResources(app().system.plan, options))
+      );
+    });
   });
 });
 

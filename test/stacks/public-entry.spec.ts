@@ -27,7 +27,7 @@ describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZone
         {
           Type: 'forward',
           TargetGroupArn: {
-            Ref: logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'PublicAlb'),
+            Ref: logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'PublicAlbTargetGroup'),
           },
         },
       ],
@@ -102,7 +102,13 @@ describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZone
     expect(new AwsSolutionsChecks(built.app).validateScope(built.app).violations).toEqual([]);
   });
 
-  test('turning HTTPS on updates the port-80 listener in place and adds the HTTPS one: the plan agrees', () => {
+  test('puts the production listener rule (gradual deployments) on the HTTPS listener, which forwards; port 80 has none', () => {
+    const [rule] = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::ListenerRule');
+    expect(rule.Properties.ListenerArn).toEqual({ Ref: byPort(443).logicalId });
+    expect(resourcesOf(template, 'AWS::ElasticLoadBalancingV2::ListenerRule')).toHaveLength(1);
+  });
+
+  test('turning HTTPS on updates the port-80 listener in place, adds the HTTPS one and moves the production rule to it: the plan agrees, and says what to check', () => {
     const step = planStep(
       'serviceConnect',
       'serviceConnect',
@@ -110,7 +116,11 @@ describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZone
       { Yelb: template.toJSON() }
     );
     expect(step.blockers).toEqual([]);
-    expect(step.replacements).toEqual([]);
+    expect(step.unsafe).toBeUndefined();
+    // ListenerArn replaces a rule: CloudFormation creates it on 443 with the template's weights.
+    expect(step.replacements.map((c) => `${c.type} ${c.replacingProperties.join(',')}`)).toEqual([
+      'AWS::ElasticLoadBalancingV2::ListenerRule ListenerArn',
+    ]);
     expect(step.stacks[0].added.map((c) => c.type).sort()).toEqual([
       'AWS::ElasticLoadBalancingV2::Listener',
       'AWS::Route53::RecordSet',
@@ -120,6 +130,11 @@ describe('the public entry with HTTPS (-c certificateArn, domainName, hostedZone
         .filter((c) => c.type === 'AWS::ElasticLoadBalancingV2::Listener')
         .map((c) => c.properties)
     ).toEqual([['DefaultActions']]);
+    expect(step.notes).toEqual([
+      expect.stringMatching(
+        /^yelb-ui: its production listener rule moves to another listener \(created anew, with all the traffic on the primary target group\): after a blue\/green, linear or canary deployment ECS may have left the traffic on the alternate target group.*describe-rules/
+      ),
+    ]);
   });
 });
 

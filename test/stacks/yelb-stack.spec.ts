@@ -150,15 +150,36 @@ describe.each(MIGRATION_PHASES)('Yelb stack, %s phase', (phase) => {
       Port: 80,
       Protocol: 'HTTP',
     });
-    const tgId = logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'PublicAlb');
+    const tgId = logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'PublicAlbTargetGroup');
     expect(services['yelb-ui'].Properties.LoadBalancers).toEqual([
-      { ContainerName: 'yelb-ui', ContainerPort: 80, TargetGroupArn: { Ref: tgId } },
+      {
+        ContainerName: 'yelb-ui',
+        ContainerPort: 80,
+        TargetGroupArn: { Ref: tgId },
+        // In every phase: see the public entry's gradual deployments in guard-rails.spec.ts.
+        AdvancedConfiguration: {
+          AlternateTargetGroupArn: {
+            Ref: logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup', 'PublicAlbAlternate'),
+          },
+          ProductionListenerRule: {
+            Ref: logicalIdOf(
+              template,
+              'AWS::ElasticLoadBalancingV2::ListenerRule',
+              'PublicAlbProductionRule'
+            ),
+          },
+          RoleArn: {
+            'Fn::GetAtt': [logicalIdOf(template, 'AWS::IAM::Role', 'PublicAlbInfrastructureRole'), 'Arn'],
+          },
+        },
+      },
     ]);
   });
 
   test('uses fast health checks and a deregistration delay of at most 30 s on every target group', () => {
     const groups = resourcesOf(template, 'AWS::ElasticLoadBalancingV2::TargetGroup');
-    expect(groups.length).toBe(phase === 'retired' ? 1 : 2);
+    // The public entry's two (the alternate for gradual deployments), the internal one before retired.
+    expect(groups.length).toBe(phase === 'retired' ? 2 : 3);
     for (const tg of groups) {
       expect(tg.Properties).toMatchObject({
         TargetType: 'ip',
@@ -548,7 +569,11 @@ describe('retired phase', () => {
       logicalIdOf(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer', 'PublicAlb'),
     ]);
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
-    template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
+    expect(
+      Object.keys(template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup')).filter(
+        (id) => !id.startsWith('PublicAlb')
+      )
+    ).toEqual([]);
     template.resourceCountIs('AWS::Route53::HostedZone', 0);
     template.resourceCountIs('AWS::Route53::RecordSet', 0);
     // What is left of the old path: the two DNS services, which nothing registers in any more.

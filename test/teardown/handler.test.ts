@@ -173,6 +173,31 @@ describe('a gradual strategy, deployment alarms and a shared namespace', () => {
     expect(started.Data?.Endpoints).toBe('yelb-appserver,yelb-db,yelb-redis');
   });
 
+  test('the public entry deploying blue/green over its load balancer: the rolling update leaves its load balancer attachment (the target group ECS left the traffic on) as it is', async () => {
+    fake.seedYelb({ serviceConnectOn: ALL });
+    const ui = fake.services.get('yelb-ui')!;
+    const arn = (resource: string) => `arn:aws:elasticloadbalancing:eu-west-1:123456789012:${resource}`;
+    ui.deploymentConfiguration = { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 5 };
+    ui.loadBalancers = [
+      {
+        ...ui.loadBalancers[0],
+        advancedConfiguration: {
+          alternateTargetGroupArn: arn('targetgroup/yelb-ui-alternate/2'),
+          productionListenerRule: arn('listener-rule/app/public/1/2/3'),
+          roleArn: 'arn:aws:iam::123456789012:role/PublicAlbInfrastructureRole',
+        },
+      },
+    ];
+    const attachment = structuredClone(ui.loadBalancers);
+    await onEvent(event('Delete'));
+    const sent = fake.requests.find(
+      (r) => r.operation === 'UpdateService' && r.input.service === 'yelb-ui'
+    )!.input;
+    expect(sent.deploymentConfiguration.strategy).toBe('ROLLING');
+    expect(sent).not.toHaveProperty('loadBalancers');
+    expect(fake.services.get('yelb-ui')!.loadBalancers).toEqual(attachment);
+  });
+
   test('waits for its own endpoints only, then fails at once naming the endpoints of services outside the stack', async () => {
     fake.seedYelb({ serviceConnectOn: ALL });
     namespace().services.set('billing', fake.cloudMapService('srv-sc-billing'));
