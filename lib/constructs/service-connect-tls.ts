@@ -30,9 +30,11 @@ export class ServiceConnectTls extends Construct {
   constructor(scope: Construct, id: string, props: ServiceConnectTlsProps) {
     super(scope, id);
     this.role = new iam.Role(this, 'InfrastructureRole', {
-      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com').withConditions({
-        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
-      }),
+      // The trust policy the ECS guide documents for infrastructure roles, without a condition:
+      // whether ECS sends aws:SourceAccount when it assumes this role is not documented, and if
+      // it did not, no endpoint could get its certificate. ECS assumes only roles that a
+      // principal of this account passed to it (iam:PassRole).
+      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
       description: `ECS issues and rotates the ${props.systemLabel} services' Service Connect TLS certificates with the Private CA`,
       managedPolicies: [
         iam.ManagedPolicy.fromAwsManagedPolicyName(

@@ -201,6 +201,22 @@ export function servicePlan(plan: SystemPlan, name: string): ServicePlan {
   return found;
 }
 
+/**
+ * What of a service's plan its ECS service is deployed with: when it changes, the service deploys
+ * again. The reasons that only explain the plan are left out, so that rewording one reruns nothing
+ * (the wait after a planned outage hashes this to know when to run again).
+ */
+export function deployedPartOf(service: ServicePlan): unknown {
+  const { reason: _reason, plannedOutage: _outage, alarms, ...deployment } = service.deployment;
+  return {
+    environment: service.environment,
+    portMapping: service.portMapping,
+    serviceConnect: service.serviceConnect,
+    oldPath: service.oldPath,
+    deployment: { ...deployment, alarms: { names: alarms.names, enabled: alarms.enabled } },
+  };
+}
+
 function planService(
   topology: Topology,
   svc: ServiceSpec,

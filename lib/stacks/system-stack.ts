@@ -18,7 +18,7 @@ import { DeploymentAlarms } from '../constructs/deployment-alarms';
 import { MigratingService, ecsTasksPrincipal } from '../constructs/migrating-service';
 import { usesServiceConnect } from '../model/phase';
 import { DeployableService, DeployableSystemPlan, DeployableTopology } from '../model/deployable';
-import { ServicePlan, servicePlan } from '../model/plan';
+import { deployedPartOf, ServicePlan, servicePlan } from '../model/plan';
 import { ServiceConnectRefs } from '../model/service-connect';
 import { LEGACY_CONSTRUCT_ID, dashboardName, internalAlbName } from '../contract/names';
 import { pascalCase } from '../core/names';
@@ -343,7 +343,10 @@ export class SystemStack extends Stack {
       const service = servicePlan(plan, after);
       const built = this.service(after);
       const revision = Fn.join(':', [
-        createHash('sha256').update(JSON.stringify(service)).digest('hex').slice(0, 16),
+        createHash('sha256')
+          .update(JSON.stringify(deployedPartOf(service)))
+          .digest('hex')
+          .slice(0, 16),
         built.taskDefinition.taskDefinitionArn,
       ]);
       const settle = this.teardown.settleAfter(

@@ -11,7 +11,7 @@ import { runRehearseCli } from '../../lib/rehearse/cli';
 import { buildApp } from '../support/app';
 import { runCli } from '../support/cli';
 import { FakeAws } from '../support/fake-aws';
-import { nagOverTemplates, nagViolations } from '../support/nag';
+import { nagViolations } from '../support/nag';
 import { SHOP } from '../support/shop-cluster';
 import { ecsServices } from '../support/template';
 import { tempDir } from '../support/temp';
@@ -119,12 +119,11 @@ test('calls the app cannot write as they are: host:port inside a longer value, n
 });
 
 describe.each(MIGRATION_PHASES)('%s phase', (phase) => {
-  test('cdk-nag AwsSolutions and NIST 800-53 rev 5 find nothing unacknowledged, raw templates included', () => {
+  test('cdk-nag AwsSolutions and NIST 800-53 rev 5 find nothing unacknowledged in the app', () => {
     const app = built.get(phase)!;
     for (const pack of ['AwsSolutions', 'NIST.800.53.R5'] as const) {
       expect(nagViolations(app.app, pack)).toEqual([]);
       // The network stack is the same whatever the topology: test/nag.spec.ts checks its template.
-      expect(nagOverTemplates([app.system, app.loadTestStack], templates.get(phase)!, pack)).toEqual([]);
     }
   });
 });

@@ -1,6 +1,15 @@
+import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { DEPLOYMENT_ALARM_DEFAULTS } from '../../lib/model/alarms';
 import { DEFAULT_BAKE_MINUTES, strategyOf } from '../../lib/model/deployment';
-import { PlanOptions, defaultPlanOptions, planSystem, servicePlan, tlsRefusal } from '../../lib/model/plan';
+import {
+  PlanOptions,
+  ServicePlan,
+  defaultPlanOptions,
+  deployedPartOf,
+  planSystem,
+  servicePlan,
+  tlsRefusal,
+} from '../../lib/model/plan';
 import { Topology } from '../../lib/model/topology';
 import { YELB } from '../../lib/model/yelb';
 
@@ -149,4 +158,38 @@ describe('TLS', () => {
     expect(tlsRefusal(svc('yelb-ui'), 'retired')).toMatch(/public load balancer sends plain HTTP/);
     expect(tlsRefusal(svc('yelb-appserver'), 'retired')).toBeUndefined();
   });
+});
+
+describe('what of a plan a service is deployed with (deployedPartOf)', () => {
+  const plans = MIGRATION_PHASES.flatMap((phase) => planSystem(YELB, defaultPlanOptions(phase)).services);
+  const withDeployment = (svc: ServicePlan, change: Partial<ServicePlan['deployment']>): ServicePlan => ({
+    ...svc,
+    deployment: { ...svc.deployment, ...change },
+  });
+
+  test.each(plans.map((p) => [p.spec.name, p] as const))(
+    '%s: leaves out the reasons, so that rewording one deploys nothing',
+    (_name, svc) => {
+      const reworded = withDeployment(svc, {
+        reason: 'reworded',
+        plannedOutage: 'reworded',
+        alarms: { ...svc.deployment.alarms, reason: 'reworded' },
+      });
+      expect(deployedPartOf(reworded)).toEqual(deployedPartOf(svc));
+    }
+  );
+
+  test.each(plans.map((p) => [p.spec.name, p] as const))(
+    '%s: keeps what ECS deploys: the alarms watched, the strategy, the Service Connect configuration, the old path',
+    (_name, svc) => {
+      const base = deployedPartOf(svc);
+      const alarms = { ...svc.deployment.alarms, enabled: !svc.deployment.alarms.enabled };
+      expect(deployedPartOf(withDeployment(svc, { alarms }))).not.toEqual(base);
+      expect(deployedPartOf(withDeployment(svc, { minHealthyPercent: 42 }))).not.toEqual(base);
+      expect(deployedPartOf({ ...svc, serviceConnect: undefined, environment: { X: '1' } })).not.toEqual(
+        base
+      );
+      expect(deployedPartOf({ ...svc, oldPath: { ...svc.oldPath, x: 1 } as never })).not.toEqual(base);
+    }
+  );
 });

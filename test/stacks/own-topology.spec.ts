@@ -12,7 +12,7 @@ import { readTopologyFile } from '../../lib/model/topology-file';
 import { planIsSafe, planStep } from '../../lib/plan/plan';
 import { MigrationApp } from '../../lib/app/app';
 import { buildApp } from '../support/app';
-import { nagOverTemplates, nagViolations } from '../support/nag';
+import { nagViolations } from '../support/nag';
 import { ecsServices } from '../support/template';
 import { tempDir } from '../support/temp';
 
@@ -62,12 +62,10 @@ test('its stacks are named after it, and Yelb is nowhere in them', () => {
 
 describe.each(MIGRATION_PHASES)('%s phase', (phase) => {
   const app = built.get(phase)!;
-  const stacks = [app.network, app.system, app.loadTestStack];
 
-  test('cdk-nag AwsSolutions and NIST 800-53 rev 5 find nothing unacknowledged, raw templates included', () => {
+  test('cdk-nag AwsSolutions and NIST 800-53 rev 5 find nothing unacknowledged in the app', () => {
     for (const pack of ['AwsSolutions', 'NIST.800.53.R5'] as const) {
       expect(nagViolations(app.app, pack)).toEqual([]);
-      expect(nagOverTemplates(stacks, templates.get(phase)!, pack)).toEqual([]);
     }
   });
 

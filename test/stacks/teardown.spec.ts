@@ -166,6 +166,23 @@ describe.each(MIGRATION_PHASES)('the wait after the planned restart of the datab
   });
 });
 
+test("the wait runs again on each phase change that changes the database's ECS service, and only then", () => {
+  const byPhase = MIGRATION_PHASES.map((phase) => {
+    const { system: template } = templatesOf(phase);
+    const [settle] = resourcesOf(template, 'Custom::DeploymentAlarmsSettled');
+    const { TaskDefinition: _taskDefinition, ...db } = ecsServices(template)['yelb-db'].Properties;
+    return { phase, service: JSON.stringify(db), revision: JSON.stringify(settle.Properties.Revision) };
+  });
+  for (const a of byPhase) {
+    for (const b of byPhase) {
+      expect({ phases: [a.phase, b.phase], same: a.revision === b.revision }).toEqual({
+        phases: [a.phase, b.phase],
+        same: a.service === b.service,
+      });
+    }
+  }
+});
+
 describe.each(MIGRATION_PHASES)("the old path's Cloud Map DNS services, %s phase", (phase) => {
   const { system: template } = templatesOf(phase);
   // Retired, they stay, empty: a deletion in the cleanup phase that fails would not fail the
