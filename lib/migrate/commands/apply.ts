@@ -120,7 +120,13 @@ function planText(
         `  then: redeploy the members of ${cycle.join(' ↔ ')} whose tasks started before another member's endpoint existed`
       );
   });
-  lines.push('', 'nothing was changed: run apply with the same options to do this');
+  const updates = rows.flatMap((r) => r.services).filter((s) => s.action === 'update').length;
+  lines.push(
+    '',
+    updates === 0 && ns.id !== undefined
+      ? 'nothing to change: every service already runs what apply would send'
+      : `nothing was changed: run apply with the same options to do this (${updates} update(s))`
+  );
   return lines;
 }
 
