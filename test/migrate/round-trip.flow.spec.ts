@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { POLL_INTERVAL_ENV, runMigrateCli } from '../../lib/migrate/cli';
 import { Topology } from '../../lib/model/topology';
 import { readTopologyFile } from '../../lib/model/topology-file';
@@ -194,6 +194,20 @@ describe('a cluster that is partly on Service Connect', () => {
     });
     expect(report.apiCalls['ecs:ListServiceDeployments']).toBeUndefined();
     expect(report.findings.filter((f: any) => f.code === 'already-service-connect')).toHaveLength(14);
+    // As ECS answers: each deployment with Service Connect names its endpoints' Cloud Map services.
+    const describe = fake.requests.filter((r) => r.operation === 'DescribeServices').length;
+    const ecs = new ECSClient({
+      region: REGION,
+      endpoint: env.AWS_ENDPOINT_URL_ECS,
+      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
+    });
+    const { services } = await ecs.send(new DescribeServicesCommand({ cluster: 'shop', services: ['api'] }));
+    ecs.destroy();
+    expect(describe).toBe(2);
+    expect(services![0].deployments![0].serviceConnectResources).toEqual([
+      { discoveryName: 'app-8080', discoveryArn: fake.cloudMapArn('srv-sc-app-8080') },
+    ]);
+    expect(fake.namespaceServiceNames('shop.sc.internal')).toContain('app-8080');
   });
 
   test('a name whose old path is gone is kept as the alias, and rollback refuses that service before any change', async () => {
