@@ -134,7 +134,7 @@ function endpointOf(
   const { live, id, endpointNames, findings } = context;
   const { name, container, mapping } = live;
   const running = serviceConnect?.services.find((s) =>
-    s.clientAliases.some((a) => a.dnsName === chosen?.name && a.port === chosen?.port)
+    s.clientAliases.some((a) => a.dnsName.toLowerCase() === chosen?.name && a.port === chosen?.port)
   );
   if (called && running)
     return {
