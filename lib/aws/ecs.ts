@@ -7,6 +7,7 @@ import {
   LoadBalancer,
   Service,
   ServiceDeploymentBrief,
+  ServiceRevision,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 
@@ -165,6 +166,23 @@ export async function latestAttachment(
   service: string,
   targetGroupArn: string
 ): Promise<LoadBalancer | undefined> {
+  const revision = await latestRevision(ecs, cluster, service, (r) =>
+    (r.loadBalancers ?? []).some((lb) => refersTo(lb, targetGroupArn))
+  );
+  return revision?.loadBalancers?.find((lb) => refersTo(lb, targetGroupArn));
+}
+
+/**
+ * The newest of a service's revisions (what each of its deployments deployed: task definition,
+ * load balancers, registries, Service Connect) that `matches`, from the deployments ECS keeps
+ * (those of the last 90 days), read newest first and no further than needed. Read-only.
+ */
+export async function latestRevision(
+  ecs: ECSClient,
+  cluster: string,
+  service: string,
+  matches: (revision: ServiceRevision) => boolean
+): Promise<ServiceRevision | undefined> {
   const deployments: ServiceDeploymentBrief[] = [];
   let nextToken: string | undefined;
   // ListServiceDeployments has no paginator in the SDK.
@@ -184,10 +202,8 @@ export async function latestAttachment(
       new DescribeServiceRevisionsCommand({ serviceRevisionArns: batch })
     );
     const byArn = new Map((serviceRevisions ?? []).map((r) => [r.serviceRevisionArn, r]));
-    for (const arn of batch) {
-      const found = byArn.get(arn)?.loadBalancers?.find((lb) => refersTo(lb, targetGroupArn));
-      if (found) return found;
-    }
+    const found = batch.map((arn) => byArn.get(arn)).find((r) => r !== undefined && matches(r));
+    if (found) return found;
   }
   return undefined;
 }

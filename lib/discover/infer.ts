@@ -10,6 +10,7 @@ import {
   proxyLogGroup,
   unreadFindings,
 } from './inferred-findings';
+import { takenEndpointNames } from './live-config';
 import { Live, chooseRoute, liveService, routeIndex } from './routes';
 import { serviceSpec, uniqueIds } from './service-entry';
 import { ClusterSnapshot } from './snapshot';
@@ -23,7 +24,10 @@ export interface Discovery {
 
 /** Choices the user makes on the command line. */
 export interface InferOptions {
-  /** The Service Connect namespace to migrate into (default: the cluster's default, else `<cluster>.sc.internal`). */
+  /**
+   * The Service Connect namespace to migrate into (default: the one most services run in, else
+   * the cluster's default, else `<cluster>.sc.internal`).
+   */
   readonly namespace?: string;
 }
 
@@ -54,7 +58,8 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
     ])
   );
   const ids = uniqueIds(lives.map((l) => l.name));
-  const endpointNames = new Set<string>();
+  // New endpoints get names that no endpoint in the namespace has (of this cluster or another).
+  const endpointNames = takenEndpointNames(snapshot);
   const specs = lives.map((live) =>
     serviceSpec({ snapshot, live, calls, chosen, id: ids.get(live.name)!, endpointNames, findings })
   );
@@ -76,7 +81,10 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
     ...(cloudMapDnsNamespace !== undefined && { cloudMapDnsNamespace }),
     ...(internalZoneName !== undefined && { internalZoneName }),
     serviceConnectNamespace:
-      options.namespace ?? snapshot.defaultNamespace ?? `${snapshot.cluster.toLowerCase()}.sc.internal`,
+      options.namespace ??
+      mostCommon(specs.map((s) => s.serviceConnect?.namespace)) ??
+      snapshot.defaultNamespace ??
+      `${snapshot.cluster.toLowerCase()}.sc.internal`,
     services: specs.map(({ logGroupName: own, ...spec }) => ({
       ...spec,
       ...(own !== undefined && own !== logGroupName && { logGroupName: own }),

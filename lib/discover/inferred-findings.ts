@@ -52,10 +52,22 @@ export function uncalledName(service: string, chosen: Route): Finding {
     code: 'uncalled-name',
     severity: 'warning',
     services: [service],
-    what: `${chosen.name} (${chosen.via === 'cloudMap' ? 'Cloud Map' : 'load balancer'}) is ${service}'s name, and no service of this cluster calls it.`,
+    what: `${chosen.name} (${chosen.via === 'cloudMap' ? 'Cloud Map' : chosen.via === 'serviceConnect' ? 'Service Connect' : 'load balancer'}) is ${service}'s name, and no service of this cluster calls it.`,
     why: 'Callers outside ECS (Lambda, EC2, another cluster, people) may use it: after retire it would lead nowhere.',
     action:
       'The file marks it calledFromOutside: apply keeps the name as a client alias, and retire refuses it unless --allow-outside-callers.',
+  };
+}
+
+export function oldPathNotFound(service: string, chosen: Route, reason: string): Finding {
+  return {
+    code: 'old-path-not-found',
+    severity: 'warning',
+    services: [service],
+    what: `${service} is reached through its Service Connect alias ${chosen.name}:${chosen.port} only: ${reason}.`,
+    why: 'rollback turns Service Connect off: without an old path, its callers would reach nothing.',
+    action:
+      'The file keeps the alias (plan and apply keep it as it runs) and says oldPathNotFound: rollback refuses the service. To roll it back, attach an old path of that name to it (a Cloud Map service, or a target group behind the alias record) and discover again, or write its registryArn or targetGroupArn into the file.',
   };
 }
 
@@ -198,6 +210,16 @@ function noHealthCheck(live: Live, foundBy: Route['via']): Finding {
   const what = `Container ${live.container?.name} of ${live.name} has no health check.`;
   const action =
     'Add a container health check, and a small non-essential container that dependsOn it with condition HEALTHY (the workaround AWS validated).';
+  if (foundBy === 'serviceConnect') {
+    return {
+      code: 'no-health-check',
+      severity: 'info',
+      services: [live.name],
+      what,
+      why: 'Nothing changes here: its callers reach it through Service Connect already, which sends a task requests once it runs, before the application is ready (containers-roadmap#2334).',
+      action,
+    };
+  }
   if (foundBy === 'cloudMap') {
     return {
       code: 'no-health-check',
@@ -264,8 +286,9 @@ function deploymentFindings(live: Live): Finding[] {
       severity: 'info',
       services: [name],
       what: `${name} already has Service Connect on (namespace ${config.namespace}).`,
-      why: 'apply compares what runs with what the file says and skips it when they agree; a different configuration is replaced.',
-      action: 'Check that serviceConnectNamespace in the file is the namespace it uses.',
+      why: 'The file records its live configuration (serviceConnect): plan and apply keep it as it runs where it serves every name its callers use, and replace it otherwise; a replacement that would take a name away from a caller is refused.',
+      action:
+        "Nothing, to keep it. To change it (access logs, timeouts, TLS), edit or remove the service's serviceConnect in the file: apply then sends the change.",
     });
   }
   return findings;

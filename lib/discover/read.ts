@@ -33,13 +33,22 @@ import {
 } from '@aws-sdk/client-servicediscovery';
 import { AwsClients } from '../aws/clients';
 import { namespaceServices } from '../aws/cloud-map';
-import { chunks, describeServices } from '../aws/ecs';
+import { chunks, describeServices, latestRevision } from '../aws/ecs';
 import { mapLimit } from '../core/concurrency';
 import { ValidationError } from '../core/validation';
-import { ClusterSnapshot, RegistryService, ZoneRecord } from './snapshot';
+import {
+  ClusterSnapshot,
+  DetachedPath,
+  RegistryService,
+  ServiceConnectNamespace,
+  ZoneRecord,
+  primaryServiceConnect,
+} from './snapshot';
 
 /** DescribeTargetGroups and DescribeLoadBalancers take at most 20 ARNs per call. */
 const ELB_ARNS_PER_CALL = 20;
+/** How the SDK names Elastic Load Balancing's TargetGroupNotFound (the modelled exception; its code, should it not map). */
+const TARGET_GROUP_NOT_FOUND = ['TargetGroupNotFoundException', 'TargetGroupNotFound'];
 /** How often a long step reports its progress. */
 const PROGRESS_EVERY = 25;
 /**
@@ -76,11 +85,13 @@ export async function readCluster(
 
   const services = await readServices(clients, cluster, progress);
   const taskDefinitions = await readTaskDefinitions(clients, services, progress);
-  const cloudMap = await readCloudMap(clients, services, progress);
+  const detached = await readDetachedPaths(clients, cluster, services, progress);
+  const cloudMap = await readCloudMap(clients, services, detached, progress);
+  const serviceConnectNamespaces = await readServiceConnectNamespaces(clients, services, progress);
   // Load balancers and Route 53 are read if allowed: a team may migrate without those rights.
   const unread: string[] = [];
   const elb = await ifAllowed(
-    () => readLoadBalancers(clients, services, progress),
+    () => readLoadBalancers(clients, services, detached, progress),
     { targetGroups: [], loadBalancers: [], idleTimeouts: new Map(), listeners: [], rules: new Map() },
     'Elastic Load Balancing',
     unread,
@@ -109,6 +120,8 @@ export async function readCluster(
     ...elb,
     records,
     unread,
+    serviceConnectNamespaces,
+    detached,
   };
 }
 
@@ -177,15 +190,23 @@ async function readTaskDefinitions(
 async function readCloudMap(
   clients: AwsClients,
   services: readonly EcsService[],
+  detached: ReadonlyMap<string, DetachedPath>,
   progress: Progress
 ): Promise<Pick<ClusterSnapshot, 'registries' | 'namespaces' | 'namespaceServices' | 'instances'>> {
-  const registryArns = unique(services.flatMap((s) => (s.serviceRegistries ?? []).map((r) => r.registryArn)));
+  const registryArns = unique([
+    ...services.flatMap((s) => (s.serviceRegistries ?? []).map((r) => r.registryArn)),
+    ...[...detached.values()].flatMap((d) => d.registryArns),
+  ]);
   const registries = new Map<string, RegistryService>();
   const namespaces = new Map<string, Namespace>();
   const byNamespace = new Map<string, ServiceSummary[]>();
   for (const arn of registryArns) {
     if (registries.has(arn)) continue;
-    const { Service } = await clients.cloudMap.send(new GetServiceCommand({ Id: resourceId(arn) }));
+    // A detached old path may have been deleted since: it is then not found, and not guessed.
+    const Service = await unlessGone(
+      async () => (await clients.cloudMap.send(new GetServiceCommand({ Id: resourceId(arn) }))).Service,
+      'ServiceNotFound'
+    );
     if (!Service?.NamespaceId) continue;
     if (!byNamespace.has(Service.NamespaceId)) {
       const { namespace, summaries } = await readNamespace(clients, Service.NamespaceId);
@@ -245,6 +266,7 @@ async function readForeignInstances(
 async function readLoadBalancers(
   clients: AwsClients,
   services: readonly EcsService[],
+  detached: ReadonlyMap<string, DetachedPath>,
   progress: Progress
 ): Promise<Pick<ClusterSnapshot, 'targetGroups' | 'loadBalancers' | 'idleTimeouts' | 'listeners' | 'rules'>> {
   const targetGroups: TargetGroup[] = [];
@@ -253,6 +275,10 @@ async function readLoadBalancers(
     const answer = await clients.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: batch }));
     targetGroups.push(...(answer.TargetGroups ?? []));
   }
+  const formerArns = unique([...detached.values()].flatMap((d) => d.targetGroupArns)).filter(
+    (arn) => !groupArns.includes(arn)
+  );
+  targetGroups.push(...(await existingTargetGroups(clients, formerArns)));
   const loadBalancers: LoadBalancer[] = [];
   for (const batch of chunks(
     unique(targetGroups.flatMap((tg) => tg.LoadBalancerArns ?? [])),
@@ -293,6 +319,102 @@ async function readLoadBalancers(
     `Elastic Load Balancing: ${targetGroups.length} target group(s), ${loadBalancers.length} load balancer(s), ${listeners.length} listener(s)`
   );
   return { targetGroups, loadBalancers, idleTimeouts, listeners, rules };
+}
+
+/**
+ * The target groups of `arns` that still exist: a batch at a time, and one at a time in a batch
+ * that names a deleted one (Elastic Load Balancing then refuses the whole batch).
+ */
+async function existingTargetGroups(clients: AwsClients, arns: readonly string[]): Promise<TargetGroup[]> {
+  const found: TargetGroup[] = [];
+  const describe = async (batch: string[]) =>
+    (await clients.elb.send(new DescribeTargetGroupsCommand({ TargetGroupArns: batch }))).TargetGroups ?? [];
+  for (const batch of chunks(arns, ELB_ARNS_PER_CALL)) {
+    const whole = await unlessGone(() => describe(batch), ...TARGET_GROUP_NOT_FOUND);
+    if (whole) {
+      found.push(...whole);
+      continue;
+    }
+    for (const arn of batch)
+      found.push(...((await unlessGone(() => describe([arn]), ...TARGET_GROUP_NOT_FOUND)) ?? []));
+  }
+  return found;
+}
+
+/**
+ * The old path of each service that runs Service Connect with an endpoint and has no registry or
+ * target group attached: the registries and target groups of its newest revision that had any,
+ * as ECS recorded them (`ListServiceDeployments`, `DescribeServiceRevisions`: the deployments of
+ * the last 90 days, newest first, read no further than needed). None for a cluster that has not
+ * started its migration: no call then.
+ */
+async function readDetachedPaths(
+  clients: AwsClients,
+  cluster: string,
+  services: readonly EcsService[],
+  progress: Progress
+): Promise<Map<string, DetachedPath>> {
+  const candidates = services.filter(
+    (s) =>
+      (primaryServiceConnect(s)?.services ?? []).length > 0 &&
+      (s.serviceRegistries ?? []).length === 0 &&
+      (s.loadBalancers ?? []).length === 0
+  );
+  const detached = new Map<string, DetachedPath>();
+  await mapLimit(candidates, READ_CONCURRENCY, async (service) => {
+    const revision = await latestRevision(
+      clients.ecs,
+      cluster,
+      service.serviceName!,
+      (r) => (r.serviceRegistries ?? []).length > 0 || (r.loadBalancers ?? []).some((lb) => lb.targetGroupArn)
+    );
+    if (!revision) return;
+    detached.set(service.serviceName!, {
+      registryArns: unique((revision.serviceRegistries ?? []).map((r) => r.registryArn)),
+      targetGroupArns: unique((revision.loadBalancers ?? []).map((lb) => lb.targetGroupArn)),
+    });
+  });
+  if (candidates.length > 0)
+    progress(
+      `ECS: ${candidates.length} service(s) on Service Connect without an old path attached, ${detached.size} with one in their history`
+    );
+  return detached;
+}
+
+/**
+ * The Service Connect namespaces the services' PRIMARY deployments run in, each with its
+ * endpoints (`GetNamespace`, `ListServices`): names taken in it, this cluster's and others'.
+ */
+async function readServiceConnectNamespaces(
+  clients: AwsClients,
+  services: readonly EcsService[],
+  progress: Progress
+): Promise<Map<string, ServiceConnectNamespace>> {
+  const arns = unique(services.map((s) => primaryServiceConnect(s)?.namespace));
+  const found = new Map<string, ServiceConnectNamespace>();
+  for (const arn of arns) {
+    const namespace = await unlessGone(
+      async () => (await clients.cloudMap.send(new GetNamespaceCommand({ Id: resourceId(arn) }))).Namespace,
+      'NamespaceNotFound'
+    );
+    if (!namespace) continue;
+    found.set(arn, { namespace, endpoints: await namespaceServices(clients.cloudMap, namespace.Id!) });
+  }
+  if (found.size > 0)
+    progress(
+      `Service Connect: ${[...found.values()].map((n) => `${n.namespace.Name} (${n.endpoints.length} endpoint(s))`).join(', ')}`
+    );
+  return found;
+}
+
+/** `read()`, or undefined when the thing read does not exist (an error named in `notFound`). */
+async function unlessGone<T>(read: () => Promise<T>, ...notFound: string[]): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (notFound.includes((err as Error).name)) return undefined;
+    throw err;
+  }
 }
 
 /** The service principal that Route 53 names as a hosted zone's `LinkedService` when Cloud Map created it. */

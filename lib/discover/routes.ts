@@ -9,7 +9,7 @@ import type { Namespace } from '@aws-sdk/client-servicediscovery';
 import { Address, aliasTargetName, effectivePort, recordName } from './addresses';
 import { Finding } from './findings';
 import { classicLoadBalancer, pathRouting } from './inferred-findings';
-import { ClusterSnapshot, RegistryService } from './snapshot';
+import { ClusterSnapshot, RegistryService, primaryServiceConnect } from './snapshot';
 
 /**
  * The routes to each service of the cluster: every name discovery knows for it (a Cloud Map
@@ -17,14 +17,20 @@ import { ClusterSnapshot, RegistryService } from './snapshot';
  * port callers use, and which of them an address in a caller's configuration takes.
  */
 
-/** One way to reach a service that discovery knows a name for. */
+/**
+ * One way to reach a service that discovery knows a name for: an old path (a Cloud Map name, an
+ * alias record, a load balancer's own name), attached or detached since, or a client alias of
+ * the Service Connect configuration it runs.
+ */
 export interface Route {
   readonly service: string;
   readonly name: string;
   readonly port: number;
-  readonly via: 'cloudMap' | 'alias' | 'loadBalancer';
+  readonly via: 'cloudMap' | 'alias' | 'loadBalancer' | 'serviceConnect';
   /** A host-header rule names it: preferred over a listener's default action for the same name. */
   readonly specific: boolean;
+  /** An old path the service is no longer attached to (its history says it was): callers reach it through Service Connect. */
+  readonly detached?: boolean;
   readonly cloudMap?: {
     readonly registryArn: string;
     readonly service: RegistryService;
@@ -56,8 +62,14 @@ export function liveService(snapshot: ClusterSnapshot, service: EcsService, find
   const attached = [...(service.loadBalancers ?? []), ...(service.serviceRegistries ?? [])].find(
     (a) => a.containerName !== undefined && a.containerPort !== undefined
   );
+  // Without an old path attached, the port its Service Connect endpoint names is the one served.
+  const endpointPort = primaryServiceConnect(service)?.services?.[0]?.portName;
+  const named = endpointPort
+    ? containers.find((c) => (c.portMappings ?? []).some((m) => m.name === endpointPort))
+    : undefined;
   const container =
     containers.find((c) => c.name === attached?.containerName) ??
+    named ??
     containers.find((c) => (c.portMappings ?? []).length > 0 && c.essential !== false) ??
     containers.find((c) => (c.portMappings ?? []).length > 0) ??
     // A client-only service: its (first essential) container, for its image and logs.
@@ -65,6 +77,7 @@ export function liveService(snapshot: ClusterSnapshot, service: EcsService, find
     containers[0];
   const mapping =
     container?.portMappings?.find((m) => m.containerPort === attached?.containerPort) ??
+    (attached ? undefined : container?.portMappings?.find((m) => m.name === endpointPort)) ??
     container?.portMappings?.[0];
   const port = mapping?.containerPort;
   const behindLoadBalancers = loadBalancerRoutes(snapshot, service, findings);
@@ -74,16 +87,27 @@ export function liveService(snapshot: ClusterSnapshot, service: EcsService, find
     taskDefinition,
     container,
     mapping,
-    routes: [...cloudMapRoutes(snapshot, service, port), ...behindLoadBalancers.routes],
+    routes: [
+      ...cloudMapRoutes(snapshot, service, port),
+      ...behindLoadBalancers.routes,
+      ...serviceConnectRoutes(snapshot, service),
+    ],
     publicEntry: behindLoadBalancers.publicEntry,
   };
 }
 
-/** The service's Cloud Map names, one per registry, on its container port. */
+/** The service's Cloud Map names, one per registry (attached, or detached since), on its container port. */
 function cloudMapRoutes(snapshot: ClusterSnapshot, service: EcsService, port: number | undefined): Route[] {
+  const registries = [
+    ...(service.serviceRegistries ?? []).map((r) => ({ arn: r.registryArn ?? '', detached: false })),
+    ...(snapshot.detached?.get(service.serviceName!)?.registryArns ?? []).map((arn) => ({
+      arn,
+      detached: true,
+    })),
+  ];
   const routes: Route[] = [];
-  for (const registry of service.serviceRegistries ?? []) {
-    const cm = snapshot.registries.get(registry.registryArn ?? '');
+  for (const registry of registries) {
+    const cm = snapshot.registries.get(registry.arn);
     const ns = cm && snapshot.namespaces.get(cm.NamespaceId ?? '');
     if (!cm || !ns || port === undefined) continue;
     routes.push({
@@ -92,10 +116,37 @@ function cloudMapRoutes(snapshot: ClusterSnapshot, service: EcsService, port: nu
       port,
       via: 'cloudMap',
       specific: true,
-      cloudMap: { registryArn: registry.registryArn!, service: cm, namespace: ns },
+      ...(registry.detached && { detached: true }),
+      cloudMap: { registryArn: registry.arn, service: cm, namespace: ns },
     });
   }
   return routes;
+}
+
+/**
+ * The names the service's live Service Connect configuration answers on: each client alias, by
+ * its `dnsName` or ECS's default `<discoveryName>.<namespace>`. A caller whose address is one of
+ * them calls the service, whether or not an old path still leads there.
+ */
+function serviceConnectRoutes(snapshot: ClusterSnapshot, service: EcsService): Route[] {
+  const config = primaryServiceConnect(service);
+  const namespace = snapshot.serviceConnectNamespaces?.get(config?.namespace ?? '')?.namespace.Name;
+  return (config?.services ?? []).flatMap((endpoint) =>
+    (endpoint.clientAliases ?? []).flatMap((alias): Route[] => {
+      const discovery = endpoint.discoveryName ?? endpoint.portName;
+      const name = alias.dnsName ?? (namespace && `${discovery}.${namespace}`);
+      if (!name || alias.port === undefined) return [];
+      return [
+        {
+          service: service.serviceName!,
+          name: name.toLowerCase(),
+          port: alias.port,
+          via: 'serviceConnect',
+          specific: true,
+        },
+      ];
+    })
+  );
 }
 
 /**
@@ -110,7 +161,15 @@ function loadBalancerRoutes(
   const name = service.serviceName!;
   const routes: Route[] = [];
   let publicEntry: Live['publicEntry'];
-  for (const attachment of service.loadBalancers ?? []) {
+  const attachments = [
+    ...(service.loadBalancers ?? []).map((a) => ({ ...a, detached: false })),
+    ...(snapshot.detached?.get(name)?.targetGroupArns ?? []).map((targetGroupArn) => ({
+      targetGroupArn,
+      loadBalancerName: undefined,
+      detached: true,
+    })),
+  ];
+  for (const attachment of attachments) {
     if (attachment.loadBalancerName) {
       findings.push(classicLoadBalancer(name, attachment.loadBalancerName));
       continue;
@@ -121,14 +180,16 @@ function loadBalancerRoutes(
       if (!lb || !targetGroup) continue;
       for (const { listener, hosts, paths } of listenersTo(snapshot, lb, targetGroup)) {
         if (lb.Scheme === 'internet-facing') {
-          publicEntry ??= { port: listener.Port!, healthCheckPath: targetGroup.HealthCheckPath ?? '/' };
+          if (!attachment.detached)
+            publicEntry ??= { port: listener.Port!, healthCheckPath: targetGroup.HealthCheckPath ?? '/' };
           continue;
         }
         if (paths) {
-          findings.push(pathRouting(name, lb.LoadBalancerName, listener.Port));
+          if (!attachment.detached) findings.push(pathRouting(name, lb.LoadBalancerName, listener.Port));
           continue;
         }
-        routes.push(...listenerRoutes(snapshot, name, { targetGroup, lb, listener }, hosts));
+        const found = listenerRoutes(snapshot, name, { targetGroup, lb, listener }, hosts);
+        routes.push(...(attachment.detached ? found.map((r) => ({ ...r, detached: true })) : found));
       }
     }
   }
@@ -276,11 +337,19 @@ export function resolveRoute(
 }
 
 /**
- * The route a service keeps as its client alias: the name most callers use; with none, Cloud Map
- * before an alias record before the load balancer's own name.
+ * The route a service keeps as its client alias. A service that runs Service Connect keeps a name
+ * its live configuration answers on (the one most callers use), by the old path of that name
+ * where one is known, attached or detached: a migrated cluster is read as it runs, and the plan
+ * has nothing to change. Otherwise the name most callers use; with none, Cloud Map before an
+ * alias record before the load balancer's own name.
  */
 export function chooseRoute(live: Live, callers: readonly { readonly route: Route }[]): Route | undefined {
-  const rank = { cloudMap: 0, alias: 1, loadBalancer: 2 };
+  const rank = { cloudMap: 0, alias: 1, loadBalancer: 2, serviceConnect: 3 };
+  const aliases = live.routes.filter((r) => r.via === 'serviceConnect');
+  const aliased = (route: Route) =>
+    aliases.some((a) => a.name === route.name && a.port === route.port) ? 0 : 1;
   const uses = (route: Route) => callers.filter((c) => c.route.name === route.name).length;
-  return [...live.routes].sort((a, b) => uses(b) - uses(a) || rank[a.via] - rank[b.via])[0];
+  return [...live.routes].sort(
+    (a, b) => aliased(a) - aliased(b) || uses(b) - uses(a) || rank[a.via] - rank[b.via]
+  )[0];
 }

@@ -3,17 +3,20 @@ import { DEFAULT_PER_REQUEST_SECONDS } from '../model/graph';
 import {
   AppProtocol,
   LegacyDiscovery,
+  LiveServiceConnect,
   PORT_NAME,
   ServiceCall,
   ServiceSpec,
   serviceId,
 } from '../model/topology';
 import { FoundCall, callsFrom } from './calls';
+import { liveConfigurationOf } from './live-config';
 import { Finding } from './findings';
 import {
   copyFindings,
   lbIdleTimeout,
   noAppProtocol,
+  oldPathNotFound,
   redactedEnvironment,
   secondPath,
   serviceFindings,
@@ -57,9 +60,12 @@ export function serviceSpec(context: SpecContext): ServiceSpec {
     : { kind: 'none' as const };
   const called = legacyDiscovery.kind !== 'none';
   const ownCalls = callsFrom(name, calls, context.chosen);
+  const serviceConnect = liveConfigurationOf(live.service, snapshot);
 
   findings.push(...nameFindings(live, chosen, callers));
-  const { portName, discoveryName } = endpointOf(context, called);
+  if (legacyDiscovery.kind !== 'none' && legacyDiscovery.oldPathNotFound && chosen)
+    findings.push(oldPathNotFound(name, chosen, legacyDiscovery.oldPathNotFound));
+  const { portName, discoveryName } = endpointOf(context, called, serviceConnect, chosen);
   const appProtocol = appProtocolOf(live, callers, findings);
   const timeouts = timeoutsOf(live, chosen, appProtocol, snapshot.idleTimeouts, findings);
   const environment = environmentOf(container, ownCalls, name, findings);
@@ -78,6 +84,7 @@ export function serviceSpec(context: SpecContext): ServiceSpec {
     calls: ownCalls,
     legacyDiscovery,
     ...(live.publicEntry && { publicEntry: live.publicEntry }),
+    ...(serviceConnect && { serviceConnect }),
     ...(timeouts && { timeouts }),
     ...(container?.image && { image: container.image }),
     ...(live.service.desiredCount !== undefined && { desiredCount: Math.max(1, live.service.desiredCount) }),
@@ -105,7 +112,9 @@ function nameFindings(live: Live, chosen: Route | undefined, callers: readonly F
     findings.push(twoNames(name, chosen?.name, other, using));
   }
   const paths = new Set(
-    live.routes.map((r) => (r.cloudMap ? r.cloudMap.registryArn : r.loadBalancer?.targetGroup.TargetGroupArn))
+    live.routes
+      .filter((r) => r.via !== 'serviceConnect' && !r.detached)
+      .map((r) => (r.cloudMap ? r.cloudMap.registryArn : r.loadBalancer?.targetGroup.TargetGroupArn))
   );
   if (chosen && paths.size > 1) findings.push(secondPath(name, paths.size));
   return findings;
@@ -113,11 +122,25 @@ function nameFindings(live: Live, chosen: Route | undefined, callers: readonly F
 
 /**
  * The port's name (a new one for a called service's unnamed port) and, where that name is taken
- * in the namespace already, the endpoint's discovery name.
+ * in the namespace already, the endpoint's discovery name. A service that runs Service Connect
+ * keeps the names of its live endpoint (the one that answers on the name it keeps).
  */
-function endpointOf(context: SpecContext, called: boolean): { portName?: string; discoveryName?: string } {
+function endpointOf(
+  context: SpecContext,
+  called: boolean,
+  serviceConnect: LiveServiceConnect | undefined,
+  chosen: Route | undefined
+): { portName?: string; discoveryName?: string } {
   const { live, id, endpointNames, findings } = context;
   const { name, container, mapping } = live;
+  const running = serviceConnect?.services.find((s) =>
+    s.clientAliases.some((a) => a.dnsName.toLowerCase() === chosen?.name && a.port === chosen?.port)
+  );
+  if (called && running)
+    return {
+      portName: running.portName,
+      ...(running.discoveryName !== running.portName && { discoveryName: running.discoveryName }),
+    };
   let portName = mapping?.name;
   let discoveryName: string | undefined;
   if (called && !portName) {
@@ -133,6 +156,7 @@ function endpointOf(context: SpecContext, called: boolean): { portName?: string;
 
 function legacyDiscoveryOf(route: Route, uncalled: boolean, snapshot: ClusterSnapshot): LegacyDiscovery {
   const outside = uncalled ? { calledFromOutside: true } : {};
+  if (route.via === 'serviceConnect') return withoutOldPath(route, snapshot, outside);
   if (route.cloudMap) {
     return {
       kind: 'cloudMapDns',
@@ -154,6 +178,43 @@ function legacyDiscoveryOf(route: Route, uncalled: boolean, snapshot: ClusterSna
     ...(targetGroup.HealthCheckPath && { healthCheckPath: targetGroup.HealthCheckPath }),
     ...outside,
   };
+}
+
+/**
+ * A name callers reach through Service Connect only: no old path of it is attached, and none in the
+ * service's history still exists. The file keeps the name, so that the plan keeps the alias; the
+ * kind is read from the name (a name in a Cloud Map DNS namespace discovery knows, on the
+ * container's port, else an internal load balancer's), and `oldPathNotFound` says why rollback
+ * refuses the service.
+ */
+function withoutOldPath(
+  route: Route,
+  snapshot: ClusterSnapshot,
+  outside: { calledFromOutside?: boolean }
+): LegacyDiscovery {
+  const history = snapshot.detached?.get(route.service);
+  const named = [...(history?.registryArns ?? []), ...(history?.targetGroupArns ?? [])];
+  const oldPathNotFound =
+    named.length > 0
+      ? `its deployment history names ${named.join(', ')} as its old path, which no longer exists`
+      : 'no registry or target group is attached, and its deployment history (ECS keeps 90 days) names none';
+  const service = snapshot.services.find((s) => s.serviceName === route.service);
+  const onContainerPort = snapshot.taskDefinitions
+    .get(service?.taskDefinition ?? '')
+    ?.containerDefinitions?.flatMap((c) => c.portMappings ?? [])
+    .some((m) => m.containerPort === route.port);
+  const namespace = [...snapshot.namespaces.values()]
+    .map((ns) => ns.Name!.toLowerCase())
+    .find((ns) => route.name.endsWith(`.${ns}`));
+  if (namespace && onContainerPort)
+    return {
+      kind: 'cloudMapDns',
+      namespace,
+      serviceName: route.name.slice(0, route.name.length - namespace.length - 1),
+      oldPathNotFound,
+      ...outside,
+    };
+  return { kind: 'internalAlb', dnsName: route.name, port: route.port, oldPathNotFound, ...outside };
 }
 
 function appProtocolOf(

@@ -1,4 +1,4 @@
-import type { Service as EcsService, TaskDefinition } from '@aws-sdk/client-ecs';
+import type { Service as EcsService, ServiceConnectConfiguration, TaskDefinition } from '@aws-sdk/client-ecs';
 import type { Listener, LoadBalancer, Rule, TargetGroup } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import type {
@@ -44,6 +44,30 @@ export interface ClusterSnapshot {
   readonly records: readonly ZoneRecord[];
   /** What could not be read (access denied), with the error: its calls and names are missing. */
   readonly unread?: readonly string[];
+  /**
+   * The Service Connect namespaces the services run in (their PRIMARY deployments'), by ARN, each
+   * with its endpoints: every Cloud Map service in it, other clusters' included.
+   */
+  readonly serviceConnectNamespaces?: ReadonlyMap<string, ServiceConnectNamespace>;
+  /**
+   * The old path each service with a Service Connect endpoint had and no longer has, by service
+   * name: the registries and target groups of its newest revision that had any (ECS keeps the
+   * deployments of 90 days), detached since by retire, the CDK app's retired phase or the
+   * walkthrough's script. Those that still exist are read as the attached ones are.
+   */
+  readonly detached?: ReadonlyMap<string, DetachedPath>;
+}
+
+/** A Service Connect namespace and the endpoints in it. */
+export interface ServiceConnectNamespace {
+  readonly namespace: Namespace;
+  readonly endpoints: readonly ServiceSummary[];
+}
+
+/** The old path a service was attached to, as its service revisions recorded it. */
+export interface DetachedPath {
+  readonly registryArns: readonly string[];
+  readonly targetGroupArns: readonly string[];
 }
 
 /**
@@ -56,4 +80,10 @@ export type RegistryService = Pick<CloudMapService, 'Id' | 'Arn' | 'Name' | 'Nam
 export interface ZoneRecord {
   readonly zone: string;
   readonly record: ResourceRecordSet;
+}
+
+/** The Service Connect configuration a service runs with (its PRIMARY deployment's), when it is on. */
+export function primaryServiceConnect(service: EcsService): ServiceConnectConfiguration | undefined {
+  const config = service.deployments?.find((d) => d.status === 'PRIMARY')?.serviceConnectConfiguration;
+  return config?.enabled ? config : undefined;
 }

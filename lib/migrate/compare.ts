@@ -1,4 +1,9 @@
-import type { Deployment, Service, ServiceConnectConfiguration } from '@aws-sdk/client-ecs';
+import type {
+  Deployment,
+  Service,
+  ServiceConnectConfiguration,
+  ServiceConnectService,
+} from '@aws-sdk/client-ecs';
 import { discoveryName } from '../model/service-connect';
 
 /** The Service Connect namespace, by both of the names ECS accepts for it. */
@@ -28,7 +33,9 @@ export function isOn(config: ServiceConnectConfiguration | undefined): boolean {
 /**
  * A configuration in a canonical form, so that what was sent and what ECS reports back
  * compare equal: the namespace by ARN (ECS answers with the ARN; a file names it), a missing
- * `discoveryName` as the port name (ECS fills it in), a missing or empty `services` list as
+ * `discoveryName` as the port name (ECS fills it in), a client alias without `dnsName` by the name
+ * ECS gives it (`<discoveryName>.<namespace>`, in the target namespace), access logs without
+ * `includeQueryParameters` as `DISABLED` (ECS's default), a missing or empty `services` list as
  * empty (a client-only service), lists sorted, empty optional parts dropped. `off` for any
  * configuration with Service Connect off.
  */
@@ -38,14 +45,21 @@ export function canonicalServiceConnect(
 ): string {
   if (!isOn(config)) return 'off';
   const c = config!;
+  const arn = c.namespace === namespace.name ? namespace.arn : c.namespace;
+  const defaultName = (s: ServiceConnectService) =>
+    arn === namespace.arn ? `${discoveryName(s)}.${namespace.name}` : null;
   const canonical = {
-    namespace: c.namespace === namespace.name ? namespace.arn : c.namespace,
+    namespace: arn,
     services: (c.services ?? [])
       .map((s) => ({
         portName: s.portName,
         discoveryName: discoveryName(s),
         clientAliases: (s.clientAliases ?? [])
-          .map((a) => ({ port: a.port, dnsName: a.dnsName ?? null, testTraffic: a.testTrafficRules ?? null }))
+          .map((a) => ({
+            port: a.port,
+            dnsName: a.dnsName ?? defaultName(s),
+            testTraffic: a.testTrafficRules ?? null,
+          }))
           .sort((a, b) => `${a.dnsName}:${a.port}`.localeCompare(`${b.dnsName}:${b.port}`)),
         ingressPortOverride: s.ingressPortOverride ?? null,
         idleTimeoutSeconds: s.timeout?.idleTimeoutSeconds ?? null,
@@ -55,7 +69,12 @@ export function canonicalServiceConnect(
       .sort((a, b) => String(a.portName).localeCompare(String(b.portName))),
     logDriver: c.logConfiguration?.logDriver ?? null,
     logOptions: sortedObject(c.logConfiguration?.options ?? {}),
-    accessLog: c.accessLogConfiguration ?? null,
+    accessLog: c.accessLogConfiguration
+      ? {
+          format: c.accessLogConfiguration.format,
+          includeQueryParameters: c.accessLogConfiguration.includeQueryParameters ?? 'DISABLED',
+        }
+      : null,
   };
   return JSON.stringify(canonical);
 }

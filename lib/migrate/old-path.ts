@@ -6,7 +6,7 @@ import { latestAttachment, refersTo } from '../aws/ecs';
 import { Problems } from '../core/validation';
 import { callersOf } from '../model/graph';
 import { ServiceSpec, Topology } from '../model/topology';
-import { NamespaceRef } from './compare';
+import { NamespaceRef, isOn, liveServiceConnect } from './compare';
 import { PlannedUpdate, PlanTarget, desiredConfiguration, isDone, serviceConnectOn } from './plan';
 import { ScUpdate } from './sc-files';
 
@@ -29,6 +29,12 @@ export function oldPathOf(svc: ServiceSpec): OldPath | undefined {
   if (d.kind === 'cloudMapDns' && d.registryArn) return { kind: 'registry', arn: d.registryArn };
   if (d.kind === 'internalAlb' && d.targetGroupArn) return { kind: 'targetGroup', arn: d.targetGroupArn };
   return undefined;
+}
+
+/** Why discovery found no old path of `svc` (its callers reach it through Service Connect only), if it found none. */
+export function notFound(svc: ServiceSpec): string | undefined {
+  const d = svc.legacyDiscovery;
+  return d.kind === 'none' ? undefined : d.oldPathNotFound;
 }
 
 /**
@@ -78,6 +84,8 @@ export function planRetire(context: RetireContext): { updates: PlannedUpdate[]; 
     : topology.services.filter((s) => s.legacyDiscovery.kind !== 'none');
   for (const svc of chosen) {
     const path = oldPathOf(svc);
+    // Discover found none attached, and none to attach again: nothing to detach.
+    if (!path && notFound(svc)) continue;
     if (!path) {
       refusals.push(
         svc.legacyDiscovery.kind === 'none'
@@ -165,6 +173,13 @@ export async function planAttach(
   for (const svc of topology.services) {
     const path = oldPathOf(svc);
     const current = live.get(svc.name);
+    const reason = notFound(svc);
+    if (!path && reason && current && isOn(liveServiceConnect(current))) {
+      problems.add(
+        `${svc.name}: has no old path to return to (${reason}; the topology says oldPathNotFound): with Service Connect off, its callers would reach nothing. Attach an old path under the name they use (a Cloud Map service, or a target group behind the alias record) and discover again, or write its registryArn or targetGroupArn into the topology; until then it stays on Service Connect`
+      );
+      continue;
+    }
     if (!path || !current || isAttached(path, current)) continue;
     const input = { cluster, service: svc.name };
     if (path.kind === 'registry') {

@@ -5,7 +5,10 @@ import { serviceConnectEndpoints, servicesByName } from '../aws/ecs';
 import { CliIo } from '../cli/cli-io';
 import { Problems, ValidationError } from '../core/validation';
 import { legacyEndpoint } from '../model/graph';
+import { ServiceConnectConfig } from '../model/service-connect';
 import { Topology, endpointName } from '../model/topology';
+import { liveServiceConnect } from './compare';
+import { ConfigValue, callersUsing, removedNames } from './removed-names';
 import { LiveFacts, PlanTarget, desiredConfiguration, isDone, serviceConnectOn } from './plan';
 import { ScUpdate } from './sc-files';
 import { MigrationTarget } from './target';
@@ -64,6 +67,7 @@ export async function applyFacts(session: Session, live: ReadonlyMap<string, Ser
   const revisions = new Map<string, ReturnType<typeof namedRevision> & object>();
   const planned = planTarget(session);
   const groups = new Set<string>();
+  const sent = new Map<string, ServiceConnectConfig>();
   for (const svc of topology.services) {
     let desired: ReturnType<typeof desiredConfiguration>;
     try {
@@ -76,6 +80,7 @@ export async function applyFacts(session: Session, live: ReadonlyMap<string, Ser
     }
     const group = desired.logConfiguration?.options?.['awslogs-group'];
     if (group) groups.add(group);
+    sent.set(svc.name, desired);
     const current = live.get(svc.name);
     const controller = current?.deploymentController?.type;
     if (controller !== undefined && controller !== 'ECS') {
@@ -96,6 +101,7 @@ export async function applyFacts(session: Session, live: ReadonlyMap<string, Ser
     const revision = namedRevision(described, svc);
     if (revision) revisions.set(svc.name, revision);
   }
+  (await removalProblems(session, live, sent)).forEach((p) => problems.add(p));
   for (const group of groups) {
     if (!(await logGroupExists(session.clients, group)))
       problems.add(
@@ -104,6 +110,34 @@ export async function applyFacts(session: Session, live: ReadonlyMap<string, Ser
   }
   problems.throwIfAny();
   return { revisions };
+}
+
+/**
+ * Each name a service's live configuration answers on that the configuration `apply` would send
+ * takes away while a caller uses it (see removed-names.ts), as a problem naming the callers and
+ * where they hold the name. Task definitions are read only when something would be taken away.
+ */
+async function removalProblems(
+  session: Session,
+  live: ReadonlyMap<string, Service>,
+  sent: ReadonlyMap<string, ServiceConnectConfig>
+): Promise<string[]> {
+  const { name, arn } = session.target.namespace;
+  if (!arn) return [];
+  const namespace = { name, arn };
+  const read = new Map<string, Promise<ConfigValue[]>>();
+  const problems: string[] = [];
+  for (const [service, desired] of sent) {
+    const current = live.get(service);
+    for (const removed of removedNames(current && liveServiceConnect(current), desired, namespace)) {
+      const callers = await callersUsing(session, live, service, removed, namespace, read);
+      if (callers.length === 0) continue;
+      problems.push(
+        `${service}: apply would remove its ${removed.what} (client alias ${removed.host}:${removed.port}, endpoint ${removed.discoveryName}, port name ${removed.portName}), which ${callers.join(', ')} use${callers.length === 1 ? 's' : ''}: their proxies would have nowhere to send those requests. Discover the cluster again (the file then records what runs, and the plan keeps it), or move the callers to another name first`
+      );
+    }
+  }
+  return problems;
 }
 
 /** For `rollback`: the revision each service returns to, when it runs one that `apply` registered. */

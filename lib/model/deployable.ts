@@ -47,6 +47,9 @@ const REQUIRED = ['image', 'desiredCount', 'cpu', 'memoryMiB'] as const;
  *   public load balancer needs none; the app's port mappings all have names);
  * - the internal load balancer's health-check path: `/`, Elastic Load Balancing's own default
  *   (a TCP target group, as behind a Network Load Balancer, has none).
+ * And it leaves out what is live in the discovered cluster (`serviceConnect`): its namespace, log
+ * group and keys are the original's, not the copy's, which starts before any migration and gets
+ * the plan's configurations.
  * How the app writes calls it cannot reproduce is {@link callValue}'s.
  */
 export function withDeployableDefaults(topology: Topology): Topology {
@@ -57,7 +60,7 @@ export function withDeployableDefaults(topology: Topology): Topology {
     cloudMapDnsNamespace: topology.cloudMapDnsNamespace ?? `${name}.cloudmap.internal`,
     internalZoneName: topology.internalZoneName ?? `${name}.lb.internal`,
     readinessGateImage: topology.readinessGateImage ?? DEFAULT_READINESS_GATE_IMAGE,
-    services: topology.services.map((svc) => ({
+    services: topology.services.map(({ serviceConnect: _live, ...svc }) => ({
       ...svc,
       ...(svc.publicEntry && svc.port !== undefined && { portName: svc.portName ?? serviceId(svc) }),
       ...(svc.legacyDiscovery.kind === 'internalAlb' && {

@@ -1,4 +1,5 @@
 import { Problems, oneOf } from '../core/validation';
+import { liveNames, servesName } from './live-service-connect';
 import { ServiceSpec, Topology, endpointName, serviceId } from './topology';
 
 /** Service Connect limit on a client alias's DNS name. */
@@ -76,6 +77,7 @@ function topologyProblems(topology: Topology, problems: Problems): void {
     }
     dataVolumeProblems(svc, where, problems);
     legacyNameProblems(topology, svc, where, problems);
+    liveNameProblems(topology, svc, where, problems);
     svc.calls.forEach((call, k) => {
       const path = `${where}.calls[${k}]`;
       problems.check(
@@ -167,6 +169,29 @@ function legacyNameProblems(topology: Topology, svc: ServiceSpec, where: string,
     problems.check(
       endpoint.host.length <= MAX_DNS_NAME_LENGTH,
       `${where}.legacyDiscovery: the old name '${endpoint.host}' is ${endpoint.host.length} characters; allowed: at most ${MAX_DNS_NAME_LENGTH}, Service Connect's limit on a client alias`
+    );
+  }
+}
+
+/**
+ * A live configuration the plan replaces (it does not serve the service's old name, see
+ * `keptServiceConnect` in plan.ts) must not take away a name that a caller uses: each of its
+ * client aliases (or ECS's default name of an endpoint without one) that a call of the file uses
+ * (`calls[].name`) and the plan's configuration does not keep is a problem naming the caller.
+ */
+function liveNameProblems(topology: Topology, svc: ServiceSpec, where: string, problems: Problems): void {
+  const live = svc.serviceConnect;
+  const alias = legacyEndpointOrUndefined(topology, svc);
+  if (!live || !alias || servesName(live, alias)) return;
+  for (const name of liveNames(live)) {
+    if (name.host === alias.host && name.port === alias.port) continue;
+    topology.services.forEach((caller, c) =>
+      caller.calls.forEach((call, k) => {
+        if (call.service !== svc.name || call.name?.toLowerCase() !== name.host) return;
+        problems.add(
+          `${where}.serviceConnect: the plan replaces the live configuration (it does not serve ${alias.host}:${alias.port}) and so removes the endpoint ${name.discoveryName} (port name ${name.portName}, client alias ${name.host}:${name.port}), which '${caller.name}' uses (${at(c)}.calls[${k}]); allowed: a legacyDiscovery with that name, or '${caller.name}' moved to ${alias.host} first`
+        );
+      })
     );
   }
 }

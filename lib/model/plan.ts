@@ -17,6 +17,7 @@ import {
   deploymentOrder,
   legacyEndpoint,
 } from './graph';
+import { adoptedPlan, servesName } from './live-service-connect';
 import { OldPathPlan, oldPathOf } from './old-path';
 import { MigrationPhase, keepsLegacyPath, usesServiceConnect } from './phase';
 import { ServiceConnectPlan } from './service-connect';
@@ -241,7 +242,8 @@ function planService(
       },
     }),
     ...(usesServiceConnect(options.phase) && {
-      serviceConnect: serviceConnectPlan(topology, svc, options, deployment.strategy),
+      serviceConnect:
+        keptServiceConnect(topology, svc) ?? serviceConnectPlan(topology, svc, options, deployment.strategy),
     }),
     oldPath: oldPathOf(topology, svc, keepsLegacyPath(options.phase)),
     ingress: callers.map((caller) => ({
@@ -266,6 +268,21 @@ function egressOf(topology: Topology, svc: ServiceSpec): { port: number; descrip
     }
   }
   return [...rules].map(([port, description]) => ({ port, description }));
+}
+
+/**
+ * The live configuration `svc` keeps, when the topology records one (discover does) and it
+ * already serves the name its callers use (its old name: the one client alias of the plan's own
+ * configuration), or it has no callers to serve. Kept, it is rendered back as it is: a cluster
+ * discovered after apply, after retire, or migrated by other means needs no update, and its
+ * options (access logs, TLS, timeouts, log stream) are the live ones, not the plan options'. To
+ * change it, edit or remove the file's `serviceConnect`.
+ */
+function keptServiceConnect(topology: Topology, svc: ServiceSpec): ServiceConnectPlan | undefined {
+  const live = svc.serviceConnect;
+  if (!live) return undefined;
+  const alias = legacyEndpoint(topology, svc);
+  return !alias || servesName(live, alias) ? adoptedPlan(live, alias) : undefined;
 }
 
 /**

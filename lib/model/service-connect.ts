@@ -8,7 +8,10 @@
  * types accept them.
  */
 import { z } from 'zod';
-import { PORT_NAME } from './topology';
+import type { LiveServiceConnect } from './topology';
+
+/** A port mapping name, as ECS and Service Connect take it. */
+export const PORT_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/;
 
 const port = z.number().int().min(1).max(65535);
 
@@ -34,7 +37,7 @@ const clientAliasSchema = z
   .strict();
 
 /** One endpoint of a client-server service (`services[]`). */
-const endpointSchema = z
+export const endpointSchema = z
   .object({
     portName: z.string().regex(PORT_NAME, "a port mapping's name"),
     discoveryName: z.string().regex(PORT_NAME).optional(),
@@ -120,6 +123,11 @@ export interface ServiceConnectPlan {
   readonly logGroupName?: string;
   /** JSON access logs (one line per request, query strings left out). */
   readonly accessLogs: boolean;
+  /**
+   * The live configuration the plan keeps (the topology file records it): rendered back field for
+   * field, the other fields of this plan say what it holds (`live-service-connect.ts`).
+   */
+  readonly adopted?: LiveServiceConnect;
 }
 
 /**
@@ -140,7 +148,8 @@ export interface ServiceConnectRefs {
 /**
  * The configuration of a service from its plan: client-server with one endpoint aliased by its
  * old name, or client-only with no endpoint; the proxy's logs (awslogs: group, stream prefix,
- * region) and, when asked for, its JSON access logs.
+ * region) and, when asked for, its JSON access logs. A live configuration the plan keeps
+ * (`adopted`) is rendered as it is, in the namespace `refs` names.
  *
  * @throws Error when an endpoint is encrypted and `refs` has no TLS key and role.
  */
@@ -148,6 +157,9 @@ export function renderServiceConnect(
   plan: ServiceConnectPlan,
   refs: ServiceConnectRefs
 ): ServiceConnectConfig {
+  // Parsed, not copied: a fresh object of the API's type, checked as an sc-update/ file is.
+  if (plan.adopted)
+    return serviceConnectConfigSchema.parse({ enabled: true, ...plan.adopted, namespace: refs.namespace });
   const options: Record<string, string> = {
     'awslogs-group': plan.logGroupName ?? refs.logGroupName,
     'awslogs-stream-prefix': plan.logStreamPrefix,

@@ -12,13 +12,13 @@
  */
 import { z } from 'zod';
 import type { DeepReadonly } from '../core/types';
+import { PORT_NAME, endpointSchema, serviceConnectConfigSchema } from './service-connect';
 
 /** An ECS service name: letters, digits, hyphens and underscores, up to 255. */
 export const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 /** A short id: names the service's constructs, its `sc-update/` file and its proxy logs. */
 export const SERVICE_ID = /^[a-z][a-z0-9]{0,31}$/;
-/** A port mapping name, as ECS and Service Connect take it. */
-export const PORT_NAME = /^[a-z0-9_][a-z0-9_-]{0,63}$/;
+export { PORT_NAME };
 /** An environment variable name. */
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A DNS name (lower case, no trailing dot), as callers use it. */
@@ -66,6 +66,41 @@ const serviceCall = z
   })
   .strict();
 
+/**
+ * Why discovery found no old path for a name that callers reach through Service Connect: the
+ * file keeps the name (the client alias), and rollback refuses the service.
+ */
+const oldPathNotFound = z
+  .string()
+  .min(1)
+  .optional()
+  .describe(
+    "why discovery found no old path for this name, which callers reach through Service Connect only (its Cloud Map service or target group deleted, or detached longer ago than the deployment history ECS keeps): rollback refuses the service, as turning Service Connect off would leave its callers nowhere to go (the kind above is discovery's best reading of the name)"
+  );
+
+/**
+ * What is live of a service's Service Connect configuration, as discovery read it from the
+ * PRIMARY deployment: the ECS API's own shape (`services[]` with the discovery names and client
+ * aliases ECS filled in), the namespace by name. The plan keeps it, field for field, when it
+ * already serves every name the service's callers use (see `live-service-connect.ts`).
+ */
+const liveServiceConnect = serviceConnectConfigSchema
+  .omit({ enabled: true, namespace: true, services: true })
+  .extend({
+    namespace: z.string().min(1).describe('the HTTP namespace it runs in, by name'),
+    services: z
+      .array(
+        endpointSchema.extend({
+          discoveryName: z
+            .string()
+            .regex(PORT_NAME)
+            .describe("its Cloud Map service's name in the namespace (ECS's default: the port name)"),
+        })
+      )
+      .describe('its endpoints, as ECS reports them (none for a client-only service)'),
+  })
+  .strict();
+
 /** How a service is found by its callers before the migration to Service Connect. */
 const legacyDiscovery = z.discriminatedUnion('kind', [
   z
@@ -85,6 +120,7 @@ const legacyDiscovery = z.discriminatedUnion('kind', [
         .describe(
           'callers outside ECS (Lambda, EC2) may use this name: retiring it is refused unless forced'
         ),
+      oldPathNotFound,
     })
     .strict(),
   z
@@ -102,6 +138,7 @@ const legacyDiscovery = z.discriminatedUnion('kind', [
       loadBalancerName: z.string().optional(),
       idleTimeoutSeconds: seconds.optional().describe("the load balancer's idle timeout"),
       calledFromOutside: z.boolean().optional(),
+      oldPathNotFound,
     })
     .strict(),
   z.object({ kind: z.literal('none').describe('nobody inside the system calls this service') }).strict(),
@@ -239,6 +276,11 @@ export const serviceSpecSchema = z
       .strict()
       .optional()
       .describe('the service is the public entry, behind the internet-facing load balancer'),
+    serviceConnect: liveServiceConnect
+      .optional()
+      .describe(
+        "what is live of its Service Connect configuration (discover records it): the plan keeps it as it is where it already serves every name the service's callers use, so that a migrated cluster discovered again needs no change; left out, or where it serves them not, the plan's configuration replaces it"
+      ),
     timeouts: z
       .object({ idleSeconds: seconds.optional(), perRequestSeconds: seconds.optional() })
       .strict()
@@ -327,6 +369,8 @@ export type Topology = DeepReadonly<z.infer<typeof topologySchema>>;
 export type ServiceCall = ServiceSpec['calls'][number];
 /** How a service is found by its callers before the migration. */
 export type LegacyDiscovery = ServiceSpec['legacyDiscovery'];
+/** What is live of a service's Service Connect configuration, as discovery read it. */
+export type LiveServiceConnect = NonNullable<ServiceSpec['serviceConnect']>;
 /** Application protocol of a port. */
 export type AppProtocol = NonNullable<ServiceSpec['appProtocol']>;
 /** A rehearsal's check that no data is lost. */

@@ -509,3 +509,145 @@ describe('findings a person reads', () => {
     expect(codes(findings, 'copy-public-entry')).toEqual(['']);
   });
 });
+
+describe('inferTopology of a cluster on Service Connect', () => {
+  const NS = 'arn:aws:servicediscovery:eu-west-1:1:namespace/ns-sc';
+
+  /** `svc` running Service Connect in c.sc.internal with these endpoints. */
+  function onServiceConnect(
+    svc: ReturnType<typeof service>,
+    endpoints: NonNullable<
+      NonNullable<Service['deployments']>[number]['serviceConnectConfiguration']
+    >['services']
+  ): ReturnType<typeof service> {
+    return {
+      ...svc,
+      service: {
+        ...svc.service,
+        deployments: [
+          {
+            status: 'PRIMARY',
+            serviceConnectConfiguration: { enabled: true, namespace: NS, services: endpoints },
+          },
+        ],
+      },
+    };
+  }
+
+  const namespaces = (endpoints: string[]) =>
+    new Map([
+      [
+        NS,
+        {
+          namespace: { Id: 'ns-sc', Arn: NS, Name: 'c.sc.internal', Type: 'HTTP' as const },
+          endpoints: endpoints.map((Name) => ({ Name })),
+        },
+      ],
+    ]);
+
+  test('keeps the name its live configuration answers on, though more callers use another', () => {
+    const api = onServiceConnect(service('api', {}, 3000, 'tg-api'), [
+      {
+        portName: 'api-port',
+        discoveryName: 'api-port',
+        clientAliases: [{ port: 80, dnsName: 'a.x.internal' }],
+      },
+    ]);
+    const callers = [
+      service('c1', { U: 'http://b.x.internal' }),
+      service('c2', { U: 'http://b.x.internal' }),
+      service('c3', { U: 'http://a.x.internal' }),
+    ];
+    const { topology } = inferTopology({
+      ...behindLoadBalancer([api, ...callers], [listener(80, 'tg-api')], ['a.x.internal', 'b.x.internal']),
+      serviceConnectNamespaces: namespaces(['api-port']),
+    });
+    const named = (name: string) => topology.services.find((s) => s.name === name)!;
+    expect(named('api').legacyDiscovery).toMatchObject({
+      kind: 'internalAlb',
+      dnsName: 'a.x.internal',
+      port: 80,
+    });
+    expect(named('c1').calls).toEqual([expect.objectContaining({ service: 'api', name: 'b.x.internal' })]);
+    expect(named('c3').calls[0].name).toBeUndefined();
+    expect(topology.serviceConnectNamespace).toBe('c.sc.internal');
+  });
+
+  test('keeps its live discovery name, and gives a new endpoint one that no endpoint in the namespace has', () => {
+    const a = onServiceConnect(service('a', {}, 3000, 'tg-a'), [
+      { portName: 'a-port', discoveryName: 'custom', clientAliases: [{ port: 80, dnsName: 'a.x.internal' }] },
+    ]);
+    const b = service('b', {}, 4000, 'tg-b');
+    const caller = service('caller', { A: 'http://a.x.internal', B: 'http://b.x.internal:8080' });
+    const { topology } = inferTopology({
+      ...behindLoadBalancer(
+        [a, b, caller],
+        [listener(80, 'tg-a'), listener(8080, 'tg-b')],
+        ['a.x.internal', 'b.x.internal']
+      ),
+      // b-port: another cluster's endpoint in the namespace.
+      serviceConnectNamespaces: namespaces(['custom', 'b-port']),
+    });
+    const named = (name: string) => topology.services.find((s) => s.name === name)!;
+    expect(named('a')).toMatchObject({ portName: 'a-port', discoveryName: 'custom' });
+    expect(named('b')).toMatchObject({ portName: 'b-port', discoveryName: 'b-b-port' });
+  });
+
+  test('without an old path, a caller of a live alias calls the service on the port its endpoint names', () => {
+    const search = onServiceConnect(
+      {
+        ...service('search', {}),
+        taskDefinition: [
+          'td/search',
+          {
+            family: 'search',
+            containerDefinitions: [
+              {
+                name: 'search',
+                image: 'x',
+                portMappings: [
+                  { containerPort: 9300, name: 'transport' },
+                  { containerPort: 9200, name: 'http' },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      [
+        {
+          portName: 'http',
+          discoveryName: 'http',
+          clientAliases: [{ port: 9200, dnsName: 'search.x.internal' }],
+        },
+      ]
+    );
+    const caller = service('caller', { SEARCH: 'search.x.internal:9200' });
+    const { topology, findings, unmatched } = inferTopology(
+      snapshot({
+        services: [search.service, caller.service],
+        taskDefinitions: new Map([search.taskDefinition, caller.taskDefinition]),
+        serviceConnectNamespaces: namespaces(['http']),
+      })
+    );
+    const found = topology.services.find((s) => s.name === 'search')!;
+    expect(found).toMatchObject({
+      port: 9200,
+      portName: 'http',
+      legacyDiscovery: {
+        kind: 'internalAlb',
+        dnsName: 'search.x.internal',
+        port: 9200,
+        oldPathNotFound:
+          'no registry or target group is attached, and its deployment history (ECS keeps 90 days) names none',
+      },
+    });
+    expect(topology.services.find((s) => s.name === 'caller')!.calls).toEqual([
+      expect.objectContaining({ service: 'search', env: 'SEARCH', format: 'text' }),
+    ]);
+    expect(unmatched).toEqual([]);
+    expect(findings.filter((f) => f.code === 'old-path-not-found').map((f) => f.services)).toEqual([
+      ['search'],
+    ]);
+  });
+});

@@ -67,6 +67,32 @@ describe('sameServiceConnect', () => {
     expect(sameServiceConnect({ ...sent, ...change }, sent, ns)).toBe(false);
   });
 
+  test("takes the defaults ECS reports for what a configuration leaves out: an alias's name, access logs' query strings", () => {
+    const withoutName = {
+      ...sent,
+      services: [{ ...sent.services[0], clientAliases: [{ port: 5432 }] }],
+      accessLogConfiguration: { format: 'JSON' as const },
+    };
+    const named = {
+      ...sent,
+      services: [
+        { ...sent.services[0], clientAliases: [{ port: 5432, dnsName: 'yelb-db.yelb.sc.internal' }] },
+      ],
+      accessLogConfiguration: { format: 'JSON' as const, includeQueryParameters: 'DISABLED' as const },
+    };
+    expect(sameServiceConnect(withoutName, named, ns)).toBe(true);
+    const other = {
+      ...named,
+      services: [{ ...named.services[0], clientAliases: [{ port: 5432, dnsName: 'x.y' }] }],
+    };
+    expect(sameServiceConnect(withoutName, other, ns)).toBe(false);
+    const queries = {
+      ...named,
+      accessLogConfiguration: { format: 'JSON' as const, includeQueryParameters: 'ENABLED' as const },
+    };
+    expect(sameServiceConnect(withoutName, queries, ns)).toBe(false);
+  });
+
   test('sees every disabled or missing configuration as off', () => {
     expect(canonicalServiceConnect(undefined, ns)).toBe('off');
     expect(canonicalServiceConnect({ enabled: false }, ns)).toBe('off');

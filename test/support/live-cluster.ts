@@ -36,12 +36,16 @@ export interface LiveListenerRoute {
   readonly path?: string;
   /** Alias records in the cluster's private zone that point at the load balancer. */
   readonly aliases?: readonly string[];
+  /** The alias records are latency records (a set identifier and a region), as the AWS sample's. */
+  readonly latency?: boolean;
   readonly protocol?: 'HTTP' | 'HTTPS' | 'TCP';
   readonly healthCheckPath?: string;
 }
 
 export interface LiveService {
   readonly name: string;
+  /** Its task definition's family (default: the service's name). */
+  readonly family?: string;
   readonly desiredCount?: number;
   readonly cpu?: string;
   readonly memory?: string;
@@ -80,6 +84,8 @@ export interface LiveCluster {
   }[];
   /** The cluster's default Service Connect namespace (an HTTP namespace that exists). */
   readonly defaultNamespace?: string;
+  /** HTTP namespaces that exist, empty, without being the cluster's default (the AWS sample's `yelb.sc.internal`). */
+  readonly httpNamespaces?: readonly string[];
   /** Log groups that exist. */
   readonly logGroups?: readonly string[];
 }

@@ -115,12 +115,20 @@ function planText(
       );
       if (row.deployment) lines.push(`  ${u.service.name}: ${gradualNote(row.deployment)}`);
     }
-    for (const cycle of wave.cycles)
+    const updated = new Set(rows[i].services.filter((r) => r.action === 'update').map((r) => r.service));
+    // Members that are already on start no tasks, so none of them needs redeploying.
+    for (const cycle of wave.cycles.filter((c) => c.some((name) => updated.has(name))))
       lines.push(
         `  then: redeploy the members of ${cycle.join(' ↔ ')} whose tasks started before another member's endpoint existed`
       );
   });
-  lines.push('', 'nothing was changed: run apply with the same options to do this');
+  const updates = rows.flatMap((r) => r.services).filter((s) => s.action === 'update').length;
+  lines.push(
+    '',
+    updates === 0 && ns.id !== undefined
+      ? 'nothing to change: every service already runs what apply would send'
+      : `nothing was changed: run apply with the same options to do this (${updates} update(s))`
+  );
   return lines;
 }
 

@@ -197,7 +197,7 @@ function reported(state: FakeState, config: any, svc?: FakeService, taskDefiniti
 }
 
 /** ECS records what a deployment deploys as a service revision, and the deployment with it. */
-function recordRevision(state: FakeState, svc: FakeService): void {
+export function recordRevision(state: FakeState, svc: FakeService): void {
   const id = state.next();
   const serviceRevisionArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:service-revision/${svc.cluster}/${svc.name}/${id}`;
   state.serviceRevisions.set(serviceRevisionArn, {
@@ -341,7 +341,22 @@ function render(state: FakeState, svc: FakeService, cluster: string): unknown {
     taskDefinition: svc.deployments.find((d) => d.status === 'PRIMARY')?.taskDefinition ?? svc.taskDefinition,
     serviceRegistries: svc.serviceRegistries,
     loadBalancers: svc.loadBalancers,
-    deployments: svc.deployments.map((d) => ({ ...d, updatedAt: d.createdAt })),
+    deployments: svc.deployments.map((d) => ({
+      ...d,
+      updatedAt: d.createdAt,
+      ...(d.serviceConnectConfiguration?.enabled && {
+        serviceConnectResources: serviceConnectResources(state, d.serviceConnectConfiguration),
+      }),
+    })),
     events: svc.events.slice(0, 10),
   };
+}
+
+/** As ECS reports a deployment's endpoints: each discovery name with its Cloud Map service's ARN. */
+function serviceConnectResources(state: FakeState, config: any): unknown[] {
+  const ns = state.namespaces.find((n) => n.Arn === config.namespace);
+  return (config.services ?? []).map((s: any) => ({
+    discoveryName: s.discoveryName,
+    discoveryArn: state.cloudMapArn(ns?.services.get(s.discoveryName)?.id ?? `srv-sc-${s.discoveryName}`),
+  }));
 }

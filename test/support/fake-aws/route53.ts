@@ -55,6 +55,8 @@ export function route53Api(state: FakeState, res: http.ServerResponse, operation
       ResourceRecordSets: page.map((r) => ({
         Name: r.name,
         Type: r.type,
+        // A latency record, as the AWS sample's alias of its internal load balancer.
+        ...(r.latencyRegion && { SetIdentifier: r.latencyRegion, Region: r.latencyRegion }),
         ...(r.aliasTo
           ? {
               AliasTarget: {

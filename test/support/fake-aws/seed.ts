@@ -1,7 +1,7 @@
 import { legacyEndpoint } from '../../../lib/model/graph';
 import { YELB } from '../../../lib/model/yelb';
 import { LiveCluster, LiveService } from '../live-cluster';
-import { syncInstances } from './ecs';
+import { recordRevision, syncInstances } from './ecs';
 import { ACCOUNT, FakeService, FakeState, FakeTargetGroup, FakeZone, REGION, SeedOptions } from './state';
 
 /** What the fake holds before a test: Yelb as the CDK app deploys it, or a cluster as a team runs it. */
@@ -106,6 +106,7 @@ export function seedCluster(state: FakeState, live: LiveCluster): void {
   for (const group of live.logGroups ?? []) state.logGroups.add(group);
   if (live.defaultNamespace)
     state.clusterDefaults.set(cluster, state.addNamespace(live.defaultNamespace).Arn);
+  for (const name of live.httpNamespaces ?? []) state.addNamespace(name);
   const zone: FakeZone | undefined = live.zone
     ? { id: `Z${state.zones.length + 1}PRIVATE`, name: live.zone, vpc: live.vpc, records: [] }
     : undefined;
@@ -149,7 +150,7 @@ function seedLiveService(
   ];
   const { arn: taskDefinition } = state.registerTaskDefinition(
     {
-      family: svc.name,
+      family: svc.family ?? svc.name,
       cpu: svc.cpu ?? '256',
       memory: svc.memory ?? '512',
       networkMode: 'awsvpc',
@@ -250,7 +251,12 @@ function seedLiveService(
     for (const alias of ('aliases' in route ? route.aliases : undefined) ?? []) {
       if (!zone) throw new Error('fake: alias records need the cluster description to name its zone');
       if (!zone.records.some((r) => r.name === `${alias}.`))
-        zone.records.push({ name: `${alias}.`, type: 'A', aliasTo: `dualstack.${lb.dnsName}.` });
+        zone.records.push({
+          name: `${alias}.`,
+          type: 'A',
+          aliasTo: `dualstack.${lb.dnsName}.`,
+          ...('latency' in route && route.latency && { latencyRegion: REGION }),
+        });
     }
     loadBalancers.push({
       targetGroupArn: tg.arn,
@@ -272,5 +278,7 @@ function seedLiveService(
     ],
     pollsLeft: 0,
   });
+  // CreateService deployed it: ECS keeps that deployment and its revision (what it was attached to).
+  recordRevision(state, state.services.get(svc.name)!);
   syncInstances(state, state.services.get(svc.name)!);
 }

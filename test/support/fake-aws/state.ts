@@ -114,7 +114,7 @@ export interface FakeZone {
   vpc: string;
   /** The service that created it in this account (Route 53's `LinkedService`): Cloud Map for a DNS namespace's. */
   linkedService?: string;
-  records: { name: string; type: string; aliasTo?: string; values?: string[] }[];
+  records: { name: string; type: string; aliasTo?: string; values?: string[]; latencyRegion?: string }[];
 }
 
 /** Options of {@link FakeAws.seedYelb}. */
