@@ -7,6 +7,7 @@ import {
   LoadBalancer,
   Service,
   ServiceDeploymentBrief,
+  ServiceField,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 
@@ -33,18 +34,20 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Describes any number of services, 10 per call. `undefined` when the cluster does not exist.
+ * Describes any number of services, 10 per call (with their tags when `include` says `TAGS`).
+ * `undefined` when the cluster does not exist.
  * Services ECS does not know are left out (DescribeServices lists them as failures).
  */
 export async function describeServices(
   ecs: ECSClient,
   cluster: string,
-  services: readonly string[]
+  services: readonly string[],
+  include?: ServiceField[]
 ): Promise<Service[] | undefined> {
   const described: Service[] = [];
   try {
     for (const batch of chunks(services, DESCRIBE_SERVICES_LIMIT)) {
-      const answer = await ecs.send(new DescribeServicesCommand({ cluster, services: batch }));
+      const answer = await ecs.send(new DescribeServicesCommand({ cluster, services: batch, include }));
       described.push(...(answer.services ?? []));
     }
   } catch (err) {

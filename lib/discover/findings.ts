@@ -30,6 +30,7 @@ export const FINDING_CODES = [
   'classic-load-balancer',
   'deployment-controller',
   'already-service-connect',
+  'owned-by-stack',
   'secrets-not-read',
   'redacted-environment',
   'copy-public-entry',

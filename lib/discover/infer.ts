@@ -10,6 +10,7 @@ import {
   proxyLogGroup,
   unreadFindings,
 } from './inferred-findings';
+import { ownerFindings, withOwner } from './owners';
 import { Live, chooseRoute, liveService, routeIndex } from './routes';
 import { serviceSpec, uniqueIds } from './service-entry';
 import { ClusterSnapshot } from './snapshot';
@@ -56,7 +57,11 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
   const ids = uniqueIds(lives.map((l) => l.name));
   const endpointNames = new Set<string>();
   const specs = lives.map((live) =>
-    serviceSpec({ snapshot, live, calls, chosen, id: ids.get(live.name)!, endpointNames, findings })
+    withOwner(
+      serviceSpec({ snapshot, live, calls, chosen, id: ids.get(live.name)!, endpointNames, findings }),
+      live.service,
+      snapshot.owners
+    )
   );
 
   // The log group most services write to is the topology's; a service names its own only when it differs.
@@ -66,7 +71,8 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
     ...foreignFindings(foreign, snapshot.cluster),
     ...unreadFindings(snapshot.unread ?? []),
     ...proxyLogFindings(lives, specs, logGroupName),
-    ...copyPublicEntry(specs.filter((s) => s.publicEntry).map((s) => s.name))
+    ...copyPublicEntry(specs.filter((s) => s.publicEntry).map((s) => s.name)),
+    ...ownerFindings(specs)
   );
   const { cloudMapDnsNamespace, internalZoneName } = sharedNames(snapshot, specs);
   const topology: Topology = {

@@ -36,6 +36,7 @@ import { namespaceServices } from '../aws/cloud-map';
 import { chunks, describeServices } from '../aws/ecs';
 import { mapLimit } from '../core/concurrency';
 import { ValidationError } from '../core/validation';
+import { readOwners } from './owners-read';
 import { ClusterSnapshot, RegistryService, ZoneRecord } from './snapshot';
 
 /** DescribeTargetGroups and DescribeLoadBalancers take at most 20 ARNs per call. */
@@ -58,7 +59,7 @@ export type Progress = (line: string) => void;
  * Cloud Map namespaces they register in with every name of them (the instances only of names
  * another registered), the target groups they are attached to with their load balancers,
  * listeners and rules, and the alias records of the private hosted zones of the load balancers'
- * VPCs. Every list is read with the SDK's paginators (or the API's own paging where the SDK has
+ * VPCs, and the CloudFormation stacks that own the services (owners-read.ts). Every list is read with the SDK's paginators (or the API's own paging where the SDK has
  * no paginator: Route 53's record sets and zones by VPC). No call changes anything.
  *
  * @throws ValidationError when the cluster does not exist.
@@ -96,6 +97,13 @@ export async function readCluster(
     unread,
     progress
   );
+  const owners = await ifAllowed(
+    () => readOwners(clients, services, progress),
+    undefined,
+    'CloudFormation',
+    unread,
+    progress
+  );
   const defaultNamespace = found.serviceConnectDefaults?.namespace
     ? await namespaceName(clients, found.serviceConnectDefaults.namespace)
     : undefined;
@@ -108,6 +116,7 @@ export async function readCluster(
     ...cloudMap,
     ...elb,
     records,
+    ...(owners && { owners }),
     unread,
   };
 }
@@ -143,7 +152,7 @@ async function readServices(clients: AwsClients, cluster: string, progress: Prog
   progress(`ECS: ${arns.length} service(s) in ${cluster}`);
   const services: EcsService[] = [];
   for (const batch of chunks(arns, PROGRESS_EVERY * 2)) {
-    services.push(...((await describeServices(clients.ecs, cluster, batch)) ?? []));
+    services.push(...((await describeServices(clients.ecs, cluster, batch, ['TAGS'])) ?? []));
     if (arns.length > PROGRESS_EVERY) progress(`ECS: described ${services.length}/${arns.length} services`);
   }
   return services.filter((s) => s.status === 'ACTIVE');

@@ -89,7 +89,7 @@ function serviceConnectFunction(spec: ServiceSpec, config: ServiceConnectConfig)
     `/** ${spec.name}: the serviceConnectConfiguration of its FargateService or Ec2Service. */`,
     `export function ${id}ServiceConnect(scope: Construct): ecs.ServiceConnectProps {`,
     '  return {',
-    `    namespace: ${quote(config.namespace!)},`,
+    `    namespace: ${quote(config.namespace)},`,
     `    services: [${(config.services ?? []).map((e) => `\n${endpoint(spec, e)}`).join('')}${(config.services ?? []).length > 0 ? '\n    ' : ''}],`,
     '    logDriver: ecs.LogDrivers.awsLogs({',
     `      logGroup: logs.LogGroup.fromLogGroupName(scope, ${quote(`${pascal(id)}ServiceConnectLogs`)}, ${quote(options['awslogs-group'])}),`,

@@ -3,6 +3,7 @@ import { cdkFiles } from './cdk';
 import { ExportPlan, StackExport, StackInput, exportStack } from './cloudformation';
 import { cloudFormationFiles } from './cloudformation-files';
 import { ExportContext, ExportFormat, ExportedFile } from './exported';
+import { terraformFiles } from './terraform';
 
 /**
  * `migrate export`: the migration the CLI would run, written for the code that owns the
@@ -21,7 +22,7 @@ export async function exportFiles(
     case 'cdk':
       return cdkFiles(context, plan);
     case 'terraform':
-      return [];
+      return terraformFiles(context, plan);
     case 'cloudformation': {
       const exported: StackExport[] = [];
       const problems: string[] = [];

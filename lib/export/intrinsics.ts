@@ -40,9 +40,9 @@ export function referencedIds(value: unknown): Set<string> {
     if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') ids.add(getAtt[0]);
     if (typeof getAtt === 'string') ids.add(getAtt.split('.')[0]);
     const sub = node['Fn::Sub'];
-    const text = typeof sub === 'string' ? sub : Array.isArray(sub) ? sub[0] : undefined;
+    const [text, variables] = (Array.isArray(sub) ? sub : [sub]) as unknown[];
     if (typeof text === 'string') {
-      const local = Array.isArray(sub) && sub[1] && typeof sub[1] === 'object' ? Object.keys(sub[1]) : [];
+      const local = variables && typeof variables === 'object' ? Object.keys(variables) : [];
       for (const [, name] of text.matchAll(/\$\{([^!}][^}]*)\}/g)) {
         const id = name.split('.')[0];
         if (!local.includes(id)) ids.add(id);

@@ -111,7 +111,7 @@ export class StackTemplate {
       }
     }
     const body = `${JSON.stringify(value, null, this.indent)}${this.body.endsWith('\n') ? '\n' : ''}`;
-    return new StackTemplate('json', body, value as TemplateJson, this.indent);
+    return new StackTemplate('json', body, value, this.indent);
   }
 }
 

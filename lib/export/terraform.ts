@@ -128,7 +128,7 @@ function block(name: string, value: Record<string, unknown>, depth: number): str
     } else if (v !== null && typeof v === 'object') {
       lines.push(...block(hclName, v as Record<string, unknown>, depth + 1));
     } else {
-      lines.push(`${pad}  ${hclName} = ${typeof v === 'string' ? hclString(v) : String(v)}`);
+      lines.push(`${pad}  ${hclName} = ${typeof v === 'string' ? hclString(v) : JSON.stringify(v)}`);
     }
   }
   lines.push(`${pad}}`);
@@ -211,6 +211,7 @@ function readme(context: ExportContext, plan: ExportPlan): string {
   lines.push('', `## Step ${context.waves.length + 1}: retire, the old path detached`, '');
   lines.push(
     'Once every caller runs Service Connect and nothing outside ECS uses the old names: remove from the `aws_ecs_service` of',
+    '',
     ...slices
       .filter((s) => s.spec.legacyDiscovery.kind !== 'none' && !s.keepsOldPath)
       .map((s) =>
@@ -233,7 +234,7 @@ function readme(context: ExportContext, plan: ExportPlan): string {
   );
   for (let wave = context.waves.length; wave >= 1; wave -= 1) {
     lines.push(
-      `- wave ${wave}: \`rollback-wave-${wave}.hcl\` (\`enabled = false\`, stated: removing the block is not the same), \`terraform apply\`. ${statusAfterOff(context, context.waves[wave - 1]).join(' ')}`
+      `- wave ${wave}: \`rollback-wave-${wave}.hcl\` (\`enabled = false\`, stated rather than the block removed), \`terraform apply\`. ${statusAfterOff(context, context.waves[wave - 1]).join(' ')}`
     );
   }
   return `${lines.join('\n')}\n`;

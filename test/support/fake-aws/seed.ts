@@ -1,6 +1,6 @@
 import { legacyEndpoint } from '../../../lib/model/graph';
 import { YELB } from '../../../lib/model/yelb';
-import { LiveCluster, LiveService } from '../live-cluster';
+import { LiveCluster, LiveService, LiveStackResource } from '../live-cluster';
 import { syncInstances } from './ecs';
 import { ACCOUNT, FakeService, FakeState, FakeTargetGroup, FakeZone, REGION, SeedOptions } from './state';
 
@@ -135,6 +135,32 @@ export function seedCluster(state: FakeState, live: LiveCluster): void {
   }
 }
 
+/**
+ * A service's tags: CloudFormation's own (stack name and ID, logical ID) and Copilot's, passed on
+ * from the stack, for a service a stack made; none when ECS's tags were never opted in to; else
+ * its team's.
+ */
+function serviceTags(live: LiveCluster, svc: LiveService): FakeService['tags'] {
+  const stack = svc.stack;
+  if (!stack) return [{ key: 'team', value: live.cluster }];
+  if (stack.untagged) return [];
+  return [
+    { key: 'aws:cloudformation:stack-name', value: stack.name },
+    {
+      key: 'aws:cloudformation:stack-id',
+      value: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${stack.name}/1`,
+    },
+    { key: 'aws:cloudformation:logical-id', value: stack.service },
+    ...(stack.copilot
+      ? [
+          { key: 'copilot-application', value: stack.copilot.app },
+          { key: 'copilot-environment', value: stack.copilot.env },
+          { key: 'copilot-service', value: svc.name },
+        ]
+      : []),
+  ];
+}
+
 function seedLiveService(
   state: FakeState,
   live: LiveCluster,
@@ -144,12 +170,12 @@ function seedLiveService(
   const count = svc.desiredCount ?? 1;
   // As CloudFormation made it: its own aws: tags beside the team's.
   const cfnTags = [
-    { key: 'aws:cloudformation:stack-name', value: live.cluster },
+    { key: 'aws:cloudformation:stack-name', value: svc.stack?.name ?? live.cluster },
     { key: 'team', value: live.cluster },
   ];
   const { arn: taskDefinition } = state.registerTaskDefinition(
     {
-      family: svc.name,
+      family: svc.family ?? svc.name,
       cpu: svc.cpu ?? '256',
       memory: svc.memory ?? '512',
       networkMode: 'awsvpc',
@@ -201,12 +227,21 @@ function seedLiveService(
     container: svc.containers.find((c) => (c.ports ?? []).length > 0)?.name ?? svc.containers[0].name,
     port: svc.containers.flatMap((c) => c.ports ?? [])[0]?.containerPort ?? 0,
   };
+  const stack = svc.stack;
+  const inStack = (resource: LiveStackResource | undefined, physicalId: string, type: string) => {
+    if (!stack || !resource) return;
+    const [name, logicalId] =
+      typeof resource === 'string' ? [stack.name, resource] : [resource.stack, resource.logicalId];
+    state.addStackResource(name, logicalId, physicalId, type);
+  };
+  inStack(stack?.taskDefinition, taskDefinition, 'AWS::ECS::TaskDefinition');
   const registries: FakeService['serviceRegistries'] = [];
   if (svc.cloudMap) {
     const ns = state.dnsNamespace(svc.cloudMap.namespace, live.vpc);
     const cm = state.cloudMapService(`srv-${svc.name}-${state.next()}`);
     ns.services.set(svc.cloudMap.name, cm);
     registries.push({ registryArn: state.cloudMapArn(cm.id) });
+    inStack(stack?.registry, cm.id, 'AWS::ServiceDiscovery::Service');
   }
   const loadBalancers: FakeService['loadBalancers'] = [];
   for (const route of [svc.internal, svc.public && { ...svc.public, protocol: 'HTTP' as const }]) {
@@ -225,6 +260,8 @@ function seedLiveService(
       loadBalancerArns: [lb.arn],
     };
     state.targetGroups.set(tg.arn, tg);
+    if (route === svc.internal)
+      inStack(stack?.targetGroup, tg.arn, 'AWS::ElasticLoadBalancingV2::TargetGroup');
     let listener = lb.listeners.find((l) => l.port === route.listenerPort);
     if (!listener) {
       listener = {
@@ -251,6 +288,7 @@ function seedLiveService(
       if (!zone) throw new Error('fake: alias records need the cluster description to name its zone');
       if (!zone.records.some((r) => r.name === `${alias}.`))
         zone.records.push({ name: `${alias}.`, type: 'A', aliasTo: `dualstack.${lb.dnsName}.` });
+      inStack(stack?.record, alias, 'AWS::Route53::RecordSet');
     }
     loadBalancers.push({
       targetGroupArn: tg.arn,
@@ -258,6 +296,8 @@ function seedLiveService(
       containerPort: served.port,
     });
   }
+  const serviceArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${live.cluster}/${svc.name}`;
+  inStack(stack?.service, serviceArn, 'AWS::ECS::Service');
   state.services.set(svc.name, {
     name: svc.name,
     cluster: live.cluster,
@@ -267,6 +307,7 @@ function seedLiveService(
     serviceRegistries: registries,
     loadBalancers,
     deploymentController: svc.deploymentController,
+    tags: serviceTags(live, svc),
     events: [
       { id: 'e0', createdAt: 1_700_000_000, message: `(service ${svc.name}) has reached a steady state.` },
     ],
