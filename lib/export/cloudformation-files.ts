@@ -174,7 +174,7 @@ function stepTable(
 /** The deploy command of a stack's step file, with the capabilities its template needs. */
 function deployCommand(stack: StackExport, name: string): string {
   const template = stack.current.json();
-  const types = Object.values(template.Resources ?? {}).map((r) => String(r.Type));
+  const types = Object.values(template.Resources ?? {}).map((r) => String(r?.Type));
   const capabilities = [
     ...(types.some((t) => t.startsWith('AWS::IAM::')) ? ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] : []),
     ...(template.Transform !== undefined ? ['CAPABILITY_AUTO_EXPAND'] : []),

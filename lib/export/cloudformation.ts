@@ -232,6 +232,7 @@ class DependsOnOrder {
     private readonly notes: string[]
   ) {
     for (const [id, resource] of Object.entries(template.json().Resources ?? {})) {
+      if (resource === null || typeof resource !== 'object') continue;
       this.original.set(id, resource.DependsOn);
       this.current.set(id, dependsOnList(resource.DependsOn));
       this.edges.set(

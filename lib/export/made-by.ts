@@ -9,7 +9,7 @@ import { TemplateJson } from './template';
  * hand (or by a tool that leaves no trace).
  */
 export function madeByOf(template: TemplateJson): StackOwner['madeBy'] {
-  const resources = Object.values(template.Resources ?? {});
+  const resources = Object.values(template.Resources ?? {}).filter((r) => r !== null && typeof r === 'object');
   if (
     resources.some(
       (r) => r.Type === 'AWS::CDK::Metadata' || (r.Metadata !== undefined && 'aws:cdk:path' in r.Metadata)

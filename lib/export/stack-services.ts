@@ -65,7 +65,7 @@ function locateService(
   const logicalId = spec.owner!.logicalId;
   const resources = template.json().Resources ?? {};
   const resource = resources[logicalId];
-  if (!resource)
+  if (resource === null || typeof resource !== 'object')
     return `no resource ${logicalId} in the template's Resources (its tags name it: a transform or macro may make it, which the export cannot edit)`;
   if (resource.Type !== 'AWS::ECS::Service')
     return `${logicalId} is a ${String(resource.Type)}, not an AWS::ECS::Service`;
