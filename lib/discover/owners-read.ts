@@ -19,7 +19,8 @@ import { StackOwner, StackResource } from '../model/topology';
  * by its ARN. Each owning stack is then read once: its template (`GetTemplate`: whether the CDK
  * or Copilot made it) and its resources (`ListStackResources`, paged), which give the stack and
  * logical ID of the services' task definitions, Cloud Map services, target groups and records;
- * one of those found in no owning stack is asked by its physical ID. No stack owns anything in a
+ * a task definition, Cloud Map service or internal target group found in no owning stack is asked
+ * by its physical ID. No stack owns anything in a
  * cluster without tags of CloudFormation's: no call is made then, beyond the untagged services'.
  */
 
@@ -40,10 +41,14 @@ const COPILOT_TAG = 'copilot-application';
 /** Concurrent reads, as the rest of discovery. */
 const CONCURRENCY = 5;
 
-/** Reads the owners of `services` (described with their tags). */
+/**
+ * Reads the owners of `services` (described with their tags). Of the target groups, only those of
+ * internal load balancers (`internalTargetGroups`, when known) are an old path worth a call.
+ */
 export async function readOwners(
   clients: Pick<AwsClients, 'cloudFormation'>,
   services: readonly EcsService[],
+  internalTargetGroups: ReadonlySet<string> | undefined,
   progress: (line: string) => void
 ): Promise<StackOwners> {
   const owned = new Map<string, StackResource>();
@@ -81,7 +86,9 @@ export async function readOwners(
     .flatMap((s) => [
       s.taskDefinition,
       ...(s.serviceRegistries ?? []).map((r) => r.registryArn?.slice(r.registryArn.lastIndexOf('/') + 1)),
-      ...(s.loadBalancers ?? []).map((lb) => lb.targetGroupArn),
+      ...(s.loadBalancers ?? [])
+        .map((lb) => lb.targetGroupArn)
+        .filter((arn) => !internalTargetGroups || (arn !== undefined && internalTargetGroups.has(arn))),
     ])
     .filter((id): id is string => id !== undefined && !resources.has(id));
   await mapLimit([...new Set(elsewhere)], CONCURRENCY, async (physicalId) => {

@@ -98,7 +98,7 @@ export async function readCluster(
     progress
   );
   const owners = await ifAllowed(
-    () => readOwners(clients, services, progress),
+    () => readOwners(clients, services, internalTargetGroups(elb, unread), progress),
     undefined,
     'CloudFormation',
     unread,
@@ -119,6 +119,22 @@ export async function readCluster(
     ...(owners && { owners }),
     unread,
   };
+}
+
+/** The target groups of internal load balancers; undefined when the load balancers could not be read. */
+function internalTargetGroups(
+  elb: Pick<ClusterSnapshot, 'targetGroups' | 'loadBalancers'>,
+  unread: readonly string[]
+): Set<string> | undefined {
+  if (unread.some((u) => u.startsWith('Elastic Load Balancing'))) return undefined;
+  const internal = new Set(
+    elb.loadBalancers.filter((lb) => lb.Scheme === 'internal').map((lb) => lb.LoadBalancerArn)
+  );
+  return new Set(
+    elb.targetGroups
+      .filter((tg) => (tg.LoadBalancerArns ?? []).some((a) => internal.has(a)))
+      .map((tg) => tg.TargetGroupArn!)
+  );
 }
 
 /** Access denied, as the SDK names it for the APIs read here. */
