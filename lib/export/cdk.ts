@@ -59,7 +59,7 @@ function waveFile(wave: ExportWave, number: number, of: number, plan: ExportPlan
   });
   const code = bodies.join('\n\n');
   const imports = [
-    ...(code.includes('Duration.') ? ["import { Duration } from 'aws-cdk-lib';"] : []),
+    ...(code.includes('Duration.') ? ["import { Duration } from 'aws-cdk-lib/core';"] : []),
     "import * as ecs from 'aws-cdk-lib/aws-ecs';",
     ...(code.includes('logs.') ? ["import * as logs from 'aws-cdk-lib/aws-logs';"] : []),
     "import { Construct } from 'constructs';",
