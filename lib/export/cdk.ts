@@ -197,14 +197,20 @@ function readme(context: ExportContext, plan: ExportPlan): string {
       ...statusAfterWave(context, wave)
     );
   });
+  const registries = [...plan.slices.values()].filter(
+    (s) => s.spec.legacyDiscovery.kind === 'cloudMapDns' && !s.keepsOldPath
+  );
   const tgs = [...plan.slices.values()].filter(
     (s) => s.spec.legacyDiscovery.kind === 'internalAlb' && !s.keepsOldPath
   );
   lines.push('', `## Step ${context.waves.length + 1}: retire, the old path detached`, '');
   lines.push(
     'Once every caller runs Service Connect and nothing outside ECS uses the old names.',
-    ...(plan.slices.size > 0
-      ? ['', 'Cloud Map: call the functions of `retire.ts` on the services (the Cloud Map services stay).']
+    ...(registries.length > 0
+      ? [
+          '',
+          `Cloud Map (${listed(registries.map((s) => s.spec.name))}): call the functions of \`retire.ts\` on the services, keep their \`cloudMapOptions\` (the Cloud Map services stay), \`cdk deploy\`.`,
+        ]
       : []),
     ...(tgs.length > 0
       ? [
@@ -216,7 +222,13 @@ function readme(context: ExportContext, plan: ExportPlan): string {
       .filter((s) => s.keepsOldPath)
       .map((s) => `\n${s.spec.name} keeps its old path: ${s.keepsOldPath}`)
   );
-  lines.push('', '## Rollback, clients first', '');
+  lines.push(
+    '',
+    '## Rollback, clients first',
+    '',
+    "After retire, take its calls and changes out again and `cdk deploy` first (the old path attached). Then, wave by wave, remove the wave's `serviceConnectConfiguration` props and call the functions of its rollback file:",
+    ''
+  );
   for (let wave = context.waves.length; wave >= 1; wave -= 1) {
     lines.push(
       `- wave ${wave}: \`rollback-wave-${wave}.ts\`, \`cdk deploy\`. ${statusAfterOff(context, context.waves[wave - 1]).join(' ')}`

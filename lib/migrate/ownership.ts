@@ -29,6 +29,6 @@ export function ownedRefusals(
     const madeBy = services[0].owner!.madeBy;
     const format = madeBy === 'cdk' ? 'cdk' : 'cloudformation';
     const tool = madeBy === 'cdk' ? ' (made by the CDK)' : madeBy === 'copilot' ? ' (made by Copilot)' : '';
-    return `${services.map((s) => s.name).join(', ')}: owned by CloudFormation stack '${stack}'${tool}, whose next deployment puts back what ${command} changes; write the migration into its ${format === 'cdk' ? 'code' : 'template'} instead: npm run migrate -- export --topology ${topologyFile ?? 'FILE'} --format ${format} --out DIR, or pass --allow-drift to ${command} anyway (docs/your-services.md, "Infrastructure as code")`;
+    return `${services.map((s) => s.name).join(', ')}: owned by CloudFormation stack '${stack}'${tool}, whose next deployment puts back what ${command} changes; write the migration into its ${format === 'cdk' ? 'code' : 'template'} instead: npm run migrate -- export --topology ${topologyFile ?? 'FILE'} --format ${format} --out DIR, or pass --allow-drift to ${command} anyway (docs/your-services.md, "Services that a stack or code owns")`;
   });
 }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as vm from 'vm';
 import { createRequire } from 'module';
 import * as ts from 'typescript';
 import { App, Stack } from 'aws-cdk-lib';
@@ -75,11 +76,10 @@ function load(file: string): Record<string, unknown> {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
   });
   const module = { exports: {} as Record<string, unknown> };
-  new Function('require', 'exports', 'module', outputText)(
-    createRequire(path.join(ROOT, 'package.json')),
-    module.exports,
-    module
-  );
+  const run = vm.runInThisContext(`(function (require, exports, module) {\n${outputText}\n})`, {
+    filename: file,
+  });
+  run(createRequire(path.join(ROOT, 'package.json')), module.exports, module);
   return module.exports;
 }
 
