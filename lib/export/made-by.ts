@@ -9,7 +9,9 @@ import { TemplateJson } from './template';
  * hand (or by a tool that leaves no trace).
  */
 export function madeByOf(template: TemplateJson): StackOwner['madeBy'] {
-  const resources = Object.values(template.Resources ?? {}).filter((r) => r !== null && typeof r === 'object');
+  const resources = Object.values(template.Resources ?? {}).filter(
+    (r) => r !== null && typeof r === 'object'
+  );
   if (
     resources.some(
       (r) => r.Type === 'AWS::CDK::Metadata' || (r.Metadata !== undefined && 'aws:cdk:path' in r.Metadata)

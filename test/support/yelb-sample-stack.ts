@@ -96,7 +96,12 @@ export const YELB_SAMPLE: LiveCluster = {
       'YelbDbService',
       {
         containers: [
-          { name: 'yelb-db', image: 'mreferre/yelb-db:0.6', ports: [{ containerPort: 5432 }], logGroup: LOGS },
+          {
+            name: 'yelb-db',
+            image: 'mreferre/yelb-db:0.6',
+            ports: [{ containerPort: 5432 }],
+            logGroup: LOGS,
+          },
         ],
         cloudMap: { namespace: 'yelb.cloudmap.internal', name: 'yelb-db' },
       },
