@@ -60,6 +60,7 @@ describe('discover', () => {
       taskDefinition: { stack: SAMPLE_STACK, logicalId: 'YelbRedisTaskDefinition' },
       registry: { stack: SAMPLE_STACK, logicalId: 'YelbRedisDiscovery' },
     });
+    const before = fake.requests.length;
     const run = await migrate(
       env,
       'discover',
@@ -70,6 +71,9 @@ describe('discover', () => {
       '--force',
       '--json'
     );
+    // The services' tags come with DescribeServices: the one stack is read once, no service asked.
+    const asked = fake.requests.slice(before).filter((r) => r.api === 'cloudformation');
+    expect(asked.map((r) => r.operation)).toEqual(['GetTemplate', 'ListStackResources']);
     const owned = JSON.parse(run.stdout).findings.filter((f: any) => f.code === 'owned-by-stack');
     expect(owned).toEqual([
       expect.objectContaining({
