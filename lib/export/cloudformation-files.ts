@@ -66,58 +66,82 @@ class StepNames {
 }
 
 function readme(context: ExportContext, stacks: readonly StackExport[], names: StepNames): string {
-  const lines = readmeHeader(
-    context,
-    'cloudformation',
-    `Each stack's folder holds its template as CloudFormation has it now (\`${names.current()}\`, as it was written) and one template per step, in the same format; every step was checked with the CloudFormation diff engine that \`npm run plan\` uses: it changes only its own services and their task definitions, and deletes or replaces nothing else.`
-  );
-  const deploy = (stack: StackExport, name: string) => `\`${deployCommand(stack, name)}\``;
-  context.waves.forEach((wave, i) => {
-    const number = i + 1;
-    const here = stacks.filter((s) => s.waves.has(number));
-    lines.push('', `## Step ${number}: wave ${number}, ${listed(wave.services.map((s) => s.name))}`, '');
-    lines.push(
-      ...stepTable(
-        here,
-        (s) => deploy(s, names.wave(number)),
-        (s) => s.waves.get(number)!
-      )
-    );
-    const outside = wave.services.filter((s) => !stacks.some((st) => st.services.includes(s.name)));
-    if (outside.length > 0)
-      lines.push(
-        '',
-        `Not in these stacks: ${listed(outside.map((s) => s.name))}: migrate them in this step by other means (no stack of this export owns them).`
-      );
-    lines.push('', ...statusAfterWave(context, wave));
-  });
+  const lines = [
+    ...readmeHeader(
+      context,
+      'cloudformation',
+      `Each stack's folder holds its template as CloudFormation has it now (\`${names.current()}\`, as it was written) and one template per step, in the same format; every step was checked with the CloudFormation diff engine that \`npm run plan\` uses: it changes only its own services and their task definitions, and deletes or replaces nothing else.`
+    ),
+    ...context.waves.flatMap((_wave, i) => waveSection(context, stacks, names, i + 1)),
+    ...retireSection(context, stacks, names),
+    ...rollbackSection(context, stacks, names),
+    ...notesSection(stacks),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function waveSection(
+  context: ExportContext,
+  stacks: readonly StackExport[],
+  names: StepNames,
+  number: number
+): string[] {
+  const wave = context.waves[number - 1];
+  const here = stacks.filter((s) => s.waves.has(number));
+  const outside = wave.services.filter((s) => !stacks.some((st) => st.services.includes(s.name)));
+  return [
+    '',
+    `## Step ${number}: wave ${number}, ${listed(wave.services.map((s) => s.name))}`,
+    '',
+    ...stepTable(
+      here,
+      (s) => deploy(s, names.wave(number)),
+      (s) => s.waves.get(number)!
+    ),
+    ...(outside.length > 0
+      ? [
+          '',
+          `Not in these stacks: ${listed(outside.map((s) => s.name))}: migrate them in this step by other means (no stack of this export owns them).`,
+        ]
+      : []),
+    '',
+    ...statusAfterWave(context, wave),
+  ];
+}
+
+function retireSection(context: ExportContext, stacks: readonly StackExport[], names: StepNames): string[] {
   const retiring = stacks.filter((s) => s.retire);
-  lines.push('', `## Step ${context.waves.length + 1}: retire, the old path detached`, '');
-  if (retiring.length === 0) lines.push('No stack has an old path to detach.');
-  else {
-    lines.push(
-      `Once every caller runs Service Connect (step ${context.waves.length} live) and nothing outside ECS uses the old names (Lambda, EC2, people: Service Connect's names resolve only in its tasks). The templates state \`ServiceRegistries\` and \`LoadBalancers\` without the old path (a property left out would change nothing) and delete nothing: the Cloud Map services, target groups, load balancers and records stay for you to delete later.`,
-      '',
-      ...stepTable(
-        retiring,
-        (s) => deploy(s, names.retire()),
-        (s) => s.retire!
-      ),
-      '',
-      `Live: \`${statusCommand(context)}\` prints \`-\` under old path for these services.`
-    );
-  }
-  lines.push('', '## Rollback, clients first', '');
-  lines.push(
-    `Deploy these in order from wherever you are (skip the steps you did not reach). Each states \`ServiceConnectConfiguration: {Enabled: false}\` for its wave: deploying an earlier wave's template instead would leave Service Connect on, because a property a template leaves out is not changed.`
-  );
+  const lines = ['', `## Step ${context.waves.length + 1}: retire, the old path detached`, ''];
+  if (retiring.length === 0) return [...lines, 'No stack has an old path to detach.'];
+  return [
+    ...lines,
+    `Once every caller runs Service Connect (step ${context.waves.length} live) and nothing outside ECS uses the old names (Lambda, EC2, people: Service Connect's names resolve only in its tasks). The templates state \`ServiceRegistries\` and \`LoadBalancers\` without the old path (a property left out would change nothing) and delete nothing: the Cloud Map services, target groups, load balancers and records stay for you to delete later.`,
+    '',
+    ...stepTable(
+      retiring,
+      (s) => deploy(s, names.retire()),
+      (s) => s.retire!
+    ),
+    '',
+    `Live: \`${statusCommand(context)}\` prints \`-\` under old path for these services.`,
+  ];
+}
+
+function rollbackSection(context: ExportContext, stacks: readonly StackExport[], names: StepNames): string[] {
+  const lines = [
+    '',
+    '## Rollback, clients first',
+    '',
+    `Deploy these in order from wherever you are (skip the steps you did not reach). Each states \`ServiceConnectConfiguration: {Enabled: false}\` for its wave: deploying an earlier wave's template instead would leave Service Connect on, because a property a template leaves out is not changed.`,
+  ];
   let step = 0;
-  if (stacks.some((s) => s.reattach)) {
+  const reattaching = stacks.filter((s) => s.reattach);
+  if (reattaching.length > 0) {
     step += 1;
     lines.push('', `### Rollback ${step}: the old path attached again (only after retire)`, '');
     lines.push(
       ...stepTable(
-        stacks.filter((s) => s.reattach),
+        reattaching,
         (s) => deploy(s, names.reattach()),
         (s) => s.reattach!
       )
@@ -141,6 +165,10 @@ function readme(context: ExportContext, stacks: readonly StackExport[], names: S
     '',
     `After the last rollback step, the stacks' own templates (\`${names.current()}\`) deploy as before: that deployment leaves Service Connect off (their property is absent) and gives the task definitions back their unnamed ports, a new revision each.`
   );
+  return lines;
+}
+
+function notesSection(stacks: readonly StackExport[]): string[] {
   const notes = stacks.flatMap((s) => [
     ...(s.madeBy === 'copilot'
       ? [
@@ -154,8 +182,12 @@ function readme(context: ExportContext, stacks: readonly StackExport[], names: S
       : []),
     ...s.notes.map((n) => `stack ${s.stack}, ${n}`),
   ]);
-  if (notes.length > 0) lines.push('', '## Notes', '', ...notes.map((n) => `- ${n}`));
-  return `${lines.join('\n')}\n`;
+  return notes.length > 0 ? ['', '## Notes', '', ...notes.map((n) => `- ${n}`)] : [];
+}
+
+/** The deploy command of a stack's step, as the README quotes it. */
+function deploy(stack: StackExport, name: string): string {
+  return `\`${deployCommand(stack, name)}\``;
 }
 
 /** A step's stacks: the command to deploy each, and what it changes. */

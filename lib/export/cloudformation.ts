@@ -80,88 +80,12 @@ export async function exportStack(
   const slices = [...plan.slices.values()].filter((s) => s.spec.owner?.stack === stack);
   const { services, problems } = locateServices(input.template, input.deployed, slices);
   if (problems.length > 0) return { problems };
-  const byName = new Map(services.map((s) => [s.spec.name, s]));
-  const notes: string[] = [];
-  const order = new DependsOnOrder(input.template, byName, notes);
-  const checks: Promise<string[]>[] = [];
-  const check = (label: string, from: StackTemplate, to: StackTemplate, allowed: StepAllowance) =>
-    checks.push(
-      checkStep(`stack ${stack}, ${label}`, from, to, allowed).then((found) => {
-        for (const id of found.replacedTaskDefinitions)
-          notes.push(
-            `${label}: CloudFormation replaces the task definition ${id}: a new revision with the port's name, which the service rolls onto (expected and safe)`
-          );
-        return [...found.problems];
-      })
-    );
-
-  const waves = new Map<number, StackStep>();
-  const on = new Set<string>();
-  let template = input.template;
-  plan.waves.forEach((wave, i) => {
-    const here = wave.services.filter((s) => byName.has(s.name));
-    if (here.length === 0) return;
-    here.forEach((s) => on.add(s.name));
-    const edits: TemplateEdit[] = here.flatMap((s) => [
-      setServiceConnect(byName.get(s.name)!, s.serviceConnect),
-      ...byName.get(s.name)!.portEdits,
-    ]);
-    const next = template.edit([...edits, ...order.edits(plan.order.serversFirst, on)]);
-    check(
-      `wave ${i + 1}`,
-      template,
-      next,
-      allowance(
-        here.map((s) => byName.get(s.name)!),
-        ['ServiceConnectConfiguration']
-      )
-    );
-    waves.set(i + 1, {
-      template: next,
-      changes: here.map((s) => onChange(byName.get(s.name)!, s.serviceConnect)),
-    });
-    template = next;
-  });
-  const lastWave = template;
-
-  const detached = services.filter((s) => s.detach);
-  let retire: StackStep | undefined;
-  let reattach: StackStep | undefined;
-  if (detached.length > 0) {
-    const retired = lastWave.edit(detached.map((s) => s.detach!.edit));
-    const properties = ['ServiceRegistries', 'LoadBalancers'];
-    check('retire', lastWave, retired, allowance(detached, properties));
-    check('rollback: old path attached again', retired, lastWave, allowance(detached, properties));
-    retire = { template: retired, changes: detached.map(detachChange) };
-    reattach = {
-      template: lastWave,
-      changes: detached.map((s) => `${s.spec.name} (${s.logicalId}): its old path attached again`),
-    };
-  }
-  for (const s of services.filter((s) => s.keepsOldPath))
-    notes.push(`retire keeps the old path of ${s.spec.name}: ${s.keepsOldPath}`);
-
-  const off = new Map<number, StackStep>();
-  let rolledBack = lastWave;
-  const stillOn = new Set(on);
-  for (const wave of [...waves.keys()].reverse()) {
-    const here = plan.waves[wave - 1].services
-      .filter((s) => byName.has(s.name))
-      .map((s) => byName.get(s.name)!);
-    here.forEach((s) => stillOn.delete(s.spec.name));
-    const edits = here.map((s) => setServiceConnect(s, { enabled: false }));
-    const next = rolledBack.edit([...edits, ...order.edits(plan.order.clientsFirst, new Set(byName.keys()))]);
-    check(`rollback of wave ${wave}`, rolledBack, next, {
-      ...allowance(here, ['ServiceConnectConfiguration']),
-      anyDependsOn: true,
-    });
-    off.set(wave, {
-      template: next,
-      changes: here.map((s) => `${s.spec.name} (${s.logicalId}): Service Connect off (Enabled: false)`),
-    });
-    rolledBack = next;
-  }
-  const found = (await Promise.all(checks)).flat();
+  const steps = new StackSteps(stack, input.template, services, plan);
+  const waves = steps.waves();
+  const lastWave = [...waves.values()].pop()?.template ?? input.template;
+  const retired = steps.retire(lastWave);
+  const off = steps.rollback(lastWave, [...waves.keys()]);
+  const found = await steps.problems();
   if (found.length > 0) return { problems: found };
   return {
     stack,
@@ -169,11 +93,115 @@ export async function exportStack(
     services: services.map((s) => s.spec.name),
     current: input.template,
     waves,
-    ...(retire && { retire }),
-    ...(reattach && { reattach }),
+    ...retired,
     off,
-    notes,
+    notes: steps.notes,
   };
+}
+
+/** The steps of one stack, each checked with the diff engine as it is made. */
+class StackSteps {
+  readonly notes: string[] = [];
+  private readonly byName: ReadonlyMap<string, StackService>;
+  private readonly order: DependsOnOrder;
+  private readonly checks: Promise<string[]>[] = [];
+
+  constructor(
+    private readonly stack: string,
+    private readonly current: StackTemplate,
+    private readonly services: readonly StackService[],
+    private readonly plan: ExportPlan
+  ) {
+    this.byName = new Map(services.map((s) => [s.spec.name, s]));
+    this.order = new DependsOnOrder(current, this.byName, this.notes);
+  }
+
+  /** One template per wave with services here: theirs on, ports named, clients after servers. */
+  waves(): Map<number, StackStep> {
+    const waves = new Map<number, StackStep>();
+    const on = new Set<string>();
+    let template = this.current;
+    this.plan.waves.forEach((wave, i) => {
+      const here = wave.services.filter((s) => this.byName.has(s.name));
+      if (here.length === 0) return;
+      here.forEach((s) => on.add(s.name));
+      const services = here.map((s) => this.byName.get(s.name)!);
+      const edits = here.flatMap((s, k) => [
+        setServiceConnect(services[k], s.serviceConnect),
+        ...services[k].portEdits,
+      ]);
+      const next = template.edit([...edits, ...this.order.edits(this.plan.order.serversFirst, on)]);
+      this.check(`wave ${i + 1}`, template, next, allowance(services, ['ServiceConnectConfiguration']));
+      waves.set(i + 1, {
+        template: next,
+        changes: here.map((s, k) => onChange(services[k], s.serviceConnect)),
+      });
+      template = next;
+    });
+    return waves;
+  }
+
+  /** Retire (the old path detached) and its undoing (the last wave's template again), when anything here is detached. */
+  retire(lastWave: StackTemplate): Pick<StackExport, 'retire' | 'reattach'> {
+    for (const s of this.services.filter((s) => s.keepsOldPath))
+      this.notes.push(`retire keeps the old path of ${s.spec.name}: ${s.keepsOldPath}`);
+    const detached = this.services.filter((s) => s.detach);
+    if (detached.length === 0) return {};
+    const retired = lastWave.edit(detached.map((s) => s.detach!.edit));
+    const properties = ['ServiceRegistries', 'LoadBalancers'];
+    this.check('retire', lastWave, retired, allowance(detached, properties));
+    this.check('rollback: old path attached again', retired, lastWave, allowance(detached, properties));
+    return {
+      retire: { template: retired, changes: detached.map(detachChange) },
+      reattach: {
+        template: lastWave,
+        changes: detached.map((s) => `${s.spec.name} (${s.logicalId}): its old path attached again`),
+      },
+    };
+  }
+
+  /** Per wave, last first: its services off, stated; servers after their clients. */
+  rollback(lastWave: StackTemplate, waves: readonly number[]): Map<number, StackStep> {
+    const off = new Map<number, StackStep>();
+    let template = lastWave;
+    for (const wave of [...waves].reverse()) {
+      const here = this.plan.waves[wave - 1].services
+        .filter((s) => this.byName.has(s.name))
+        .map((s) => this.byName.get(s.name)!);
+      const edits = here.map((s) => setServiceConnect(s, { enabled: false }));
+      const next = template.edit([
+        ...edits,
+        ...this.order.edits(this.plan.order.clientsFirst, new Set(this.byName.keys())),
+      ]);
+      this.check(`rollback of wave ${wave}`, template, next, {
+        ...allowance(here, ['ServiceConnectConfiguration']),
+        anyDependsOn: true,
+      });
+      off.set(wave, {
+        template: next,
+        changes: here.map((s) => `${s.spec.name} (${s.logicalId}): Service Connect off (Enabled: false)`),
+      });
+      template = next;
+    }
+    return off;
+  }
+
+  /** What the checks of every step found. */
+  async problems(): Promise<string[]> {
+    return (await Promise.all(this.checks)).flat();
+  }
+
+  private check(label: string, from: StackTemplate, to: StackTemplate, allowed: StepAllowance): void {
+    this.checks.push(
+      checkStep(`stack ${this.stack}, ${label}`, from, to, allowed).then((found) => {
+        for (const id of found.replacedTaskDefinitions)
+          this.notes.push(
+            `${label}: CloudFormation replaces the task definition ${id}: a new revision with the port's name, which the service rolls onto (expected and safe)`
+          );
+        return [...found.problems];
+      })
+    );
+  }
 }
 
 function setServiceConnect(service: StackService, config: ServiceConnectConfig): TemplateEdit {
