@@ -262,5 +262,15 @@ describe('apply --allow-drift', () => {
     expect(run.stderr).not.toMatch(/owned by CloudFormation stack/);
     expect(run.code).toBe(0);
     expect(fake.serviceConnectOf('yelb-ui')).toBe('on');
+    // What the README says status prints once every wave is live is what it prints.
+    const status = (await migrate(env, 'status', '--topology', file)).stdout.split('\n');
+    const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| (yelb-[a-z]+) \| on \| (\S+) \| completed \|$/gm)];
+    expect(rows).toHaveLength(4);
+    for (const [, service, aliases] of rows) {
+      const line = status.find((l) => l.startsWith(`${service} `));
+      expect(line?.split(/\s{2,}/).slice(0, 3)).toEqual([service, 'on', aliases]);
+      expect(line).toMatch(/ completed$/);
+    }
   });
 });
