@@ -84,6 +84,11 @@ function layerRules() {
       why: 'the migration and traffic CLIs start fast and run where no CDK app is: no CDK, no Lambda handler code (share it through lib/aws/)',
     },
     {
+      files: ['lib/export/**'],
+      forbidden: [...cdkApp, ...clis.filter((c) => c !== '**/plan/*'), ...handlers, '**/cli/*'],
+      why: "the export runs in the migration CLI: no CDK, no CLI's code (the plan's diff of templates is the one exception, loaded when an export runs)",
+    },
+    {
       files: ['lib/constructs/**'],
       forbidden: ['**/app/*', '**/contract/*', '**/stacks/*', ...clis, '**/cli/*'],
       why: 'constructs get their slice of the plan and names as props, never from lib/app/ or lib/contract/',

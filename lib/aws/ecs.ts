@@ -8,6 +8,7 @@ import {
   Service,
   ServiceDeploymentBrief,
   ServiceRevision,
+  ServiceField,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 
@@ -34,18 +35,20 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 /**
- * Describes any number of services, 10 per call. `undefined` when the cluster does not exist.
+ * Describes any number of services, 10 per call (with their tags when `include` says `TAGS`).
+ * `undefined` when the cluster does not exist.
  * Services ECS does not know are left out (DescribeServices lists them as failures).
  */
 export async function describeServices(
   ecs: ECSClient,
   cluster: string,
-  services: readonly string[]
+  services: readonly string[],
+  include?: ServiceField[]
 ): Promise<Service[] | undefined> {
   const described: Service[] = [];
   try {
     for (const batch of chunks(services, DESCRIBE_SERVICES_LIMIT)) {
-      const answer = await ecs.send(new DescribeServicesCommand({ cluster, services: batch }));
+      const answer = await ecs.send(new DescribeServicesCommand({ cluster, services: batch, include }));
       described.push(...(answer.services ?? []));
     }
   } catch (err) {

@@ -31,6 +31,7 @@ export const FINDING_CODES = [
   'deployment-controller',
   'already-service-connect',
   'old-path-not-found',
+  'owned-by-stack',
   'secrets-not-read',
   'redacted-environment',
   'copy-public-entry',

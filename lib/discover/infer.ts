@@ -11,6 +11,7 @@ import {
   unreadFindings,
 } from './inferred-findings';
 import { takenEndpointNames } from './live-config';
+import { ownerFindings, withOwner } from './owners';
 import { Live, chooseRoute, liveService, routeIndex } from './routes';
 import { serviceSpec, uniqueIds } from './service-entry';
 import { ClusterSnapshot } from './snapshot';
@@ -61,7 +62,11 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
   // New endpoints get names that no endpoint in the namespace has (of this cluster or another).
   const endpointNames = takenEndpointNames(snapshot);
   const specs = lives.map((live) =>
-    serviceSpec({ snapshot, live, calls, chosen, id: ids.get(live.name)!, endpointNames, findings })
+    withOwner(
+      serviceSpec({ snapshot, live, calls, chosen, id: ids.get(live.name)!, endpointNames, findings }),
+      live.service,
+      snapshot.owners
+    )
   );
 
   // The log group most services write to is the topology's; a service names its own only when it differs.
@@ -71,7 +76,8 @@ export function inferTopology(snapshot: ClusterSnapshot, options: InferOptions =
     ...foreignFindings(foreign, snapshot.cluster),
     ...unreadFindings(snapshot.unread ?? []),
     ...proxyLogFindings(lives, specs, logGroupName),
-    ...copyPublicEntry(specs.filter((s) => s.publicEntry).map((s) => s.name))
+    ...copyPublicEntry(specs.filter((s) => s.publicEntry).map((s) => s.name)),
+    ...ownerFindings(specs)
   );
   const { cloudMapDnsNamespace, internalZoneName } = sharedNames(snapshot, specs);
   const topology: Topology = {

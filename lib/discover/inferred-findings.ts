@@ -8,6 +8,30 @@ import type { Live, Route } from './routes';
  * to do, worded in one place. docs/your-services.md explains each code.
  */
 
+/** A stack owns services: its next deployment reverts what the CLI changes. */
+export function ownedByStack(stack: string, services: readonly ServiceSpec[]): Finding {
+  const madeBy = services[0].owner!.madeBy;
+  const tool = madeBy === 'cdk' ? 'made by the CDK' : madeBy === 'copilot' ? 'made by Copilot' : 'a template';
+  const elsewhere = [
+    ...new Set(
+      services.flatMap((s) =>
+        (['taskDefinition', 'registry', 'targetGroup', 'record'] as const).flatMap((k) => {
+          const r = s.owner![k];
+          return r && r.stack !== stack ? [`${s.name}'s ${k} in ${r.stack}`] : [];
+        })
+      )
+    ),
+  ];
+  return {
+    code: 'owned-by-stack',
+    severity: 'warning',
+    services: services.map((s) => s.name),
+    what: `CloudFormation stack '${stack}' (${tool}) owns ${services.map((s) => `${s.name} (${s.owner!.logicalId})`).join(', ')}${elsewhere.length > 0 ? `; ${elsewhere.join(', ')}` : ''}.`,
+    why: "Its next deployment puts back what its template says: apply, retire and rollback would be reverted (and its template's unnamed ports, deployed while Service Connect is on, fail). They refuse these services unless --allow-drift.",
+    action: `Write the migration into the ${madeBy === 'cdk' ? 'code' : 'template'}: npm run migrate -- export --topology FILE --format ${madeBy === 'cdk' ? 'cdk' : 'cloudformation'} --out DIR (per wave, the file to deploy and the status that proves it live).`,
+  };
+}
+
 export function classicLoadBalancer(service: string, loadBalancerName: string): Finding {
   return {
     code: 'classic-load-balancer',

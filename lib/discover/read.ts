@@ -36,6 +36,7 @@ import { namespaceServices } from '../aws/cloud-map';
 import { chunks, describeServices, latestRevision } from '../aws/ecs';
 import { mapLimit } from '../core/concurrency';
 import { ValidationError } from '../core/validation';
+import { readOwners } from './owners-read';
 import {
   ClusterSnapshot,
   DetachedPath,
@@ -67,7 +68,7 @@ export type Progress = (line: string) => void;
  * Cloud Map namespaces they register in with every name of them (the instances only of names
  * another registered), the target groups they are attached to with their load balancers,
  * listeners and rules, and the alias records of the private hosted zones of the load balancers'
- * VPCs. Every list is read with the SDK's paginators (or the API's own paging where the SDK has
+ * VPCs, and the CloudFormation stacks that own the services (owners-read.ts). Every list is read with the SDK's paginators (or the API's own paging where the SDK has
  * no paginator: Route 53's record sets and zones by VPC). No call changes anything.
  *
  * @throws ValidationError when the cluster does not exist.
@@ -107,6 +108,13 @@ export async function readCluster(
     unread,
     progress
   );
+  const owners = await ifAllowed(
+    () => readOwners(clients, services, internalTargetGroups(elb, unread), progress),
+    undefined,
+    'CloudFormation',
+    unread,
+    progress
+  );
   const defaultNamespace = found.serviceConnectDefaults?.namespace
     ? await namespaceName(clients, found.serviceConnectDefaults.namespace)
     : undefined;
@@ -119,10 +127,27 @@ export async function readCluster(
     ...cloudMap,
     ...elb,
     records,
+    ...(owners && { owners }),
     unread,
     serviceConnectNamespaces,
     detached,
   };
+}
+
+/** The target groups of internal load balancers; undefined when the load balancers could not be read. */
+function internalTargetGroups(
+  elb: Pick<ClusterSnapshot, 'targetGroups' | 'loadBalancers'>,
+  unread: readonly string[]
+): Set<string> | undefined {
+  if (unread.some((u) => u.startsWith('Elastic Load Balancing'))) return undefined;
+  const internal = new Set(
+    elb.loadBalancers.filter((lb) => lb.Scheme === 'internal').map((lb) => lb.LoadBalancerArn)
+  );
+  return new Set(
+    elb.targetGroups
+      .filter((tg) => (tg.LoadBalancerArns ?? []).some((a) => internal.has(a)))
+      .map((tg) => tg.TargetGroupArn!)
+  );
 }
 
 /** Access denied, as the SDK names it for the APIs read here. */
@@ -156,7 +181,7 @@ async function readServices(clients: AwsClients, cluster: string, progress: Prog
   progress(`ECS: ${arns.length} service(s) in ${cluster}`);
   const services: EcsService[] = [];
   for (const batch of chunks(arns, PROGRESS_EVERY * 2)) {
-    services.push(...((await describeServices(clients.ecs, cluster, batch)) ?? []));
+    services.push(...((await describeServices(clients.ecs, cluster, batch, ['TAGS'])) ?? []));
     if (arns.length > PROGRESS_EVERY) progress(`ECS: described ${services.length}/${arns.length} services`);
   }
   return services.filter((s) => s.status === 'ACTIVE');

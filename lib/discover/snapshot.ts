@@ -7,6 +7,7 @@ import type {
   Service as CloudMapService,
   ServiceSummary,
 } from '@aws-sdk/client-servicediscovery';
+import type { StackOwners } from './owners-read';
 
 /**
  * Everything discovery read from a live cluster, in the APIs' own shapes: what `readCluster`
@@ -42,6 +43,8 @@ export interface ClusterSnapshot {
   readonly rules: ReadonlyMap<string, readonly Rule[]>;
   /** The records of the private hosted zones associated with the load balancers' VPCs. */
   readonly records: readonly ZoneRecord[];
+  /** The CloudFormation stacks that own services, when any does (read with the services' tags). */
+  readonly owners?: StackOwners;
   /** What could not be read (access denied), with the error: its calls and names are missing. */
   readonly unread?: readonly string[];
   /**

@@ -19,6 +19,10 @@ import { status } from './commands/status';
 import { cleanup } from './commands/cleanup';
 import { MigrationFailure } from './run';
 import { reportFailure } from './commands/output';
+import { exportCommand } from './commands/export';
+import { EXPORT_FORMATS, ExportFormat } from '../export/exported';
+import { ValidationError } from '../core/validation';
+import { ownedRefusals } from './ownership';
 
 /** Things the caller gives: the topology when no --topology is passed (bin/ gives Yelb), and a test's clients. */
 export interface CliDeps {
@@ -50,6 +54,9 @@ commands:
   cleanup    before deleting the stacks by other means: Service Connect off everywhere at once
              (rolling, deployment alarms off), then wait until ECS has removed their endpoints
              (cdk destroy does this itself)
+  export     for services that a stack or code owns: the same waves written into their
+             CloudFormation templates, CDK code or Terraform blocks, with a README (reads the
+             stacks' templates for cloudformation; changes nothing)
 
 options:
   --topology FILE        the system to migrate (from discover); default: the CDK app's Yelb
@@ -71,8 +78,11 @@ options:
                          output, as JSON): access logs, TLS, strategy; read from the stack when there is one
   --access-logs BOOL     true or false: the proxies' JSON access logs, where no stack or --options says
                          (default: true, as the CDK app)
-  --out FILE             discover: the topology file to write
-  --force                discover: overwrite --out
+  --out FILE             discover: the topology file to write; export: the folder to write
+  --force                discover: overwrite --out; export: write into a folder that is not empty
+  --format FORMAT        export: cloudformation, cdk or terraform
+  --allow-drift          apply, retire, rollback: change services that a stack owns anyway (its
+                         next deployment reverts it; see docs/your-services.md)
   --only NAMES           retire: only these services (comma-separated)
   --allow-outside-callers  retire: also names that callers outside ECS may use (calledFromOutside)
   --verbose              stack traces and more detail on errors
@@ -80,21 +90,23 @@ options:
 
 exit codes: 0 done, 1 a wave failed or AWS failed, 2 bad input or missing resources (nothing sent)`;
 
-const COMMANDS = ['discover', 'plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'] as const;
+const COMMANDS = ['discover', 'plan', 'apply', 'status', 'retire', 'rollback', 'cleanup', 'export'] as const;
 type Command = (typeof COMMANDS)[number];
 
 /** Which command takes which option (the common ones are not listed). */
 const ONLY_FOR: Record<string, readonly Command[]> = {
   '--dry-run': ['apply', 'rollback'],
   '--json': ['discover', 'plan', 'status'],
-  '--out': ['discover'],
-  '--force': ['discover'],
+  '--out': ['discover', 'export'],
+  '--force': ['discover', 'export'],
+  '--format': ['export'],
+  '--allow-drift': ['apply', 'retire', 'rollback'],
   '--only': ['retire'],
   '--allow-outside-callers': ['retire'],
   '--sc-dir': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
   '--options': ['plan', 'apply', 'status', 'retire', 'rollback'],
-  '--access-logs': ['plan', 'apply', 'status', 'retire', 'rollback'],
-  '--topology': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
+  '--access-logs': ['plan', 'apply', 'status', 'retire', 'rollback', 'export'],
+  '--topology': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup', 'export'],
   '--stage': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
   '--stack': ['plan', 'apply', 'status', 'retire', 'rollback', 'cleanup'],
 };
@@ -141,6 +153,28 @@ export async function runMigrateCli(argv: readonly string[], io: CliIo, deps: Cl
     const topology = options.topologyFile
       ? readTopologyFile(options.topologyFile)
       : stagedTopology(deps.topology, options.stage);
+    if (options.command === 'export') {
+      const { clients, region } = await aws();
+      return await exportCommand(
+        clients,
+        topology,
+        {
+          topologyFile: options.topologyFile!,
+          format: options.format!,
+          out: options.out!,
+          force: options.force,
+          region,
+          ...(options.namespace !== undefined && { namespace: options.namespace }),
+          ...(options.accessLogs !== undefined && { accessLogs: options.accessLogs }),
+        },
+        io
+      );
+    }
+    if (options.command === 'apply' || options.command === 'retire' || options.command === 'rollback') {
+      const owned = ownedRefusals(topology, options.command, options.topologyFile, options.only);
+      if (owned.length > 0 && options.dryRun) owned.forEach((line) => io.stderr(`warning: ${line}\n`));
+      else if (owned.length > 0 && !options.allowDrift) throw new ValidationError(owned);
+    }
     // Every configuration is the plan's; a folder of svc-*.json files overrides services only
     // when named (sc-update/ holds the plan's own, rendered with the app's default options).
     const scDir = options.scDir;
@@ -242,6 +276,8 @@ interface Options {
   readonly force: boolean;
   readonly only?: readonly string[];
   readonly allowOutsideCallers: boolean;
+  readonly format?: ExportFormat;
+  readonly allowDrift: boolean;
   readonly verbose: boolean;
   readonly help: boolean;
 }
@@ -268,6 +304,8 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
       force: { type: 'boolean', default: false },
       only: { type: 'string' },
       'allow-outside-callers': { type: 'boolean', default: false },
+      format: { type: 'string' },
+      'allow-drift': { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -288,6 +326,7 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     }
     if (command === 'discover' && values.cluster === undefined)
       throw new UsageError('discover needs --cluster NAME: the cluster to read');
+    if (command === 'export') exportUsage(values);
     if (values.topology !== undefined && (values.stage !== undefined || values.stack !== undefined))
       throw new UsageError(
         "--stage and --stack are for the CDK app's Yelb; a --topology file names its own cluster"
@@ -351,9 +390,24 @@ function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): Options 
     force: values.force,
     only,
     allowOutsideCallers: values['allow-outside-callers'],
+    ...(values.format !== undefined && { format: values.format as ExportFormat }),
+    allowDrift: values['allow-drift'],
     verbose: values.verbose,
     help,
   };
+}
+
+/** What export needs: a topology file, a format it writes, a folder. */
+function exportUsage(values: { topology?: string; format?: string; out?: string }): void {
+  if (values.topology === undefined)
+    throw new UsageError(
+      'export needs --topology FILE: the services to export (discover writes it, with their stacks)'
+    );
+  if (values.format === undefined || !(EXPORT_FORMATS as readonly string[]).includes(values.format))
+    throw new UsageError(
+      `export needs --format${values.format === undefined ? '' : ` (not '${values.format}')`}; allowed: ${EXPORT_FORMATS.join(', ')}`
+    );
+  if (values.out === undefined) throw new UsageError('export needs --out DIR: the folder to write');
 }
 
 /** `--options FILE`: the CDK app's options, as its stack's ServiceConnectOptions output holds them. */

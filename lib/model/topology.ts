@@ -211,6 +211,38 @@ const dataVolume = z
   })
   .strict();
 
+/** A resource of a CloudFormation stack: the stack and the resource's logical ID in its template. */
+const stackResource = z
+  .object({
+    stack: z.string().min(1).describe('the stack'),
+    logicalId: z.string().min(1).describe("the resource's logical ID in the stack's template"),
+  })
+  .strict();
+
+/**
+ * The CloudFormation stack that owns a service (found by discovery): its next deployment puts
+ * back what its template says, so the migration goes into the template (`migrate export`), and
+ * apply, retire and rollback refuse the service unless `--allow-drift`.
+ */
+const stackOwner = stackResource
+  .extend({
+    madeBy: z
+      .enum(['cdk', 'copilot'])
+      .optional()
+      .describe(
+        'the tool that made the stack: the CDK (its template has CDKMetadata or aws:cdk:path metadata) or Copilot; left out for a template written by hand'
+      ),
+    taskDefinition: stackResource
+      .optional()
+      .describe("the stack and logical ID of the service's task definition"),
+    registry: stackResource.optional().describe('of its Cloud Map DNS service (the old path)'),
+    targetGroup: stackResource
+      .optional()
+      .describe("of its internal load balancer's target group (the old path)"),
+    record: stackResource.optional().describe('of the alias record its callers use (the old path)'),
+  })
+  .strict();
+
 /** One ECS service of the topology. */
 export const serviceSpecSchema = z
   .object({
@@ -309,6 +341,11 @@ export const serviceSpecSchema = z
       .strict()
       .optional()
       .describe('a container health check: a shell command that exits 0 when the service can serve'),
+    owner: stackOwner
+      .optional()
+      .describe(
+        'the CloudFormation stack that owns the ECS service (found by discover): migrate export writes the migration into its template'
+      ),
   })
   .strict();
 
@@ -379,6 +416,10 @@ export type DataCheck = NonNullable<NonNullable<ServiceSpec['publicEntry']>['dat
 export type DataVolume = NonNullable<ServiceSpec['dataVolume']>;
 /** A container health check. */
 export type HealthCheck = NonNullable<ServiceSpec['healthCheck']>;
+/** The CloudFormation stack that owns a service, and the stacks of its other resources. */
+export type StackOwner = NonNullable<ServiceSpec['owner']>;
+/** A resource of a CloudFormation stack. */
+export type StackResource = NonNullable<StackOwner['taskDefinition']>;
 
 /** The name Service Connect registers a service's endpoint under: its discoveryName, else its port name. */
 export function endpointName(svc: Pick<ServiceSpec, 'discoveryName' | 'portName'>): string | undefined {

@@ -438,7 +438,7 @@ describe('validation before any change', () => {
   test.each([
     [
       ['bogus'],
-      /unknown command 'bogus'; allowed: discover, plan, apply, status, retire, rollback, cleanup$/m,
+      /unknown command 'bogus'; allowed: discover, plan, apply, status, retire, rollback, cleanup, export$/m,
     ],
     [[], /a command is needed/],
     [['apply', '--timeout', 'soon'], /--timeout 'soon' is not a positive duration/],
@@ -447,7 +447,7 @@ describe('validation before any change', () => {
     [['status', '--dry-run'], /--dry-run is for apply and rollback/],
     [['apply', '--json'], /--json is for discover, plan and status, not apply/],
     [['discover'], /discover needs --cluster NAME/],
-    [['status', '--out', 'x.json'], /--out is for discover, not status/],
+    [['status', '--out', 'x.json'], /--out is for discover and export, not status/],
     [['apply', '--topology', 'x.json', '--stage', 'blue'], /--stage and --stack are for the CDK app's Yelb/],
   ])('refuses bad arguments %j with exit 2 and one line', async (argv, message) => {
     const run = await migrate(...argv);

@@ -42,10 +42,33 @@ export interface LiveListenerRoute {
   readonly healthCheckPath?: string;
 }
 
+/** A resource of a stack: its logical ID in the service's own stack, or a stack and logical ID. */
+export type LiveStackResource = string | { readonly stack: string; readonly logicalId: string };
+
+/** The CloudFormation stack that made a service, and the logical IDs of what it holds of it. */
+export interface LiveStack {
+  readonly name: string;
+  /** The AWS::ECS::Service's logical ID. */
+  readonly service: string;
+  readonly taskDefinition?: LiveStackResource;
+  /** Its Cloud Map DNS service. */
+  readonly registry?: LiveStackResource;
+  /** Its internal load balancer's target group. */
+  readonly targetGroup?: LiveStackResource;
+  /** The alias record of its internal load balancer's name. */
+  readonly record?: LiveStackResource;
+  /** No tags at all on the service (ECS's tags not opted in): only DescribeStackResources finds its stack. */
+  readonly untagged?: boolean;
+  /** Copilot made the stack: its tags, which CloudFormation passes on to the service. */
+  readonly copilot?: { readonly app: string; readonly env: string };
+}
+
 export interface LiveService {
   readonly name: string;
-  /** Its task definition's family (default: the service's name). */
+  /** The task definition's family (default: the service's name). */
   readonly family?: string;
+  /** The stack that made it (default: none, the service carries its team's tag only). */
+  readonly stack?: LiveStack;
   readonly desiredCount?: number;
   readonly cpu?: string;
   readonly memory?: string;

@@ -47,7 +47,9 @@ export function ecsApi(state: FakeState, operation: string, input: any): unknown
         throw Object.assign(new Error('Cluster not found.'), { code: 'ClusterNotFoundException' });
       const found = input.services.filter((s: string) => state.serviceNamed(s));
       return {
-        services: found.map((s: string) => render(state, state.serviceNamed(s)!, input.cluster)),
+        services: found.map((s: string) =>
+          render(state, state.serviceNamed(s)!, input.cluster, input.include?.includes('TAGS'))
+        ),
         failures: input.services
           .filter((s: string) => !state.serviceNamed(s))
           .map((s: string) => ({
@@ -326,8 +328,9 @@ export function syncInstances(state: FakeState, svc: FakeService): void {
   }
 }
 
-function render(state: FakeState, svc: FakeService, cluster: string): unknown {
+function render(state: FakeState, svc: FakeService, cluster: string, tags = false): unknown {
   return {
+    ...(tags && svc.tags && svc.tags.length > 0 && { tags: svc.tags }),
     serviceName: svc.name,
     serviceArn: `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${cluster}/${svc.name}`,
     clusterArn: state.clusters.get(cluster),

@@ -1,6 +1,6 @@
 import { legacyEndpoint } from '../../../lib/model/graph';
 import { YELB } from '../../../lib/model/yelb';
-import { LiveCluster, LiveService } from '../live-cluster';
+import { LiveCluster, LiveService, LiveStackResource } from '../live-cluster';
 import { recordRevision, syncInstances } from './ecs';
 import { ACCOUNT, FakeService, FakeState, FakeTargetGroup, FakeZone, REGION, SeedOptions } from './state';
 
@@ -136,6 +136,32 @@ export function seedCluster(state: FakeState, live: LiveCluster): void {
   }
 }
 
+/**
+ * A service's tags: CloudFormation's own (stack name and ID, logical ID) and Copilot's, passed on
+ * from the stack, for a service a stack made; none when ECS's tags were never opted in to; else
+ * its team's.
+ */
+function serviceTags(live: LiveCluster, svc: LiveService): FakeService['tags'] {
+  const stack = svc.stack;
+  if (!stack) return [{ key: 'team', value: live.cluster }];
+  if (stack.untagged) return [];
+  return [
+    { key: 'aws:cloudformation:stack-name', value: stack.name },
+    {
+      key: 'aws:cloudformation:stack-id',
+      value: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${stack.name}/1`,
+    },
+    { key: 'aws:cloudformation:logical-id', value: stack.service },
+    ...(stack.copilot
+      ? [
+          { key: 'copilot-application', value: stack.copilot.app },
+          { key: 'copilot-environment', value: stack.copilot.env },
+          { key: 'copilot-service', value: svc.name },
+        ]
+      : []),
+  ];
+}
+
 function seedLiveService(
   state: FakeState,
   live: LiveCluster,
@@ -145,7 +171,7 @@ function seedLiveService(
   const count = svc.desiredCount ?? 1;
   // As CloudFormation made it: its own aws: tags beside the team's.
   const cfnTags = [
-    { key: 'aws:cloudformation:stack-name', value: live.cluster },
+    { key: 'aws:cloudformation:stack-name', value: svc.stack?.name ?? live.cluster },
     { key: 'team', value: live.cluster },
   ];
   const { arn: taskDefinition } = state.registerTaskDefinition(
@@ -202,12 +228,21 @@ function seedLiveService(
     container: svc.containers.find((c) => (c.ports ?? []).length > 0)?.name ?? svc.containers[0].name,
     port: svc.containers.flatMap((c) => c.ports ?? [])[0]?.containerPort ?? 0,
   };
+  const stack = svc.stack;
+  const inStack = (resource: LiveStackResource | undefined, physicalId: string, type: string) => {
+    if (!stack || !resource) return;
+    const [name, logicalId] =
+      typeof resource === 'string' ? [stack.name, resource] : [resource.stack, resource.logicalId];
+    state.addStackResource(name, logicalId, physicalId, type);
+  };
+  inStack(stack?.taskDefinition, taskDefinition, 'AWS::ECS::TaskDefinition');
   const registries: FakeService['serviceRegistries'] = [];
   if (svc.cloudMap) {
     const ns = state.dnsNamespace(svc.cloudMap.namespace, live.vpc);
     const cm = state.cloudMapService(`srv-${svc.name}-${state.next()}`);
     ns.services.set(svc.cloudMap.name, cm);
     registries.push({ registryArn: state.cloudMapArn(cm.id) });
+    inStack(stack?.registry, cm.id, 'AWS::ServiceDiscovery::Service');
   }
   const loadBalancers: FakeService['loadBalancers'] = [];
   for (const route of [svc.internal, svc.public && { ...svc.public, protocol: 'HTTP' as const }]) {
@@ -226,6 +261,8 @@ function seedLiveService(
       loadBalancerArns: [lb.arn],
     };
     state.targetGroups.set(tg.arn, tg);
+    if (route === svc.internal)
+      inStack(stack?.targetGroup, tg.arn, 'AWS::ElasticLoadBalancingV2::TargetGroup');
     let listener = lb.listeners.find((l) => l.port === route.listenerPort);
     if (!listener) {
       listener = {
@@ -257,6 +294,7 @@ function seedLiveService(
           aliasTo: `dualstack.${lb.dnsName}.`,
           ...('latency' in route && route.latency && { latencyRegion: REGION }),
         });
+      inStack(stack?.record, alias, 'AWS::Route53::RecordSet');
     }
     loadBalancers.push({
       targetGroupArn: tg.arn,
@@ -264,6 +302,8 @@ function seedLiveService(
       containerPort: served.port,
     });
   }
+  const serviceArn = `arn:aws:ecs:${REGION}:${ACCOUNT}:service/${live.cluster}/${svc.name}`;
+  inStack(stack?.service, serviceArn, 'AWS::ECS::Service');
   state.services.set(svc.name, {
     name: svc.name,
     cluster: live.cluster,
@@ -273,6 +313,7 @@ function seedLiveService(
     serviceRegistries: registries,
     loadBalancers,
     deploymentController: svc.deploymentController,
+    tags: serviceTags(live, svc),
     events: [
       { id: 'e0', createdAt: 1_700_000_000, message: `(service ${svc.name}) has reached a steady state.` },
     ],

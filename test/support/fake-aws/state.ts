@@ -58,6 +58,8 @@ export interface FakeService {
   failNext?: 'visible' | 'instant';
   /** The rollback deployment that follows a failure: polls until it completes. */
   rollbackPollsLeft?: number;
+  /** Its tags (DescribeServices with include TAGS): CloudFormation's aws: tags for a service a stack made. */
+  tags?: { key: string; value: string }[];
 }
 
 export interface FakeNamespace {
@@ -149,7 +151,14 @@ export class FakeState {
   readonly services = new Map<string, FakeService>();
   readonly namespaces: FakeNamespace[] = [];
   readonly stacks = new Map<string, Record<string, string>>();
+  /** Templates by stack: a JSON value, or a text as it was written (YAML included). */
   readonly templates = new Map<string, unknown>();
+  /** The resources of each stack, in template order, with their physical IDs. */
+  readonly stackResources = new Map<string, { logicalId: string; physicalId: string; type: string }[]>();
+  /** The values each stack's parameters were deployed with. */
+  readonly stackParameters = new Map<string, Record<string, string>>();
+  /** Each stack's tags (Copilot's `copilot-application` …). */
+  readonly stackTags = new Map<string, Record<string, string>>();
   readonly taskDefinitions = new Map<string, FakeTaskDefinition>();
   readonly targetGroups = new Map<string, FakeTargetGroup>();
   readonly loadBalancers = new Map<string, FakeLoadBalancer>();
@@ -205,6 +214,13 @@ export class FakeState {
   /** The fake's clock: a second per request, from a fixed start. */
   now(): number {
     return 1_700_000_000 + this.requests.length;
+  }
+
+  /** Records a resource of `stack` (its logical and physical IDs), as CloudFormation lists them. */
+  addStackResource(stack: string, logicalId: string, physicalId: string, type: string): void {
+    const resources = this.stackResources.get(stack) ?? [];
+    resources.push({ logicalId, physicalId, type });
+    this.stackResources.set(stack, resources);
   }
 
   cloudMapService(id: string): FakeCloudMapService {

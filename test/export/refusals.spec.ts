@@ -1,0 +1,238 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { checkStep } from '../../lib/export/step-check';
+import { StackTemplate } from '../../lib/export/template';
+import { POLL_INTERVAL_ENV } from '../../lib/migrate/cli';
+import { FakeAws } from '../support/fake-aws';
+import { tempDir } from '../support/temp';
+import { SAMPLE_STACK, sampleTemplate, seedSample } from '../support/yelb-sample-stack';
+import { migrate } from './exported';
+
+// What export refuses, by name and before it writes anything: fields it would touch that the
+// template sets through something it cannot evaluate, a template it cannot read, a stack the
+// CDK made, a topology without owners; and each step the diff engine finds doing more than it
+// is for.
+let fake: FakeAws;
+let env: Record<string, string>;
+let dir: string;
+let file: string;
+
+beforeAll(async () => {
+  fake = new FakeAws();
+  env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
+  seedSample(fake);
+  dir = tempDir('refusals');
+  file = path.join(dir, 'yelb.json');
+  expect((await migrate(env, 'discover', '--cluster', 'yelb-cluster', '--out', file)).code).toBe(0);
+});
+afterAll(() => fake.stop());
+
+/** Exports with the stack's template changed by `edit`; the run, and whether it wrote anything. */
+async function exportWith(edit: (template: string) => string, topology = file) {
+  const edited = edit(sampleTemplate());
+  expect(edited).not.toBe(sampleTemplate());
+  fake.setStackTemplate(SAMPLE_STACK, edited);
+  const out = path.join(dir, `out-${Math.random().toString(36).slice(2)}`);
+  const run = await migrate(
+    env,
+    'export',
+    '--topology',
+    topology,
+    '--format',
+    'cloudformation',
+    '--out',
+    out
+  );
+  fake.setStackTemplate(SAMPLE_STACK, sampleTemplate());
+  return { ...run, wrote: fs.existsSync(out) };
+}
+
+describe('export refuses, by name and writing nothing', () => {
+  test.each([
+    [
+      'a Service Connect configuration set through a condition',
+      (t: string) =>
+        t.replace(
+          '      ServiceName: yelb-db\n',
+          '      ServiceName: yelb-db\n      ServiceConnectConfiguration: !If [UseServiceConnect, {Enabled: true}, !Ref AWS::NoValue]\n'
+        ),
+      'stack yelb-sample, yelb-db: YelbDbService.ServiceConnectConfiguration is set through Fn::If, which the export would replace without knowing what it says',
+    ],
+    [
+      'a service that exists under a condition',
+      (t: string) =>
+        t.replace(
+          '  YelbRedisService:\n    Type: AWS::ECS::Service\n',
+          '  YelbRedisService:\n    Type: AWS::ECS::Service\n    Condition: WithRedis\n'
+        ),
+      'stack yelb-sample, yelb-redis: YelbRedisService exists only under the condition \'"WithRedis"\', whose value the export does not guess',
+    ],
+    [
+      'a container port from a mapping',
+      (t: string) =>
+        t.replace(
+          '            - ContainerPort: 5432\n',
+          '            - ContainerPort: !FindInMap [Ports, Db, Port]\n'
+        ),
+      'stack yelb-sample, yelb-db: YelbDbTaskDefinition, container yelb-db: no port mapping of port 5432 (a ContainerPort set through a function other than a parameter reference is not read)',
+    ],
+    [
+      'a task definition of another stack',
+      (t: string) =>
+        t.replace(
+          'TaskDefinition: !Ref YelbRedisTaskDefinition',
+          'TaskDefinition: !ImportValue shared-redis-task'
+        ),
+      'stack yelb-sample, yelb-redis: YelbRedisService.TaskDefinition is {"Fn::ImportValue":"shared-redis-task"}, not a Ref to a task definition of this template: its port 6379 must be named',
+    ],
+    [
+      'registries that retire cannot state without the old path',
+      (t: string) =>
+        t.replace(
+          '      ServiceRegistries:\n        - RegistryArn: !GetAtt YelbDbDiscovery.Arn\n',
+          '      ServiceRegistries: !If [InCloudMap, [{RegistryArn: !GetAtt YelbDbDiscovery.Arn}], []]\n'
+        ),
+      'stack yelb-sample, yelb-db: YelbDbService.ServiceRegistries is set through Fn::If: retire states the list without the old path, so it must be a literal list here',
+    ],
+    [
+      'a template that is not YAML',
+      (t: string) => t.replace('Resources:\n', 'Resources:\n  - [unclosed\n'),
+      'stack yelb-sample: the template is not valid YAML (',
+    ],
+    [
+      'a stack the CDK made',
+      (t: string) =>
+        t.replace(
+          'Resources:\n',
+          'Resources:\n  CDKMetadata:\n    Type: AWS::CDK::Metadata\n    Properties:\n      Analytics: v2:deflate64:x\n'
+        ),
+      'stack yelb-sample was made by the CDK: its next cdk deploy would put back a template that this export edits; use --format cdk',
+    ],
+  ])('%s', async (_what, edit, message) => {
+    const run = await exportWith(edit);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toMatch(/nothing was changed/);
+    expect(run.wrote).toBe(false);
+  });
+
+  test('reads a parameter reference with the value the stack was deployed with, not its default', async () => {
+    const run = await exportWith((t) => t.replace('    Default: 4567\n', '    Default: 8080\n'));
+    expect(run.stderr).not.toMatch(/error/);
+    expect(run.code).toBe(0);
+  });
+
+  test('reports every problem of every stack at once', async () => {
+    const run = await exportWith((t) =>
+      t
+        .replace(
+          '            - ContainerPort: 5432\n',
+          '            - ContainerPort: !FindInMap [Ports, Db, Port]\n'
+        )
+        .replace(
+          '  YelbRedisService:\n    Type: AWS::ECS::Service\n',
+          '  YelbRedisService:\n    Type: AWS::ECS::Service\n    Condition: WithRedis\n'
+        )
+    );
+    expect(run.stderr.match(/^error: stack yelb-sample/gm)).toHaveLength(2);
+  });
+
+  test('a topology whose services name no stack', async () => {
+    const topology = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const svc of topology.services) delete svc.owner;
+    const bare = path.join(dir, 'bare.json');
+    fs.writeFileSync(bare, JSON.stringify(topology));
+    const run = await migrate(
+      env,
+      'export',
+      '--topology',
+      bare,
+      '--format',
+      'cloudformation',
+      '--out',
+      path.join(dir, 'bare')
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /no service names the stack that owns it \(owner\); discover records it .* --format cdk or --format terraform/
+    );
+  });
+
+  test.each([
+    [['export', '--format', 'cloudformation', '--out', 'x'], /export needs --topology FILE/],
+    [
+      ['export', '--topology', 'x.json', '--out', 'x'],
+      /export needs --format; allowed: cloudformation, cdk, terraform/,
+    ],
+    [
+      ['export', '--topology', 'x.json', '--format', 'pulumi', '--out', 'x'],
+      /export needs --format \(not 'pulumi'\); allowed: cloudformation, cdk, terraform/,
+    ],
+    [['export', '--topology', 'x.json', '--format', 'cdk'], /export needs --out DIR/],
+    [['plan', '--format', 'cdk'], /--format is for export, not plan/],
+    [['status', '--allow-drift'], /--allow-drift is for apply, retire and rollback, not status/],
+  ])('bad arguments %j', async (argv, message) => {
+    const before = fake.requests.length;
+    const run = await migrate(env, ...argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(fake.requests.length).toBe(before);
+  });
+});
+
+describe('each step, checked with the diff engine', () => {
+  const base = StackTemplate.parse(sampleTemplate(), 'sample');
+  const allowed = {
+    services: new Map([['YelbDbService', ['ServiceConnectConfiguration']]]),
+    taskDefinitions: new Set(['YelbDbTaskDefinition']),
+    anyDependsOn: false,
+  };
+  const path = (id: string, ...rest: (string | number)[]) => ['Resources', id, ...rest];
+
+  test("passes a step that changes only its service's configuration and its task definition (a new revision)", async () => {
+    const step = base.edit([
+      {
+        kind: 'set',
+        path: path('YelbDbService', 'Properties', 'ServiceConnectConfiguration'),
+        value: { Enabled: true },
+      },
+      {
+        kind: 'set',
+        path: path(
+          'YelbDbTaskDefinition',
+          'Properties',
+          'ContainerDefinitions',
+          0,
+          'PortMappings',
+          0,
+          'Name'
+        ),
+        value: 'db',
+      },
+    ]);
+    expect(await checkStep('wave 1', base, step, allowed)).toEqual({
+      problems: [],
+      replacedTaskDefinitions: ['YelbDbTaskDefinition'],
+    });
+  });
+
+  test('finds what a step must not do: another service changed, a protected resource replaced or deleted, a task definition not its own', async () => {
+    const step = base
+      .edit([
+        { kind: 'set', path: path('YelbRedisService', 'Properties', 'DesiredCount'), value: 2 },
+        { kind: 'set', path: path('YelbDbService', 'Properties', 'ServiceName'), value: 'yelb-db-2' },
+        { kind: 'set', path: path('YelbUiTaskDefinition', 'Properties', 'Cpu'), value: '512' },
+        { kind: 'set', path: path('YelbDbService', 'DependsOn'), value: ['YelbRedisService'] },
+      ])
+      .edit([{ kind: 'delete', path: path('YelbAppServerTargetGroup') }]);
+    const { problems } = await checkStep('wave 1', base, step, allowed);
+    expect(problems).toEqual([
+      'wave 1: YelbAppServerTargetGroup (AWS::ElasticLoadBalancingV2::TargetGroup) would be deleted',
+      'wave 1: YelbUiTaskDefinition (AWS::ECS::TaskDefinition) would be replaced (Cpu)',
+      'wave 1: YelbUiTaskDefinition (AWS::ECS::TaskDefinition) would change Cpu',
+      'wave 1: YelbDbService (AWS::ECS::Service) would be replaced (ServiceName), which must never happen to a resource of this type',
+      'wave 1: YelbDbService (AWS::ECS::Service) would change ServiceName',
+      'wave 1: YelbRedisService (AWS::ECS::Service) would change DesiredCount',
+    ]);
+  });
+});
