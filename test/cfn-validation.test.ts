@@ -42,7 +42,10 @@ describe('CloudFormation template validation', () => {
         .sort()
     ).toEqual(MIGRATION_PHASES.map((p) => `${p}.YelbLoadTest.json`).sort());
     expect(withResources).toHaveLength(MIGRATION_PHASES.length * 2);
-    expect(describeViolations(validate(withResources))).toEqual([]);
+    // Each distinct template once: the network stack's is the same in every phase.
+    const distinct = [...new Map(withResources.map((f) => [fs.readFileSync(f, 'utf8'), f])).values()];
+    expect(distinct.length).toBeGreaterThan(MIGRATION_PHASES.length);
+    expect(describeViolations(validate(distinct))).toEqual([]);
   });
 
   test('finds a schema error (so the check above can fail)', () => {

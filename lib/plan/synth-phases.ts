@@ -11,20 +11,26 @@ export type PhaseTemplates = Record<string, CfnTemplate>;
 
 /**
  * Synthesizes the app in each phase, in-process and offline, with `context` (cdk.json's plus
- * the user's `-c` values, as `cdk synth` would see them) and the phase's flags.
+ * the user's `-c` values, as `cdk synth` would see them) and the phase's flags. `options.checks`
+ * as in {@link createApp} (on unless false: the CLIs report what `cdk synth` would refuse).
  *
  * @throws ValidationError for bad context.
  */
 export function synthesizePhases(
   topology: Topology,
   context: Readonly<Record<string, unknown>>,
-  phases: readonly MigrationPhase[]
+  phases: readonly MigrationPhase[],
+  options: { readonly checks?: boolean } = {}
 ): Map<MigrationPhase, PhaseTemplates> {
   const result = new Map<MigrationPhase, PhaseTemplates>();
   for (const phase of phases) {
     const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `yelb-${phase}-`));
     try {
-      const { app } = createApp({ context: { ...context, ...phaseContext(phase) }, outdir }, topology);
+      const { app } = createApp(
+        { context: { ...context, ...phaseContext(phase) }, outdir },
+        topology,
+        options
+      );
       const assembly = app.synth();
       result.set(
         phase,
