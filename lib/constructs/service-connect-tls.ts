@@ -45,7 +45,7 @@ export class ServiceConnectTls extends Construct {
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonECSInfrastructureRolePolicyForServiceConnectTransportLayerSecurity]',
       reason:
-        "AWS's own policy for the ECS infrastructure role of Service Connect TLS: the Private CA actions ECS needs, kept current by AWS; the role trusts ECS of this account only.",
+        "AWS's own policy for the ECS infrastructure role of Service Connect TLS: the Private CA actions ECS needs, kept current by AWS; only a principal of this account that may pass the role can have ECS use it.",
     });
     this.key = appKey(this, 'Key', `Service Connect TLS material of the ${props.systemLabel} services`);
     this.key.grant(this.role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyPair');
