@@ -21,6 +21,8 @@ import { StackTemplate, TemplateEdit } from './template';
 /** A wave of the migration: what `apply` sends each of its services. */
 export interface ExportWave {
   readonly services: readonly { readonly name: string; readonly serviceConnect: ServiceConnectConfig }[];
+  /** Cycles of calls among its services, which `apply` redeploys after the wave. */
+  readonly cycles?: readonly (readonly string[])[];
 }
 
 /** Everything the export derives from the plan, the same for every stack. */

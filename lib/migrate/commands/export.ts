@@ -60,6 +60,7 @@ export async function exportCommand(
         // desiredConfiguration's value, typed as the SDK's input: the model's configuration.
         serviceConnect: u.input.serviceConnectConfiguration as ServiceConnectConfig,
       })),
+      cycles: wave.cycles,
     })),
   };
   const plan = exportPlan(topology, target, context.waves);
