@@ -337,6 +337,23 @@ describe('export refuses, by name and writing nothing', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  test('checks every step with the diff engine: each wave, retire, and each step of the rollback', async () => {
+    const run = await exportWith((t) => t.replace('Resources:\n', 'Resources:\n  Placeholder:\n'));
+    const steps = [
+      ...run.stderr.matchAll(/^error: stack yelb-sample, (.*): the CloudFormation diff engine/gm),
+    ];
+    expect(steps.map(([, step]) => step)).toEqual([
+      'wave 1',
+      'wave 2',
+      'wave 3',
+      'retire',
+      'rollback: old path attached again',
+      'rollback of wave 3',
+      'rollback of wave 2',
+      'rollback of wave 1',
+    ]);
+  });
+
   test('reports every problem of every stack at once', async () => {
     const run = await exportWith((t) =>
       t
