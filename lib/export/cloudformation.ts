@@ -200,6 +200,10 @@ class StackSteps {
           this.notes.push(
             `${label}: CloudFormation replaces the task definition ${id}: a new revision with the port's name, which the service rolls onto (expected and safe)`
           );
+        for (const { service, taskDefinition } of found.alsoRedeployed)
+          this.notes.push(
+            `${label}: ${service} runs ${taskDefinition} too, so this step redeploys it onto the new revision (its port named, nothing else changed)`
+          );
         return [...found.problems];
       })
     );

@@ -337,6 +337,19 @@ describe('export refuses, by name and writing nothing', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  test("says which service outside a wave that wave redeploys, when it runs the wave's task definition", async () => {
+    const run = await exportWith((t) =>
+      t.replace(
+        '  YelbRedisService:\n',
+        '  YelbDbReplicaService:\n    Type: AWS::ECS::Service\n    Properties:\n      Cluster: !Ref YelbCluster\n      TaskDefinition: !Ref YelbDbTaskDefinition\n\n  YelbRedisService:\n'
+      )
+    );
+    expect(run.code).toBe(0);
+    expect(fs.readFileSync(path.join(run.out, 'README.md'), 'utf8')).toContain(
+      '- stack yelb-sample, wave 1: YelbDbReplicaService runs YelbDbTaskDefinition too, so this step redeploys it onto the new revision'
+    );
+  });
+
   test('checks every step with the diff engine: each wave, retire, and each step of the rollback', async () => {
     const run = await exportWith((t) => t.replace('Resources:\n', 'Resources:\n  Placeholder:\n'));
     const steps = [
@@ -445,7 +458,36 @@ describe('each step, checked with the diff engine', () => {
     expect(await checkStep('wave 1', base, step, allowed)).toEqual({
       problems: [],
       replacedTaskDefinitions: ['YelbDbTaskDefinition'],
+      alsoRedeployed: [],
     });
+  });
+
+  test('names a service outside the step that runs the task definition it replaces', async () => {
+    const shared = base.edit([
+      {
+        kind: 'set',
+        path: path('YelbRedisService', 'Properties', 'TaskDefinition'),
+        value: { Ref: 'YelbDbTaskDefinition' },
+      },
+    ]);
+    const step = shared.edit([
+      {
+        kind: 'set',
+        path: path(
+          'YelbDbTaskDefinition',
+          'Properties',
+          'ContainerDefinitions',
+          0,
+          'PortMappings',
+          0,
+          'Name'
+        ),
+        value: 'db',
+      },
+    ]);
+    expect((await checkStep('wave 1', shared, step, allowed)).alsoRedeployed).toEqual([
+      { service: 'YelbRedisService', taskDefinition: 'YelbDbTaskDefinition' },
+    ]);
   });
 
   test('finds what a step must not do: another service changed, a protected resource replaced or deleted, a task definition not its own', async () => {
