@@ -124,6 +124,28 @@ test('the README deploys each wave across its stacks, and warns that Copilot wou
   );
 });
 
+test('export reads the stacks a few at a time, not one after another', async () => {
+  fake.latencyMs = 400;
+  try {
+    const started = Date.now();
+    const run = await migrate(
+      env,
+      'export',
+      '--topology',
+      file,
+      '--format',
+      'cloudformation',
+      '--out',
+      `${out}-2`
+    );
+    expect(run.code).toBe(0);
+    // Four stacks, two reads each (GetTemplate beside DescribeStacks): 1.6 s one stack after another.
+    expect(Date.now() - started).toBeLessThan(1200);
+  } finally {
+    fake.latencyMs = 0;
+  }
+});
+
 test('discover finds the stack of a service without tags by its ARN (DescribeStackResources)', async () => {
   const other = new FakeAws();
   const otherEnv = { ...other.env(await other.start()), [POLL_INTERVAL_ENV]: '0.01' };
