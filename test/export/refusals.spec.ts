@@ -425,6 +425,37 @@ describe('export refuses, by name and writing nothing', () => {
   });
 });
 
+describe('the deploy commands of the README', () => {
+  const commandOf = (readme: string, file: string) =>
+    readme.split('\n').find((l) => l.includes(`--template-file yelb-sample/${file}`)) ?? '';
+
+  test('a bucket for a step whose template is over the 51,200 bytes CloudFormation takes inline, even where the current one is not', async () => {
+    const padded = (t: string) => {
+      const header = 'Metadata:\n  Padding: \n';
+      return `${header.replace('\n  Padding: ', `\n  Padding: ${'x'.repeat(51_000 - t.length - header.length)}`)}${t}`;
+    };
+    expect(Buffer.byteLength(padded(sampleTemplate()))).toBe(51_000);
+    const run = await exportWith(padded);
+    expect(run.code).toBe(0);
+    const readme = fs.readFileSync(path.join(run.out, 'README.md'), 'utf8');
+    expect(commandOf(readme, '01-wave-1.yaml')).toMatch(/ --s3-bucket <a bucket of yours>`/);
+    const small = await exportWith((t) => t.replace('Resources:\n', 'Resources:\n  # small\n'));
+    const readmeSmall = fs.readFileSync(path.join(small.out, 'README.md'), 'utf8');
+    expect(commandOf(readmeSmall, '01-wave-1.yaml')).not.toMatch(/--s3-bucket/);
+  });
+
+  test('CAPABILITY_AUTO_EXPAND for a template with a transform', async () => {
+    const run = await exportWith((t) =>
+      t.replace('Description:', 'Transform: AWS::LanguageExtensions\nDescription:')
+    );
+    expect(run.code).toBe(0);
+    const readme = fs.readFileSync(path.join(run.out, 'README.md'), 'utf8');
+    expect(commandOf(readme, '02-wave-2.yaml')).toMatch(
+      / --capabilities CAPABILITY_IAM CAPABILITY_NAMED_IAM CAPABILITY_AUTO_EXPAND`/
+    );
+  });
+});
+
 describe('each step, checked with the diff engine', () => {
   const base = StackTemplate.parse(sampleTemplate(), 'sample');
   const allowed = {
