@@ -324,8 +324,42 @@ describe('export refuses, by name and writing nothing', () => {
         },
       };
     });
+    const redisPort = JSON.parse(fs.readFileSync(kept, 'utf8')).services.find(
+      (s: any) => s.name === 'yelb-redis'
+    ).portName;
+    const keptBoth = topologyWith('kept-both', (t) => {
+      Object.assign(t, JSON.parse(fs.readFileSync(kept, 'utf8')));
+      const redis = t.services.find((s: any) => s.name === 'yelb-redis');
+      redis.serviceConnect = {
+        namespace: 'yelb.sc.internal',
+        services: [
+          {
+            portName: redisPort,
+            discoveryName: redisPort,
+            clientAliases: [
+              {
+                port: 6379,
+                dnsName: 'yelb-redis.yelb.cloudmap.internal',
+                testTrafficRules: { header: { name: 'x-green' } },
+              },
+            ],
+            tls: {
+              issuerCertificateAuthority: {
+                awsPcaAuthorityArn: 'arn:aws:acm-pca:us-east-1:1:certificate-authority/ca',
+              },
+            },
+          },
+        ],
+      };
+    });
     const out = path.join(dir, 'kept-cdk');
-    const run = await migrate(env, 'export', '--topology', kept, '--format', 'cdk', '--out', out);
+    const run = await migrate(env, 'export', '--topology', keptBoth, '--format', 'cdk', '--out', out);
+    expect(run.stderr).toContain(
+      `error: yelb-redis, endpoint '${redisPort}': TLS is not exported for the CDK; state its tls props by hand`
+    );
+    expect(run.stderr).toContain(
+      `error: yelb-redis, endpoint '${redisPort}': test traffic rules are not exported for the CDK (its props have none)`
+    );
     expect(run.stderr).toContain(
       "error: yelb-db: log options 'mode'; the CDK's awsLogs driver states only awslogs-group, awslogs-stream-prefix, awslogs-region"
     );
