@@ -1,3 +1,4 @@
+import { ValidationError } from '../core/validation';
 import { PortMappingPlan } from '../model/plan';
 import { ServiceConnectConfig } from '../model/service-connect';
 import { ServiceSpec } from '../model/topology';
@@ -22,8 +23,15 @@ import {
  * test/export/ type-checks and synthesizes these files against aws-cdk-lib.
  */
 
-/** The CDK export of a plan. @throws Error for a configuration the CDK's props cannot express. */
+/**
+ * The CDK export of a plan. @throws ValidationError naming each service whose configuration the
+ * CDK's props cannot express, and the value (nothing is written).
+ */
 export function cdkFiles(context: ExportContext, plan: ExportPlan): ExportedFile[] {
+  const problems = context.waves.flatMap((w) =>
+    w.services.flatMap((s) => notExpressible(s.name, s.serviceConnect))
+  );
+  if (problems.length > 0) throw new ValidationError(problems);
   const files: ExportedFile[] = context.waves.map((wave, i) => ({
     path: `wave-${i + 1}.ts`,
     text: waveFile(wave, i + 1, context.waves.length, plan),
@@ -75,26 +83,58 @@ function waveFile(wave: ExportWave, number: number, of: number, plan: ExportPlan
   ].join('\n');
 }
 
+/** The log options the CDK's `LogDrivers.awsLogs` states (the region is the stack's). */
+const AWS_LOGS_OPTIONS = ['awslogs-group', 'awslogs-stream-prefix', 'awslogs-region'];
+
+/**
+ * What of a service's configuration the functions below cannot write with the CDK's props, one
+ * problem per field, naming the value: log options its awsLogs driver does not take, TLS (its
+ * props take the key and the role as constructs), test traffic rules, and more than one client
+ * alias per endpoint (its props state one).
+ */
+function notExpressible(service: string, config: ServiceConnectConfig): string[] {
+  if (!config.enabled) return [];
+  const problems: string[] = [];
+  const log = config.logConfiguration;
+  const options = Object.keys(log?.options ?? {}).filter((k) => !AWS_LOGS_OPTIONS.includes(k));
+  if (log && !(log.options?.['awslogs-group'] && log.options['awslogs-stream-prefix']))
+    problems.push(
+      `${service}: log options ${JSON.stringify(log.options ?? {})}; the CDK's awsLogs driver needs awslogs-group and awslogs-stream-prefix`
+    );
+  else if (options.length > 0)
+    problems.push(
+      `${service}: log options ${options.map((o) => `'${o}'`).join(', ')}; the CDK's awsLogs driver states only ${AWS_LOGS_OPTIONS.join(', ')}`
+    );
+  for (const e of config.services ?? []) {
+    const where = `${service}, endpoint '${e.portName}'`;
+    if (e.tls) problems.push(`${where}: TLS is not exported for the CDK; state its tls props by hand`);
+    if (e.clientAliases.some((a) => a.testTrafficRules))
+      problems.push(`${where}: test traffic rules are not exported for the CDK (its props have none)`);
+    if (e.clientAliases.length !== 1)
+      problems.push(
+        `${where}: ${e.clientAliases.length} client aliases (${e.clientAliases.map((a) => `${a.dnsName}:${a.port}`).join(', ') || 'none'}); the CDK's props state exactly one`
+      );
+  }
+  return problems;
+}
+
 function serviceConnectFunction(spec: ServiceSpec, config: ServiceConnectConfig): string {
   const id = identifierOf(spec.name);
   const options = config.logConfiguration?.options ?? {};
-  const unknown = Object.keys(options).filter(
-    (k) => !['awslogs-group', 'awslogs-stream-prefix', 'awslogs-region'].includes(k)
-  );
-  if (unknown.length > 0 || config.logConfiguration?.logDriver !== 'awslogs')
-    throw new Error(
-      `${spec.name}: the CDK's awsLogs driver cannot state the log options ${unknown.join(', ')}`
-    );
   const lines = [
     `/** ${spec.name}: the serviceConnectConfiguration of its FargateService or Ec2Service. */`,
     `export function ${id}ServiceConnect(scope: Construct): ecs.ServiceConnectProps {`,
     '  return {',
     `    namespace: ${quote(config.namespace)},`,
-    `    services: [${(config.services ?? []).map((e) => `\n${endpoint(spec, e)}`).join('')}${(config.services ?? []).length > 0 ? '\n    ' : ''}],`,
-    '    logDriver: ecs.LogDrivers.awsLogs({',
-    `      logGroup: logs.LogGroup.fromLogGroupName(scope, ${quote(`${pascal(id)}ServiceConnectLogs`)}, ${quote(options['awslogs-group'])}),`,
-    `      streamPrefix: ${quote(options['awslogs-stream-prefix'])},`,
-    '    }),',
+    `    services: [${(config.services ?? []).map((e) => `\n${endpoint(e)}`).join('')}${(config.services ?? []).length > 0 ? '\n    ' : ''}],`,
+    ...(config.logConfiguration
+      ? [
+          '    logDriver: ecs.LogDrivers.awsLogs({',
+          `      logGroup: logs.LogGroup.fromLogGroupName(scope, ${quote(`${pascal(id)}ServiceConnectLogs`)}, ${quote(options['awslogs-group'])}),`,
+          `      streamPrefix: ${quote(options['awslogs-stream-prefix'])},`,
+          '    }),',
+        ]
+      : []),
     ...(config.accessLogConfiguration
       ? [
           `    accessLogConfiguration: { format: ecs.ServiceConnectAccessLogFormat.${config.accessLogConfiguration.format}, includeQueryParameters: ${config.accessLogConfiguration.includeQueryParameters === 'ENABLED'} },`,
@@ -106,11 +146,7 @@ function serviceConnectFunction(spec: ServiceSpec, config: ServiceConnectConfig)
   return lines.join('\n');
 }
 
-function endpoint(spec: ServiceSpec, e: NonNullable<ServiceConnectConfig['services']>[number]): string {
-  if (e.tls || e.clientAliases.some((a) => a.testTrafficRules) || e.clientAliases.length !== 1)
-    throw new Error(
-      `${spec.name}: TLS, test traffic rules and several client aliases are not exported for the CDK (its ServiceConnectService props state one alias, and no test traffic)`
-    );
+function endpoint(e: NonNullable<ServiceConnectConfig['services']>[number]): string {
   const [alias] = e.clientAliases;
   const fields = [
     `portMappingName: ${quote(e.portName)}`,

@@ -95,7 +95,7 @@ function waveSection(
     '',
     ...stepTable(
       here,
-      (s) => deploy(s, names.wave(number)),
+      (s) => deploy(s, names.wave(number), s.waves.get(number)!.template),
       (s) => s.waves.get(number)!
     ),
     ...(outside.length > 0
@@ -119,7 +119,7 @@ function retireSection(context: ExportContext, stacks: readonly StackExport[], n
     '',
     ...stepTable(
       retiring,
-      (s) => deploy(s, names.retire()),
+      (s) => deploy(s, names.retire(), s.retire!.template),
       (s) => s.retire!
     ),
     '',
@@ -142,7 +142,7 @@ function rollbackSection(context: ExportContext, stacks: readonly StackExport[],
     lines.push(
       ...stepTable(
         reattaching,
-        (s) => deploy(s, names.reattach()),
+        (s) => deploy(s, names.reattach(), s.reattach!.template),
         (s) => s.reattach!
       )
     );
@@ -155,7 +155,7 @@ function rollbackSection(context: ExportContext, stacks: readonly StackExport[],
     lines.push(
       ...stepTable(
         here,
-        (s) => deploy(s, names.off(wave)),
+        (s) => deploy(s, names.off(wave), s.off.get(wave)!.template),
         (s) => s.off.get(wave)!
       )
     );
@@ -186,8 +186,8 @@ function notesSection(stacks: readonly StackExport[]): string[] {
 }
 
 /** The deploy command of a stack's step, as the README quotes it. */
-function deploy(stack: StackExport, name: string): string {
-  return `\`${deployCommand(stack, name)}\``;
+function deploy(stack: StackExport, name: string, template: StackTemplate): string {
+  return `\`${deployCommand(stack, name, template)}\``;
 }
 
 /** A step's stacks: the command to deploy each, and what it changes. */
@@ -203,14 +203,18 @@ function stepTable(
   ];
 }
 
-/** The deploy command of a stack's step file, with the capabilities its template needs. */
-function deployCommand(stack: StackExport, name: string): string {
+/**
+ * The deploy command of a stack's step file, with the capabilities its template needs, and a
+ * bucket when the step's template (larger than the current one) is over the inline limit.
+ */
+function deployCommand(stack: StackExport, name: string, step: StackTemplate): string {
   const template = stack.current.json();
   const types = Object.values(template.Resources ?? {}).map((r) => String(r?.Type));
   const capabilities = [
     ...(types.some((t) => t.startsWith('AWS::IAM::')) ? ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'] : []),
     ...(template.Transform !== undefined ? ['CAPABILITY_AUTO_EXPAND'] : []),
   ];
-  const large = stack.current.text().length > INLINE_TEMPLATE_BYTES ? ' --s3-bucket <a bucket of yours>' : '';
+  const large =
+    Buffer.byteLength(step.text()) > INLINE_TEMPLATE_BYTES ? ' --s3-bucket <a bucket of yours>' : '';
   return `aws cloudformation deploy --stack-name ${stack.stack} --template-file ${stack.stack}/${name}.${stack.current.extension()}${capabilities.length > 0 ? ` --capabilities ${capabilities.join(' ')}` : ''}${large}`;
 }

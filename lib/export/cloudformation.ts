@@ -21,6 +21,8 @@ import { StackTemplate, TemplateEdit } from './template';
 /** A wave of the migration: what `apply` sends each of its services. */
 export interface ExportWave {
   readonly services: readonly { readonly name: string; readonly serviceConnect: ServiceConnectConfig }[];
+  /** Cycles of calls among its services, which `apply` redeploys after the wave. */
+  readonly cycles?: readonly (readonly string[])[];
 }
 
 /** Everything the export derives from the plan, the same for every stack. */
@@ -197,6 +199,10 @@ class StackSteps {
         for (const id of found.replacedTaskDefinitions)
           this.notes.push(
             `${label}: CloudFormation replaces the task definition ${id}: a new revision with the port's name, which the service rolls onto (expected and safe)`
+          );
+        for (const { service, taskDefinition } of found.alsoRedeployed)
+          this.notes.push(
+            `${label}: ${service} runs ${taskDefinition} too, so this step redeploys it onto the new revision (its port named, nothing else changed)`
           );
         return [...found.problems];
       })

@@ -51,6 +51,7 @@ export function statusCommand(context: ExportContext): string {
  */
 export function statusAfterWave(context: ExportContext, wave: ExportWave): string[] {
   return [
+    ...cycleRedeploy(context, wave),
     `Live before the next step: \`${statusCommand(context)}\` prints, for each of these services:`,
     '',
     '| service | service connect | client aliases | deployment |',
@@ -59,6 +60,25 @@ export function statusAfterWave(context: ExportContext, wave: ExportWave): strin
     '',
     `(\`namespace ${context.namespace}:\` lists their endpoints too.) A deployment still \`in progress\` is not live: wait, do not deploy the next step.`,
   ];
+}
+
+/**
+ * The redeploy `apply` does after a wave with a cycle of calls: a proxy knows the endpoints that
+ * existed when its task started, so a member deployed before the others had theirs has no alias
+ * for them (its calls still go the old way, which retire would take away). A forced deployment
+ * changes nothing in the service's definition: no drift from its code.
+ */
+export function cycleRedeploy(context: ExportContext, wave: ExportWave): string[] {
+  return (wave.cycles ?? []).flatMap((cycle) => [
+    `${listed([...cycle])} call each other (a cycle): each one's tasks that started before the others' endpoints existed have no alias for them. Once this step is deployed, start them again, as \`migrate apply\` does, and wait for each to complete:`,
+    '',
+    '```sh',
+    ...cycle.map(
+      (name) => `aws ecs update-service --cluster ${context.cluster} --service ${name} --force-new-deployment`
+    ),
+    '```',
+    '',
+  ]);
 }
 
 /** What `migrate status` prints once a wave's services are off again (a rollback step). */

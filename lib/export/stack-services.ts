@@ -68,7 +68,7 @@ function locateService(
   if (resource === null || typeof resource !== 'object')
     return `no resource ${logicalId} in the template's Resources (its tags name it: a transform or macro may make it, which the export cannot edit)`;
   if (resource.Type !== 'AWS::ECS::Service')
-    return `${logicalId} is a ${String(resource.Type)}, not an AWS::ECS::Service`;
+    return `${logicalId} is of type ${String(resource.Type)}, not AWS::ECS::Service (its tags name it as the service)`;
   if (resource.Condition !== undefined)
     return `${logicalId} exists only under the condition '${JSON.stringify(resource.Condition)}', whose value the export does not guess: give the service no Condition, or migrate it by hand`;
   const problems: string[] = [];
@@ -141,9 +141,10 @@ function portEdits(
     ['Name', wanted.name],
     ['AppProtocol', wanted.appProtocol],
   ] as const) {
-    if (value === undefined || mapping[field] === value) continue;
+    // A parameter reference that the stack was deployed with as this value already says it.
+    if (value === undefined || evaluate(mapping[field], deployed) === value) continue;
     if (isIntrinsic(mapping[field]))
-      return `${id}, container ${containerName}: the port mapping's ${field} is set through ${intrinsicName(mapping[field])}: state it as '${value}'`;
+      return `${id}, container ${containerName}: the port mapping's ${field} is ${JSON.stringify(mapping[field])}, which the export cannot read as '${value}' (the name Service Connect needs): state it as '${value}'`;
     edits.push({ kind: 'set', path: [...path, field], value });
     changes.push(field === 'Name' ? `named '${value}'` : `appProtocol ${value}`);
   }

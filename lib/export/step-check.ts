@@ -27,6 +27,12 @@ export interface StepAllowance {
 export interface StepFindings {
   readonly problems: readonly string[];
   readonly replacedTaskDefinitions: readonly string[];
+  /**
+   * Services outside the step that run one of those task definitions (`TaskDefinition: !Ref`):
+   * the new revision's ARN redeploys them too, which the engine does not show (it compares
+   * templates, not the values a replacement gives).
+   */
+  readonly alsoRedeployed: readonly { readonly service: string; readonly taskDefinition: string }[];
 }
 
 /**
@@ -50,6 +56,7 @@ export async function checkStep(
         `${label}: the CloudFormation diff engine cannot read the template (${(err as Error).message})`,
       ],
       replacedTaskDefinitions: [],
+      alsoRedeployed: [],
     };
   }
   const problems: string[] = [];
@@ -79,5 +86,23 @@ export async function checkStep(
     const other = change.otherChanges.filter((c) => !(c === 'DependsOn' && dependsOnAllowed));
     if (other.length > 0) problems.push(`${label}: ${what} would change its ${other.join(', ')}`);
   }
-  return { problems, replacedTaskDefinitions: replaced };
+  return { problems, replacedTaskDefinitions: replaced, alsoRedeployed: sharing(to, replaced, allowed) };
+}
+
+/** The services outside `allowed` whose task definition is one of `replaced`. */
+function sharing(
+  to: StackTemplate,
+  replaced: readonly string[],
+  allowed: StepAllowance
+): StepFindings['alsoRedeployed'] {
+  return Object.entries(to.json().Resources ?? {}).flatMap(([id, resource]) => {
+    const reference =
+      resource?.Type === 'AWS::ECS::Service' ? resource.Properties?.TaskDefinition : undefined;
+    const taskDefinition = (reference as { Ref?: unknown } | undefined)?.Ref;
+    return typeof taskDefinition === 'string' &&
+      replaced.includes(taskDefinition) &&
+      !allowed.services.has(id)
+      ? [{ service: id, taskDefinition }]
+      : [];
+  });
 }

@@ -44,6 +44,21 @@ test('discover records each service in its own stack, made by Copilot (its tags)
   expect(owner('yelb-db')?.registry).toEqual({ stack: 'yelb-test-yelb-db', logicalId: 'DiscoveryService' });
 });
 
+test('discover makes one owned-by-stack finding per stack, each naming its service', async () => {
+  const where = path.join(path.dirname(file), 'again.json');
+  const run = await migrate(env, 'discover', '--cluster', 'yelb-cluster', '--out', where, '--json');
+  const owned = JSON.parse(run.stdout).findings.filter((f: any) => f.code === 'owned-by-stack');
+  expect(owned.map((f: any) => f.services).sort()).toEqual([
+    ['yelb-appserver'],
+    ['yelb-db'],
+    ['yelb-redis'],
+    ['yelb-ui'],
+  ]);
+  expect(owned.find((f: any) => f.services[0] === 'yelb-db').what).toMatch(
+    /^CloudFormation stack 'yelb-test-yelb-db' \(made by Copilot\) owns yelb-db \(Service\)/
+  );
+});
+
 test("each stack gets the files of its own waves only, numbered as the export's steps, in JSON as it was", () => {
   expect(filesUnder(out)).toEqual([
     'README.md',
@@ -107,6 +122,28 @@ test('the README deploys each wave across its stacks, and warns that Copilot wou
   expect(readme).toContain(
     'stack yelb-test-yelb-ui was made by Copilot: `copilot svc deploy` writes its template again from the manifest'
   );
+});
+
+test('export reads the stacks a few at a time, not one after another', async () => {
+  fake.latencyMs = 400;
+  try {
+    const started = Date.now();
+    const run = await migrate(
+      env,
+      'export',
+      '--topology',
+      file,
+      '--format',
+      'cloudformation',
+      '--out',
+      `${out}-2`
+    );
+    expect(run.code).toBe(0);
+    // Four stacks, two reads each (GetTemplate beside DescribeStacks): 1.6 s one stack after another.
+    expect(Date.now() - started).toBeLessThan(1200);
+  } finally {
+    fake.latencyMs = 0;
+  }
 });
 
 test('discover finds the stack of a service without tags by its ARN (DescribeStackResources)', async () => {

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AwsClients } from '../../aws/clients';
 import { CliIo, UsageError } from '../../cli/cli-io';
+import { mapLimit } from '../../core/concurrency';
 import { ValidationError } from '../../core/validation';
 import { ExportPlan, StackInput } from '../../export/cloudformation';
 import { exportFiles } from '../../export/export';
@@ -14,6 +15,9 @@ import { ServiceConnectConfig } from '../../model/service-connect';
 import { ServiceSpec, Topology } from '../../model/topology';
 import { PlanTarget, planApply } from '../plan';
 import { runOptions } from '../target';
+
+/** Stacks read at once. */
+const STACK_READS = 5;
 
 /** What `export` needs from the command line. */
 export interface ExportOptions {
@@ -60,6 +64,7 @@ export async function exportCommand(
         // desiredConfiguration's value, typed as the SDK's input: the model's configuration.
         serviceConnect: u.input.serviceConnectConfiguration as ServiceConnectConfig,
       })),
+      cycles: wave.cycles,
     })),
   };
   const plan = exportPlan(topology, target, context.waves);
@@ -135,10 +140,15 @@ async function ownerStacks(
     ]);
   const problems: string[] = [];
   const stacks = new Map<string, StackInput>();
-  for (const name of names) {
-    const cdk = topology.services.find((s) => s.owner?.stack === name && s.owner.madeBy === 'cdk');
-    const read = cdk ? undefined : await readStack(clients, name, options.region);
-    if (cdk || (typeof read === 'object' && read.madeBy === 'cdk')) {
+  const cdk = (name: string) =>
+    topology.services.some((s) => s.owner?.stack === name && s.owner.madeBy === 'cdk');
+  // One stack a service, as Copilot makes them: read a few at a time, as discover does.
+  const reads = await mapLimit(names, STACK_READS, (name) =>
+    cdk(name) ? Promise.resolve(undefined) : readStack(clients, name, options.region)
+  );
+  for (const [i, name] of names.entries()) {
+    const read = reads[i];
+    if (cdk(name) || (typeof read === 'object' && read.madeBy === 'cdk')) {
       problems.push(
         `stack ${name} was made by the CDK: its next cdk deploy would put back a template that this export edits; use --format cdk (the code to put in the app)`
       );
