@@ -282,6 +282,23 @@ describe('a cluster that is partly on Service Connect', () => {
     }
     expect(fake.writes().length).toBe(writes);
   });
+  test('a name that no caller uses may go: apply turns that server client-only', async () => {
+    await discover('shop', 1);
+    expect((await migrate('apply', '--topology', file(1), '--namespace', 'shop.sc.internal')).code).toBe(0);
+    // Nobody in the cluster calls reports (its callers are outside): its file says nobody at all.
+    const edited = JSON.parse(fs.readFileSync(file(1), 'utf8'));
+    edited.services.find((s: any) => s.name === 'reports').legacyDiscovery = { kind: 'none' };
+    fs.writeFileSync(file(1), JSON.stringify(edited));
+    fake.requests.length = 0;
+    const run = await migrate('apply', '--topology', file(1));
+    expect({ code: run.code, stderr: run.stderr }).toEqual({
+      code: 0,
+      stderr: expect.not.stringMatching(/error/),
+    });
+    expect(
+      fake.writes().map((w) => [w.operation, w.input.service, w.input.serviceConnectConfiguration])
+    ).toEqual([['UpdateService', 'reports', expect.objectContaining({ enabled: true, services: [] })]]);
+  });
 });
 
 describe("a cluster migrated by the walkthrough's own script", () => {
