@@ -81,7 +81,7 @@ describe('removedNames', () => {
     ]);
   });
 
-  test('none when what runs has Service Connect off, or runs in another namespace than the target', () => {
+  test('none when what runs has Service Connect off; only the target namespace is compared (a service in another namespace: none)', () => {
     expect(removedNames({ ...LIVE, enabled: false }, { enabled: false }, NS)).toEqual([]);
     expect(removedNames({ ...LIVE, namespace: OTHER_NS }, { enabled: false }, NS)).toEqual([]);
   });
