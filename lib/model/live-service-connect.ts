@@ -20,13 +20,13 @@ export interface LiveName extends Endpoint {
 }
 
 /**
- * Every name and port a live configuration answers on: each client alias, whose name is its
- * `dnsName` or, left out, ECS's default `<discoveryName>.<namespace>`.
+ * Every name and port a live configuration answers on: each client alias (the file records its
+ * `dnsName` always: discover fills in ECS's default, `<discoveryName>.<namespace>`), in lower case.
  */
 export function liveNames(config: LiveServiceConnect): LiveName[] {
   return config.services.flatMap((s) =>
     s.clientAliases.map((a) => ({
-      host: (a.dnsName ?? `${s.discoveryName}.${config.namespace}`).toLowerCase(),
+      host: a.dnsName.toLowerCase(),
       port: a.port,
       discoveryName: s.discoveryName,
       portName: s.portName,

@@ -593,6 +593,44 @@ describe('inferTopology of a cluster on Service Connect', () => {
     expect(named('b')).toMatchObject({ portName: 'b-port', discoveryName: 'b-b-port' });
   });
 
+  test("a caller of a live alias by ECS's default name, or by its dnsName in another case, calls the service; the service keeps its live names", () => {
+    const a = onServiceConnect(service('a', {}, 3000), [
+      { portName: 'a-port', discoveryName: 'a-http', clientAliases: [{ port: 80 }] },
+    ]);
+    const b = onServiceConnect(service('b', {}, 9000), [
+      {
+        portName: 'b-port',
+        discoveryName: 'b-custom',
+        clientAliases: [{ port: 9000, dnsName: 'B.X.Internal' }],
+      },
+    ]);
+    const caller = service('caller', { A: 'http://a-http.c.sc.internal', B: 'b.x.internal:9000' });
+    const all = [a, b, caller];
+    const { topology, unmatched } = inferTopology(
+      snapshot({
+        services: all.map((s) => s.service),
+        taskDefinitions: new Map(all.map((s) => s.taskDefinition)),
+        serviceConnectNamespaces: namespaces(['a-http', 'b-custom']),
+      })
+    );
+    const named = (name: string) => topology.services.find((s) => s.name === name)!;
+    expect(named('caller').calls.map((c) => [c.service, c.env])).toEqual([
+      ['a', 'A'],
+      ['b', 'B'],
+    ]);
+    expect(unmatched).toEqual([]);
+    expect(named('a')).toMatchObject({
+      portName: 'a-port',
+      discoveryName: 'a-http',
+      legacyDiscovery: { dnsName: 'a-http.c.sc.internal', port: 80 },
+    });
+    expect(named('b')).toMatchObject({
+      portName: 'b-port',
+      discoveryName: 'b-custom',
+      legacyDiscovery: { dnsName: 'b.x.internal', port: 9000 },
+    });
+  });
+
   test('without an old path, a caller of a live alias calls the service on the port its endpoint names', () => {
     const search = onServiceConnect(
       {

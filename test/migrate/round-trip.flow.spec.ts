@@ -12,6 +12,7 @@ import { LiveCluster } from '../support/live-cluster';
 import { SHOP } from '../support/shop-cluster';
 import { tempDir } from '../support/temp';
 import { YELB_SAMPLE, sampleScUpdates } from '../support/yelb-sample-cluster';
+import { SAMPLE_STACK, seedSample } from '../support/yelb-sample-stack';
 
 // A cluster discovered again after it was migrated: discover reads what runs (each service's
 // Service Connect configuration, the namespace's endpoints, the old paths detached since), so
@@ -281,6 +282,23 @@ describe('a cluster that is partly on Service Connect', () => {
     }
     expect(fake.writes().length).toBe(writes);
   });
+  test('a name that no caller uses may go: apply turns that server client-only', async () => {
+    await discover('shop', 1);
+    expect((await migrate('apply', '--topology', file(1), '--namespace', 'shop.sc.internal')).code).toBe(0);
+    // Nobody in the cluster calls reports (its callers are outside): its file says nobody at all.
+    const edited = JSON.parse(fs.readFileSync(file(1), 'utf8'));
+    edited.services.find((s: any) => s.name === 'reports').legacyDiscovery = { kind: 'none' };
+    fs.writeFileSync(file(1), JSON.stringify(edited));
+    fake.requests.length = 0;
+    const run = await migrate('apply', '--topology', file(1));
+    expect({ code: run.code, stderr: run.stderr }).toEqual({
+      code: 0,
+      stderr: expect.not.stringMatching(/error/),
+    });
+    expect(
+      fake.writes().map((w) => [w.operation, w.input.service, w.input.serviceConnectConfiguration])
+    ).toEqual([['UpdateService', 'reports', expect.objectContaining({ enabled: true, services: [] })]]);
+  });
 });
 
 describe("a cluster migrated by the walkthrough's own script", () => {
@@ -364,5 +382,60 @@ describe("a cluster migrated by the walkthrough's own script", () => {
     ]);
     expect(fake.serviceOf('yelb-db').registries).toHaveLength(1);
     for (const svc of YELB_SAMPLE.services) expect(fake.serviceConnectOf(svc.name)).toBe('off');
+  });
+});
+
+describe('a cluster that a CloudFormation stack owns', () => {
+  beforeEach(async () => {
+    fake = new FakeAws();
+    env = { ...fake.env(await fake.start()), [POLL_INTERVAL_ENV]: '0.01' };
+    seedSample(fake);
+    dir = tempDir('round-trip');
+  });
+
+  /** The topology without the owners of the servers' task definitions. */
+  const withoutTaskDefinitionOwners = (topology: Topology): Topology => ({
+    ...topology,
+    services: topology.services.map(({ owner, ...svc }) => {
+      if (!owner || svc.name === 'yelb-ui') return { ...svc, ...(owner && { owner }) };
+      const { taskDefinition: _td, ...rest } = owner;
+      return { ...svc, owner: rest };
+    }),
+  });
+
+  const owned = new RegExp(`^error: .*: owned by CloudFormation stack '${SAMPLE_STACK}'`, 'm');
+
+  test('discover → apply --allow-drift → discover → plan: the owners recorded again, nothing to change; apply still refuses without --allow-drift, and with it sends nothing', async () => {
+    const first = await discover('yelb-cluster', 1);
+    const refused = await migrate('apply', '--topology', file(1));
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(owned),
+    });
+    expect(fake.writes()).toEqual([]);
+    expect((await migrate('apply', '--topology', file(1), '--allow-drift')).code).toBe(0);
+
+    const second = await discover('yelb-cluster', 2);
+    // The same file, but for the task definitions: the servers run the revisions apply registered
+    // (their ports named), which the stack does not own.
+    expect(asBefore(second.topology)).toEqual(asBefore(withoutTaskDefinitionOwners(first.topology)));
+    expect(second.topology.services.find((s) => s.name === 'yelb-ui')!.owner).toEqual(
+      first.topology.services.find((s) => s.name === 'yelb-ui')!.owner
+    );
+    expect((await plan(2, 'yelb.sc.internal')).updates).toEqual([]);
+    const writes = fake.writes().length;
+    const again = await migrate('apply', '--topology', file(2));
+    expect({ code: again.code, stderr: again.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(owned),
+    });
+    expect((await migrate('apply', '--topology', file(2), '--allow-drift')).code).toBe(0);
+    expect(fake.writes().length).toBe(writes);
+
+    const retire = await migrate('retire', '--topology', file(2), '--allow-drift');
+    expect({ code: retire.code, stderr: retire.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const third = await discover('yelb-cluster', 3);
+    expect(asBefore(third.topology)).toEqual(asBefore(second.topology));
+    expect((await plan(3, 'yelb.sc.internal')).updates).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { withDeployableDefaults } from '../../lib/model/deployable';
+import { adoptedPlan, liveNames, servesName } from '../../lib/model/live-service-connect';
 import { validateTopology } from '../../lib/model/graph';
 import { defaultPlanOptions, planSystem, servicePlan } from '../../lib/model/plan';
 import { renderServiceConnect } from '../../lib/model/service-connect';
@@ -113,5 +114,57 @@ describe('a live configuration in the topology', () => {
   test("a copy in the CDK app leaves it out: its namespace, logs and keys are the original's", () => {
     const copy = withDeployableDefaults(withLive({ 'yelb-db': DB_LIVE }));
     expect(copy.services.every((s) => s.serviceConnect === undefined)).toBe(true);
+  });
+});
+
+describe('the names a live configuration answers on', () => {
+  const TWO: LiveServiceConnect = {
+    namespace: 'yelb.sc.internal',
+    services: [
+      {
+        portName: 'admin',
+        discoveryName: 'db-admin',
+        clientAliases: [{ port: 8080, dnsName: 'db-admin.internal' }],
+      },
+      {
+        portName: 'yelb-db',
+        discoveryName: 'postgres',
+        clientAliases: [
+          {
+            port: 5432,
+            dnsName: 'YELB-DB.yelb.cloudmap.internal',
+            testTrafficRules: { header: { name: 'x-green' } },
+          },
+        ],
+        timeout: { perRequestTimeoutSeconds: 0 },
+        tls: { issuerCertificateAuthority: { awsPcaAuthorityArn: 'arn:aws:acm-pca:eu-west-1:1:ca/1' } },
+      },
+    ],
+  };
+
+  test('each client alias, its name in lower case, with the endpoint that answers', () => {
+    expect(liveNames(TWO)).toEqual([
+      { host: 'db-admin.internal', port: 8080, discoveryName: 'db-admin', portName: 'admin' },
+      { host: 'yelb-db.yelb.cloudmap.internal', port: 5432, discoveryName: 'postgres', portName: 'yelb-db' },
+    ]);
+  });
+
+  test.each([
+    ['its alias, written in another case', 'yelb-db.yelb.cloudmap.internal', 5432, true],
+    ['another port', 'yelb-db.yelb.cloudmap.internal', 8080, false],
+    ['another name on the port', 'db-admin.yelb.cloudmap.internal', 5432, false],
+  ])('serves %s: %s:%i is %s', (_what, host, port, served) => {
+    expect(servesName(TWO, { host, port })).toBe(served);
+  });
+
+  test("an adopted plan's endpoint is the one that answers on the old name, with what it holds", () => {
+    expect(adoptedPlan(TWO, { host: 'yelb-db.yelb.cloudmap.internal', port: 5432 }).endpoint).toEqual({
+      portName: 'yelb-db',
+      discoveryName: 'postgres',
+      alias: { host: 'yelb-db.yelb.cloudmap.internal', port: 5432 },
+      perRequestTimeoutSeconds: 0,
+      tlsCertificateAuthorityArn: 'arn:aws:acm-pca:eu-west-1:1:ca/1',
+      testTrafficHeader: 'x-green',
+    });
   });
 });
