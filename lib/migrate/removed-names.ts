@@ -71,6 +71,28 @@ export function removedNames(
 }
 
 /**
+ * The services that run Service Connect in another namespace than the one `apply` targets
+ * (`target.arn` undefined: one apply would create). Sending them there would take every name they
+ * answer on in their namespace away from the callers still in it, and the check of removed names
+ * compares within one namespace only: so a move is refused, naming the namespace to use instead.
+ */
+export function namespaceMoves(
+  live: ReadonlyMap<string, ServiceConnectConfiguration | undefined>,
+  sent: ReadonlyMap<string, ServiceConnectConfiguration>,
+  target: { readonly name: string; readonly arn?: string }
+): string[] {
+  return [...sent].flatMap(([service, desired]) => {
+    const current = live.get(service);
+    if (!isOn(current) || !isOn(desired)) return [];
+    if (target.arn !== undefined && sameNamespace(current!, { name: target.name, arn: target.arn }))
+      return [];
+    return [
+      `${service}: runs Service Connect in namespace '${current!.namespace}', and apply would move it to '${target.name}': its callers in '${current!.namespace}' would lose every name it answers on; allowed: --namespace naming the namespace it runs in (or leave --namespace out: the CLI takes the one the services run in). Moving namespaces is not supported`,
+    ];
+  });
+}
+
+/**
  * The callers of `service` that use `name`, each with where: the topology's calls (by the name
  * each uses), and the topology's services that run Service Connect in `namespace` and hold the
  * name in their containers' environment or command (their task definitions are read, once each).

@@ -8,7 +8,7 @@ import { legacyEndpoint } from '../model/graph';
 import { ServiceConnectConfig } from '../model/service-connect';
 import { Topology, endpointName } from '../model/topology';
 import { liveServiceConnect } from './compare';
-import { ConfigValue, callersUsing, removedNames } from './removed-names';
+import { ConfigValue, callersUsing, namespaceMoves, removedNames } from './removed-names';
 import { LiveFacts, PlanTarget, desiredConfiguration, isDone, serviceConnectOn } from './plan';
 import { ScUpdate } from './sc-files';
 import { MigrationTarget } from './target';
@@ -101,6 +101,8 @@ export async function applyFacts(session: Session, live: ReadonlyMap<string, Ser
     const revision = namedRevision(described, svc);
     if (revision) revisions.set(svc.name, revision);
   }
+  const liveConfigs = new Map([...live].map(([name, service]) => [name, liveServiceConnect(service)]));
+  namespaceMoves(liveConfigs, sent, target.namespace).forEach((p) => problems.add(p));
   (await removalProblems(session, live, sent)).forEach((p) => problems.add(p));
   for (const group of groups) {
     if (!(await logGroupExists(session.clients, group)))

@@ -282,6 +282,22 @@ describe('a cluster that is partly on Service Connect', () => {
     }
     expect(fake.writes().length).toBe(writes);
   });
+  test('a move to another namespace is refused before any change, new or existing, naming the one they run in', async () => {
+    await discover('shop', 1);
+    expect((await migrate('apply', '--topology', file(1), '--namespace', 'shop.sc.internal')).code).toBe(0);
+    await discover('shop', 2);
+    const writes = fake.writes().length;
+    for (const command of ['plan', 'apply']) {
+      const run = await migrate(command, '--topology', file(2), '--namespace', 'elsewhere.sc.internal');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /error: orders-db: runs Service Connect in namespace '[^']*', and apply would move it to 'elsewhere\.sc\.internal': its callers in '[^']*' would lose every name it answers on; allowed: --namespace naming the namespace it runs in/
+      );
+    }
+    expect(fake.writes().length).toBe(writes);
+    expect(fake.namespaces.map((n) => n.Name)).not.toContain('elsewhere.sc.internal');
+  });
+
   test('a name that no caller uses may go: apply turns that server client-only', async () => {
     await discover('shop', 1);
     expect((await migrate('apply', '--topology', file(1), '--namespace', 'shop.sc.internal')).code).toBe(0);

@@ -400,17 +400,19 @@ describe('plan, apply, status, retire and rollback of a discovered cluster', () 
     expect(fake.hasNamespace('sample.sc.internal')).toBe(false);
   });
 
-  test('says so before creating a namespace beside the one the services run Service Connect in', async () => {
+  test('refuses to move services to a namespace beside the one they run Service Connect in, before creating it', async () => {
     await discovered();
     await apply();
-    const plan = await withTopology('plan', '--namespace', 'other.sc.internal');
-    expect(plan.stdout).toMatch(/namespace other\.sc\.internal: does not exist, apply creates it/);
-    expect(plan.stdout).toMatch(
-      /\nwarning: web, api, .* run Service Connect in shop\.sc\.internal, not in other\.sc\.internal: apply would move them, and services in different namespaces do not reach each other through Service Connect\n/
-    );
-    expect(
-      JSON.parse((await withTopology('plan', '--json', '--namespace', 'other.sc.internal')).stdout).warnings
-    ).toHaveLength(1);
+    const writes = fake.writes().length;
+    for (const args of [['plan'], ['plan', '--json'], ['apply']]) {
+      const run = await withTopology(...args, '--namespace', 'other.sc.internal');
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /error: web: runs Service Connect in namespace '[^']+', and apply would move it to 'other\.sc\.internal'/
+      );
+    }
+    expect(fake.writes().length).toBe(writes);
+    expect(fake.hasNamespace('other.sc.internal')).toBe(false);
   });
 
   test('apply: the namespace created, servers before their callers, ports named by a revision that changes nothing else, the cycle redeployed', async () => {
