@@ -63,6 +63,7 @@ export async function readOwners(
     if (tags.size === 0 && service.serviceArn) untagged.push(service);
   }
   const resources = new Map<string, StackResource>();
+  const stackFamilies = new Map<string, StackResource>();
   await mapLimit(untagged, CONCURRENCY, async (service) => {
     const found = await stackOf(clients, service.serviceArn!);
     const own = found.find((r) => r.PhysicalResourceId === service.serviceArn);
@@ -78,9 +79,22 @@ export async function readOwners(
       { StackName: stack }
     ))
       for (const r of page.StackResourceSummaries ?? [])
-        if (r.PhysicalResourceId && r.ResourceStatus !== 'DELETE_COMPLETE')
+        if (r.PhysicalResourceId && r.ResourceStatus !== 'DELETE_COMPLETE') {
           resources.set(r.PhysicalResourceId, { stack, logicalId: r.LogicalResourceId! });
+          if (r.ResourceType === 'AWS::ECS::TaskDefinition')
+            stackFamilies.set(familyOf(r.PhysicalResourceId), { stack, logicalId: r.LogicalResourceId! });
+        }
   });
+  // A service that runs a later revision than its stack's (apply --allow-drift registered one to
+  // name a port): the stack's task definition of the same family is still the one to edit.
+  for (const service of services.filter((s) => owned.has(s.serviceName!) && s.taskDefinition)) {
+    const stackDefinition = stackFamilies.get(familyOf(service.taskDefinition!));
+    if (
+      !resources.has(service.taskDefinition!) &&
+      stackDefinition?.stack === owned.get(service.serviceName!)!.stack
+    )
+      resources.set(service.taskDefinition!, stackDefinition);
+  }
   const elsewhere = services
     .filter((s) => owned.has(s.serviceName!))
     .flatMap((s) => [
@@ -97,6 +111,11 @@ export async function readOwners(
   });
   if (owned.size > 0) progress(`CloudFormation: ${owned.size} service(s) owned by ${stacks.length} stack(s)`);
   return { services: owned, madeBy, resources };
+}
+
+/** A task definition's family, from its ARN (`…:task-definition/family:revision`). */
+function familyOf(taskDefinitionArn: string): string {
+  return taskDefinitionArn.slice(taskDefinitionArn.lastIndexOf('/') + 1).replace(/:\d+$/, '');
 }
 
 /** The resources of the stack that holds `physicalId` (none when no stack does). */
