@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import * as cxapi from 'aws-cdk-lib/cx-api';
 import { cdkJsonContext } from '../../lib/contract/cdk-json';
 import { MIGRATION_PHASES } from '../../lib/model/phase';
 import { synthesizePhases } from '../../lib/plan/synth-phases';
@@ -18,6 +19,12 @@ export const OUTER_TMPDIR_ENV = 'YELB_TEST_OUTER_TMPDIR';
  * directory the workers read: most test files check these same templates, and synthesizing them
  * again in each file was a third of the suite's time.
  */
+/** The CDK's context keys that turn its stack traces off (aws-cdk-lib/cx-api). */
+export const NO_STACK_TRACES = {
+  [cxapi.DISABLE_CREATION_STACK_TRACES]: true,
+  [cxapi.DISABLE_METADATA_STACK_TRACE]: true,
+};
+
 export default function globalSetup(): void {
   // A temporary directory of the run's own, for everything the tests and the tools they run
   // make (the workers inherit TMPDIR): the teardown checks this one, so that what other
@@ -29,6 +36,11 @@ export default function globalSetup(): void {
   process.env[OUTER_TMPDIR_ENV] = outer;
   process.env[RUN_TMPDIR_ENV] = run;
   process.env.TMPDIR = run;
+  // No construct creation and metadata stack traces in any app a test builds (the CDK reads
+  // CDK_CONTEXT_JSON in every App, as it does for `cdk synth`'s context): under Jest each trace
+  // goes through its source-map support, which was a tenth of a synth's time. They are the cloud
+  // assembly's debugging metadata (manifest.json), never in a template.
+  process.env.CDK_CONTEXT_JSON = JSON.stringify(NO_STACK_TRACES);
   const dir = fs.mkdtempSync(path.join(outer, 'yelb-templates-'));
   const context = { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] };
   for (const [phase, templates] of synthesizePhases(YELB, context, MIGRATION_PHASES, {
