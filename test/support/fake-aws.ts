@@ -34,8 +34,17 @@ export class FakeAws extends FakeState {
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
+  /**
+   * Stops listening and ends every connection, busy or idle: a CLI that failed may leave reads
+   * of its other workers in flight, whose keep-alive connections would otherwise hold the close
+   * until the server's keep-alive timeout (5 s a test).
+   */
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    const server = this.server;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
   }
 
   /** The environment that points the SDK at this fake. */
