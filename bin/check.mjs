@@ -1,7 +1,8 @@
 // `npm run check`: the type check and ESLint on ONE TypeScript program. `tsc --noEmit` and
 // typed ESLint each build the whole program; sharing it (typescript-eslint's documented
-// `parserOptions.programs`) halves the CPU time of the static checks (measured: 19 s of CPU
-// instead of 37 s on this repository), which is what `npm test` is short of on two cores.
+// `parserOptions.programs`) saves a whole program's build (measured in December 2026: 56 s of
+// CPU instead of 94 s, `tsc --noEmit` 39 s and `eslint .` 55 s, for 286 files of ours and the
+// 7,800 declaration files they load), which is what `npm test` is short of on two cores.
 // Exits 1 on any type error or ESLint error.
 import { ESLint } from 'eslint';
 import ts from 'typescript';
