@@ -1,0 +1,4 @@
+import { runSpecs } from '../support/specs';
+
+// The benchmarks' helpers, in one Jest test file (see runSpecs).
+runSpecs(__dirname);
